@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Each creates .venv when missing and installs the project with its extras.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# rbcl writes a copy of libsodium to $$TMPDIR on import; keep those in the tree and clean them.
+export TMPDIR := $(CURDIR)/.tmp
+export HYPOTHESIS_PROFILE ?= $(if $(CI),ci,dev)
+
+.PHONY: run test bench lint typecheck vectors clean install
+
+$(STAMP): pyproject.toml
+	@mkdir -p $(TMPDIR)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev,formal]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@mkdir -p $(TMPDIR)
+	$(BIN)/mcref check
+
+test: $(STAMP)
+	@mkdir -p $(TMPDIR)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	@mkdir -p $(TMPDIR)
+	$(BIN)/python -m pytest -q tools/bench --benchmark-only --benchmark-columns=median,iqr,ops,rounds
+
+lint: $(STAMP)
+	$(BIN)/ruff check refimpl tests tools
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+vectors: $(STAMP)
+	$(BIN)/python tools/regenerate_vectors.py
+
+clean:
+	rm -rf $(VENV) $(TMPDIR) .pytest_cache .mypy_cache .ruff_cache

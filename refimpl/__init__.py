@@ -1,0 +1,2 @@
+"""MobileCoin reference implementation."""
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""account layer of the MobileCoin reference implementation (see docs/architecture.md)."""

@@ -1,0 +1,83 @@
+"""``mcref check``: the project's main job (``make run``).
+
+Runs each registered check in order and prints a readable summary; exit 0 only when all pass.
+Checks are small functions returning ``(ok, summary_lines)``; later layers append theirs to
+:data:`CHECKS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from typing import Any
+
+from refimpl.cli.output import format_table, print_json
+
+CheckResult = tuple[bool, list[str], dict[str, Any]]
+
+
+def conformance_check() -> CheckResult:
+    from refimpl.vectors import runner
+
+    report = runner.run()
+    rows = [(f.path.removeprefix("upstream/"), f.passed, f.failed, f.pending)
+            for f in report.files]
+    lines = format_table(["vector file", "passed", "failed", "pending"], rows).splitlines()
+    passed = sum(f.passed for f in report.files)
+    failed = sum(f.failed for f in report.files)
+    pending = sum(f.pending for f in report.files)
+    lines.append(f"{passed} passed, {failed} failed, {pending} pending; "
+                 f"{len(report.unused)} unused files")
+    lines += [f"pending: {f.path} ({f.note})" for f in report.files if f.note]
+    lines += [f"unused: {p}" for p in report.unused]
+    return report.ok, lines, report.to_json()
+
+
+#: (name, function) in the order they run.
+CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [
+    ("conformance vectors", conformance_check),
+]
+
+
+def _extra_checks() -> list[tuple[str, Callable[[], CheckResult]]]:
+    """Checks contributed by other layers, found by convention (``refimpl.<layer>.check``)."""
+    import importlib
+
+    found = []
+    for module_name in ("refimpl.consensus.check",):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        found.extend(module.CHECKS)
+    return found
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("check", help="run the project's checks (make run)")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    all_ok = True
+    documents: dict[str, Any] = {}
+    for name, check in CHECKS + _extra_checks():
+        started = time.perf_counter()
+        ok, lines, document = check()
+        elapsed = time.perf_counter() - started
+        all_ok &= ok
+        documents[name] = {"ok": ok, "seconds": round(elapsed, 3), "detail": document}
+        if not args.json:
+            print(f"== {name}: {'OK' if ok else 'FAILED'} ({elapsed:.1f} s)")
+            for line in lines:
+                print(f"   {line}")
+            print()
+    if args.json:
+        print_json({"ok": all_ok, "checks": documents})
+    else:
+        print("all checks passed" if all_ok else "some checks FAILED")
+    return 0 if all_ok else 1

@@ -1,0 +1,1 @@
+"""consensus layer of the MobileCoin reference implementation (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""scp layer of the MobileCoin reference implementation (see docs/architecture.md)."""

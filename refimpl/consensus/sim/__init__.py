@@ -1,0 +1,1 @@
+"""sim layer of the MobileCoin reference implementation (see docs/architecture.md)."""

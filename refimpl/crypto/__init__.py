@@ -1,0 +1,1 @@
+"""crypto layer of the MobileCoin reference implementation (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""enclave layer of the MobileCoin reference implementation (see docs/architecture.md)."""

@@ -1,0 +1,97 @@
+"""The one exception hierarchy of the reference implementation.
+
+Every rejection of bad input raises a subclass of :class:`RefImplError` carrying a stable,
+dotted string ``code`` (``area.reason``). Codes are part of the public contract: vectors name
+the code they expect, the CLI prints ``error[CODE]: message`` and exits 2, and tests check that
+every raised code is registered in :data:`CODES` below. Never rename a code; add a new one.
+
+Each area of the code owns one section of :data:`CODES`; keep the sections sorted.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+# code -> one-line meaning. A code must be registered here before it can be raised.
+CODES: dict[str, str] = {
+    # --- encoding: hex, lengths, varints, base58 -------------------------------------------
+    "encoding.bad_hex": "input is not valid hexadecimal",
+    "encoding.bad_length": "input has the wrong length",
+    "encoding.bad_base58": "input contains a character outside the Bitcoin base58 alphabet",
+    "encoding.bad_checksum": "the CRC-32 checksum of a b58 payload does not match",
+    "encoding.too_short": "input is shorter than the smallest valid encoding",
+    "encoding.bad_protobuf": "malformed protobuf encoding",
+    "encoding.bad_utf8": "a string field is not valid UTF-8",
+    "encoding.bad_json": "input is not valid JSON or lacks a required field",
+    "encoding.integer_out_of_range": "an integer is outside its allowed range",
+    # --- crypto: group elements, scalars, signatures ----------------------------------------
+    "crypto.non_canonical_point": "bytes are not the canonical encoding of a ristretto255 point",
+    "crypto.non_canonical_scalar": "scalar bytes are not reduced modulo the group order",
+    "crypto.identity_point": "the identity point is not allowed here",
+    "crypto.zero_scalar": "the zero scalar is not allowed here",
+    "crypto.bad_signature": "signature verification failed",
+    "crypto.bad_signature_encoding": "signature bytes are malformed",
+    # --- account: keys, mnemonics, subaddresses ---------------------------------------------
+    "account.bad_mnemonic_word": "a mnemonic word is not in the BIP-39 English word list",
+    "account.bad_mnemonic_length": "a mnemonic must have 12, 15, 18, 21 or 24 words",
+    "account.bad_mnemonic_checksum": "the BIP-39 mnemonic checksum does not match",
+    "account.bad_account_index": "the account index must be in 0..2^31-1",
+    "account.bad_subaddress_index": "the subaddress index must be in 0..2^64-1",
+    "account.fog_incomplete": "fog report url, report id and authority key must be given together",
+    # --- address: public addresses and their b58 form ---------------------------------------
+    "address.not_a_public_address": "the b58 payload is a printable wrapper of another kind",
+    "address.missing_key": "a public address lacks its view or spend public key",
+    "address.bad_fog_signature": "the fog authority signature does not verify",
+    "address.bad_fog_url": "the fog report url is not a fog:// url",
+    # --- conformance: vector files and runners ------------------------------------------------
+    "conformance.unknown_suite": "no vector suite has that name",
+    "conformance.bad_vector_file": "a vector file is missing or malformed",
+    # --- cli -----------------------------------------------------------------------------------
+    "cli.usage": "the command line is malformed",
+    "cli.io": "a file could not be read or written",
+}
+
+
+class RefImplError(Exception):
+    """Base class of every typed rejection. ``code`` is stable; ``message`` is for humans."""
+
+    area: ClassVar[str] = ""
+
+    def __init__(self, code: str, message: str) -> None:
+        if code not in CODES:
+            raise KeyError(f"unregistered error code {code!r}: add it to refimpl.errors.CODES")
+        if self.area and not code.startswith(self.area + "."):
+            raise KeyError(f"code {code!r} does not belong to area {self.area!r}")
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def one_line(self) -> str:
+        """The CLI form: ``error[CODE]: message`` on a single line."""
+        text = " ".join(self.message.split())
+        return f"error[{self.code}]: {text}"
+
+
+class EncodingError(RefImplError):
+    area = "encoding"
+
+
+class CryptoError(RefImplError):
+    area = "crypto"
+
+
+class AccountError(RefImplError):
+    area = "account"
+
+
+class AddressError(RefImplError):
+    area = "address"
+
+
+class ConformanceError(RefImplError):
+    area = "conformance"
+
+
+class CliError(RefImplError):
+    area = "cli"
+

@@ -1,0 +1,1 @@
+"""formal layer of the MobileCoin reference implementation (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""ledger layer of the MobileCoin reference implementation (see docs/architecture.md)."""

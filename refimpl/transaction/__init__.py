@@ -1,0 +1,1 @@
+"""transaction layer of the MobileCoin reference implementation (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""vectors layer of the MobileCoin reference implementation (see docs/architecture.md)."""

@@ -1,0 +1,43 @@
+"""Which runner consumes which vector file (paths relative to conformance/).
+
+A value is ``"module:function"`` (the runner) or ``"pending: <reason>"``. Every file under
+conformance/ must appear here; ``mcref conformance run`` fails on any that does not.
+"""
+
+from __future__ import annotations
+
+_UP = "upstream/mobilecoin/"
+_ACCOUNTS = "refimpl.vectors.upstream_accounts"
+_DERIVED = "refimpl.vectors.upstream_derived"
+
+FILES: dict[str, str] = {
+    # account keys (notes/crypto-ledger.md §1)
+    _UP + "account_keys/acct_priv_keys_from_root_entropy.jsonl": f"{_ACCOUNTS}:run_root_entropy",
+    _UP + "account_keys/acct_priv_keys_from_bip39.jsonl": f"{_ACCOUNTS}:run_bip39",
+    _UP + "account_keys/default_subaddr_keys_from_acct_priv_keys.jsonl":
+        f"{_ACCOUNTS}:run_default_subaddress",
+    _UP + "account_keys/subaddr_keys_from_acct_priv_keys.jsonl": f"{_ACCOUNTS}:run_subaddress",
+    _UP + "core/slip10_key.json": f"{_ACCOUNTS}:run_slip10_key",
+    _UP + "core/slip10_mnemonic.json": f"{_ACCOUNTS}:run_slip10_mnemonic",
+    # b58 public addresses (§7)
+    _UP + "b58_encodings/b58_encode_public_address_without_fog.jsonl": f"{_ACCOUNTS}:run_b58",
+    _UP + "b58_encodings/b58_encode_public_address_with_fog.jsonl": f"{_ACCOUNTS}:run_b58_fog",
+    # known-answer data re-encoded from MobileCoin test code (§2)
+    _UP + "derived/digestible_block_kat.json": f"{_DERIVED}:run_digestible_block_kat",
+    _UP + "derived/schnorrkel_sig_kat.json": f"{_DERIVED}:run_schnorrkel_kat",
+    # transaction layer: not yet implemented (issue: transactions)
+    _UP + "memos/correct_encrypted_sender_memos.jsonl":
+        "pending: memos need the transaction layer (sender memo HMAC)",
+    _UP + "memos/incorrect_encrypted_sender_memos.jsonl":
+        "pending: memos need the transaction layer (sender memo HMAC)",
+    _UP + "memos/correct_encrypted_sender_with_payment_request_id_memos.jsonl":
+        "pending: memos need the transaction layer (sender memo HMAC)",
+    _UP + "memos/incorrect_encrypted_sender_with_payment_request_id_memos.jsonl":
+        "pending: memos need the transaction layer (sender memo HMAC)",
+    _UP + "memos/correct_encrypted_destination_memos.jsonl":
+        "pending: memos need the transaction layer (destination memo)",
+    _UP + "tx_out_records/correct_tx_out_records.jsonl":
+        "pending: fog TxOutRecord recovery needs the transaction layer",
+    _UP + "tx_out_records/incorrect_tx_out_records.jsonl":
+        "pending: fog TxOutRecord recovery needs the transaction layer",
+}
