@@ -46,6 +46,10 @@ CODES: dict[str, str] = {
     # --- conformance: vector files and runners ------------------------------------------------
     "conformance.unknown_suite": "no vector suite has that name",
     "conformance.bad_vector_file": "a vector file is missing or malformed",
+    # --- tx: transaction layer (amounts, TxOuts, memos, fog hints, validation) -----------------
+    # --- ledger: blocks, block ids, Merkle proofs, the LMDB store --------------------------------
+    # --- scp: quorum sets, messages, slots, the network simulator ---------------------------------
+    # --- formal: TLC runs, trace validation, Z3 checks ------------------------------------------
     # --- cli -----------------------------------------------------------------------------------
     "cli.usage": "the command line is malformed",
     "cli.io": "a file could not be read or written",
@@ -90,6 +94,22 @@ class AddressError(RefImplError):
 
 class ConformanceError(RefImplError):
     area = "conformance"
+
+
+class TxError(RefImplError):
+    area = "tx"
+
+
+class LedgerError(RefImplError):
+    area = "ledger"
+
+
+class ScpError(RefImplError):
+    area = "scp"
+
+
+class FormalError(RefImplError):
+    area = "formal"
 
 
 class CliError(RefImplError):

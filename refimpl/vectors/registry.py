@@ -9,6 +9,7 @@ from __future__ import annotations
 _UP = "upstream/mobilecoin/"
 _ACCOUNTS = "refimpl.vectors.upstream_accounts"
 _DERIVED = "refimpl.vectors.upstream_derived"
+_BLOCKS = "refimpl.vectors.upstream_blocks"
 
 FILES: dict[str, str] = {
     # account keys (notes/crypto-ledger.md §1)
@@ -23,7 +24,7 @@ FILES: dict[str, str] = {
     _UP + "b58_encodings/b58_encode_public_address_without_fog.jsonl": f"{_ACCOUNTS}:run_b58",
     _UP + "b58_encodings/b58_encode_public_address_with_fog.jsonl": f"{_ACCOUNTS}:run_b58_fog",
     # known-answer data re-encoded from MobileCoin test code (§2)
-    _UP + "derived/digestible_block_kat.json": f"{_DERIVED}:run_digestible_block_kat",
+    _UP + "derived/digestible_block_kat.json": f"{_BLOCKS}:run_digestible_block_kat",
     _UP + "derived/schnorrkel_sig_kat.json": f"{_DERIVED}:run_schnorrkel_kat",
     # transaction layer: not yet implemented (issue: transactions)
     _UP + "memos/correct_encrypted_sender_memos.jsonl":
