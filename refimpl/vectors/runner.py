@@ -152,8 +152,18 @@ def run(suite: str | None = None, root: Path = CONFORMANCE_ROOT) -> RunReport:
         if target.startswith("pending:"):
             results.append(_pending(root / rel, rel, target.removeprefix("pending:").strip()))
         else:
-            results.append(_resolve(target)(root / rel, rel))
+            results.append(_run_one(target, root / rel, rel))
     return RunReport(tuple(results), unused, missing)
+
+
+def _run_one(target: str, path: Path, rel: str) -> FileResult:
+    """Run one file's runner; a runner that cannot be loaded fails every case of its file."""
+    try:
+        runner = _resolve(target)
+    except (ImportError, AttributeError) as exc:
+        return FileResult(rel, failed=count_cases(path),
+                          failures=(f"runner {target} cannot be loaded: {exc}",))
+    return runner(path, rel)
 
 
 def _pending(path: Path, rel: str, reason: str) -> FileResult:
