@@ -31,6 +31,9 @@ CODES: dict[str, str] = {
     "crypto.zero_scalar": "the zero scalar is not allowed here",
     "crypto.bad_signature": "signature verification failed",
     "crypto.bad_signature_encoding": "signature bytes are malformed",
+    "crypto.box_bad_version": "the crypto box footer names an unsupported version",
+    "crypto.box_decryption_failed": "the crypto box ciphertext does not authenticate",
+    "crypto.box_too_short": "the crypto box ciphertext is shorter than its footer",
     # --- account: keys, mnemonics, subaddresses ---------------------------------------------
     "account.bad_mnemonic_word": "a mnemonic word is not in the BIP-39 English word list",
     "account.bad_mnemonic_length": "a mnemonic must have 12, 15, 18, 21 or 24 words",
@@ -47,6 +50,13 @@ CODES: dict[str, str] = {
     "conformance.unknown_suite": "no vector suite has that name",
     "conformance.bad_vector_file": "a vector file is missing or malformed",
     # --- tx: transaction layer (amounts, TxOuts, memos, fog hints, validation) -----------------
+    "tx.bad_block_version": "the block version is outside 0..MAX",
+    "tx.bad_fog_hint": "the encrypted fog hint does not decrypt to a view public key",
+    "tx.bad_masked_token_id": "a masked token id must be empty or 8 bytes (8 bytes from v2)",
+    "tx.inconsistent_commitment": "the unmasked amount does not open the stored commitment",
+    "tx.memo_presence": "e_memo must be present iff the block version supports memos",
+    "tx.missing_masked_amount": "the TxOut carries no masked amount",
+    "tx.token_id_not_supported": "a non-zero token id needs block version 2 or later",
     # --- ledger: blocks, block ids, Merkle proofs, the LMDB store --------------------------------
     # --- scp: quorum sets, messages, slots, the network simulator ---------------------------------
     # --- formal: TLC runs, trace validation, Z3 checks ------------------------------------------
