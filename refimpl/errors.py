@@ -59,6 +59,10 @@ CODES: dict[str, str] = {
     "tx.token_id_not_supported": "a non-zero token id needs block version 2 or later",
     # --- ledger: blocks, block ids, Merkle proofs, the LMDB store --------------------------------
     # --- scp: quorum sets, messages, slots, the network simulator ---------------------------------
+    # scp sim (refimpl/consensus/sim): network configurations and simulation parameters
+    "scp.config_unknown_validator": "a quorum set names a validator the configuration lacks",
+    "scp.config_bad_file": "a network configuration file is not a stellarbeat-format node list",
+    "scp.sim_bad_parameters": "simulation parameters are inconsistent (nodes, slots, faults)",
     # --- formal: TLC runs, trace validation, Z3 checks ------------------------------------------
     # --- cli -----------------------------------------------------------------------------------
     "cli.usage": "the command line is malformed",
