@@ -1,0 +1,163 @@
+"""The subset of STROBE-128 (v1.0.2) that Merlin transcripts use.
+
+Mirrors ``merlin/src/strobe.rs`` of the merlin 3.0 crate (notes/crypto-ledger.md §2.2): a
+Keccak-f[1600] duplex with rate ``R = 166`` bytes and the operations meta-AD, AD, KEY and
+PRF, each with STROBE's ``more`` flag (continue the previous operation without a new header).
+Transport operations and the ``T`` flag are not part of Merlin and are not provided.
+
+A :class:`Strobe128` is a mutable duplex state, like the Rust struct; :meth:`clone` copies it.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from refimpl.crypto.keccak import keccak_f1600_lanes
+from refimpl.errors import CryptoError
+
+#: STROBE-128 rate in bytes: 200 - 2 * (128 / 8) - 2.
+STROBE_R = 166
+
+FLAG_I = 1
+FLAG_A = 1 << 1
+FLAG_C = 1 << 2
+FLAG_T = 1 << 3
+FLAG_M = 1 << 4
+FLAG_K = 1 << 5
+
+_LANES = struct.Struct("<25Q")
+
+
+def _initial_state() -> bytes:
+    """The state after STROBE's fixed initialisation block (before the protocol label)."""
+    st = bytearray(200)
+    st[0:6] = bytes([1, STROBE_R + 2, 1, 0, 1, 96])
+    st[6:18] = b"STROBEv1.0.2"
+    _LANES.pack_into(st, 0, *keccak_f1600_lanes(list(_LANES.unpack(st))))
+    return bytes(st)
+
+
+_INITIAL_STATE = _initial_state()
+
+
+class Strobe128:
+    """A STROBE-128 duplex, initialised with ``protocol_label`` as Merlin does."""
+
+    __slots__ = ("_state", "_pos", "_pos_begin", "_cur_flags")
+    _state: bytearray
+    _pos: int
+    _pos_begin: int
+    _cur_flags: int
+
+    def __init__(self, protocol_label: bytes, *, _copy_of: Strobe128 | None = None) -> None:
+        if _copy_of is not None:
+            self._state = bytearray(_copy_of._state)
+            self._pos = _copy_of._pos
+            self._pos_begin = _copy_of._pos_begin
+            self._cur_flags = _copy_of._cur_flags
+            return
+        self._state = bytearray(_INITIAL_STATE)
+        self._pos = 0
+        self._pos_begin = 0
+        self._cur_flags = 0
+        self.meta_ad(protocol_label, False)
+
+    def clone(self) -> Strobe128:
+        """An independent copy of this duplex state."""
+        return Strobe128(b"", _copy_of=self)
+
+    def state_bytes(self) -> bytes:
+        """The 200-byte Keccak state (for tests and debugging)."""
+        return bytes(self._state)
+
+    # --- the four operations Merlin uses -----------------------------------------------
+    def meta_ad(self, data: bytes, more: bool) -> None:
+        """Absorb framing metadata (flags M|A)."""
+        self._begin_op(FLAG_M | FLAG_A, more)
+        self._absorb(data)
+
+    def ad(self, data: bytes, more: bool) -> None:
+        """Absorb associated data (flag A)."""
+        self._begin_op(FLAG_A, more)
+        self._absorb(data)
+
+    def key(self, data: bytes, more: bool) -> None:
+        """Overwrite the state with key material (flags A|C)."""
+        self._begin_op(FLAG_A | FLAG_C, more)
+        self._overwrite(data)
+
+    def prf(self, n: int, more: bool) -> bytes:
+        """Squeeze ``n`` pseudo-random bytes (flags I|A|C)."""
+        self._begin_op(FLAG_I | FLAG_A | FLAG_C, more)
+        return self._squeeze(n)
+
+    # --- duplex internals (strobe.rs run_f / absorb / overwrite / squeeze / begin_op) ------
+    def _run_f(self) -> None:
+        st = self._state
+        pos = self._pos
+        st[pos] ^= self._pos_begin
+        st[pos + 1] ^= 0x04
+        st[STROBE_R + 1] ^= 0x80
+        _LANES.pack_into(st, 0, *keccak_f1600_lanes(list(_LANES.unpack(st))))
+        self._pos = 0
+        self._pos_begin = 0
+
+    def _absorb(self, data: bytes) -> None:
+        st = self._state
+        n = len(data)
+        i = 0
+        while i < n:
+            pos = self._pos
+            take = min(STROBE_R - pos, n - i)
+            end = pos + take
+            mixed = int.from_bytes(st[pos:end], "little") ^ int.from_bytes(
+                data[i : i + take], "little"
+            )
+            st[pos:end] = mixed.to_bytes(take, "little")
+            i += take
+            self._pos = end
+            if end == STROBE_R:
+                self._run_f()
+
+    def _overwrite(self, data: bytes) -> None:
+        st = self._state
+        n = len(data)
+        i = 0
+        while i < n:
+            pos = self._pos
+            take = min(STROBE_R - pos, n - i)
+            end = pos + take
+            st[pos:end] = data[i : i + take]
+            i += take
+            self._pos = end
+            if end == STROBE_R:
+                self._run_f()
+
+    def _squeeze(self, n: int) -> bytes:
+        st = self._state
+        out = bytearray()
+        while len(out) < n:
+            pos = self._pos
+            take = min(STROBE_R - pos, n - len(out))
+            end = pos + take
+            out += st[pos:end]
+            st[pos:end] = bytes(take)
+            self._pos = end
+            if end == STROBE_R:
+                self._run_f()
+        return bytes(out)
+
+    def _begin_op(self, flags: int, more: bool) -> None:
+        if more:
+            if flags != self._cur_flags:
+                raise CryptoError(
+                    "crypto.transcript_misuse",
+                    f"STROBE continued flags {flags:#x} after {self._cur_flags:#x}",
+                )
+            return
+        old_begin = self._pos_begin
+        self._pos_begin = self._pos + 1
+        self._cur_flags = flags
+        self._absorb(bytes((old_begin, flags)))
+        if flags & (FLAG_C | FLAG_K) and self._pos != 0:
+            self._run_f()
