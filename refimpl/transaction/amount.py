@@ -15,10 +15,10 @@ The digestible layout lives with the types: V1 hashes as an aggregate named "Amo
 from __future__ import annotations
 
 import zlib
-from typing import Protocol
 
 import attrs
 
+from refimpl.crypto.digestible import DigestWriter
 from refimpl.crypto.hashing import (
     AMOUNT_BLINDING_DOMAIN_TAG,
     AMOUNT_BLINDING_FACTORS_DOMAIN_TAG,
@@ -59,14 +59,6 @@ class Amount:
     @token_id.validator
     def _check_token_id(self, _attr: object, value: int) -> None:
         _check_u64(value, "token id")
-
-
-class DigestWriter(Protocol):
-    """The part of refimpl.crypto.digestible's writer that the amount layout uses."""
-
-    def append_aggregate_header(self, context: bytes, name: bytes) -> None: ...
-    def append_aggregate_closer(self, context: bytes, name: bytes) -> None: ...
-    def append_primitive(self, context: bytes, type_name: bytes, data: bytes) -> None: ...
 
 
 # --- V1 -------------------------------------------------------------------------------------
@@ -233,9 +225,9 @@ def _open(commitment: Point, amount: Amount, blinding: Scalar) -> tuple[Amount, 
 def _append_masked_amount(
     writer: DigestWriter, context: bytes, name: bytes, masked: MaskedAmount
 ) -> None:
-    writer.append_aggregate_header(context, name)
-    writer.append_primitive(b"commitment", b"ristretto", masked.commitment.to_bytes())
-    writer.append_primitive(b"masked_value", b"uint", masked.masked_value.to_bytes(8, "little"))
-    if masked.masked_token_id:
-        writer.append_primitive(b"masked_token_id", b"bytes", masked.masked_token_id)
-    writer.append_aggregate_closer(context, name)
+    """Derived ``Digestible``: commitment, masked_value, then masked_token_id unless empty."""
+    writer.agg_header(context, name)
+    writer.ristretto(b"commitment", masked.commitment)
+    writer.uint64(b"masked_value", masked.masked_value)
+    writer.bytes_(b"masked_token_id", masked.masked_token_id)
+    writer.agg_closer(context, name)

@@ -97,7 +97,8 @@ def test_fake_hint_has_no_magic() -> None:
 
 def test_hint_with_bad_magic_is_rejected() -> None:
     ingest = Scalar(77)
-    sealed = box.encrypt(seeded_rng(4), Point.mul_base(ingest), Point.base().to_bytes() + b"\x2a\x00")
+    plaintext = Point.base().to_bytes() + b"\x2a\x00"
+    sealed = box.encrypt(seeded_rng(4), Point.mul_base(ingest), plaintext)
     with pytest.raises(TxError) as info:
         EncryptedFogHint(sealed).decrypt(ingest)
     assert info.value.code == "tx.bad_fog_hint"
