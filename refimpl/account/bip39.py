@@ -49,10 +49,9 @@ def mnemonic_to_entropy(phrase: str) -> bytes:
     bits = 0
     for position, word in enumerate(words, start=1):
         if word not in index:
-            shown = word if len(word) <= 20 else word[:20] + "..."
-            raise AccountError(
+            raise AccountError(  # the word itself is not echoed: phrases are secrets
                 "account.bad_mnemonic_word",
-                f"word {position} ({shown!r}) is not in the BIP-39 English word list",
+                f"word {position} is not in the BIP-39 English word list",
             )
         bits = (bits << 11) | index[word]
     total_bits = 11 * len(words)
