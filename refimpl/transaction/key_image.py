@@ -12,6 +12,7 @@ import attrs
 
 from refimpl.crypto.hashing import HASH_TO_POINT_DOMAIN_TAG, hash_to_point
 from refimpl.crypto.ristretto import Point, Scalar
+from refimpl.errors import EncodingError
 
 
 def key_image_base(onetime_public_key: Point) -> Point:
@@ -34,6 +35,8 @@ class KeyImage:
     @classmethod
     def from_u64(cls, n: int) -> KeyImage:
         """``KeyImage::from(u64)`` (test helper): the key image of the private key ``Scalar(n)``."""
+        if not 0 <= n < 2**64:
+            raise EncodingError("encoding.integer_out_of_range", "KeyImage::from takes a u64")
         return cls.from_private_key(Scalar(n))
 
     @classmethod

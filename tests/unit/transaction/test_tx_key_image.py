@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from refimpl.crypto.hashing import blake2b512
 from refimpl.crypto.ristretto import L, Point, Scalar
+from refimpl.errors import CryptoError, EncodingError
 from refimpl.transaction.key_image import KeyImage, key_image_base
 
 scalars = st.integers(min_value=1, max_value=L - 1).map(Scalar)
@@ -38,3 +40,18 @@ def test_from_u64_is_the_key_image_of_that_scalar() -> None:
     assert sorted([KeyImage.from_u64(2), KeyImage.from_u64(1)])[0].to_bytes() == min(
         KeyImage.from_u64(1).to_bytes(), KeyImage.from_u64(2).to_bytes()
     )
+
+
+@given(blob=st.binary(max_size=40))
+def test_garbage_bytes_are_typed_errors(blob: bytes) -> None:
+    try:
+        image = KeyImage.from_bytes(blob)
+    except (CryptoError, EncodingError):
+        return
+    assert image.to_bytes() == blob
+
+
+@pytest.mark.parametrize("n", [-1, 2**64])
+def test_from_u64_range(n: int) -> None:
+    with pytest.raises(EncodingError):
+        KeyImage.from_u64(n)
