@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import struct
 
+from refimpl.errors import EncodingError
+
 _MASK = (1 << 64) - 1
 
 #: FIPS 202 round constants RC[i] for the 24 rounds of Keccak-f[1600].
@@ -128,7 +130,7 @@ def keccak_f1600_lanes(lanes: list[int]) -> list[int]:
 def keccak_f1600(state: bytes | bytearray) -> bytes:
     """Apply Keccak-f[1600] to a 200-byte state and return the permuted 200 bytes."""
     if len(state) != STATE_BYTES:
-        raise ValueError("Keccak-f[1600] state must be 200 bytes")
+        raise EncodingError("encoding.bad_length", "Keccak-f[1600] state must be 200 bytes")
     return _LANES.pack(*keccak_f1600_lanes(list(_LANES.unpack(state))))
 
 
