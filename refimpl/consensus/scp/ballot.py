@@ -1,0 +1,526 @@
+"""The ballot protocol: prepare, commit and externalize phases (notes/scp.md §1.8, §1.9).
+
+MobileCoin ``consensus/scp/src/slot.rs`` (``do_ballot_protocol``, ``do_prepare_phase``,
+``do_commit_phase``, ``do_externalize_phase``, ``ballots_accepted_prepared``,
+``ballots_confirmed_prepared``, ``ballots_accepted_committed``, ``out_msg``); WP §6.2 Fig. 17
+steps 1–9; draft-mazieres-dinrg-scp-05 §3.5.
+
+Pure functions over a :class:`BallotState` and the peers' implied statements; the slot applies
+the timer side effects. Every search is complete (quorum.py): set- and range-valued statements
+are reduced to one stateless statement per candidate counter, and because prepare(⟨n, x⟩)
+implies prepare(⟨m, x⟩) for m ≤ n, the highest counter that reaches a quorum (or a v-blocking
+set) is found by testing the distinct candidate counters in decreasing order.
+
+Deliberate choices (both variants): an accepted or confirmed statement stays accepted (the
+local P, PP and H are kept as candidates instead of MobileCoin's recomputation from M that can
+make step 1 return early, notes §1.12-3). Variant differences: ``"mobilecoin"`` records a
+blocking-set member's candidate ballot / commit range instead of the narrowed result (§1.12-1),
+and does unchecked u32 counter arithmetic (wrap-around: §1.12-7/8); ``"correct"`` records only
+what the blocking set justifies, saturates counters below ∞ and drops clamped ballots whose
+counter would reach 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+import attrs
+
+from refimpl.consensus.scp.msg import (
+    Commit,
+    Externalize,
+    Nominate,
+    NominatePrepare,
+    Prepare,
+    Statements,
+    Topic,
+    Variant,
+)
+from refimpl.consensus.scp.quorum import QuorumContext
+from refimpl.consensus.scp.types import INFINITY, Ballot, NodeID, Value
+
+NOMINATE_PREPARE = "NOMINATE_PREPARE"
+PREPARE = "PREPARE"
+COMMIT = "COMMIT"
+EXTERNALIZE = "EXTERNALIZE"
+PHASES = (NOMINATE_PREPARE, PREPARE, COMMIT, EXTERNALIZE)
+
+Peers = Mapping[NodeID, Statements]
+Values = tuple[Value, ...]
+Interval = tuple[int, int]
+SetTest = Callable[[frozenset[NodeID]], bool]
+
+
+@attrs.frozen
+class BallotState:
+    """The ballot variables of a slot (WP Fig. 16; MobileCoin names). ``B`` is None while
+    the ballot is still the zero ballot ⟨0, []⟩."""
+
+    phase: str = NOMINATE_PREPARE
+    B: Ballot | None = None
+    P: Ballot | None = None
+    PP: Ballot | None = None
+    H: Ballot | None = None
+    C: Ballot | None = None
+
+
+def _u32(n: int, variant: Variant) -> int:
+    """Counter arithmetic: u32 wrap-around (mobilecoin) or saturation in 0..∞ (correct)."""
+    if variant == "mobilecoin":
+        return n % 2**32
+    return max(0, min(n, INFINITY))
+
+
+def _b_counter(b: Ballot | None) -> int:
+    return 0 if b is None else b.counter
+
+
+# --- candidate-counter searches -----------------------------------------------------------------
+
+
+def highest_counter(support: Mapping[NodeID, int], upto: int, floor: int, test: SetTest) -> int:
+    """The highest n in (floor, upto] such that ``test({u : support[u] ≥ n})``, else 0."""
+    candidates = {min(c, upto) for c in support.values() if c > floor}
+    candidates.add(upto)
+    for n in sorted((c for c in candidates if c > floor), reverse=True):
+        if test(frozenset(u for u, c in support.items() if c >= n)):
+            return n
+    return 0
+
+
+def counters_in_range(
+    ranges: Mapping[NodeID, Interval], lo: int, hi: int, test: SetTest
+) -> list[Interval]:
+    """The maximal intervals of n in [lo, hi] with ``test({u : n ∈ ranges[u]})``, ascending."""
+    if lo > hi:
+        return []
+    points = {lo}
+    for a, b in ranges.values():
+        if lo < a <= hi:
+            points.add(a)
+        if lo <= b < hi:
+            points.add(b + 1)
+    ordered = sorted(points)
+    out: list[Interval] = []
+    for i, start in enumerate(ordered):
+        end = ordered[i + 1] - 1 if i + 1 < len(ordered) else hi
+        supporters = frozenset(u for u, (a, b) in ranges.items() if a <= start <= b)
+        if test(supporters):
+            if out and out[-1][1] + 1 >= start:
+                out[-1] = (out[-1][0], end)
+            else:
+                out.append((start, end))
+    return out
+
+
+def _merge(intervals: Iterable[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    for a, b in sorted(intervals):
+        if out and a <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _quorum_test(ctx: QuorumContext) -> SetTest:
+    return ctx.has_quorum
+
+
+# --- step 1: accept prepared --------------------------------------------------------------------
+
+
+def accepted_prepared(
+    state: BallotState, ctx: QuorumContext, peers: Peers, variant: Variant
+) -> dict[Values, int]:
+    """Value -> highest accepted-prepared counter (WP step 1; notes §1.8 step 1).
+
+    Via a v-blocking set of peers accepting prepare(⟨n, x⟩), or via a quorum (local node
+    included, voting from its B, P, PP) voting-or-accepting it; the local P and PP stay accepted.
+    """
+    acc: dict[Values, int] = {}
+
+    def note(x: Values, n: int) -> None:
+        if n > 0 and acc.get(x, 0) < n:
+            acc[x] = n
+
+    for b in (state.P, state.PP):
+        if b is not None:
+            note(b.values, b.counter)
+    values: set[Values] = set()
+    for st in peers.values():
+        values.update(st.prepare_accepts)
+    for x in values:
+        support = {u: st.prepare_accepts[x] for u, st in peers.items() if x in st.prepare_accepts}
+        if not ctx.is_blocking(set(support)):
+            continue
+        if variant == "mobilecoin":
+            # §1.12-1: every member's own candidate ballot is recorded, not the narrowed one.
+            note(x, max(c for u, c in support.items() if u in ctx.local_nodes))
+        else:
+            note(x, highest_counter(support, max(support.values()), 0, ctx.is_blocking))
+    local: dict[Values, int] = {}
+    for b in (state.B, state.P, state.PP if state.P is not None else None):
+        if b is not None and b.counter > local.get(b.values, 0):
+            local[b.values] = b.counter
+    for x, mine in local.items():
+        floor = acc.get(x, 0)
+        if floor >= mine:
+            continue
+        support = {u: st.prepare_votes[x] for u, st in peers.items() if x in st.prepare_votes}
+        note(x, highest_counter(support, mine, floor, _quorum_test(ctx)))
+    return acc
+
+
+def prepared_pair(acc: Mapping[Values, int]) -> tuple[Ballot | None, Ballot | None]:
+    """(P, PP): the highest accepted-prepared ballot and the highest one below it with a
+    different value."""
+    ballots = sorted(Ballot(n, x) for x, n in acc.items())
+    if not ballots:
+        return None, None
+    p = ballots[-1]
+    pp = next((b for b in reversed(ballots[:-1]) if b.values != p.values), None)
+    return p, pp
+
+
+def _aborts(p: Ballot | None, c: Ballot) -> bool:
+    """Does prepare(p) abort c (c < p with a different value)?"""
+    return p is not None and c < p and p.values != c.values
+
+
+# --- step 2: confirm prepared -------------------------------------------------------------------
+
+
+def confirmed_prepared(
+    acc: Mapping[Values, int], H: Ballot | None, ctx: QuorumContext, peers: Peers
+) -> Ballot | None:
+    """The highest ballot confirmed prepared above ``H`` (a quorum accepts it; seeded with the
+    locally accepted set), or None."""
+    best: Ballot | None = None
+    for x, mine in acc.items():
+        floor = H.counter if H is not None and H.values == x else 0
+        if mine <= floor:
+            continue
+        support = {u: st.prepare_accepts[x] for u, st in peers.items() if x in st.prepare_accepts}
+        n = highest_counter(support, mine, floor, _quorum_test(ctx))
+        if n and (best is None or Ballot(n, x) > best):
+            best = Ballot(n, x)
+    return best
+
+
+# --- step 3: vote commit ------------------------------------------------------------------------
+
+
+def commit_vote(state: BallotState, variant: Variant) -> Ballot | None:
+    """The lowest ballot c ≥ B with value H.X that neither P nor PP aborts, if c ≤ H
+    (notes §1.8 step 3); None when no commit vote is due."""
+    H, B = state.H, state.B
+    if state.C is not None or H is None:
+        return None
+    if B is not None and B > H:
+        return None
+    if _aborts_h(state.P, H) or _aborts_h(state.PP, H):
+        return None
+    n = _b_counter(B)
+    if B is not None and H.values < B.values:
+        n = _u32(n + 1, variant)
+    c = Ballot(max(n, 1), H.values)
+    for p in (state.P, state.PP):
+        if p is not None and _aborts(p, c):
+            c = Ballot(p.counter if H.values > p.values else _u32(p.counter + 1, variant), H.values)
+    return c if c <= H else None
+
+
+def _aborts_h(p: Ballot | None, H: Ballot) -> bool:
+    return p is not None and p > H and p.values != H.values
+
+
+# --- step 4 / 6: accept commit; step 7: confirm commit ------------------------------------------
+
+
+def accepted_commit(
+    local_votes: tuple[Values, int, int] | None,
+    ctx: QuorumContext,
+    peers: Peers,
+    variant: Variant,
+) -> dict[Values, list[Interval]]:
+    """Value -> accepted-commit counter intervals: a v-blocking set accepts commit(⟨n, x⟩), or
+    a quorum with the local node (voting for ``local_votes`` = (x, lo, hi)) votes-or-accepts it."""
+    out: dict[Values, list[Interval]] = {}
+    values = {st.commit_accepts[0] for st in peers.values() if st.commit_accepts is not None}
+    for x in values:
+        ranges = {
+            u: (st.commit_accepts[1], st.commit_accepts[2])
+            for u, st in peers.items()
+            if st.commit_accepts is not None and st.commit_accepts[0] == x
+        }
+        if not ctx.is_blocking(set(ranges)):
+            continue
+        lo = min(a for a, _ in ranges.values())
+        hi = max(b for _, b in ranges.values())
+        found = counters_in_range(ranges, lo, hi, ctx.is_blocking)
+        if variant == "mobilecoin" and found:
+            # §1.12-1: record each overlapping member's full candidate range.
+            found = [
+                r
+                for u, r in ranges.items()
+                if u in ctx.local_nodes and any(a <= r[1] and r[0] <= b for a, b in found)
+            ]
+        if found:
+            out[x] = _merge(out.get(x, []) + found)
+    if local_votes is not None:
+        x, lo, hi = local_votes
+        ranges = {
+            u: (st.commit_votes[1], st.commit_votes[2])
+            for u, st in peers.items()
+            if st.commit_votes is not None and st.commit_votes[0] == x
+        }
+        found = counters_in_range(ranges, lo, hi, _quorum_test(ctx))
+        if found:
+            out[x] = _merge(out.get(x, []) + found)
+    return out
+
+
+def confirmed_commit(
+    x: Values, lo: int, hi: int, ctx: QuorumContext, peers: Peers
+) -> list[Interval]:
+    """Counter intervals in [lo, hi] for which a quorum accepts commit(⟨n, x⟩)."""
+    ranges = {
+        u: (st.commit_accepts[1], st.commit_accepts[2])
+        for u, st in peers.items()
+        if st.commit_accepts is not None and st.commit_accepts[0] == x
+    }
+    return counters_in_range(ranges, lo, hi, _quorum_test(ctx))
+
+
+# --- step 9 and the ballot timer ----------------------------------------------------------------
+
+
+def unblocking_counter(counter: int, ctx: QuorumContext, peers: Peers) -> int:
+    """The least counter ≥ ``counter`` that no v-blocking set of peers is strictly ahead of
+    (WP step 9; stellar-core ``attemptBump``)."""
+    while True:
+        ahead = {u: peers[u].counter for u in ctx.local_nodes if u in peers}
+        ahead = {u: c for u, c in ahead.items() if c > counter}
+        if not ahead or not ctx.is_blocking(set(ahead)):
+            return counter
+        counter = min(ahead.values())
+
+
+def ballot_timer_due(B: Ballot | None, ctx: QuorumContext, peers: Peers) -> bool:
+    """A quorum (local node included) has ballot counters ≥ B.N (notes §1.8, D05 §3.5)."""
+    if B is None:
+        return False
+    return ctx.has_quorum(frozenset(u for u, st in peers.items() if st.counter >= B.counter))
+
+
+def next_ballot_values(
+    state: BallotState,
+    ctx: QuorumContext,
+    peers: Peers,
+    variant: Variant,
+    Z: frozenset[Value],
+    combine: Callable[[frozenset[Value]], Values],
+) -> Values | None:
+    """The value for a new ballot (MobileCoin ``get_next_ballot_values``): the highest
+    confirmed-prepared value recomputed from M, else combine(Z), else the highest accepted-
+    prepared value, else B.X (notes §1.8, §1.12-6)."""
+    if state.phase in (COMMIT, EXTERNALIZE) and state.B is not None:
+        return state.B.values
+    acc = accepted_prepared(state, ctx, peers, variant)
+    h = confirmed_prepared(acc, None, ctx, peers)
+    if h is not None:
+        return h.values
+    if Z:
+        return combine(Z)
+    p, _ = prepared_pair(acc)
+    if p is not None:
+        return p.values
+    return None if state.B is None else state.B.values
+
+
+# --- the phases ---------------------------------------------------------------------------------
+
+
+def _commit_ballot(B: Ballot | None, H: Ballot, variant: Variant) -> Ballot:
+    """Step 8 / step 4: ⟨max(B.N+1, H.N), H.X⟩ when the value changes, else ⟨max(B.N, H.N), H.X⟩."""
+    n = _b_counter(B)
+    if B is None or B.values != H.values:
+        n = _u32(n + 1, variant)
+    return Ballot(max(n, H.counter), H.values)
+
+
+def _bump(
+    state: BallotState,
+    ctx: QuorumContext,
+    peers: Peers,
+    variant: Variant,
+    Z: frozenset[Value],
+    combine: Callable[[frozenset[Value]], Values],
+) -> BallotState | None:
+    """Step 9: the bumped state, or None when no bump is due."""
+    current = _b_counter(state.B)
+    counter = unblocking_counter(current, ctx, peers)
+    if variant == "correct" and counter >= INFINITY:
+        counter = current  # D05 guard: never move to the unbeatable counter ∞ (§1.12-7)
+    if counter <= current:
+        return None
+    value = next_ballot_values(state, ctx, peers, variant, Z, combine)
+    if value is None:
+        return None
+    return attrs.evolve(state, B=Ballot(counter, value))
+
+
+def prepare_phase(
+    state: BallotState,
+    ctx: QuorumContext,
+    peers: Peers,
+    variant: Variant,
+    Z: frozenset[Value],
+    combine: Callable[[frozenset[Value]], Values],
+) -> tuple[BallotState, bool]:
+    """Steps 1–4, 8, 9 while phase ∈ {NOMINATE_PREPARE, PREPARE}; returns (state, bumped)."""
+    acc = accepted_prepared(state, ctx, peers, variant)
+    P, PP = prepared_pair(acc)
+    C = state.C
+    if C is not None and (_aborts(P, C) or _aborts(PP, C)):
+        C = None
+    state = attrs.evolve(state, P=P, PP=PP, C=C)
+    h = confirmed_prepared(acc, state.H, ctx, peers)
+    if h is not None:
+        H = h if state.H is None or h > state.H else state.H
+        state = attrs.evolve(state, phase=PREPARE, H=H)
+    c = commit_vote(state, variant)
+    if c is not None:
+        state = attrs.evolve(state, C=c)
+    local_votes = None
+    if state.C is not None and state.H is not None and state.B is not None:
+        local_votes = (state.B.values, state.C.counter, state.H.counter)
+    accepted = accepted_commit(local_votes, ctx, peers, variant)
+    if accepted:
+        x, (lo, hi) = min(((x, iv[0]) for x, iv in accepted.items()), key=lambda e: (e[1][0], e[0]))
+        H = Ballot(hi, x)
+        p_n = acc.get(x)
+        P = Ballot(p_n, x) if p_n else (state.P if state.P and state.P.values == x else None)
+        state = BallotState(
+            phase=COMMIT,
+            B=_commit_ballot(state.B, H, variant),
+            P=P if P is not None else Ballot(lo, x),
+            PP=None,
+            H=H,
+            C=Ballot(lo, x),
+        )
+        return state, False
+    if state.H is not None:
+        state = attrs.evolve(state, B=_commit_ballot(state.B, state.H, variant)
+                             if state.B is None or state.B.values != state.H.values
+                             else Ballot(max(state.B.counter, state.H.counter), state.H.values))
+    bumped = _bump(state, ctx, peers, variant, Z, combine)
+    return (bumped, True) if bumped is not None else (state, False)
+
+
+def commit_phase(
+    state: BallotState,
+    ctx: QuorumContext,
+    peers: Peers,
+    variant: Variant,
+    Z: frozenset[Value],
+    combine: Callable[[frozenset[Value]], Values],
+) -> tuple[BallotState, bool]:
+    """Steps 5–9 in the Commit phase; returns (state, bumped)."""
+    B, C, H = state.B, state.C, state.H
+    assert B is not None and C is not None and H is not None
+    x = B.values
+    acc = accepted_prepared(state, ctx, peers, variant)
+    P = state.P
+    if x in acc and (P is None or Ballot(acc[x], x) > P):
+        P = Ballot(acc[x], x)
+    accepted = accepted_commit((x, C.counter, INFINITY), ctx, peers, variant).get(x, [])
+    merged = _merge(accepted + [(C.counter, H.counter)])
+    lo, hi = next(iv for iv in merged if iv[0] <= C.counter <= iv[1])
+    C, H = Ballot(lo, x), Ballot(hi, x)
+    state = attrs.evolve(state, P=P, C=C, H=H)
+    confirmed = confirmed_commit(x, C.counter, H.counter, ctx, peers)
+    if confirmed:
+        lo, hi = confirmed[0]
+        return BallotState(EXTERNALIZE, B, P, None, Ballot(hi, x), Ballot(lo, x)), False
+    state = attrs.evolve(state, B=Ballot(max(B.counter, H.counter), x))
+    bumped = _bump(state, ctx, peers, variant, Z, combine)
+    return (bumped, True) if bumped is not None else (state, False)
+
+
+def externalize_phase(state: BallotState, ctx: QuorumContext, peers: Peers) -> BallotState:
+    """Raise H.N to the highest confirmed-committed counter; C stays fixed."""
+    B, C, H = state.B, state.C, state.H
+    assert B is not None and C is not None and H is not None
+    if H.counter >= INFINITY:
+        return state
+    confirmed = confirmed_commit(B.values, C.counter, INFINITY, ctx, peers)
+    top = max((b for a, b in confirmed if a <= H.counter + 1), default=H.counter)
+    return state if top <= H.counter else attrs.evolve(state, H=Ballot(top, B.values))
+
+
+def advance(
+    state: BallotState,
+    ctx: QuorumContext,
+    peers: Peers,
+    variant: Variant,
+    Z: frozenset[Value],
+    combine: Callable[[frozenset[Value]], Values],
+) -> tuple[BallotState, bool]:
+    """One pass of ``do_ballot_protocol``, falling through the phases; ``bumped`` tells the slot
+    that step 9 raised the counter (it then restarts the ballot timer and runs again)."""
+    if state.phase in (NOMINATE_PREPARE, PREPARE):
+        state, bumped = prepare_phase(state, ctx, peers, variant, Z, combine)
+        if bumped:
+            return state, True
+    if state.phase == COMMIT:
+        state, bumped = commit_phase(state, ctx, peers, variant, Z, combine)
+        if bumped:
+            return state, True
+    if state.phase == EXTERNALIZE:
+        state = externalize_phase(state, ctx, peers)
+    return state, False
+
+
+# --- the outgoing message (notes §1.9) ----------------------------------------------------------
+
+
+def _clamp_below(b: Ballot, top: Ballot, variant: Variant) -> Ballot | None:
+    """``b`` lowered to the highest ballot with its value that does not exceed ``top``."""
+    if b <= top:
+        return b
+    n = top.counter - 1 if b.values > top.values else top.counter
+    n = _u32(n, variant)
+    if variant == "correct" and n == 0:
+        return None
+    return Ballot(n, b.values)
+
+
+def outgoing_topic(
+    state: BallotState, X: frozenset[Value], Y: frozenset[Value], variant: Variant
+) -> Topic | None:
+    """The topic this slot should currently broadcast, or None (nothing to say yet)."""
+    B = state.B
+    if state.phase == NOMINATE_PREPARE and B is None:
+        return Nominate(X, Y) if X or Y else None
+    assert B is not None
+    if state.phase in (NOMINATE_PREPARE, PREPARE):
+        P = None if state.P is None else _clamp_below(state.P, B, variant)
+        PP = None
+        if state.PP is not None and P is not None:
+            PP = state.PP if state.PP < P else _clamp_below(state.PP, P, variant)
+            if PP is not None and (PP.counter == 0 or PP == P):
+                PP = None
+        H = state.H
+        hn = H.counter if H is not None and H.values == B.values else 0
+        cn = state.C.counter if hn != 0 and state.C is not None else 0
+        prep = Prepare(B, P, PP, cn, hn)
+        if state.phase == NOMINATE_PREPARE:
+            return NominatePrepare(Nominate(X, Y), prep)
+        return prep
+    assert state.C is not None and state.H is not None
+    if state.phase == COMMIT:
+        pn = 0 if state.P is None else min(state.P.counter, B.counter)
+        return Commit(B, pn, state.C.counter, state.H.counter)
+    return Externalize(state.C, state.H.counter)

@@ -1,0 +1,245 @@
+"""Quorum slices, quorums, v-blocking sets and nomination weights (complete searches).
+
+Definitions: WP §3 (quorum, v-blocking), notes/scp.md §1.1 and §1.4. MobileCoin's
+``consensus/scp/src/quorum_set_ext.rs`` searches *greedily* with stateful predicates and can miss
+quorums (notes §1.12-2); here every search is complete:
+
+* A quorum containing the local node exists among the nodes satisfying a (stateless) statement
+  iff the fixpoint of "drop every node whose own quorum set is not satisfied by the remaining
+  set" keeps a set that satisfies the local quorum set (stellar-core ``LocalNode::isQuorum``,
+  Lachowski 2019: the greatest quorum inside a set is computed by this pruning).
+* Set- and range-valued statements (value sets, ballots, commit ranges) are reduced to one
+  stateless statement per candidate by the callers (nomination.py, ballot.py).
+
+As in MobileCoin, a node implicitly belongs to each of its own slices: a quorum set lists only
+the *other* members a node needs, and the local node counts as present in every check.
+:func:`find_quorum_greedy` reproduces MobileCoin's greedy search for comparison in tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from fractions import Fraction
+
+from refimpl.consensus.scp.types import NodeID, QuorumSet, Value
+
+NodeSet = frozenset[NodeID] | set[NodeID]
+SliceCheck = Callable[[NodeSet], bool]
+
+_SAT_CACHE: dict[QuorumSet, SliceCheck] = {}
+_BLOCK_CACHE: dict[QuorumSet, SliceCheck] = {}
+
+
+def _split(qset: QuorumSet) -> tuple[frozenset[NodeID], tuple[QuorumSet, ...]]:
+    nodes = frozenset(m for m in qset.members if isinstance(m, str))
+    inner = tuple(m for m in qset.members if isinstance(m, QuorumSet))
+    return nodes, inner
+
+
+def _compile_satisfied(qset: QuorumSet) -> SliceCheck:
+    nodes, inner = _split(qset)
+    k = qset.threshold
+    if k == 0:
+        return lambda s: True
+    if not inner:
+        return lambda s: len(nodes & s) >= k if len(s) >= k else False
+    inner_checks = tuple(slice_checker(q) for q in inner)
+
+    def check(s: NodeSet) -> bool:
+        count = len(nodes & s)
+        if count >= k:
+            return True
+        for c in inner_checks:
+            if c(s):
+                count += 1
+                if count >= k:
+                    return True
+        return False
+
+    return check
+
+
+def slice_checker(qset: QuorumSet) -> SliceCheck:
+    """A cached function ``s -> bool``: does ``s`` contain a slice of ``qset`` (owner implicit)?"""
+    check = _SAT_CACHE.get(qset)
+    if check is None:
+        check = _compile_satisfied(qset)
+        _SAT_CACHE[qset] = check
+    return check
+
+
+def is_quorum_slice_satisfied(qset: QuorumSet, nodes: NodeSet) -> bool:
+    """True iff ``nodes`` holds ≥ threshold members at every level (inner sets recursively)."""
+    return slice_checker(qset)(nodes)
+
+
+def _compile_blocking(qset: QuorumSet) -> SliceCheck:
+    nodes, inner = _split(qset)
+    need = len(qset.members) - qset.threshold + 1
+    if qset.threshold == 0:
+        return lambda s: False
+    inner_checks = tuple(blocking_checker(q) for q in inner)
+
+    def check(s: NodeSet) -> bool:
+        count = len(nodes & s)
+        if count >= need:
+            return True
+        for c in inner_checks:
+            if c(s):
+                count += 1
+                if count >= need:
+                    return True
+        return False
+
+    return check
+
+
+def blocking_checker(qset: QuorumSet) -> SliceCheck:
+    """A cached function ``s -> bool``: does ``s`` meet every slice of ``qset``'s owner?"""
+    check = _BLOCK_CACHE.get(qset)
+    if check is None:
+        check = _compile_blocking(qset)
+        _BLOCK_CACHE[qset] = check
+    return check
+
+
+def is_v_blocking(qset: QuorumSet, nodes: NodeSet) -> bool:
+    """True iff ``nodes`` intersects every slice of ``qset`` (more than n − k members at each
+    level, inner sets counted recursively). The owner never counts; an empty set has no blocking
+    set (notes §1.4)."""
+    return blocking_checker(qset)(nodes)
+
+
+def find_quorum(
+    local_id: NodeID,
+    local_qset: QuorumSet,
+    peer_qsets: Mapping[NodeID, QuorumSet],
+    supporters: Iterable[NodeID],
+) -> frozenset[NodeID] | None:
+    """The greatest quorum containing ``local_id`` inside ``supporters ∪ {local_id}``, or None.
+
+    Complete: fixpoint pruning of nodes whose quorum set (taken from ``peer_qsets``, i.e. from
+    their latest messages) is not satisfied, then the local quorum set is checked.
+    """
+    s = set(supporters)
+    s.add(local_id)
+    local_check = slice_checker(local_qset)
+    if not local_check(s):
+        return None
+    changed = True
+    while changed:
+        changed = False
+        for u in list(s):
+            if u == local_id:
+                continue
+            q = peer_qsets.get(u)
+            if q is None or not slice_checker(q)(s):
+                s.discard(u)
+                changed = True
+        if changed and not local_check(s):
+            return None
+    return frozenset(s)
+
+
+def find_blocking_set(qset: QuorumSet, supporters: Iterable[NodeID]) -> frozenset[NodeID] | None:
+    """A v-blocking subset of ``supporters`` for ``qset``'s owner (all of the members of
+    ``qset`` among them), or None when none exists."""
+    s = frozenset(supporters) & qset.nodes()
+    return s if is_v_blocking(qset, s) else None
+
+
+class QuorumContext:
+    """The quorum oracle of one slot for one snapshot of M, with a result cache.
+
+    ``has_quorum(supporters)`` and ``is_blocking(supporters)`` are pure functions of the
+    supporter set for a fixed M; the slot builds a new context whenever M changes.
+    """
+
+    __slots__ = ("local_id", "local_qset", "local_nodes", "peer_qsets", "_quorums", "_blocking")
+
+    def __init__(
+        self, local_id: NodeID, local_qset: QuorumSet, peer_qsets: Mapping[NodeID, QuorumSet]
+    ) -> None:
+        self.local_id = local_id
+        self.local_qset = local_qset
+        self.local_nodes = local_qset.nodes()
+        self.peer_qsets = peer_qsets
+        self._quorums: dict[frozenset[NodeID], bool] = {}
+        self._blocking = blocking_checker(local_qset)
+
+    def has_quorum(self, supporters: frozenset[NodeID]) -> bool:
+        """Does a quorum containing the local node exist inside ``supporters ∪ {local}``?"""
+        found = self._quorums.get(supporters)
+        if found is None:
+            found = find_quorum(self.local_id, self.local_qset, self.peer_qsets, supporters) \
+                is not None
+            self._quorums[supporters] = found
+        return found
+
+    def is_blocking(self, supporters: NodeSet) -> bool:
+        """Is ``supporters`` v-blocking for the local node?"""
+        return self._blocking(supporters)
+
+
+def find_quorum_greedy(
+    local_id: NodeID,
+    local_qset: QuorumSet,
+    peers: Mapping[NodeID, tuple[QuorumSet, frozenset[Value]]],
+    seed: frozenset[Value],
+) -> tuple[frozenset[NodeID], frozenset[Value]] | None:
+    """MobileCoin's greedy ``findQuorum`` with a narrowing value-set predicate (for comparison).
+
+    ``peers`` maps a node to (its quorum set, the values its message supports). Members are
+    walked in stored order; a member already in the set counts for free; otherwise it is added
+    tentatively if it supports some of the current values, and its own quorum set must then be
+    satisfied recursively; the predicate narrows to the intersection and is never widened again
+    (no backtracking). Sound but incomplete (notes §1.4, §1.12-2).
+    """
+
+    def satisfy(
+        qset: QuorumSet, chosen: frozenset[NodeID], values: frozenset[Value]
+    ) -> tuple[frozenset[NodeID], frozenset[Value]] | None:
+        count = 0
+        for member in qset.members:
+            if count >= qset.threshold:
+                break
+            if isinstance(member, QuorumSet):
+                found = satisfy(member, chosen, values)
+            elif member in chosen:
+                count += 1
+                continue
+            elif member in peers:
+                member_qset, supported = peers[member]
+                narrowed = values & supported
+                found = satisfy(member_qset, chosen | {member}, narrowed) if narrowed else None
+            else:
+                found = None
+            if found is not None:
+                chosen, values = found
+                count += 1
+        return (chosen, values) if count >= qset.threshold else None
+
+    return satisfy(local_qset, frozenset({local_id}), seed)
+
+
+def leader_weight(qset: QuorumSet, node_id: NodeID, local_id: NodeID) -> Fraction:
+    """Nomination weight: 1 for the local node, else the product of threshold/#members along
+    the path to the first occurrence of ``node_id`` (0 if absent). MobileCoin
+    ``quorum_set_ext.rs`` ``weight``; WP §6.2 ``weight(v, v')``."""
+    if node_id == local_id:
+        return Fraction(1)
+    return _weight(qset, node_id) or Fraction(0)
+
+
+def _weight(qset: QuorumSet, node_id: NodeID) -> Fraction | None:
+    if not qset.members:
+        return None
+    here = Fraction(qset.threshold, len(qset.members))
+    for member in qset.members:
+        if member == node_id:
+            return here
+        if isinstance(member, QuorumSet):
+            inner = _weight(member, node_id)
+            if inner is not None:
+                return here * inner
+    return None

@@ -1,0 +1,317 @@
+"""One SCP slot: message intake, nomination, the ballot protocol, timers, the outgoing message.
+
+MobileCoin ``consensus/scp/src/slot.rs`` (notes/scp.md §1.5–§1.9); contract docs/scp-interface.md.
+Sans-I/O: time comes in as ``now_ms``, timers go out as absolute deadlines in
+``SlotOutput.timers`` (kind -> deadline, or None when unarmed), messages go out as the slot's new
+latest message. Timer formulas (base interval 1000 ms, hard-coded as in ``Slot::new``):
+nomination ``now + 1000 · nominate_round``; ballot ``now + 1000 · (B.N + 1)``.
+
+Spec actions (spec/scp): ``propose`` = Propose, ``receive`` = Receive (store in M, then run the
+nomination step while phase = NOMINATE_PREPARE and the ballot protocol), ``timeout`` =
+NominationTimeout / BallotTimeout. Each returns the spec-level steps it took.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import attrs
+
+from refimpl.consensus.scp import ballot as bp
+from refimpl.consensus.scp.msg import (
+    VARIANTS,
+    Msg,
+    Nominate,
+    Statements,
+    Variant,
+    supersedes,
+    topic_order_key,
+    topic_values,
+)
+from refimpl.consensus.scp.nomination import (
+    newly_accepted,
+    newly_confirmed,
+    round_leader,
+    values_to_vote,
+)
+from refimpl.consensus.scp.quorum import QuorumContext
+from refimpl.consensus.scp.types import Ballot, NodeID, QuorumSet, Value, ballot_json, values_json
+from refimpl.errors import ScpError
+
+BASE_ROUND_INTERVAL_MS = 1000
+BASE_BALLOT_INTERVAL_MS = 1000
+TIMER_KINDS = ("nominate", "ballot")
+
+ValidityFn = Callable[[Value], bool]
+CombineFn = Callable[[Sequence[Value]], Sequence[Value]]
+
+
+@attrs.frozen(eq=False)
+class SlotOutput:
+    """The result of one slot input (docs/scp-interface.md)."""
+
+    message: Msg | None
+    timers: dict[str, int | None]
+    externalized: tuple[Value, ...] | None
+    steps: tuple[dict[str, Any], ...]
+
+
+class Slot:
+    """The state machine of one slot index at one node (MobileCoin ``Slot``)."""
+
+    def __init__(
+        self,
+        slot_index: int,
+        node_id: NodeID,
+        quorum_set: QuorumSet,
+        validity_fn: ValidityFn,
+        combine_fn: CombineFn,
+        variant: Variant = "correct",
+    ) -> None:
+        if variant not in VARIANTS:
+            raise ScpError("scp.config_bad_variant", f"unknown variant {variant!r}")
+        quorum_set.validate()
+        self.slot_index = slot_index
+        self.node_id = node_id
+        self.quorum_set = quorum_set
+        self.variant: Variant = variant
+        self._validity_fn = validity_fn
+        self._combine_fn = combine_fn
+        self._valid: dict[Value, bool] = {}
+        self.M: dict[NodeID, Msg] = {}
+        self._statements: dict[NodeID, Statements] = {}
+        self._peer_qsets: dict[NodeID, QuorumSet] = {}
+        self._ctx: QuorumContext | None = None
+        self.W: frozenset[Value] = frozenset()
+        self.X: frozenset[Value] = frozenset()
+        self.Y: frozenset[Value] = frozenset()
+        self.Z: frozenset[Value] = frozenset()
+        self.ballot = bp.BallotState()
+        self.nominate_round = 1
+        self.leaders = frozenset(
+            {round_leader(slot_index, 1, node_id, quorum_set, frozenset())}
+        )
+        self._timers: dict[str, int | None] = {"nominate": None, "ballot": None}
+        self.last_sent: Msg | None = None
+        self._steps: list[dict[str, Any]] = []
+        self._state_cache: dict[str, Any] | None = None
+
+    # --- read-only views ------------------------------------------------------------------------
+
+    @property
+    def phase(self) -> str:
+        return self.ballot.phase
+
+    @property
+    def timers(self) -> dict[str, int | None]:
+        return dict(self._timers)
+
+    def externalized_values(self) -> tuple[Value, ...] | None:
+        """C.X once the slot externalized, else None."""
+        if self.ballot.phase != bp.EXTERNALIZE or self.ballot.C is None:
+            return None
+        return self.ballot.C.values
+
+    def state(self) -> dict[str, Any]:
+        """The spec variables, JSON-ready (docs/scp-interface.md "Traces"). B is null while
+        it is the zero ballot."""
+        if self._state_cache is None:
+            b = self.ballot
+            self._state_cache = {
+                "phase": b.phase,
+                "X": values_json(self.X),
+                "Y": values_json(self.Y),
+                "Z": values_json(self.Z),
+                "B": ballot_json(b.B),
+                "P": ballot_json(b.P),
+                "PP": ballot_json(b.PP),
+                "H": ballot_json(b.H),
+                "C": ballot_json(b.C),
+                "nominate_round": self.nominate_round,
+            }
+        return self._state_cache
+
+    # --- inputs ---------------------------------------------------------------------------------
+
+    def propose_values(self, values: Iterable[Value], now_ms: int) -> SlotOutput:
+        """Propose values (only while phase = NOMINATE_PREPARE and Z = ∅; invalid values are
+        dropped): W ∪= valid values, then nomination and the ballot protocol."""
+        values = tuple(values)
+        for v in values:
+            if not isinstance(v, bytes):
+                raise ScpError("scp.bad_value", "proposed values must be bytes")
+        before = self._snapshot()
+        if self.phase == bp.NOMINATE_PREPARE and not self.Z:
+            self.W = self.W | frozenset(v for v in values if self._is_valid(v))
+            self._run_protocol(now_ms)
+            self._step(now_ms, "propose", {"values": values_json(set(values))})
+        return self._finish(now_ms, before)
+
+    def handle_messages(self, msgs: Iterable[Msg], now_ms: int) -> SlotOutput:
+        """Store each message that supersedes its sender's latest one, is structurally valid
+        and (before EXTERNALIZE) mentions only valid values, then run the protocol after each
+        stored message (one ``receive`` step per stored message). Others are dropped."""
+        before = self._snapshot()
+        batch = [m for m in msgs if isinstance(m, Msg)]
+        batch.sort(key=lambda m: topic_order_key(m.topic, self.variant), reverse=True)
+        for msg in batch:
+            if self._store(msg):
+                self._run_protocol(now_ms)
+                self._step(now_ms, "receive", {"msg": msg.to_json()})
+        return self._finish(now_ms, before)
+
+    def handle_timeout(self, kind: str, now_ms: int) -> SlotOutput:
+        """A timer fired. Ignored unless armed with a deadline ≤ ``now_ms``.
+
+        ``nominate``: round += 1, add the round's leader, re-run nomination (MobileCoin
+        ``process_timeouts``). ``ballot``: B ← ⟨B.N + 1, next value⟩ and re-run the ballot
+        protocol (WP §6.2 "timeout"; MobileCoin ``process_timeouts``).
+        """
+        if kind not in TIMER_KINDS:
+            raise ScpError("scp.bad_timer", f"unknown timer kind {kind!r}")
+        before = self._snapshot()
+        deadline = self._timers[kind]
+        if deadline is None or deadline > now_ms:
+            return self._finish(now_ms, before)
+        self._timers[kind] = None
+        if kind == "nominate":
+            if self.phase == bp.NOMINATE_PREPARE:
+                self.nominate_round += 1
+                leader = round_leader(
+                    self.slot_index, self.nominate_round, self.node_id, self.quorum_set,
+                    self.leaders,
+                )
+                self.leaders = self.leaders | {leader}
+                self._run_protocol(now_ms)
+        elif self.phase != bp.EXTERNALIZE and self.ballot.B is not None:
+            ctx = self._context()
+            value = bp.next_ballot_values(
+                self.ballot, ctx, self._statements, self.variant, self.Z, self._combine
+            )
+            b = self.ballot.B
+            counter = bp._u32(b.counter + 1, self.variant)
+            if value is not None and (self.variant == "mobilecoin" or counter > b.counter):
+                self.ballot = attrs.evolve(self.ballot, B=Ballot(counter, value))
+            self._run_ballot(now_ms)
+        self._state_cache = None
+        self._step(now_ms, "timeout", {"timer": kind})
+        return self._finish(now_ms, before)
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _combine(self, values: frozenset[Value]) -> tuple[Value, ...]:
+        return tuple(sorted(set(self._combine_fn(tuple(sorted(values))))))
+
+    def _is_valid(self, value: Value) -> bool:
+        ok = self._valid.get(value)
+        if ok is None:
+            ok = bool(self._validity_fn(value))
+            self._valid[value] = ok
+        return ok
+
+    def _store(self, msg: Msg) -> bool:
+        if msg.sender == self.node_id or msg.slot_index != self.slot_index:
+            return False
+        if not supersedes(msg, self.M.get(msg.sender), self.variant):
+            return False
+        try:
+            msg.validate()
+        except ScpError:
+            return False
+        if self.phase != bp.EXTERNALIZE and not all(
+            self._is_valid(v) for v in topic_values(msg.topic)
+        ):
+            return False
+        self.M[msg.sender] = msg
+        self._statements[msg.sender] = Statements.of(msg)
+        if self._peer_qsets.get(msg.sender) != msg.quorum_set:
+            self._peer_qsets[msg.sender] = msg.quorum_set
+        self._ctx = None
+        return True
+
+    def _context(self) -> QuorumContext:
+        if self._ctx is None:
+            self._ctx = QuorumContext(self.node_id, self.quorum_set, self._peer_qsets)
+        return self._ctx
+
+    def _run_protocol(self, now_ms: int) -> None:
+        if self.phase == bp.NOMINATE_PREPARE:
+            self._run_nomination(now_ms)
+        self._run_ballot(now_ms)
+        self._state_cache = None
+
+    def _run_nomination(self, now_ms: int) -> None:
+        """MobileCoin ``do_nominate_phase`` (notes §1.7)."""
+        ctx = self._context()
+        noms: dict[NodeID, Nominate] = {
+            u: st.nominate for u, st in self._statements.items() if st.nominate is not None
+        }
+        if not self.Z:
+            self.X = self.X | values_to_vote(self.node_id, self.leaders, self.W, self.Y, noms)
+        accepted = newly_accepted(self.X, self.Y, ctx, noms)
+        if accepted:
+            self.Y = self.Y | accepted
+            self.X = self.X - accepted
+        confirmed = newly_confirmed(self.Y, self.Z, ctx, noms)
+        if confirmed:
+            self.Z = self.Z | confirmed
+        if self.Z and self.ballot.B is None:
+            self.ballot = attrs.evolve(self.ballot, B=Ballot(1, self._combine(self.Z)))
+        if self._timers["nominate"] is None:
+            self._timers["nominate"] = now_ms + BASE_ROUND_INTERVAL_MS * self.nominate_round
+
+    def _maybe_arm_ballot_timer(self, now_ms: int) -> None:
+        if self._timers["ballot"] is not None or self.phase == bp.EXTERNALIZE:
+            return
+        if bp.ballot_timer_due(self.ballot.B, self._context(), self._statements):
+            assert self.ballot.B is not None
+            self._timers["ballot"] = now_ms + BASE_BALLOT_INTERVAL_MS * (self.ballot.B.counter + 1)
+
+    def _run_ballot(self, now_ms: int) -> None:
+        """MobileCoin ``do_ballot_protocol`` with the step-9 recursion (notes §1.8)."""
+        while True:
+            self._maybe_arm_ballot_timer(now_ms)
+            state, bumped = bp.advance(
+                self.ballot, self._context(), self._statements, self.variant, self.Z,
+                self._combine,
+            )
+            self.ballot = state
+            if state.phase != bp.NOMINATE_PREPARE:
+                self._timers["nominate"] = None
+            if state.phase == bp.EXTERNALIZE:
+                self._timers["ballot"] = None
+            if not bumped:
+                return
+            self._timers["ballot"] = None
+
+    def _snapshot(self) -> tuple[Msg | None, str, dict[str, int | None]]:
+        self._steps = []
+        return self.last_sent, self.phase, dict(self._timers)
+
+    def _step(self, now_ms: int, event: str, args: dict[str, Any]) -> None:
+        self._steps.append({
+            "kind": "step", "time_ms": now_ms, "node": self.node_id, "slot": self.slot_index,
+            "event": event, "args": args, "state": self.state(),
+        })
+
+    def _finish(
+        self, now_ms: int, before: tuple[Msg | None, str, dict[str, int | None]]
+    ) -> SlotOutput:
+        _, phase_before, _ = before
+        topic = bp.outgoing_topic(self.ballot, self.X, self.Y, self.variant)
+        message: Msg | None = None
+        if topic is not None:
+            msg = Msg(self.node_id, self.slot_index, self.quorum_set, topic)
+            if msg != self.last_sent:
+                self.last_sent = msg
+                message = msg
+                self._step(now_ms, "send", {"msg": msg.to_json()})
+        externalized: tuple[Value, ...] | None = None
+        if phase_before != bp.EXTERNALIZE and self.phase == bp.EXTERNALIZE:
+            externalized = self.externalized_values()
+            assert externalized is not None
+            self._step(now_ms, "externalize", {"values": values_json(externalized)})
+        steps = tuple(self._steps)
+        self._steps = []
+        return SlotOutput(message, dict(self._timers), externalized, steps)
