@@ -108,5 +108,6 @@ class HonestActor:
         return self._effects(self.node.handle_message(msg, now_ms))
 
     def timeout(self, key: Hashable, now_ms: int) -> Effects:
-        slot_index, kind = key  # type: ignore[misc]
+        assert isinstance(key, tuple)
+        slot_index, kind = key
         return self._effects(self.node.handle_timeout(slot_index, kind, now_ms))

@@ -127,7 +127,8 @@ class EquivocatingActor:
         return self._wrap(world, self._worlds[world].receive(msg, None, now_ms))
 
     def timeout(self, key: Hashable, now_ms: int) -> Effects:
-        world, inner_key = key  # type: ignore[misc]
+        assert isinstance(key, tuple)
+        world, inner_key = key
         return self._wrap(world, self._worlds[world].timeout(inner_key, now_ms))
 
 
@@ -181,7 +182,8 @@ class RandomMessageActor:
 
     def _ballot(self, pool: list[Value], max_counter: int = 4) -> Ballot:
         size = self._rng.randint(1, min(3, len(pool)))
-        return Ballot(self._rng.randint(1, max_counter), tuple(sorted(self._rng.sample(pool, size))))
+        values = tuple(sorted(self._rng.sample(pool, size)))
+        return Ballot(self._rng.randint(1, max_counter), values)
 
     def _topic(self, pool: list[Value]) -> Topic:
         rng = self._rng

@@ -180,6 +180,8 @@ class Network:
         self._finished: set[NodeID] = set()
         self._completed = 0
         self._progress: ProgressFn | None = None
+        self._now_ms = 0
+        self._cut_groups: dict[NodeID, int] = {}
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -196,6 +198,10 @@ class Network:
 
     def _send(self, src: NodeID, dst: NodeID, msg: Msg, world: int | None, now_ms: int) -> None:
         self.sent += 1
+        cut = self._cut_groups
+        if cut and cut.get(src, -1) != cut.get(dst, -1):
+            self.dropped += 1
+            return
         delay = self.config.faults.delivery_delay(self._rng, src, dst, now_ms)
         if delay is None:
             self.dropped += 1
@@ -224,7 +230,7 @@ class Network:
         for key, deadline in effects.timers.items():
             if deadline is None:
                 timers.pop(key, None)
-            else:
+            elif timers.get(key) != deadline:
                 timers[key] = deadline
                 self._sched.schedule(max(deadline, now_ms), (_TIMER, node, key, deadline))
         if effects.externalized is not None and not actor.byzantine:
@@ -287,6 +293,12 @@ class Network:
 
     def run(self, progress: ProgressFn | None = None) -> SimResult:
         """Run until every running honest node externalized every slot, or time runs out."""
+        self.start(progress)
+        self.run_until(self.config.max_time_ms)
+        return self.finish()
+
+    def start(self, progress: ProgressFn | None = None) -> None:
+        """Write the trace header and let every node propose its first slot's values."""
         self._progress = progress
         config = self.config
         self.trace.header(
@@ -299,15 +311,27 @@ class Network:
         for node in self.ids:
             if self._running(node, 0):
                 self._enter_slot(node, self._slot_of[node], 0)
-        now_ms = 0
-        while not self._all_done(now_ms):
+
+    @property
+    def now_ms(self) -> int:
+        return self._now_ms
+
+    def done(self) -> bool:
+        """Every running honest node has externalized the last slot."""
+        return self._all_done(self._now_ms)
+
+    def run_until(self, until_ms: int) -> None:
+        """Process events up to simulated time ``until_ms`` (or until every node is done)."""
+        until_ms = min(until_ms, self.config.max_time_ms)
+        while not self._all_done(self._now_ms):
+            at = self._sched.peek_time()
+            if at is None or at > until_ms:
+                self._now_ms = max(self._now_ms, min(until_ms, self._sched.now_ms))
+                return
             item = self._sched.pop()
-            if item is None:
-                break
+            assert item is not None
             now_ms, event = item
-            if now_ms > config.max_time_ms:
-                now_ms = config.max_time_ms
-                break
+            self._now_ms = now_ms
             kind = event[0]
             if kind == _DELIVER:
                 _, src, dst, msg, world = event
@@ -322,7 +346,32 @@ class Network:
                                 int(slot_hint))
             else:
                 self._resync(now_ms)
-        result = self._result(now_ms)
+
+    # --- faults injected while running (the stateful tests drive these) -------------------------
+
+    def cut(self, groups: tuple[frozenset[NodeID], ...]) -> None:
+        """From now on drop messages between nodes of different ``groups`` (until :meth:`heal`)."""
+        self._cut_groups = {node: i for i, group in enumerate(groups) for node in group}
+
+    def heal(self) -> None:
+        """Remove the cut and let every node re-send what its peers lack (at the current time)."""
+        self._cut_groups = {}
+        self._resync(self._now_ms)
+
+    def crash(self, node: NodeID) -> None:
+        """``node`` stops now, for good."""
+        if node not in self._crash:
+            raise ScpError("scp.sim_bad_parameters", f"unknown node {node!r}")
+        crash = self._crash[node]
+        self._crash[node] = self._now_ms if crash is None else min(crash, self._now_ms)
+
+    def agreement_so_far(self) -> bool:
+        """No two honest nodes externalized different values for any slot (so far)."""
+        return not self._result(self._now_ms).disagreements
+
+    def finish(self) -> SimResult:
+        """Write the verdict and return the result."""
+        result = self._result(self._now_ms)
         self.trace.verdict(agreement=result.agreement, externalized=result.externalized,
                            messages=result.messages, time_ms=result.time_ms)
         return result
