@@ -18,6 +18,10 @@ schnorrkel signature by the subaddress view private key ``c_i`` over the fog aut
 SubjectPublicKeyInfo bytes, context ``"Fog authority signature"``
 (``fog/sig/authority/src/lib.rs``; notes/crypto-ledger.md §1.4). The SPKI itself is not part
 of the address, so verification needs it from the caller.
+
+``ShortAddressHash`` (``account-keys/src/address_hash.rs``, used by memos) is the first 16 bytes
+of the digestible ``digest32`` of the address under context ``"mc-address"``; the three fog
+fields are ``#[digestible(never_omit)]``, so they are hashed even when empty.
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ import attrs
 
 from refimpl import protobuf as pb
 from refimpl.crypto import schnorrkel
-from refimpl.crypto.hashing import FOG_AUTHORITY_SIGNATURE_CONTEXT
+from refimpl.crypto.digestible import DigestWriter, digest32
+from refimpl.crypto.hashing import FOG_AUTHORITY_SIGNATURE_CONTEXT, SHORT_ADDRESS_HASH_CONTEXT
 from refimpl.crypto.ristretto import Point
 from refimpl.errors import AddressError, CryptoError
 
 FOG_URL_SCHEMES = ("fog://", "insecure-fog://")
+SHORT_ADDRESS_HASH_LENGTH = 16
 
 
 def check_fog_report_url(url: str) -> str:
@@ -100,6 +106,23 @@ class PublicAddress:
             fog_report_id=fields.get_string(4),
             fog_authority_sig=fields.get_bytes(5),
         )
+
+    # --- digestible hashing ------------------------------------------------------------
+    def append_to(self, writer: DigestWriter, context: bytes) -> None:
+        """``#[derive(Digestible)] struct PublicAddress`` (fields in Rust order)."""
+
+        def fields() -> None:
+            writer.ristretto(b"view_public_key", self.view_public)
+            writer.ristretto(b"spend_public_key", self.spend_public)
+            writer.str_(b"fog_report_url", self.fog_report_url, omit_empty=False)
+            writer.str_(b"fog_report_id", self.fog_report_id, omit_empty=False)
+            writer.bytes_(b"fog_authority_sig", self.fog_authority_sig, omit_empty=False)
+
+        writer.agg(context, b"PublicAddress", fields)
+
+    def short_address_hash(self) -> bytes:
+        """``ShortAddressHash::from(&PublicAddress)``: 16 bytes identifying the address."""
+        return digest32(self, SHORT_ADDRESS_HASH_CONTEXT)[:SHORT_ADDRESS_HASH_LENGTH]
 
     # --- fog authority signature ---------------------------------------------------------
     def verify_fog_authority(self, fog_authority_spki: bytes) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -138,3 +141,33 @@ def test_random_bytes_parse_or_raise_a_typed_error(data: bytes) -> None:
         assert exc.code in CODES
     else:  # whatever parsed re-encodes to something that parses to the same address
         assert PublicAddress.from_protobuf(address.to_protobuf()) == address
+
+
+# --- ShortAddressHash (digestible, context "mc-address") -----------------------------------
+
+MEMO_DIR = Path(__file__).resolve().parents[3] / "conformance/upstream/mobilecoin/memos"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["correct_encrypted_sender_memos.jsonl",
+     "correct_encrypted_sender_with_payment_request_id_memos.jsonl"],
+)
+def test_short_address_hash_matches_the_sender_memo_vectors(name: str) -> None:
+    # Sender memos start with the sender's ShortAddressHash (notes §3.9, §8).
+    lines = (MEMO_DIR / name).read_text().splitlines()
+    for line in lines:
+        case = json.loads(line)
+        sender = PublicAddress.from_protobuf(
+            bytes.fromhex(case["sender_public_address_hex_proto_bytes"])
+        )
+        memo_key = next(k for k in case if k.startswith("encrypted_"))
+        assert sender.short_address_hash() == bytes.fromhex(case[memo_key])[:16]
+    assert len(lines) == 10
+
+
+def test_short_address_hash_covers_the_fog_fields() -> None:
+    with_fog = PublicAddress(ADDRESS.view_public, ADDRESS.spend_public, "fog://a", "", b"\x01")
+    other_sig = PublicAddress(ADDRESS.view_public, ADDRESS.spend_public, "fog://a", "", b"\x02")
+    hashes = {a.short_address_hash() for a in (ADDRESS, with_fog, other_sig)}
+    assert len(hashes) == 3 and all(len(h) == 16 for h in hashes)
