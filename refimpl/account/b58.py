@@ -130,13 +130,20 @@ def encode_public_address(address: PublicAddress) -> str:
     return encode_checked(wrap_public_address(address))
 
 
-def decode_public_address(text: str) -> PublicAddress:
-    """Parse a b58 public address. The fog signature is not checked here (it needs the SPKI):
-    call :meth:`PublicAddress.verify_fog_authority`."""
+def decode_public_address(text: str, fog_authority_spki: bytes | None = None) -> PublicAddress:
+    """Parse a b58 public address.
+
+    The SPKI the fog signature covers is not part of the address: when the caller supplies it,
+    the signature is verified (``address.bad_fog_signature`` otherwise); when not, the
+    signature is returned unchecked.
+    """
     kind, message = unwrap(decode_checked(text))
     if kind != WRAPPER_PUBLIC_ADDRESS:
         raise AddressError(
             "address.not_a_public_address",
             f"the b58 string holds a {WRAPPER_KINDS[kind]}, not a public address",
         )
-    return PublicAddress.from_protobuf(message)
+    address = PublicAddress.from_protobuf(message)
+    if fog_authority_spki is not None:
+        address.verify_fog_authority(fog_authority_spki)
+    return address

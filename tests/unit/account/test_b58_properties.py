@@ -162,3 +162,15 @@ def test_random_hex_root_entropy_and_spki_parse_or_raise_typed_errors(
         assert exc.code in CODES
     else:
         assert account.fog_authority_spki.hex() == _hex_body(spki)
+
+
+def test_decode_verifies_the_fog_signature_when_given_the_spki() -> None:
+    spki = b"\x30\x2a" + bytes(range(42))
+    account = AccountKey.from_root_entropy(bytes([9]) * 32, "fog://fog.example", "r1", spki)
+    text = b58.encode_public_address(account.subaddress(3))
+    assert b58.decode_public_address(text, spki) == account.subaddress(3)
+    assert b58.decode_public_address(text).fog_report_id == "r1"  # unchecked without the SPKI
+    for wrong in (spki[:-1], b""):
+        with pytest.raises(RefImplError) as info:
+            b58.decode_public_address(text, wrong)
+        assert info.value.code == "address.bad_fog_signature"
