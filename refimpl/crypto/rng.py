@@ -8,7 +8,8 @@ schnorrkel nonce of ``crypto/keys/src/ristretto.rs`` draws from one (notes/crypt
   g2, h1, h2), §3.1 (initialisation: key/IV expansion into W, 1024 discarded steps that
   replace the table entries) and §3.2 (keystream generation). ``from_seed(seed32)``: key =
   ``seed[0:16]``, IV = ``seed[16:32]``, each read as four little-endian 32-bit words.
-* Buffering (``rand_core::block::BlockRng`` over a 16-word block): ``next_u32`` takes the next
+* Buffering (``rand_core::block::BlockRng``, here :class:`BlockRng`, shared with
+  ``refimpl.crypto.chacha_rng``; HC-128 fills 16-word blocks): ``next_u32`` takes the next
   word; ``next_u64`` takes two words, low word first, and when one word is left it uses it as
   the low half and the first word of a fresh block as the high half; ``fill_bytes`` copies
   words little-endian and a partially used word is consumed whole (its unused bytes are
@@ -18,12 +19,12 @@ schnorrkel nonce of ``crypto/keys/src/ristretto.rs`` draws from one (notes/crypt
 from __future__ import annotations
 
 import struct
+from typing import Protocol
 
 from refimpl.errors import CryptoError
 
 _M32 = 0xFFFFFFFF
 _BLOCK_WORDS = 16
-_BLOCK = struct.Struct("<16I")
 
 
 def _rotr(x: int, n: int) -> int:
@@ -89,15 +90,74 @@ class _Hc128Core:
         return out
 
 
-class Hc128Rng:
-    """``rand_hc::Hc128Rng``: HC-128 behind a 16-word ``BlockRng`` buffer. Mutable."""
+class BlockCore(Protocol):
+    """A block generator: each call returns the next block of 32-bit keystream words."""
+
+    def generate(self) -> list[int]: ...
+
+
+class BlockRng:
+    """``rand_core`` 0.6 ``BlockRng`` over any :class:`BlockCore` (rules in the module doc).
+
+    The buffer holds one block of whatever length the core returns (16 words for HC-128,
+    64 for rand_chacha's four-block ChaCha). Every method consumes whole words, so the
+    output is the core's word stream whatever the block length. Mutable.
+    """
 
     __slots__ = ("_core", "_results", "_index")
 
-    def __init__(self, core: _Hc128Core) -> None:
+    def __init__(self, core: BlockCore) -> None:
         self._core = core
-        self._results: list[int] = [0] * _BLOCK_WORDS
-        self._index = _BLOCK_WORDS  # empty: generated on first use
+        self._results: list[int] = []
+        self._index = 0  # an empty buffer: generated on first use
+
+    def _generate_and_set(self, index: int) -> None:
+        self._results = self._core.generate()
+        self._index = index
+
+    def next_u32(self) -> int:
+        if self._index >= len(self._results):
+            self._generate_and_set(0)
+        value = self._results[self._index]
+        self._index += 1
+        return value
+
+    def next_u64(self) -> int:
+        index, size = self._index, len(self._results)
+        if index < size - 1:
+            self._index += 2
+            return self._results[index] | (self._results[index + 1] << 32)
+        if index >= size:
+            self._generate_and_set(2)
+            return self._results[0] | (self._results[1] << 32)
+        low = self._results[size - 1]
+        self._generate_and_set(1)
+        return low | (self._results[0] << 32)
+
+    def fill_bytes(self, n: int) -> bytes:
+        """``n`` bytes as ``BlockRng::fill_bytes`` produces them into a buffer of that size."""
+        if n < 0:
+            raise CryptoError("crypto.bad_rng_seed", "cannot draw a negative number of bytes")
+        out = bytearray()
+        while len(out) < n:
+            if self._index >= len(self._results):
+                self._generate_and_set(0)
+            words = self._results[self._index :]
+            available = struct.pack(f"<{len(words)}I", *words)
+            take = min(len(available), n - len(out))
+            out += available[:take]
+            self._index += (take + 3) // 4
+        return bytes(out)
+
+    def __call__(self, n: int) -> bytes:
+        """Lets the generator serve as an injected ``rng(n) -> bytes`` (= ``fill_bytes``)."""
+        return self.fill_bytes(n)
+
+
+class Hc128Rng(BlockRng):
+    """``rand_hc::Hc128Rng``: HC-128 behind a 16-word ``BlockRng`` buffer. Mutable."""
+
+    __slots__ = ()
 
     @classmethod
     def from_seed(cls, seed: bytes) -> Hc128Rng:
@@ -108,44 +168,3 @@ class Hc128Rng:
             )
         words = struct.unpack("<8I", seed)
         return cls(_Hc128Core(words[0:4], words[4:8]))
-
-    def _generate_and_set(self, index: int) -> None:
-        self._results = self._core.generate()
-        self._index = index
-
-    def next_u32(self) -> int:
-        if self._index >= _BLOCK_WORDS:
-            self._generate_and_set(0)
-        value = self._results[self._index]
-        self._index += 1
-        return value
-
-    def next_u64(self) -> int:
-        index = self._index
-        if index < _BLOCK_WORDS - 1:
-            self._index += 2
-            return self._results[index] | (self._results[index + 1] << 32)
-        if index >= _BLOCK_WORDS:
-            self._generate_and_set(2)
-            return self._results[0] | (self._results[1] << 32)
-        low = self._results[_BLOCK_WORDS - 1]
-        self._generate_and_set(1)
-        return low | (self._results[0] << 32)
-
-    def fill_bytes(self, n: int) -> bytes:
-        """``n`` bytes as ``BlockRng::fill_bytes`` produces them into a buffer of that size."""
-        if n < 0:
-            raise CryptoError("crypto.bad_rng_seed", "cannot draw a negative number of bytes")
-        out = bytearray()
-        while len(out) < n:
-            if self._index >= _BLOCK_WORDS:
-                self._generate_and_set(0)
-            available = _BLOCK.pack(*self._results)[4 * self._index :]
-            take = min(len(available), n - len(out))
-            out += available[:take]
-            self._index += (take + 3) // 4
-        return bytes(out)
-
-    def __call__(self, n: int) -> bytes:
-        """Lets the generator serve as an injected ``rng(n) -> bytes`` (= ``fill_bytes``)."""
-        return self.fill_bytes(n)
