@@ -206,3 +206,29 @@ class Fields:
         value = found[-1] if found else 0
         assert isinstance(value, int)
         return value
+
+    def get_fixed64(self, tag: int) -> int:
+        """A ``fixed64`` field: last occurrence wins; absent is 0."""
+        found = self._occurrences(tag, WIRE_FIXED64)
+        value = found[-1] if found else 0
+        assert isinstance(value, int)
+        return value
+
+    def get_fixed32(self, tag: int) -> int:
+        """A ``fixed32`` field: last occurrence wins; absent is 0."""
+        found = self._occurrences(tag, WIRE_FIXED32)
+        value = found[-1] if found else 0
+        assert isinstance(value, int)
+        return value
+
+    def get_oneof_bytes(self, tags: Iterable[int]) -> tuple[int, bytes] | None:
+        """A ``oneof`` of bytes fields: the last occurrence of any of ``tags`` wins, as prost
+        replaces a oneof's value with each variant it reads. ``None`` when none occurs."""
+        wanted = set(tags)
+        last: tuple[int, bytes] | None = None
+        for f in self._fields:
+            if f.tag in wanted:
+                if f.wire_type != WIRE_LEN or not isinstance(f.value, bytes):
+                    raise _bad(f"field {f.tag} has wire type {f.wire_type}, expected {WIRE_LEN}")
+                last = (f.tag, f.value)
+        return last

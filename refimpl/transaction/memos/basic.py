@@ -1,0 +1,59 @@
+"""Category 0x00 memos without structure: 0x0000 Unused and 0x0001 BurnRedemption.
+
+MobileCoin ``transaction/extra/src/memo/unused.rs`` (all zero; decoding ignores the data) and
+``burn_redemption.rs`` (MCIP #39: 64 opaque bytes for the bridge that redeems burned tokens).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+
+from refimpl.transaction.memo import MEMO_DATA_LEN, MemoPayload
+from refimpl.transaction.memos._fields import check_memo_data, check_memo_type
+
+
+@attrs.frozen
+class UnusedMemo:
+    """0x0000: the default memo, 64 zero bytes."""
+
+    MEMO_TYPE: ClassVar[bytes] = b"\x00\x00"
+
+    @classmethod
+    def from_memo_data(cls, data: bytes) -> UnusedMemo:
+        check_memo_data(data)
+        return cls()
+
+    @classmethod
+    def from_payload(cls, payload: MemoPayload) -> UnusedMemo:
+        return cls.from_memo_data(check_memo_type(payload, cls.MEMO_TYPE, cls.__name__))
+
+    def to_memo_data(self) -> bytes:
+        return bytes(MEMO_DATA_LEN)
+
+    def to_payload(self) -> MemoPayload:
+        return MemoPayload.new(self.MEMO_TYPE, self.to_memo_data())
+
+
+@attrs.frozen
+class BurnRedemptionMemo:
+    """0x0001: 64 bytes chosen by the burner (e.g. a destination on another chain)."""
+
+    memo_data: bytes = attrs.field(converter=check_memo_data)
+
+    MEMO_TYPE: ClassVar[bytes] = b"\x00\x01"
+
+    @classmethod
+    def from_memo_data(cls, data: bytes) -> BurnRedemptionMemo:
+        return cls(data)
+
+    @classmethod
+    def from_payload(cls, payload: MemoPayload) -> BurnRedemptionMemo:
+        return cls(check_memo_type(payload, cls.MEMO_TYPE, cls.__name__))
+
+    def to_memo_data(self) -> bytes:
+        return self.memo_data
+
+    def to_payload(self) -> MemoPayload:
+        return MemoPayload.new(self.MEMO_TYPE, self.memo_data)
