@@ -10,6 +10,8 @@ _UP = "upstream/mobilecoin/"
 _ACCOUNTS = "refimpl.vectors.upstream_accounts"
 _DERIVED = "refimpl.vectors.upstream_derived"
 _BLOCKS = "refimpl.vectors.upstream_blocks"
+_MEMOS = "refimpl.vectors.upstream_memos"
+_RECORDS = "refimpl.vectors.upstream_tx_out_records"
 
 FILES: dict[str, str] = {
     # account keys (notes/crypto-ledger.md §1)
@@ -26,19 +28,15 @@ FILES: dict[str, str] = {
     # known-answer data re-encoded from MobileCoin test code (§2)
     _UP + "derived/digestible_block_kat.json": f"{_BLOCKS}:run_digestible_block_kat",
     _UP + "derived/schnorrkel_sig_kat.json": f"{_DERIVED}:run_schnorrkel_kat",
-    # transaction layer: not yet implemented (issue: transactions)
-    _UP + "memos/correct_encrypted_sender_memos.jsonl":
-        "pending: memos need the transaction layer (sender memo HMAC)",
-    _UP + "memos/incorrect_encrypted_sender_memos.jsonl":
-        "pending: memos need the transaction layer (sender memo HMAC)",
+    # memos (§3.9; hidden keys regenerated from StdRng [2u8; 32]) and fog TxOutRecords (§3.10)
+    _UP + "memos/correct_encrypted_sender_memos.jsonl": f"{_MEMOS}:run_correct_sender_memos",
+    _UP + "memos/incorrect_encrypted_sender_memos.jsonl": f"{_MEMOS}:run_incorrect_sender_memos",
     _UP + "memos/correct_encrypted_sender_with_payment_request_id_memos.jsonl":
-        "pending: memos need the transaction layer (sender memo HMAC)",
+        f"{_MEMOS}:run_correct_sender_with_payment_request_id_memos",
     _UP + "memos/incorrect_encrypted_sender_with_payment_request_id_memos.jsonl":
-        "pending: memos need the transaction layer (sender memo HMAC)",
-    _UP + "memos/correct_encrypted_destination_memos.jsonl":
-        "pending: memos need the transaction layer (destination memo)",
-    _UP + "tx_out_records/correct_tx_out_records.jsonl":
-        "pending: fog TxOutRecord recovery needs the transaction layer",
+        f"{_MEMOS}:run_incorrect_sender_with_payment_request_id_memos",
+    _UP + "memos/correct_encrypted_destination_memos.jsonl": f"{_MEMOS}:run_destination_memos",
+    _UP + "tx_out_records/correct_tx_out_records.jsonl": f"{_RECORDS}:run_correct_tx_out_records",
     _UP + "tx_out_records/incorrect_tx_out_records.jsonl":
-        "pending: fog TxOutRecord recovery needs the transaction layer",
+        f"{_RECORDS}:run_incorrect_tx_out_records",
 }
