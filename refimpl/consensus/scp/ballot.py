@@ -32,7 +32,7 @@ from refimpl.consensus.scp.msg import (
     Nominate,
     NominatePrepare,
     Prepare,
-    Statements,
+    StatementIndex,
     Topic,
     Variant,
 )
@@ -45,7 +45,7 @@ COMMIT = "COMMIT"
 EXTERNALIZE = "EXTERNALIZE"
 PHASES = (NOMINATE_PREPARE, PREPARE, COMMIT, EXTERNALIZE)
 
-Peers = Mapping[NodeID, Statements]
+Peers = StatementIndex
 Values = tuple[Value, ...]
 Interval = tuple[int, int]
 SetTest = Callable[[frozenset[NodeID]], bool]
@@ -147,18 +147,15 @@ def accepted_prepared(
     for b in (state.P, state.PP):
         if b is not None:
             note(b.values, b.counter)
-    values: set[Values] = set()
-    for st in peers.values():
-        values.update(st.prepare_accepts)
-    for x in values:
-        support = {u: st.prepare_accepts[x] for u, st in peers.items() if x in st.prepare_accepts}
-        if not ctx.is_blocking(set(support)):
+    for x, support in peers.prepare_accepts.items():
+        top = max(support.values())
+        if acc.get(x, 0) >= top or not ctx.is_blocking(support.keys()):
             continue
         if variant == "mobilecoin":
             # §1.12-1: every member's own candidate ballot is recorded, not the narrowed one.
             note(x, max(c for u, c in support.items() if u in ctx.local_nodes))
         else:
-            note(x, highest_counter(support, max(support.values()), 0, ctx.is_blocking))
+            note(x, highest_counter(support, top, acc.get(x, 0), ctx.is_blocking))
     local: dict[Values, int] = {}
     for b in (state.B, state.P, state.PP if state.P is not None else None):
         if b is not None and b.counter > local.get(b.values, 0):
@@ -167,7 +164,7 @@ def accepted_prepared(
         floor = acc.get(x, 0)
         if floor >= mine:
             continue
-        support = {u: st.prepare_votes[x] for u, st in peers.items() if x in st.prepare_votes}
+        support = peers.prepare_votes.get(x, {})
         note(x, highest_counter(support, mine, floor, _quorum_test(ctx)))
     return acc
 
@@ -201,7 +198,7 @@ def confirmed_prepared(
         floor = H.counter if H is not None and H.values == x else 0
         if mine <= floor:
             continue
-        support = {u: st.prepare_accepts[x] for u, st in peers.items() if x in st.prepare_accepts}
+        support = peers.prepare_accepts.get(x, {})
         n = highest_counter(support, mine, floor, _quorum_test(ctx))
         if n and (best is None or Ballot(n, x) > best):
             best = Ballot(n, x)
@@ -247,14 +244,8 @@ def accepted_commit(
     """Value -> accepted-commit counter intervals: a v-blocking set accepts commit(⟨n, x⟩), or
     a quorum with the local node (voting for ``local_votes`` = (x, lo, hi)) votes-or-accepts it."""
     out: dict[Values, list[Interval]] = {}
-    values = {st.commit_accepts[0] for st in peers.values() if st.commit_accepts is not None}
-    for x in values:
-        ranges = {
-            u: (st.commit_accepts[1], st.commit_accepts[2])
-            for u, st in peers.items()
-            if st.commit_accepts is not None and st.commit_accepts[0] == x
-        }
-        if not ctx.is_blocking(set(ranges)):
+    for x, ranges in peers.commit_accepts.items():
+        if not ctx.is_blocking(ranges.keys()):
             continue
         lo = min(a for a, _ in ranges.values())
         hi = max(b for _, b in ranges.values())
@@ -270,12 +261,7 @@ def accepted_commit(
             out[x] = _merge(out.get(x, []) + found)
     if local_votes is not None:
         x, lo, hi = local_votes
-        ranges = {
-            u: (st.commit_votes[1], st.commit_votes[2])
-            for u, st in peers.items()
-            if st.commit_votes is not None and st.commit_votes[0] == x
-        }
-        found = counters_in_range(ranges, lo, hi, _quorum_test(ctx))
+        found = counters_in_range(peers.commit_votes.get(x, {}), lo, hi, _quorum_test(ctx))
         if found:
             out[x] = _merge(out.get(x, []) + found)
     return out
@@ -285,11 +271,7 @@ def confirmed_commit(
     x: Values, lo: int, hi: int, ctx: QuorumContext, peers: Peers
 ) -> list[Interval]:
     """Counter intervals in [lo, hi] for which a quorum accepts commit(⟨n, x⟩)."""
-    ranges = {
-        u: (st.commit_accepts[1], st.commit_accepts[2])
-        for u, st in peers.items()
-        if st.commit_accepts is not None and st.commit_accepts[0] == x
-    }
+    ranges = peers.commit_accepts.get(x, {})
     return counters_in_range(ranges, lo, hi, _quorum_test(ctx))
 
 
@@ -299,10 +281,14 @@ def confirmed_commit(
 def unblocking_counter(counter: int, ctx: QuorumContext, peers: Peers) -> int:
     """The least counter ≥ ``counter`` that no v-blocking set of peers is strictly ahead of
     (WP step 9; stellar-core ``attemptBump``)."""
+    counters = peers.counters
+    if ctx.min_blocking == 0:
+        return counter
     while True:
-        ahead = {u: peers[u].counter for u in ctx.local_nodes if u in peers}
-        ahead = {u: c for u, c in ahead.items() if c > counter}
-        if not ahead or not ctx.is_blocking(set(ahead)):
+        if sum(1 for c in counters.values() if c > counter) < ctx.min_blocking:
+            return counter
+        ahead = {u: counters[u] for u in ctx.local_nodes if counters.get(u, -1) > counter}
+        if not ahead or not ctx.is_blocking(ahead.keys()):
             return counter
         counter = min(ahead.values())
 
@@ -311,7 +297,8 @@ def ballot_timer_due(B: Ballot | None, ctx: QuorumContext, peers: Peers) -> bool
     """A quorum (local node included) has ballot counters ≥ B.N (notes §1.8, D05 §3.5)."""
     if B is None:
         return False
-    return ctx.has_quorum(frozenset(u for u, st in peers.items() if st.counter >= B.counter))
+    n = B.counter
+    return ctx.has_quorum(frozenset(u for u, c in peers.counters.items() if c >= n))
 
 
 def next_ballot_values(
@@ -435,7 +422,9 @@ def commit_phase(
     P = state.P
     if x in acc and (P is None or Ballot(acc[x], x) > P):
         P = Ballot(acc[x], x)
-    accepted = accepted_commit((x, C.counter, INFINITY), ctx, peers, variant).get(x, [])
+    # The quorum path, seeded with the local range [C.N, H.N] (MobileCoin), can only re-find
+    # counters already accepted in this phase: only a v-blocking set can widen the range.
+    accepted = accepted_commit(None, ctx, peers, variant).get(x, [])
     merged = _merge(accepted + [(C.counter, H.counter)])
     lo, hi = next(iv for iv in merged if iv[0] <= C.counter <= iv[1])
     C, H = Ballot(lo, x), Ballot(hi, x)

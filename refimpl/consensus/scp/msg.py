@@ -12,6 +12,7 @@ federated-voting statements of §1.3 — they *are* the semantics of a message:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import attrs
@@ -461,3 +462,90 @@ class Statements:
             commit_accepts(t),
             ballot_counter(t),
         )
+
+
+class StatementIndex:
+    """The receiver's index of M by statement, updated incrementally as messages are stored.
+
+    For each statement kind, the supporters per value (and their highest prepare counter or
+    commit range), so that quorum and blocking searches start from the supporter sets without
+    scanning every stored message. ``ballot_version`` / ``nominate_version`` change whenever a
+    sender's ballot / nomination statements (or its quorum set) change.
+    """
+
+    def __init__(self) -> None:
+        self.statements: dict[NodeID, Statements] = {}
+        self.qsets: dict[NodeID, QuorumSet] = {}
+        self.nominations: dict[NodeID, Nominate] = {}
+        self.nominate_votes: dict[Value, set[NodeID]] = {}
+        self.nominate_accepts: dict[Value, set[NodeID]] = {}
+        self.prepare_votes: dict[tuple[Value, ...], dict[NodeID, int]] = {}
+        self.prepare_accepts: dict[tuple[Value, ...], dict[NodeID, int]] = {}
+        self.commit_votes: dict[tuple[Value, ...], dict[NodeID, tuple[int, int]]] = {}
+        self.commit_accepts: dict[tuple[Value, ...], dict[NodeID, tuple[int, int]]] = {}
+        self.counters: dict[NodeID, int] = {}
+        self.ballot_version = 0
+        self.nominate_version = 0
+
+    def put(self, sender: NodeID, new: Statements) -> None:
+        """Replace ``sender``'s statements by ``new``."""
+        old = self.statements.get(sender)
+        self.statements[sender] = new
+        qset_changed = old is None or (
+            old.quorum_set is not new.quorum_set and old.quorum_set != new.quorum_set
+        )
+        if qset_changed:
+            self.qsets[sender] = new.quorum_set
+        if qset_changed or old is None or old.nominate != new.nominate:
+            self.nominate_version += 1
+            if old is not None and old.nominate is not None:
+                _drop_all(self.nominate_votes, old.nominate.X | old.nominate.Y, sender)
+                _drop_all(self.nominate_accepts, old.nominate.Y, sender)
+                del self.nominations[sender]
+            if new.nominate is not None:
+                self.nominations[sender] = new.nominate
+                for v in new.nominate.X | new.nominate.Y:
+                    self.nominate_votes.setdefault(v, set()).add(sender)
+                for v in new.nominate.Y:
+                    self.nominate_accepts.setdefault(v, set()).add(sender)
+        if (qset_changed or old is None or old.prepare_votes != new.prepare_votes
+                or old.prepare_accepts != new.prepare_accepts
+                or old.commit_votes != new.commit_votes
+                or old.commit_accepts != new.commit_accepts or old.counter != new.counter):
+            self.ballot_version += 1
+            if old is not None:
+                _drop_keys(self.prepare_votes, old.prepare_votes, sender)
+                _drop_keys(self.prepare_accepts, old.prepare_accepts, sender)
+                if old.commit_votes is not None:
+                    _drop_keys(self.commit_votes, (old.commit_votes[0],), sender)
+                if old.commit_accepts is not None:
+                    _drop_keys(self.commit_accepts, (old.commit_accepts[0],), sender)
+            for x, n in new.prepare_votes.items():
+                self.prepare_votes.setdefault(x, {})[sender] = n
+            for x, n in new.prepare_accepts.items():
+                self.prepare_accepts.setdefault(x, {})[sender] = n
+            if new.commit_votes is not None:
+                x, lo, hi = new.commit_votes
+                self.commit_votes.setdefault(x, {})[sender] = (lo, hi)
+            if new.commit_accepts is not None:
+                x, lo, hi = new.commit_accepts
+                self.commit_accepts.setdefault(x, {})[sender] = (lo, hi)
+            self.counters[sender] = new.counter
+
+
+def _drop_all(index: dict[Value, set[NodeID]], keys: Iterable[Value], sender: NodeID) -> None:
+    for k in keys:
+        holders = index.get(k)
+        if holders is not None:
+            holders.discard(sender)
+            if not holders:
+                del index[k]
+
+
+def _drop_keys(index: dict[Any, dict[NodeID, Any]], keys: Iterable[Any], sender: NodeID) -> None:
+    for k in keys:
+        holders = index.get(k)
+        if holders is not None:
+            holders.pop(sender, None)
+            if not holders:
+                del index[k]

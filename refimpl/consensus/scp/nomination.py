@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from refimpl.consensus.scp.msg import Nominate
+from refimpl.consensus.scp.msg import Nominate, StatementIndex
 from refimpl.consensus.scp.quorum import QuorumContext, leader_weight
 from refimpl.consensus.scp.types import NodeID, QuorumSet, Value
 
@@ -87,33 +87,20 @@ def values_to_vote(
     return frozenset(out) - Y
 
 
-def _supporters(
-    peer_nominations: Mapping[NodeID, Nominate], value: Value, accepted_only: bool
-) -> frozenset[NodeID]:
-    return frozenset(
-        node
-        for node, nom in peer_nominations.items()
-        if value in nom.Y or (not accepted_only and value in nom.X)
-    )
-
-
 def newly_accepted(
     X: frozenset[Value],
     Y: frozenset[Value],
     ctx: QuorumContext,
-    peer_nominations: Mapping[NodeID, Nominate],
+    index: StatementIndex,
 ) -> frozenset[Value]:
     """Values to accept as nominated: (a) a v-blocking set accepts it (any value in a peer's
     Y), or (b) a quorum including the local node votes-or-accepts it (candidates: local X)."""
-    candidates: set[Value] = set(X)
-    for nom in peer_nominations.values():
-        candidates |= nom.Y
-    candidates -= Y
     out: set[Value] = set()
-    for value in candidates:
-        if ctx.is_blocking(_supporters(peer_nominations, value, accepted_only=True)):
+    for value, holders in index.nominate_accepts.items():
+        if value not in Y and ctx.is_blocking(holders):
             out.add(value)
-        elif value in X and ctx.has_quorum(_supporters(peer_nominations, value, False)):
+    for value in X - out:
+        if ctx.has_quorum(frozenset(index.nominate_votes.get(value, ()))):
             out.add(value)
     return frozenset(out)
 
@@ -122,11 +109,11 @@ def newly_confirmed(
     Y: frozenset[Value],
     Z: frozenset[Value],
     ctx: QuorumContext,
-    peer_nominations: Mapping[NodeID, Nominate],
+    index: StatementIndex,
 ) -> frozenset[Value]:
     """Values to confirm as nominated: a quorum including the local node accepts them."""
     return frozenset(
         value
         for value in Y - Z
-        if ctx.has_quorum(_supporters(peer_nominations, value, accepted_only=True))
+        if ctx.has_quorum(frozenset(index.nominate_accepts.get(value, ())))
     )

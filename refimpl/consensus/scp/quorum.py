@@ -19,11 +19,12 @@ the *other* members a node needs, and the local node counts as present in every 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from fractions import Fraction
 
 from refimpl.consensus.scp.types import NodeID, QuorumSet, Value
 
-NodeSet = frozenset[NodeID] | set[NodeID]
+NodeSet = AbstractSet[NodeID]
 SliceCheck = Callable[[NodeSet], bool]
 
 _SAT_CACHE: dict[QuorumSet, SliceCheck] = {}
@@ -103,6 +104,15 @@ def blocking_checker(qset: QuorumSet) -> SliceCheck:
     return check
 
 
+def min_blocking_size(qset: QuorumSet) -> int:
+    """The size of the smallest v-blocking set of ``qset`` (0 if it has none, i.e. threshold 0:
+    then nothing blocks)."""
+    if qset.threshold == 0:
+        return 0
+    costs = sorted(1 if isinstance(m, str) else max(min_blocking_size(m), 1) for m in qset.members)
+    return sum(costs[: len(qset.members) - qset.threshold + 1])
+
+
 def is_v_blocking(qset: QuorumSet, nodes: NodeSet) -> bool:
     """True iff ``nodes`` intersects every slice of ``qset`` (more than n − k members at each
     level, inner sets counted recursively). The owner never counts; an empty set has no blocking
@@ -155,7 +165,10 @@ class QuorumContext:
     supporter set for a fixed M; the slot builds a new context whenever M changes.
     """
 
-    __slots__ = ("local_id", "local_qset", "local_nodes", "peer_qsets", "_quorums", "_blocking")
+    __slots__ = (
+        "local_id", "local_qset", "local_nodes", "min_blocking", "peer_qsets", "_quorums",
+        "_blocking",
+    )
 
     def __init__(
         self, local_id: NodeID, local_qset: QuorumSet, peer_qsets: Mapping[NodeID, QuorumSet]
@@ -163,9 +176,14 @@ class QuorumContext:
         self.local_id = local_id
         self.local_qset = local_qset
         self.local_nodes = local_qset.nodes()
+        self.min_blocking = min_blocking_size(local_qset)
         self.peer_qsets = peer_qsets
         self._quorums: dict[frozenset[NodeID], bool] = {}
         self._blocking = blocking_checker(local_qset)
+
+    def invalidate(self) -> None:
+        """Forget cached quorum results (call whenever M changes)."""
+        self._quorums.clear()
 
     def has_quorum(self, supporters: frozenset[NodeID]) -> bool:
         """Does a quorum containing the local node exist inside ``supporters ∪ {local}``?"""

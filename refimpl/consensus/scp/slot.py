@@ -22,7 +22,7 @@ from refimpl.consensus.scp import ballot as bp
 from refimpl.consensus.scp.msg import (
     VARIANTS,
     Msg,
-    Nominate,
+    StatementIndex,
     Statements,
     Variant,
     supersedes,
@@ -80,9 +80,10 @@ class Slot:
         self._combine_fn = combine_fn
         self._valid: dict[Value, bool] = {}
         self.M: dict[NodeID, Msg] = {}
-        self._statements: dict[NodeID, Statements] = {}
-        self._peer_qsets: dict[NodeID, QuorumSet] = {}
-        self._ctx: QuorumContext | None = None
+        self._index = StatementIndex()
+        self._ballot_memo: tuple[Any, ...] | None = None
+        self._nominate_memo: tuple[Any, ...] | None = None
+        self._ctx = QuorumContext(node_id, quorum_set, self._index.qsets)
         self.W: frozenset[Value] = frozenset()
         self.X: frozenset[Value] = frozenset()
         self.Y: frozenset[Value] = frozenset()
@@ -187,7 +188,7 @@ class Slot:
         elif self.phase != bp.EXTERNALIZE and self.ballot.B is not None:
             ctx = self._context()
             value = bp.next_ballot_values(
-                self.ballot, ctx, self._statements, self.variant, self.Z, self._combine
+                self.ballot, ctx, self._index, self.variant, self.Z, self._combine
             )
             b = self.ballot.B
             counter = bp._u32(b.counter + 1, self.variant)
@@ -224,15 +225,11 @@ class Slot:
         ):
             return False
         self.M[msg.sender] = msg
-        self._statements[msg.sender] = Statements.of(msg)
-        if self._peer_qsets.get(msg.sender) != msg.quorum_set:
-            self._peer_qsets[msg.sender] = msg.quorum_set
-        self._ctx = None
+        self._index.put(msg.sender, Statements.of(msg))
+        self._ctx.invalidate()
         return True
 
     def _context(self) -> QuorumContext:
-        if self._ctx is None:
-            self._ctx = QuorumContext(self.node_id, self.quorum_set, self._peer_qsets)
         return self._ctx
 
     def _run_protocol(self, now_ms: int) -> None:
@@ -242,38 +239,51 @@ class Slot:
         self._state_cache = None
 
     def _run_nomination(self, now_ms: int) -> None:
-        """MobileCoin ``do_nominate_phase`` (notes §1.7)."""
+        """MobileCoin ``do_nominate_phase`` (notes §1.7). When the previous run changed
+        nothing and its inputs are unchanged, the run is skipped (it would change nothing)."""
+        key = (self._index.nominate_version, self.W, self.X, self.Y, self.Z, self.leaders,
+               self.ballot.B is None, self._timers["nominate"] is not None)
+        if key == self._nominate_memo:
+            return
         ctx = self._context()
-        noms: dict[NodeID, Nominate] = {
-            u: st.nominate for u, st in self._statements.items() if st.nominate is not None
-        }
+        index = self._index
         if not self.Z:
-            self.X = self.X | values_to_vote(self.node_id, self.leaders, self.W, self.Y, noms)
-        accepted = newly_accepted(self.X, self.Y, ctx, noms)
+            self.X = self.X | values_to_vote(
+                self.node_id, self.leaders, self.W, self.Y, index.nominations
+            )
+        accepted = newly_accepted(self.X, self.Y, ctx, index)
         if accepted:
             self.Y = self.Y | accepted
             self.X = self.X - accepted
-        confirmed = newly_confirmed(self.Y, self.Z, ctx, noms)
+        confirmed = newly_confirmed(self.Y, self.Z, ctx, index)
         if confirmed:
             self.Z = self.Z | confirmed
         if self.Z and self.ballot.B is None:
             self.ballot = attrs.evolve(self.ballot, B=Ballot(1, self._combine(self.Z)))
         if self._timers["nominate"] is None:
             self._timers["nominate"] = now_ms + BASE_ROUND_INTERVAL_MS * self.nominate_round
+        after = (index.nominate_version, self.W, self.X, self.Y, self.Z, self.leaders,
+                 self.ballot.B is None, self._timers["nominate"] is not None)
+        self._nominate_memo = key if after == key else None
 
     def _maybe_arm_ballot_timer(self, now_ms: int) -> None:
         if self._timers["ballot"] is not None or self.phase == bp.EXTERNALIZE:
             return
-        if bp.ballot_timer_due(self.ballot.B, self._context(), self._statements):
+        if bp.ballot_timer_due(self.ballot.B, self._context(), self._index):
             assert self.ballot.B is not None
             self._timers["ballot"] = now_ms + BASE_BALLOT_INTERVAL_MS * (self.ballot.B.counter + 1)
 
     def _run_ballot(self, now_ms: int) -> None:
-        """MobileCoin ``do_ballot_protocol`` with the step-9 recursion (notes §1.8)."""
+        """MobileCoin ``do_ballot_protocol`` with the step-9 recursion (notes §1.8). When the
+        previous run changed nothing and its inputs (ballot statements, state, Z, timer) are
+        unchanged, the run is skipped (it would change nothing)."""
+        key = (self._index.ballot_version, self.ballot, self.Z, self._timers["ballot"])
+        if key == self._ballot_memo:
+            return
         while True:
             self._maybe_arm_ballot_timer(now_ms)
             state, bumped = bp.advance(
-                self.ballot, self._context(), self._statements, self.variant, self.Z,
+                self.ballot, self._context(), self._index, self.variant, self.Z,
                 self._combine,
             )
             self.ballot = state
@@ -282,8 +292,10 @@ class Slot:
             if state.phase == bp.EXTERNALIZE:
                 self._timers["ballot"] = None
             if not bumped:
-                return
+                break
             self._timers["ballot"] = None
+        after = (self._index.ballot_version, self.ballot, self.Z, self._timers["ballot"])
+        self._ballot_memo = key if after == key else None
 
     def _snapshot(self) -> tuple[Msg | None, str, dict[str, int | None]]:
         self._steps = []

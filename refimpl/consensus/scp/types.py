@@ -43,7 +43,12 @@ class QuorumSet:
 
     def validate(self) -> None:
         """Raise ``ScpError`` (``scp.config_*``) unless this quorum set is well formed."""
+        if self in _VALID_QSETS:
+            return
         self._validate(top=True, seen=set())
+        if len(_VALID_QSETS) > 100_000:
+            _VALID_QSETS.clear()
+        _VALID_QSETS.add(self)
 
     def _validate(self, top: bool, seen: set[str]) -> None:
         if not isinstance(self.threshold, int) or isinstance(self.threshold, bool):
@@ -72,20 +77,35 @@ class QuorumSet:
 
     def nodes(self) -> frozenset[NodeID]:
         """Every node id named at any depth."""
+        found = _NODES.get(self)
+        if found is not None:
+            return found
         out: set[NodeID] = set()
         for member in self.members:
             if isinstance(member, QuorumSet):
                 out |= member.nodes()
             else:
                 out.add(member)
-        return frozenset(out)
+        found = frozenset(out)
+        if len(_NODES) > 100_000:
+            _NODES.clear()
+        _NODES[self] = found
+        return found
 
     def to_json(self) -> dict[str, Any]:
-        """``{"threshold": k, "members": [id | {...}]}`` in stored member order."""
-        return {
-            "threshold": self.threshold,
-            "members": [m.to_json() if isinstance(m, QuorumSet) else m for m in self.members],
-        }
+        """``{"threshold": k, "members": [id | {...}]}`` in stored member order.
+
+        The result is cached per quorum set and shared: treat it as read-only."""
+        found = _JSON.get(self)
+        if found is None:
+            found = {
+                "threshold": self.threshold,
+                "members": [m.to_json() if isinstance(m, QuorumSet) else m for m in self.members],
+            }
+            if len(_JSON) > 100_000:
+                _JSON.clear()
+            _JSON[self] = found
+        return found
 
     @staticmethod
     def from_json(obj: Any) -> QuorumSet:
@@ -109,6 +129,12 @@ class QuorumSet:
     def flat(threshold: int, members: Iterable[NodeID]) -> QuorumSet:
         """A one-level quorum set ``threshold``-of-``members``."""
         return QuorumSet(threshold, tuple(members))
+
+
+# Caches keyed by (immutable, hash-cached) quorum sets: validated ones and their node sets.
+_VALID_QSETS: set[QuorumSet] = set()
+_NODES: dict[QuorumSet, frozenset[NodeID]] = {}
+_JSON: dict[QuorumSet, dict[str, Any]] = {}
 
 
 def _check_values(values: tuple[Value, ...]) -> None:
