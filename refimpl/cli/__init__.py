@@ -46,7 +46,8 @@ def _optional_command_modules() -> list[object]:
     import importlib
 
     modules = []
-    for name in ("keys", "address", "scp", "tlc", "trace", "tx", "ledger", "bench"):
+    for name in ("keys", "address", "scp", "tlc", "trace", "tx", "ledger", "bench",
+                 "quorum"):
         try:
             modules.append(importlib.import_module(f"refimpl.cli.{name}"))
         except ModuleNotFoundError as exc:

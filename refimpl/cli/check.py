@@ -45,7 +45,7 @@ def _extra_checks() -> list[tuple[str, Callable[[], CheckResult]]]:
     import importlib
 
     found = []
-    for module_name in ("refimpl.consensus.check",):
+    for module_name in ("refimpl.consensus.check", "refimpl.formal.quorum_check"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
