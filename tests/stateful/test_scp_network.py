@@ -9,7 +9,8 @@ drawn seed and delay bound; messages may also be lost before GST), cutting the n
 healing it, and crashing nodes. Invariant after every step: no two honest nodes externalized
 different values for a slot (WP Thm. 11-13; notes/scp.md §2.2 ``Agreement``). At the end the
 network heals for good (eventual synchrony) and every running honest node must externalize every
-slot (liveness under eventual synchrony, notes/scp.md §2.1).
+slot (liveness under eventual synchrony once the Byzantine nodes stop taking steps, the
+hypothesis of the liveness result quoted in notes/scp.md §2.1).
 
 With more Byzantine nodes than the bound, agreement can break: the last test asks Hypothesis for
 such a run (the kept example lives in tests/regressions/).
@@ -94,6 +95,7 @@ class ScpNetwork(RuleBasedStateMachine):
     def teardown(self) -> None:
         if not hasattr(self, "net"):
             return
+        self.net.silence_byzantine()
         self.net.heal()
         self.net.run_until(self.net.now_ms + SYNCHRONY_BUDGET_MS)
         result = self.net.finish()

@@ -32,7 +32,12 @@ from refimpl.consensus.sim.actors import (
     always_valid,
     sorted_union_capped,
 )
-from refimpl.consensus.sim.byzantine import BEHAVIOURS, ByzantineContext, make_byzantine
+from refimpl.consensus.sim.byzantine import (
+    BEHAVIOURS,
+    ByzantineContext,
+    SilentActor,
+    make_byzantine,
+)
 from refimpl.consensus.sim.faults import FaultModel
 from refimpl.consensus.sim.scheduler import Scheduler
 from refimpl.consensus.sim.topology import validate_topology
@@ -364,6 +369,13 @@ class Network:
             raise ScpError("scp.sim_bad_parameters", f"unknown node {node!r}")
         crash = self._crash[node]
         self._crash[node] = self._now_ms if crash is None else min(crash, self._now_ms)
+
+    def silence_byzantine(self) -> None:
+        """Byzantine nodes stop taking steps from now on: the hypothesis under which SCP's
+        liveness holds (notes/scp.md §2.1: "if non-intact nodes eventually stop taking steps")."""
+        for node in self.config.byzantine:
+            self.actors[node] = SilentActor(node)
+            self._timers[node].clear()
 
     def agreement_so_far(self) -> bool:
         """No two honest nodes externalized different values for any slot (so far)."""
