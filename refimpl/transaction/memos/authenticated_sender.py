@@ -1,12 +1,14 @@
-"""Authenticated sender memos (category 0x01): 0x0100, 0x0101 and 0x0102.
+"""Authenticated sender memos (category 0x01): 0x0100, 0x0101, 0x0102 and 0x0103.
 
 MobileCoin ``transaction/extra/src/memo/``: ``authenticated_common.rs``,
-``authenticated_sender.rs``, ``authenticated_sender_with_payment_request_id.rs`` and
-``authenticated_sender_with_payment_intent_id.rs`` (MCIP #4, #54; notes/crypto-ledger.md §3.9).
+``authenticated_sender.rs``, ``authenticated_sender_with_payment_request_id.rs``,
+``authenticated_sender_with_payment_intent_id.rs`` and ``authenticated_sender_with_data.rs``
+(MCIP #4, #54, #60; notes/crypto-ledger.md §3.9).
 Layout of the 64 data bytes:
 
 * [0:16] the sender's ShortAddressHash; [16:48] type-specific data (zero for 0x0100, the
-  payment request / intent id as a big-endian u64 in [16:24] for 0x0101 / 0x0102, rest zero);
+  payment request / intent id as a big-endian u64 in [16:24] for 0x0101 / 0x0102, rest zero;
+  32 bytes of application data for 0x0103);
 * [48:64] ``compute_category1_hmac(K, tx_out_public_key, memo_type, data[0:48])``.
 
 The HMAC key ``K`` is a Diffie-Hellman secret between the sender's subaddress spend key and
@@ -29,6 +31,7 @@ from refimpl.errors import TxError
 from refimpl.transaction.memo import MEMO_DATA_LEN, MemoPayload
 from refimpl.transaction.memos._fields import (
     SHORT_ADDRESS_HASH_LEN,
+    check_length,
     check_memo_data,
     check_memo_type,
     check_uint,
@@ -211,3 +214,27 @@ class AuthenticatedSenderWithPaymentIntentIdMemo(_AuthenticatedSender):
     @property
     def payment_intent_id(self) -> int:
         return int.from_bytes(self.memo_data[SHORT_ADDRESS_HASH_LEN:_ID_END], "big")
+
+
+@attrs.frozen
+class AuthenticatedSenderWithDataMemo(_AuthenticatedSender):
+    """0x0103: as 0x0100 with 32 bytes of application data in [16:48] under the HMAC."""
+
+    MEMO_TYPE: ClassVar[bytes] = b"\x01\x03"
+    DATA_LEN: ClassVar[int] = _MAC_START - SHORT_ADDRESS_HASH_LEN  # 32
+
+    @classmethod
+    def new(
+        cls,
+        credential: SenderMemoCredential,
+        receiving_subaddress_view_public: Point,
+        tx_out_public_key: Point,
+        data: bytes,
+    ) -> AuthenticatedSenderWithDataMemo:
+        extra = check_length(data, cls.DATA_LEN, "sender memo data")
+        view_public, tx_key = receiving_subaddress_view_public, tx_out_public_key
+        return cls(_sign(cls.MEMO_TYPE, credential, view_public, tx_key, extra))
+
+    @property
+    def data(self) -> bytes:
+        return self.memo_data[SHORT_ADDRESS_HASH_LEN:_MAC_START]

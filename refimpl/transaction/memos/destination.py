@@ -1,16 +1,17 @@
 """Destination memos (category 0x02, written by the sender to itself on the change output):
-0x0200, 0x0203 and 0x0204.
+0x0200, 0x0203, 0x0204 and 0x0205.
 
 MobileCoin ``transaction/extra/src/memo/``: ``destination.rs``,
-``destination_with_payment_request_id.rs`` and ``destination_with_payment_intent_id.rs`` (MCIP #4,
-#54; notes/crypto-ledger.md §3.9). Layout of the 64 data bytes:
+``destination_with_payment_request_id.rs``, ``destination_with_payment_intent_id.rs`` and
+``destination_with_data.rs`` (MCIP #4, #54, #60; notes/crypto-ledger.md §3.9). Layout of the 64
+data bytes:
 
 * [0:16] the recipient's ShortAddressHash; [16] the number of recipients (u8);
 * [17:24] the fee, the low 7 bytes of a big-endian u64 (``compute_destination_memo`` writes the
   8-byte fee over [16:24] and then overwrites byte 16, so fees of 2^56 or more are refused with
   ``FeeTooLarge``);
 * [24:32] total outlay (BE u64); [32:40] the payment request / intent id (BE u64) for
-  0x0203 / 0x0204; the rest zero.
+  0x0203 / 0x0204, the rest zero; or [32:64] application data for 0x0205.
 
 Decoding, like MobileCoin's ``From<&[u8; 64]>``, reads these fields and ignores the unused
 bytes. MobileCoin validates a destination memo only by checking that its TxOut belongs to the
@@ -30,6 +31,7 @@ from refimpl.transaction.memos._fields import (
     SHORT_ADDRESS_HASH_LEN,
     check_address_hash,
     check_fee,
+    check_length,
     check_memo_data,
     check_memo_type,
     check_uint,
@@ -159,3 +161,30 @@ class DestinationWithPaymentIntentIdMemo(DestinationMemo):
         address_hash, num_recipients, fee, total_outlay = cls._fields(data)
         payment_id = int.from_bytes(data[_ID], "big")
         return cls(address_hash, num_recipients, fee, total_outlay, payment_id)
+
+
+def _data32(value: bytes) -> bytes:
+    return check_length(value, MEMO_DATA_LEN - _ID.start, "destination memo data")
+
+
+@attrs.frozen
+class DestinationWithDataMemo(DestinationMemo):
+    """0x0205: a destination memo with 32 bytes of application data in [32:64]."""
+
+    data: bytes = attrs.field(default=bytes(32), converter=_data32)
+
+    MEMO_TYPE: ClassVar[bytes] = b"\x02\x05"
+
+    @classmethod
+    def new_with_data(
+        cls, address_hash: bytes, total_outlay: int, fee: int, data: bytes
+    ) -> DestinationWithDataMemo:
+        return cls(address_hash, 1, fee, total_outlay, data)
+
+    def _tail(self) -> bytes:
+        return self.data
+
+    @classmethod
+    def from_memo_data(cls, data: bytes) -> DestinationWithDataMemo:
+        address_hash, num_recipients, fee, total_outlay = cls._fields(data)
+        return cls(address_hash, num_recipients, fee, total_outlay, data[_ID.start :])

@@ -20,12 +20,18 @@ from refimpl.transaction.memo import MemoPayload
 from refimpl.transaction.memos import (
     MEMO_TYPES,
     AuthenticatedSenderMemo,
+    AuthenticatedSenderWithDataMemo,
     AuthenticatedSenderWithPaymentIntentIdMemo,
     AuthenticatedSenderWithPaymentRequestIdMemo,
     BurnRedemptionMemo,
+    DefragmentationMemo,
     DestinationMemo,
+    DestinationWithDataMemo,
     DestinationWithPaymentIntentIdMemo,
     DestinationWithPaymentRequestIdMemo,
+    GiftCodeCancellationMemo,
+    GiftCodeFundingMemo,
+    GiftCodeSenderMemo,
     SenderMemoCredential,
     UnusedMemo,
     decode_memo,
@@ -47,8 +53,13 @@ class Parties:
 
 
 P = Parties()
-SenderFactory = Callable[[], AuthenticatedSenderMemo | AuthenticatedSenderWithPaymentRequestIdMemo
-                         | AuthenticatedSenderWithPaymentIntentIdMemo]
+SenderFactory = Callable[
+    [],
+    AuthenticatedSenderMemo
+    | AuthenticatedSenderWithPaymentRequestIdMemo
+    | AuthenticatedSenderWithPaymentIntentIdMemo
+    | AuthenticatedSenderWithDataMemo,
+]
 SENDER_MEMOS: dict[str, SenderFactory] = {
     "0100": lambda: AuthenticatedSenderMemo.new(P.cred, P.bob_addr.view_public, P.tx_key),
     "0101": lambda: AuthenticatedSenderWithPaymentRequestIdMemo.new(
@@ -56,6 +67,9 @@ SENDER_MEMOS: dict[str, SenderFactory] = {
     ),
     "0102": lambda: AuthenticatedSenderWithPaymentIntentIdMemo.new(
         P.cred, P.bob_addr.view_public, P.tx_key, 2**64 - 1
+    ),
+    "0103": lambda: AuthenticatedSenderWithDataMemo.new(
+        P.cred, P.bob_addr.view_public, P.tx_key, bytes(range(100, 132))
     ),
 }
 
@@ -73,6 +87,9 @@ def test_sender_memo_layout_and_mac(kind: str) -> None:
         assert data[16:24] == (7).to_bytes(8, "big") and memo.payment_request_id == 7
     elif isinstance(memo, AuthenticatedSenderWithPaymentIntentIdMemo):
         assert data[16:24] == b"\xff" * 8 and memo.payment_intent_id == 2**64 - 1
+    elif isinstance(memo, AuthenticatedSenderWithDataMemo):
+        assert data[16:48] == bytes(range(100, 132)) == memo.data
+        return
     else:
         assert data[16:48] == bytes(32)
     assert data[24:48] == bytes(24)
@@ -190,6 +207,11 @@ def test_destination_fee_limit_and_address_check() -> None:
         UnusedMemo(),
         BurnRedemptionMemo(bytes(range(64))),
         DestinationMemo.new(bytes(range(16)), 5, 6),
+        DestinationWithDataMemo.new_with_data(bytes(16), 5, 6, b"\x07" * 32),
+        DefragmentationMemo(2525, 36, 80),
+        GiftCodeSenderMemo.new(10, "Dear Kitty"),
+        GiftCodeFundingMemo.new(P.tx_key, 666, "Cash money"),
+        GiftCodeCancellationMemo.new(666, 20),
         *(make() for make in SENDER_MEMOS.values()),
     ],
     ids=lambda m: type(m).__name__,
@@ -231,13 +253,16 @@ def test_arbitrary_payloads_decode_or_raise_typed_errors(
         assert payload[:2] not in MEMO_TYPES
         return
     data = memo.to_memo_data()
-    if isinstance(memo, DestinationMemo):
-        # Decoding ignores the unused bytes; the named fields round trip exactly.
-        assert data[:32] == payload[2:34]
-        if type(memo) is not DestinationMemo:
-            assert data[32:40] == payload[34:42]
-    elif not isinstance(memo, UnusedMemo):
-        assert data == payload[2:]
+    # Decoding reads the named fields and ignores unused bytes; the fields round trip exactly.
+    significant = {
+        UnusedMemo: 0,
+        DefragmentationMemo: 23,
+        DestinationMemo: 32,
+        DestinationWithPaymentRequestIdMemo: 40,
+        DestinationWithPaymentIntentIdMemo: 40,
+    }.get(type(memo), 64)
+    assert data[:significant] == payload[2 : 2 + significant]
+    assert data[significant:] == bytes(64 - significant)
 
 
 @given(
@@ -282,3 +307,78 @@ def test_memo_mac_input_lengths_are_checked(secret: bytes, key: bytes, data: byt
         return
     with pytest.raises(EncodingError):
         compute_category1_hmac(secret, key, b"\x01\x00", data)
+
+
+def test_destination_with_data_layout() -> None:
+    memo = DestinationWithDataMemo.new_with_data(bytes(range(16)), 9, 8, bytes(range(32)))
+    data = memo.to_memo_data()
+    assert data[32:] == bytes(range(32)) and data[16] == 1
+    assert DestinationWithDataMemo.from_memo_data(data) == memo
+    with pytest.raises(EncodingError):
+        DestinationWithDataMemo.new_with_data(bytes(16), 9, 8, bytes(31))
+
+
+def test_defragmentation_layout_and_fee_limit() -> None:
+    memo = DefragmentationMemo(fee=48237, total_outlay=9001, defrag_id=3405697037)
+    data = memo.to_memo_data()
+    assert data[:23] == (
+        (48237).to_bytes(7, "big") + (9001).to_bytes(8, "big") + (3405697037).to_bytes(8, "big")
+    )
+    assert DefragmentationMemo.from_memo_data(data) == memo
+    assert DefragmentationMemo(2**56 - 1, 0).fee == 2**56 - 1
+    with pytest.raises(TxError) as info:
+        DefragmentationMemo(2**56, 0)
+    assert info.value.code == "tx.memo_fee_too_large"
+
+
+@pytest.mark.parametrize(
+    ("make", "read", "room", "note_at"),
+    [
+        (lambda fee, note: GiftCodeSenderMemo.new(fee, note),
+         lambda m: m.sender_note(), 57, 7),
+        (lambda fee, note: GiftCodeFundingMemo.new(P.tx_key, fee, note),
+         lambda m: m.funding_note(), 53, 11),
+    ],
+    ids=["sender", "funding"],
+)
+def test_gift_code_notes_and_fees(
+    make: Callable[[int, str], GiftCodeSenderMemo | GiftCodeFundingMemo],
+    read: Callable[[GiftCodeSenderMemo | GiftCodeFundingMemo], str],
+    room: int,
+    note_at: int,
+) -> None:
+    for note in ("", "6" * (room - 1), "6" * room, "MeowbleCoin \u00e9"):
+        memo = make(2**56 - 1, note)
+        assert read(memo) == note and memo.fee == 2**56 - 1
+    with pytest.raises(EncodingError) as info:
+        make(1, "6" * (room + 1))
+    assert info.value.code == "encoding.bad_length"
+    with pytest.raises(TxError) as info2:
+        make(2**56, "")
+    assert info2.value.code == "tx.memo_fee_too_large"
+    # The note ends at the first NUL; a note that is not UTF-8 is a typed error when read.
+    data = bytearray(make(666, "").to_memo_data())
+    data[note_at : note_at + 8] = b"666\x0066\x006"
+    cls = type(make(0, ""))
+    assert read(cls(bytes(data))) == "666"
+    data[note_at] = 0xFF
+    with pytest.raises(EncodingError) as info3:
+        read(cls(bytes(data)))
+    assert info3.value.code == "encoding.bad_utf8"
+
+
+def test_gift_code_funding_names_its_tx_out() -> None:
+    memo = GiftCodeFundingMemo.new(P.tx_key, 666, "noted")
+    expected = hashlib.blake2b(
+        b"mc-gift-funding-tx-pub-key" + P.tx_key.to_bytes(), digest_size=64
+    ).digest()[:4]
+    assert memo.memo_data[:4] == expected
+    assert memo.public_key_matches(P.tx_key) and not memo.public_key_matches(P.tx_key2)
+    assert memo.memo_data[4:11] == (666).to_bytes(7, "big")
+
+
+def test_gift_code_cancellation_layout() -> None:
+    memo = GiftCodeCancellationMemo.new(2**64 - 1, 20)
+    assert memo.memo_data[:15] == b"\xff" * 8 + (20).to_bytes(7, "big")
+    assert memo.memo_data[15:] == bytes(49)
+    assert memo.cancelled_gift_code_index == 2**64 - 1 and memo.fee == 20
