@@ -78,3 +78,24 @@ def test_invalid_configurations_are_one_line_errors(
     assert _reject(["--slots", "x"], capsys).startswith("error[cli.usage]")
     assert _reject(["--trace", str(tmp_path / "no" / "dir.ndjson")], capsys).startswith(
         "error[cli.io]")
+
+
+def test_trace_is_identical_across_processes_and_hash_seeds(tmp_path: Path) -> None:
+    """String hashing is randomised per process: the trace must not depend on it."""
+    import os
+    import subprocess
+    import sys
+
+    traces = []
+    for hash_seed in ("1", "2"):
+        path = tmp_path / f"trace-{hash_seed}.ndjson"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run(
+            [sys.executable, "-m", "refimpl.cli", "scp", "simulate", "--topology", "metamesh",
+             "--nodes", "6", "--org-size", "2", "--slots", "2", "--byzantine", "2",
+             "--behaviour", "mixed", "--loss", "0.2", "--gst-ms", "1500", "--seed", "5",
+             "--trace", str(path)],
+            check=False, env=env, capture_output=True, timeout=120,
+        )
+        traces.append(path.read_bytes())
+    assert traces[0] == traces[1] and len(traces[0]) > 1000
