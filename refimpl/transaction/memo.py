@@ -9,6 +9,7 @@ MobileCoin ``transaction/core/src/memo.rs`` (notes/crypto-ledger.md §3.8):
   are fixed and bytes 8..16 are a big-endian 64-bit counter that wraps modulo 2^64. Python's
   ``modes.CTR`` carries into the upper half instead, so the keystream is built here from AES-ECB.
 
+The typed memos carried in the 64 data bytes live in :mod:`refimpl.transaction.memos`.
 Encryption and decryption are the same XOR. :class:`EncryptedMemo` hashes (digestible) as an
 aggregate named "EncryptedMemo" with one field "0" (it is a non-transparent tuple struct).
 """
