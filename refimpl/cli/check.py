@@ -29,7 +29,8 @@ def conformance_check() -> CheckResult:
     pending = sum(f.pending for f in report.files)
     lines.append(f"{passed} passed, {failed} failed, {pending} pending; "
                  f"{len(report.unused)} unused files")
-    lines += [f"pending: {f.path} ({f.note})" for f in report.files if f.note]
+    lines += [f"{'pending' if f.pending else 'note'}: {f.path} ({f.note})"
+              for f in report.files if f.note]
     lines += [f"unused: {p}" for p in report.unused]
     return report.ok, lines, report.to_json()
 

@@ -37,7 +37,7 @@ def print_report(report: runner.RunReport, verbose: bool = False) -> None:
           f"in {len(report.files)} files")
     for f in report.files:
         if f.note:
-            print(f"pending {f.path}: {f.note}")
+            print(f"{'pending' if f.pending else 'note'} {f.path}: {f.note}")
         if f.failures and (verbose or f.failed):
             for reason in f.failures[: None if verbose else 5]:
                 print(f"FAILED {f.path}: {reason}")

@@ -119,7 +119,8 @@ def _all_vector_files(root: Path) -> list[str]:
 
 
 def suite_of(rel_path: str) -> str:
-    """``upstream/mobilecoin/memos/x.jsonl`` -> ``memos``; ``vectors/transaction/x`` -> ``transaction``."""
+    """The suite of a file: ``upstream/mobilecoin/memos/x.jsonl`` -> ``memos``,
+    ``vectors/transaction/x.json`` -> ``transaction``."""
     parts = Path(rel_path).parts
     return parts[2] if parts[0] == "upstream" else parts[1]
 
