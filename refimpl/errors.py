@@ -37,6 +37,18 @@ CODES: dict[str, str] = {
     "crypto.box_bad_version": "the crypto box footer names an unsupported version",
     "crypto.box_decryption_failed": "the crypto box ciphertext does not authenticate",
     "crypto.box_too_short": "the crypto box ciphertext is shorter than its footer",
+    # crypto: MLSAG ring signatures and Bulletproofs range proofs (ring_signature.py, bulletproofs.py)
+    "crypto.mlsag_length_mismatch": "the MLSAG responses or ring have the wrong length",
+    "crypto.mlsag_invalid_key_image": "the MLSAG key image is not a valid point",
+    "crypto.mlsag_invalid_signature": "the MLSAG ring signature does not verify",
+    "crypto.mlsag_value_not_conserved": "the pseudo-output does not commit to the real input's value",
+    "crypto.mlsag_index_out_of_bounds": "the real input index is outside the ring",
+    "crypto.mlsag_true_input_not_owned": "the one-time private key does not own the real input",
+    "crypto.range_proof_bad_encoding": "range proof bytes are malformed",
+    "crypto.range_proof_invalid": "the range proof does not verify",
+    "crypto.range_proof_value_out_of_range": "a value to prove is outside 0..2^64-1",
+    "crypto.range_proof_bad_party_count": "a range proof must cover 1..64 commitments",
+    "crypto.msm_length_mismatch": "a multiscalar multiplication needs as many scalars as points",
     # --- account: keys, mnemonics, subaddresses ---------------------------------------------
     "account.bad_mnemonic_word": "a mnemonic word is not in the BIP-39 English word list",
     "account.bad_mnemonic_length": "a mnemonic must have 12, 15, 18, 21 or 24 words",
