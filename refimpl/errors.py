@@ -81,6 +81,17 @@ CODES: dict[str, str] = {
     "tx.missing_masked_amount": "the TxOut carries no masked amount",
     "tx.token_id_not_supported": "a non-zero token id needs block version 2 or later",
     # --- ledger: blocks, block ids, Merkle proofs, the LMDB store --------------------------------
+    # ledger Merkle tree (refimpl/ledger/merkle.py; MobileCoin MembershipProofError names)
+    "ledger.merkle_empty_tree": "an empty TxOut tree has no root element",
+    "ledger.merkle_highest_index_mismatch": "a proof's highest_index disagrees with its elements",
+    "ledger.merkle_incorrect_leaf_hash": "the proof's leaf hash is not the hash of the TxOut",
+    "ledger.merkle_missing_leaf_hash": "the proof's first element is not the leaf of its index",
+    "ledger.merkle_numeric_limits": "a tree size or index exceeds u64 limits",
+    "ledger.merkle_range_error": "a proof element's range has from > to",
+    "ledger.merkle_root_not_covering_zero": "the implied root range does not start at index 0",
+    "ledger.merkle_unexpected_element": "a proof element is not adjacent to the path so far",
+    "ledger.merkle_unknown_range": "the hash source stores no hash for that range",
+    "ledger.tx_out_index_out_of_bounds": "the TxOut index is not below the number of leaves",
     # --- scp: quorum sets, messages, slots, the network simulator ---------------------------------
     "scp.config_threshold_too_large": "a quorum set threshold exceeds its number of members",
     "scp.config_threshold_zero": "a non-empty quorum set has threshold 0",
