@@ -1,0 +1,406 @@
+"""Signing and verifying ``SignatureRctBulletproofs``, the RingCT signature of a transaction.
+
+MobileCoin ``transaction/core/src/ring_ct/rct_bulletproofs.rs`` (``new_with_summary``,
+``sign_with_balance_check``, ``compute_pseudo_output_blindings``, ``verify``), the input ring
+types of ``ring_ct/input_ring.rs`` and ``range_proofs/mod.rs``; notes/crypto-ledger.md §4.3
+(pseudo-outputs and balance), §4.4 (signed digest), §4.6 (range proofs per block version) and
+§4.7 (verification order and errors). Errors are ``tx.rct_*`` (``ring_ct::Error``).
+
+Signing draws randomness in MobileCoin's order: the pseudo-output blindings (random for every
+signable ring but the last one, which balances the outputs), the range proof(s) (one proof over
+[pseudo-outputs, outputs] before v3; one per token id in ascending order from v3), then one
+MLSAG per signable ring in input order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from refimpl.crypto import bulletproofs, ring_signature
+from refimpl.crypto.pedersen import commit, value_generator
+from refimpl.crypto.ring_signature import RingMember, RingMLSAG
+from refimpl.crypto.ristretto import Point, RandomSource, Scalar
+from refimpl.errors import CryptoError, TxError
+from refimpl.transaction import block_version as bv
+from refimpl.transaction.amount import Amount
+from refimpl.transaction.signing_digest import compute_mlsag_signing_digest
+from refimpl.transaction.tx import SignatureRctBulletproofs, Tx, TxIn, TxPrefix
+
+#: ``FEE_BLINDING``: the implicit fee output is committed with blinding zero.
+FEE_BLINDING = Scalar(0)
+
+
+def _members(v: Sequence[RingMember]) -> tuple[RingMember, ...]:
+    return tuple(v)
+
+
+@attrs.frozen
+class SignableInputRing:
+    """``SignableInputRing``: a ring the signer owns the real member of.
+
+    ``members`` are the ring's ``(target_key, commitment)``; ``amount`` and ``blinding`` open
+    the real member's commitment; ``onetime_private_key`` is ``x`` with ``x*G`` its target key.
+    """
+
+    members: tuple[RingMember, ...] = attrs.field(converter=_members)
+    real_input_index: int
+    onetime_private_key: Scalar
+    amount: Amount
+    blinding: Scalar
+
+
+@attrs.frozen
+class PresignedInputRing:
+    """``PresignedInputRing``: a signed contingent input (MCIP #31), already signed over
+    ``TxIn.signed_digest()`` with a pseudo-output of known amount and blinding."""
+
+    mlsag: RingMLSAG
+    pseudo_output_amount: Amount
+    pseudo_output_blinding: Scalar
+
+
+InputRing = SignableInputRing | PresignedInputRing
+
+
+@attrs.frozen
+class OutputSecret:
+    """``OutputSecret``: an output's amount and the blinding of its commitment."""
+
+    amount: Amount
+    blinding: Scalar
+
+
+@attrs.frozen
+class SignedInputRing:
+    """``SignedInputRing``: what a verifier knows of a ring: its members and, for an SCI, the
+    digest its MLSAG signed (``None``: the ring signed the transaction's common digest)."""
+
+    members: tuple[RingMember, ...] = attrs.field(converter=_members)
+    signed_digest: bytes | None = None
+
+    @classmethod
+    def from_tx_in(cls, tx_in: TxIn) -> SignedInputRing:
+        """``SignedInputRing::from(&TxIn)``; a member without masked amount is rejected."""
+        members = []
+        for out in tx_in.ring:
+            if out.masked_amount is None:
+                raise TxError("tx.missing_masked_amount", "a ring member has no masked amount")
+            members.append((out.target_key, out.masked_amount.commitment))
+        digest = tx_in.signed_digest() if tx_in.input_rules is not None else None
+        return cls(tuple(members), digest)
+
+
+def _ring_amount(ring: InputRing) -> Amount:
+    return ring.amount if isinstance(ring, SignableInputRing) else ring.pseudo_output_amount
+
+
+# --- signing -----------------------------------------------------------------------------------
+
+
+def _check_signing_inputs(
+    block_version: int, rings: Sequence[InputRing], outputs: Sequence[OutputSecret], fee: Amount
+) -> None:
+    """The precondition checks of ``new_with_summary``, in MobileCoin's order."""
+    bv.check_block_version(block_version)
+    if not bv.masked_token_id_feature_is_supported(block_version) and fee.token_id != 0:
+        raise TxError("tx.rct_token_id_not_allowed", f"fee token {fee.token_id} before v2")
+    if not bv.mixed_transactions_are_supported(block_version):
+        tokens = {_ring_amount(r).token_id for r in rings} | {o.amount.token_id for o in outputs}
+        if tokens - {fee.token_id}:
+            raise TxError(
+                "tx.rct_mixed_transactions_not_allowed",
+                f"token ids {sorted(tokens)} with fee token {fee.token_id} before v3",
+            )
+    if not bv.signed_input_rules_are_supported(block_version) and any(
+        isinstance(r, PresignedInputRing) for r in rings
+    ):
+        raise TxError("tx.rct_signed_input_rules_not_allowed", "presigned input before v3")
+    if not rings:
+        raise TxError("tx.rct_no_inputs", "no input rings")
+    signable = [r for r in rings if isinstance(r, SignableInputRing)]
+    if not signable:
+        raise TxError("tx.rct_all_rings_presigned", "every ring is presigned")
+    ring_size = len(signable[0].members)
+    if ring_size == 0:
+        raise TxError("tx.rct_invalid_ring_size", "a ring is empty")
+    for ring in signable:
+        if len(ring.members) != ring_size:
+            raise TxError(
+                "tx.rct_invalid_ring_size", f"ring of {len(ring.members)}, expected {ring_size}"
+            )
+        if not 0 <= ring.real_input_index < ring_size:
+            raise TxError("tx.rct_index_out_of_bounds", f"real index {ring.real_input_index}")
+
+
+def compute_pseudo_output_blindings(
+    rings: Sequence[InputRing], outputs: Sequence[OutputSecret], rng: RandomSource
+) -> list[Scalar]:
+    """``compute_pseudo_output_blindings``: random blindings except for the last signable
+    ring, whose blinding makes the blindings of pseudo-outputs and outputs sum equally."""
+    output_sum = sum((o.blinding for o in outputs), Scalar(0))
+    running = sum(
+        (r.pseudo_output_blinding for r in rings if isinstance(r, PresignedInputRing)), Scalar(0)
+    )
+    signable_indices = [i for i, r in enumerate(rings) if isinstance(r, SignableInputRing)]
+    if not signable_indices:
+        raise TxError("tx.rct_all_rings_presigned", "every ring is presigned")
+    last = signable_indices[-1]
+    blindings = []
+    for i, ring in enumerate(rings):
+        if isinstance(ring, PresignedInputRing):
+            blindings.append(ring.pseudo_output_blinding)
+        elif i == last:
+            blindings.append(output_sum - running)
+        else:
+            blinding = Scalar.random(rng)
+            running = running + blinding
+            blindings.append(blinding)
+    return blindings
+
+
+def _prove(
+    values: Sequence[int], blindings: Sequence[Scalar], token_id: int, rng: RandomSource
+) -> bytes:
+    try:
+        proof, _commitments = bulletproofs.prove_multiple(
+            values, blindings, value_generator(token_id), rng
+        )
+    except CryptoError as exc:
+        raise TxError("tx.rct_range_proof", f"cannot prove: {exc.one_line()}") from exc
+    return proof
+
+
+def _range_proofs(
+    block_version: int,
+    rings: Sequence[InputRing],
+    pseudo_blindings: Sequence[Scalar],
+    outputs: Sequence[OutputSecret],
+    fee: Amount,
+    rng: RandomSource,
+) -> tuple[bytes, tuple[bytes, ...]]:
+    """(range_proof_bytes, range_proofs) as §4.6 arranges them for the block version."""
+    openings = [
+        (_ring_amount(r), b) for r, b in zip(rings, pseudo_blindings, strict=True)
+    ] + [(o.amount, o.blinding) for o in outputs]
+    if not bv.mixed_transactions_are_supported(block_version):
+        values = [a.value for a, _ in openings]
+        proof = _prove(values, [b for _, b in openings], fee.token_id, rng)
+        return proof, ()
+    token_ids = sorted({fee.token_id} | {a.token_id for a, _ in openings})
+    proofs = []
+    for token_id in token_ids:
+        chosen = [(a.value, b) for a, b in openings if a.token_id == token_id]
+        if not chosen:
+            raise TxError("tx.rct_no_commitments_for_token_id", f"token id {token_id}")
+        proofs.append(_prove([v for v, _ in chosen], [b for _, b in chosen], token_id, rng))
+    return b"", tuple(proofs)
+
+
+def sign(
+    block_version: int,
+    prefix: TxPrefix,
+    rings: Sequence[InputRing],
+    outputs: Sequence[OutputSecret],
+    fee: Amount,
+    rng: RandomSource,
+    *,
+    check_value_is_preserved: bool = True,
+) -> SignatureRctBulletproofs:
+    """``SignatureRctBulletproofs::sign`` (``new_with_summary`` + ``sign_with_balance_check``).
+
+    ``rings`` are in input order (one per ``prefix.inputs``), ``outputs`` in output order.
+    """
+    _check_signing_inputs(block_version, rings, outputs, fee)
+    pseudo_blindings = compute_pseudo_output_blindings(rings, outputs, rng)
+    range_proof_bytes, range_proofs = _range_proofs(
+        block_version, rings, pseudo_blindings, outputs, fee, rng
+    )
+    pseudo_outputs = [
+        commit(_ring_amount(r).value, b, _ring_amount(r).token_id)
+        for r, b in zip(rings, pseudo_blindings, strict=True)
+    ]
+    if check_value_is_preserved:
+        output_commitments = [commit(o.amount.value, o.blinding, o.amount.token_id)
+                              for o in outputs]
+        _check_balance(output_commitments, pseudo_outputs, fee)
+    digest = compute_mlsag_signing_digest(
+        block_version, prefix, pseudo_outputs, range_proof_bytes, range_proofs
+    )
+    signatures = []
+    for ring, pseudo_blinding in zip(rings, pseudo_blindings, strict=True):
+        if isinstance(ring, PresignedInputRing):
+            signatures.append(ring.mlsag)
+            continue
+        try:
+            signatures.append(
+                ring_signature.sign(
+                    digest,
+                    ring.members,
+                    ring.real_input_index,
+                    ring.onetime_private_key,
+                    ring.amount.value,
+                    ring.blinding,
+                    pseudo_blinding,
+                    value_generator(ring.amount.token_id),
+                    rng,
+                )
+            )
+        except CryptoError as exc:
+            code = (
+                "tx.rct_true_input_not_owned"
+                if exc.code == "crypto.mlsag_true_input_not_owned"
+                else "tx.rct_value_not_conserved"
+                if exc.code == "crypto.mlsag_value_not_conserved"
+                else "tx.rct_ring_signature"
+            )
+            raise TxError(code, exc.one_line()) from exc
+    mixed = bv.mixed_transactions_are_supported(block_version)
+    return SignatureRctBulletproofs(
+        ring_signatures=tuple(signatures),
+        pseudo_output_commitments=tuple(pseudo_outputs),
+        range_proof_bytes=range_proof_bytes,
+        range_proofs=range_proofs,
+        pseudo_output_token_ids=tuple(_ring_amount(r).token_id for r in rings) if mixed else (),
+        output_token_ids=tuple(o.amount.token_id for o in outputs) if mixed else (),
+    )
+
+
+# --- verification ------------------------------------------------------------------------------
+
+
+def _check_balance(
+    output_commitments: Sequence[Point], pseudo_outputs: Sequence[Point], fee: Amount
+) -> None:
+    """§4.3: sum(outputs) + fee*H_fee_token - sum(pseudo-outputs) must be the identity."""
+    total = commit(fee.value, FEE_BLINDING, fee.token_id)
+    for c in output_commitments:
+        total = total + c
+    for c in pseudo_outputs:
+        total = total - c
+    if not total.is_identity():
+        raise TxError("tx.rct_value_not_conserved", "outputs plus fee differ from pseudo-outputs")
+
+
+def _check_token_id_lists(
+    block_version: int, sig: SignatureRctBulletproofs, output_count: int
+) -> None:
+    if bv.mixed_transactions_are_supported(block_version):
+        if len(sig.pseudo_output_token_ids) != len(sig.pseudo_output_commitments):
+            raise TxError("tx.rct_missing_pseudo_output_token_ids", "one per pseudo-output")
+        if len(sig.output_token_ids) != output_count:
+            raise TxError("tx.rct_missing_output_token_ids", "one per output")
+    else:
+        if sig.pseudo_output_token_ids:
+            raise TxError("tx.rct_pseudo_output_token_ids_not_allowed", "before v3")
+        if sig.output_token_ids:
+            raise TxError("tx.rct_output_token_ids_not_allowed", "before v3")
+
+
+def _verify_range_proof(
+    proof: bytes, commitments: Sequence[Point], token_id: int, rng: RandomSource
+) -> None:
+    try:
+        bulletproofs.verify_multiple(proof, commitments, value_generator(token_id), rng)
+    except CryptoError as exc:
+        if exc.code == "crypto.range_proof_bad_encoding":
+            raise TxError("tx.rct_range_proof_deserialization", exc.one_line()) from exc
+        raise TxError("tx.rct_range_proof", exc.one_line()) from exc
+
+
+def _check_range_proofs(
+    block_version: int,
+    sig: SignatureRctBulletproofs,
+    output_commitments: Sequence[Point],
+    fee: Amount,
+    rng: RandomSource,
+) -> None:
+    if not bv.mixed_transactions_are_supported(block_version):
+        if sig.range_proofs:
+            raise TxError("tx.rct_too_many_range_proofs", "range_proofs must be empty before v3")
+        commitments = list(sig.pseudo_output_commitments) + list(output_commitments)
+        _verify_range_proof(sig.range_proof_bytes, commitments, fee.token_id, rng)
+        return
+    if sig.range_proof_bytes:
+        raise TxError("tx.rct_unexpected_range_proof", "range_proof_bytes must be empty from v3")
+    token_ids = sorted(
+        {fee.token_id} | set(sig.output_token_ids) | set(sig.pseudo_output_token_ids)
+    )
+    if len(token_ids) != len(sig.range_proofs):
+        raise TxError(
+            "tx.rct_missing_range_proofs",
+            f"{len(token_ids)} token ids, {len(sig.range_proofs)} range proofs",
+        )
+    tagged = list(zip(sig.pseudo_output_commitments, sig.pseudo_output_token_ids, strict=True))
+    tagged += list(zip(output_commitments, sig.output_token_ids, strict=True))
+    for token_id, proof in zip(token_ids, sig.range_proofs, strict=True):
+        commitments = [c for c, t in tagged if t == token_id]
+        if not commitments:
+            raise TxError("tx.rct_no_commitments_for_token_id", f"token id {token_id}")
+        _verify_range_proof(proof, commitments, token_id, rng)
+
+
+def verify(
+    sig: SignatureRctBulletproofs,
+    block_version: int,
+    prefix: TxPrefix,
+    rings: Sequence[SignedInputRing],
+    output_commitments: Sequence[Point],
+    fee: Amount,
+    rng: RandomSource,
+) -> None:
+    """``SignatureRctBulletproofs::verify``: the checks of notes §4.7 in MobileCoin's order.
+
+    Commitments are held decompressed, so MobileCoin's point-decompression failures cannot
+    occur here (they surface when the bytes are decoded).
+    """
+    bv.check_block_version(block_version)
+    if not bv.masked_token_id_feature_is_supported(block_version) and fee.token_id != 0:
+        raise TxError("tx.rct_token_id_not_allowed", f"fee token {fee.token_id} before v2")
+    if all(r.signed_digest is not None for r in rings):
+        raise TxError("tx.rct_all_rings_presigned", "every ring is presigned (or no rings)")
+    if len(rings) != len(sig.ring_signatures):
+        raise TxError(
+            "tx.rct_length_mismatch",
+            f"{len(rings)} rings, {len(sig.ring_signatures)} ring signatures",
+        )
+    if len(rings) != len(sig.pseudo_output_commitments):
+        raise TxError(
+            "tx.rct_length_mismatch",
+            f"{len(rings)} rings, {len(sig.pseudo_output_commitments)} pseudo-outputs",
+        )
+    _check_token_id_lists(block_version, sig, len(output_commitments))
+    key_images = [k.to_bytes() for k in sig.key_images()]
+    if len(set(key_images)) != len(key_images):
+        raise TxError("tx.rct_duplicate_key_image", "a key image appears twice")
+    _check_range_proofs(block_version, sig, output_commitments, fee, rng)
+    _check_balance(output_commitments, sig.pseudo_output_commitments, fee)
+    digest = compute_mlsag_signing_digest(
+        block_version,
+        prefix,
+        sig.pseudo_output_commitments,
+        sig.range_proof_bytes,
+        sig.range_proofs,
+    )
+    for i, (ring, mlsag, pseudo_output) in enumerate(
+        zip(rings, sig.ring_signatures, sig.pseudo_output_commitments, strict=True)
+    ):
+        message = ring.signed_digest if ring.signed_digest is not None else digest
+        try:
+            ring_signature.verify(mlsag, message, ring.members, pseudo_output)
+        except CryptoError as exc:
+            raise TxError("tx.rct_ring_signature", f"ring {i}: {exc.one_line()}") from exc
+
+
+def verify_tx(tx: Tx, block_version: int, rng: RandomSource) -> None:
+    """Verify a whole transaction's signature: rings from its inputs, output commitments from
+    its outputs, fee from its prefix (what ``validate_signature`` does in MobileCoin)."""
+    rings = [SignedInputRing.from_tx_in(tx_in) for tx_in in tx.prefix.inputs]
+    output_commitments = []
+    for out in tx.prefix.outputs:
+        if out.masked_amount is None:
+            raise TxError("tx.missing_masked_amount", "an output has no masked amount")
+        output_commitments.append(out.masked_amount.commitment)
+    fee = Amount(tx.prefix.fee, tx.prefix.fee_token_id)
+    verify(tx.signature, block_version, tx.prefix, rings, output_commitments, fee, rng)
