@@ -1,0 +1,489 @@
+/*
+ * Variable-time multiscalar multiplication over ristretto255 for the reference implementation.
+ *
+ * Field GF(2^255-19) in radix 2^51 (five 64-bit limbs, 128-bit products); the group is the
+ * twisted Edwards curve -x^2 + y^2 = 1 + d x^2 y^2 in extended coordinates (X:Y:Z:T), with the
+ * unified addition of Hisil-Wong-Carter-Dawson 2008 ("add-2008-hwcd-3") and their doubling;
+ * ristretto255 decoding and encoding follow RFC 9496 sections 4.3.1 and 4.3.2; the
+ * multiscalar multiplication is Pippenger's bucket method with signed radix-2^c digits.
+ * Not constant-time: it is used only on public data (verification). Written for this project
+ * from those published descriptions.
+ *
+ * Python API (module refimpl.crypto._msm):
+ *   decode(encoding: bytes[32]) -> bytes[160]   extended coordinates, raises ValueError
+ *   msm(scalars: bytes[32n], points: bytes[160n]) -> bytes[32]   canonical encoding of the sum
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef uint64_t fe[5];
+typedef unsigned __int128 u128;
+
+#define MASK51 ((uint64_t)0x7ffffffffffffULL)
+
+/* ---------------------------------------------------------------- field arithmetic */
+
+static void fe_copy(fe r, const fe a) { memcpy(r, a, sizeof(fe)); }
+
+static void fe_set_small(fe r, uint64_t v) {
+    r[0] = v; r[1] = r[2] = r[3] = r[4] = 0;
+}
+
+static void fe_carry(fe r) {
+    uint64_t c;
+    c = r[0] >> 51; r[0] &= MASK51; r[1] += c;
+    c = r[1] >> 51; r[1] &= MASK51; r[2] += c;
+    c = r[2] >> 51; r[2] &= MASK51; r[3] += c;
+    c = r[3] >> 51; r[3] &= MASK51; r[4] += c;
+    c = r[4] >> 51; r[4] &= MASK51; r[0] += 19 * c;
+    c = r[0] >> 51; r[0] &= MASK51; r[1] += c;
+}
+
+static void fe_add(fe r, const fe a, const fe b) {
+    for (int i = 0; i < 5; i++) r[i] = a[i] + b[i];
+    fe_carry(r);
+}
+
+/* a - b + 4p, so limbs stay non-negative for inputs below 2^53 */
+static void fe_sub(fe r, const fe a, const fe b) {
+    r[0] = a[0] + 0x1fffffffffffb4ULL - b[0];
+    r[1] = a[1] + 0x1ffffffffffffcULL - b[1];
+    r[2] = a[2] + 0x1ffffffffffffcULL - b[2];
+    r[3] = a[3] + 0x1ffffffffffffcULL - b[3];
+    r[4] = a[4] + 0x1ffffffffffffcULL - b[4];
+    fe_carry(r);
+}
+
+static void fe_neg(fe r, const fe a) {
+    fe z = {0, 0, 0, 0, 0};
+    fe_sub(r, z, a);
+}
+
+static void fe_mul(fe r, const fe a, const fe b) {
+    uint64_t b1 = 19 * b[1], b2 = 19 * b[2], b3 = 19 * b[3], b4 = 19 * b[4];
+    u128 t0 = (u128)a[0] * b[0] + (u128)a[1] * b4 + (u128)a[2] * b3 + (u128)a[3] * b2 + (u128)a[4] * b1;
+    u128 t1 = (u128)a[0] * b[1] + (u128)a[1] * b[0] + (u128)a[2] * b4 + (u128)a[3] * b3 + (u128)a[4] * b2;
+    u128 t2 = (u128)a[0] * b[2] + (u128)a[1] * b[1] + (u128)a[2] * b[0] + (u128)a[3] * b4 + (u128)a[4] * b3;
+    u128 t3 = (u128)a[0] * b[3] + (u128)a[1] * b[2] + (u128)a[2] * b[1] + (u128)a[3] * b[0] + (u128)a[4] * b4;
+    u128 t4 = (u128)a[0] * b[4] + (u128)a[1] * b[3] + (u128)a[2] * b[2] + (u128)a[3] * b[1] + (u128)a[4] * b[0];
+    uint64_t c;
+    t1 += (uint64_t)(t0 >> 51); r[0] = (uint64_t)t0 & MASK51;
+    t2 += (uint64_t)(t1 >> 51); r[1] = (uint64_t)t1 & MASK51;
+    t3 += (uint64_t)(t2 >> 51); r[2] = (uint64_t)t2 & MASK51;
+    t4 += (uint64_t)(t3 >> 51); r[3] = (uint64_t)t3 & MASK51;
+    c = (uint64_t)(t4 >> 51); r[4] = (uint64_t)t4 & MASK51;
+    r[0] += 19 * c;
+    c = r[0] >> 51; r[0] &= MASK51; r[1] += c;
+}
+
+static void fe_sq(fe r, const fe a) { fe_mul(r, a, a); }
+
+static void fe_sqn(fe r, const fe a, int n) {
+    fe_sq(r, a);
+    for (int i = 1; i < n; i++) fe_sq(r, r);
+}
+
+static void fe_frombytes(fe r, const uint8_t s[32]) {
+    uint64_t w[4];
+    for (int i = 0; i < 4; i++) {
+        uint64_t v = 0;
+        for (int j = 7; j >= 0; j--) v = (v << 8) | s[8 * i + j];
+        w[i] = v;
+    }
+    r[0] = w[0] & MASK51;
+    r[1] = ((w[0] >> 51) | (w[1] << 13)) & MASK51;
+    r[2] = ((w[1] >> 38) | (w[2] << 26)) & MASK51;
+    r[3] = ((w[2] >> 25) | (w[3] << 39)) & MASK51;
+    r[4] = (w[3] >> 12) & MASK51; /* the top bit is ignored */
+}
+
+static void fe_tobytes(uint8_t s[32], const fe a) {
+    fe h, t;
+    fe_copy(h, a);
+    fe_carry(h);
+    fe_carry(h);
+    /* now h < 2^255 + small; reduce to [0, p) by testing h + 19 >= 2^255 */
+    fe_copy(t, h);
+    t[0] += 19;
+    uint64_t c;
+    c = t[0] >> 51; t[0] &= MASK51; t[1] += c;
+    c = t[1] >> 51; t[1] &= MASK51; t[2] += c;
+    c = t[2] >> 51; t[2] &= MASK51; t[3] += c;
+    c = t[3] >> 51; t[3] &= MASK51; t[4] += c;
+    if (t[4] >> 51) { t[4] &= MASK51; fe_copy(h, t); }
+    uint64_t w[4];
+    w[0] = h[0] | (h[1] << 51);
+    w[1] = (h[1] >> 13) | (h[2] << 38);
+    w[2] = (h[2] >> 26) | (h[3] << 25);
+    w[3] = (h[3] >> 39) | (h[4] << 12);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 8; j++) s[8 * i + j] = (uint8_t)(w[i] >> (8 * j));
+}
+
+static int fe_is_negative(const fe a) {
+    uint8_t s[32];
+    fe_tobytes(s, a);
+    return s[0] & 1;
+}
+
+static int fe_is_zero(const fe a) {
+    uint8_t s[32], acc = 0;
+    fe_tobytes(s, a);
+    for (int i = 0; i < 32; i++) acc |= s[i];
+    return acc == 0;
+}
+
+static int fe_equal(const fe a, const fe b) {
+    uint8_t s[32], t[32];
+    fe_tobytes(s, a);
+    fe_tobytes(t, b);
+    return memcmp(s, t, 32) == 0;
+}
+
+/* z^(2^250 - 1) and z^11, shared by inversion and the square-root exponent */
+static void fe_pow_2_250_1(fe out, fe z11, const fe z) {
+    fe t0, t1, t2, t3;
+    fe_sq(t0, z);                 /* 2 */
+    fe_sqn(t1, t0, 2);            /* 8 */
+    fe_mul(t1, t1, z);            /* 9 */
+    fe_mul(t0, t0, t1);           /* 11 */
+    fe_copy(z11, t0);
+    fe_sq(t2, t0);                /* 22 */
+    fe_mul(t1, t1, t2);           /* 2^5 - 1 */
+    fe_sqn(t2, t1, 5);
+    fe_mul(t1, t2, t1);           /* 2^10 - 1 */
+    fe_sqn(t2, t1, 10);
+    fe_mul(t2, t2, t1);           /* 2^20 - 1 */
+    fe_sqn(t3, t2, 20);
+    fe_mul(t2, t3, t2);           /* 2^40 - 1 */
+    fe_sqn(t2, t2, 10);
+    fe_mul(t1, t2, t1);           /* 2^50 - 1 */
+    fe_sqn(t2, t1, 50);
+    fe_mul(t2, t2, t1);           /* 2^100 - 1 */
+    fe_sqn(t3, t2, 100);
+    fe_mul(t2, t3, t2);           /* 2^200 - 1 */
+    fe_sqn(t2, t2, 50);
+    fe_mul(out, t2, t1);          /* 2^250 - 1 */
+}
+
+static void fe_pow22523(fe r, const fe z) { /* z^((p-5)/8) = z^(2^252 - 3) */
+    fe t, z11;
+    fe_pow_2_250_1(t, z11, z);
+    fe_sqn(t, t, 2);
+    fe_mul(r, t, z);
+}
+
+static fe FE_D, FE_D2, FE_SQRT_M1, FE_INVSQRT_A_MINUS_D, FE_ONE;
+
+static const uint8_t D_BYTES[32] = {
+    0xa3, 0x78, 0x59, 0x13, 0xca, 0x4d, 0xeb, 0x75, 0xab, 0xd8, 0x41, 0x41, 0x4d, 0x0a, 0x70, 0x00,
+    0x98, 0xe8, 0x79, 0x77, 0x79, 0x40, 0xc7, 0x8c, 0x73, 0xfe, 0x6f, 0x2b, 0xee, 0x6c, 0x03, 0x52};
+static const uint8_t SQRT_M1_BYTES[32] = {
+    0xb0, 0xa0, 0x0e, 0x4a, 0x27, 0x1b, 0xee, 0xc4, 0x78, 0xe4, 0x2f, 0xad, 0x06, 0x18, 0x43, 0x2f,
+    0xa7, 0xd7, 0xfb, 0x3d, 0x99, 0x00, 0x4d, 0x2b, 0x0b, 0xdf, 0xc1, 0x4f, 0x80, 0x24, 0x83, 0x2b};
+static const uint8_t INVSQRT_A_MINUS_D_BYTES[32] = {
+    0xea, 0x40, 0x5d, 0x80, 0xaa, 0xfd, 0xc8, 0x99, 0xbe, 0x72, 0x41, 0x5a, 0x17, 0x16, 0x2f, 0x9d,
+    0x40, 0xd8, 0x01, 0xfe, 0x91, 0x7b, 0xc2, 0x16, 0xa2, 0xfc, 0xaf, 0xcf, 0x05, 0x89, 0x6c, 0x78};
+
+static void fe_abs(fe r, const fe a) {
+    if (fe_is_negative(a)) fe_neg(r, a); else fe_copy(r, a);
+}
+
+/* RFC 9496 SQRT_RATIO_M1(u, v): returns was_square, r = sqrt(u/v) or sqrt(i*u/v), non-negative */
+static int sqrt_ratio_m1(fe r, const fe u, const fe v) {
+    fe v3, v7, t, check, neg_u, neg_u_i;
+    fe_sq(v3, v);
+    fe_mul(v3, v3, v);            /* v^3 */
+    fe_sq(v7, v3);
+    fe_mul(v7, v7, v);            /* v^7 */
+    fe_mul(t, u, v7);
+    fe_pow22523(t, t);
+    fe_mul(t, t, v3);
+    fe_mul(r, t, u);              /* (u v^3)(u v^7)^((p-5)/8) */
+    fe_sq(check, r);
+    fe_mul(check, check, v);
+    fe_neg(neg_u, u);
+    fe_mul(neg_u_i, neg_u, FE_SQRT_M1);
+    int correct = fe_equal(check, u);
+    int flipped = fe_equal(check, neg_u);
+    int flipped_i = fe_equal(check, neg_u_i);
+    if (flipped || flipped_i) fe_mul(r, r, FE_SQRT_M1);
+    fe_abs(r, r);
+    return correct || flipped;
+}
+
+/* ---------------------------------------------------------------- group */
+
+typedef struct { fe X, Y, Z, T; } ge;          /* extended coordinates */
+typedef struct { fe YpX, YmX, Z2, T2d; } ge_cached;
+
+static void ge_identity(ge *p) {
+    fe_set_small(p->X, 0); fe_set_small(p->Y, 1); fe_set_small(p->Z, 1); fe_set_small(p->T, 0);
+}
+
+static void ge_to_cached(ge_cached *c, const ge *p) {
+    fe_add(c->YpX, p->Y, p->X);
+    fe_sub(c->YmX, p->Y, p->X);
+    fe_add(c->Z2, p->Z, p->Z);
+    fe_mul(c->T2d, p->T, FE_D2);
+}
+
+static void ge_cached_neg(ge_cached *r, const ge_cached *c) {
+    fe_copy(r->YpX, c->YmX);
+    fe_copy(r->YmX, c->YpX);
+    fe_copy(r->Z2, c->Z2);
+    fe_neg(r->T2d, c->T2d);
+}
+
+/* r = p + q (q cached): add-2008-hwcd-3 for a = -1 */
+static void ge_add_cached(ge *r, const ge *p, const ge_cached *q) {
+    fe a, b, c, d, e, f, g, h, t;
+    fe_sub(t, p->Y, p->X);
+    fe_mul(a, t, q->YmX);
+    fe_add(t, p->Y, p->X);
+    fe_mul(b, t, q->YpX);
+    fe_mul(c, p->T, q->T2d);
+    fe_mul(d, p->Z, q->Z2);
+    fe_sub(e, b, a);
+    fe_sub(f, d, c);
+    fe_add(g, d, c);
+    fe_add(h, b, a);
+    fe_mul(r->X, e, f);
+    fe_mul(r->Y, g, h);
+    fe_mul(r->T, e, h);
+    fe_mul(r->Z, f, g);
+}
+
+static void ge_add(ge *r, const ge *p, const ge *q) {
+    ge_cached c;
+    ge_to_cached(&c, q);
+    ge_add_cached(r, p, &c);
+}
+
+/* dbl-2008-hwcd with a = -1 */
+static void ge_double(ge *r, const ge *p) {
+    fe a, b, c, e, f, g, h, t;
+    fe_sq(a, p->X);
+    fe_sq(b, p->Y);
+    fe_sq(c, p->Z);
+    fe_add(c, c, c);
+    fe_add(t, p->X, p->Y);
+    fe_sq(e, t);
+    fe_sub(e, e, a);
+    fe_sub(e, e, b);              /* 2XY */
+    fe_sub(g, b, a);              /* -A + B */
+    fe_sub(f, g, c);              /* G - C */
+    fe_add(h, a, b);
+    fe_neg(h, h);                 /* -A - B */
+    fe_mul(r->X, e, f);
+    fe_mul(r->Y, g, h);
+    fe_mul(r->T, e, h);
+    fe_mul(r->Z, f, g);
+}
+
+static int ristretto_decode(ge *p, const uint8_t in[32]) {
+    fe s, ss, u1, u2, u2sq, v, t, invsqrt, den_x, den_y;
+    uint8_t check[32];
+    fe_frombytes(s, in);
+    fe_tobytes(check, s);
+    if (memcmp(check, in, 32) != 0) return 0;     /* not canonical (>= p or top bit set) */
+    if (in[0] & 1) return 0;                      /* negative s */
+    fe_sq(ss, s);
+    fe_sub(u1, FE_ONE, ss);
+    fe_add(u2, FE_ONE, ss);
+    fe_sq(u2sq, u2);
+    fe_sq(t, u1);
+    fe_mul(t, t, FE_D);
+    fe_neg(t, t);
+    fe_sub(v, t, u2sq);                           /* -(D u1^2) - u2^2 */
+    fe_mul(t, v, u2sq);
+    int was_square = sqrt_ratio_m1(invsqrt, FE_ONE, t);
+    fe_mul(den_x, invsqrt, u2);
+    fe_mul(den_y, invsqrt, den_x);
+    fe_mul(den_y, den_y, v);
+    fe_add(t, s, s);
+    fe_mul(t, t, den_x);
+    fe_abs(p->X, t);
+    fe_mul(p->Y, u1, den_y);
+    fe_set_small(p->Z, 1);
+    fe_mul(p->T, p->X, p->Y);
+    if (!was_square || fe_is_negative(p->T) || fe_is_zero(p->Y)) return 0;
+    return 1;
+}
+
+static void ristretto_encode(uint8_t out[32], const ge *p) {
+    fe u1, u2, t, invsqrt, den1, den2, z_inv, ix, iy, enchanted, x, y, den_inv;
+    fe_add(t, p->Z, p->Y);
+    fe_sub(u1, p->Z, p->Y);
+    fe_mul(u1, t, u1);
+    fe_mul(u2, p->X, p->Y);
+    fe_sq(t, u2);
+    fe_mul(t, t, u1);
+    sqrt_ratio_m1(invsqrt, FE_ONE, t);
+    fe_mul(den1, invsqrt, u1);
+    fe_mul(den2, invsqrt, u2);
+    fe_mul(z_inv, den1, den2);
+    fe_mul(z_inv, z_inv, p->T);
+    fe_mul(ix, p->X, FE_SQRT_M1);
+    fe_mul(iy, p->Y, FE_SQRT_M1);
+    fe_mul(enchanted, den1, FE_INVSQRT_A_MINUS_D);
+    fe_mul(t, p->T, z_inv);
+    if (fe_is_negative(t)) {
+        fe_copy(x, iy); fe_copy(y, ix); fe_copy(den_inv, enchanted);
+    } else {
+        fe_copy(x, p->X); fe_copy(y, p->Y); fe_copy(den_inv, den2);
+    }
+    fe_mul(t, x, z_inv);
+    if (fe_is_negative(t)) fe_neg(y, y);
+    fe_sub(t, p->Z, y);
+    fe_mul(t, den_inv, t);
+    fe_abs(t, t);
+    fe_tobytes(out, t);
+}
+
+/* ---------------------------------------------------------------- Pippenger */
+
+/* signed radix-2^c digits of a 256-bit little-endian scalar (< 2^255): digits in [-2^(c-1), 2^(c-1)) */
+static void recode(int32_t *digits, int windows, const uint8_t s[32], int c) {
+    uint64_t w[5] = {0, 0, 0, 0, 0};
+    for (int i = 0; i < 4; i++)
+        for (int j = 7; j >= 0; j--) w[i] = (w[i] << 8) | s[8 * i + j];
+    int64_t carry = 0;
+    int64_t radix = (int64_t)1 << c, half = radix >> 1;
+    for (int k = 0; k < windows; k++) {
+        int bit = k * c;
+        int64_t v = 0;
+        if (bit < 256) {
+            int limb = bit >> 6, off = bit & 63;
+            uint64_t x = w[limb] >> off;
+            if (off + c > 64 && limb + 1 < 5) x |= w[limb + 1] << (64 - off);
+            v = (int64_t)(x & (uint64_t)(radix - 1));
+        }
+        v += carry;
+        carry = (v + half) >> c;
+        digits[k] = (int32_t)(v - (carry << c));
+    }
+}
+
+static int window_bits(Py_ssize_t n) {
+    if (n < 8) return 3;
+    if (n < 32) return 4;
+    if (n < 96) return 5;
+    if (n < 288) return 6;
+    if (n < 800) return 7;
+    if (n < 2000) return 8;
+    return 9;
+}
+
+static int msm_run(uint8_t out[32], const uint8_t *scalars, const uint8_t *points, Py_ssize_t n) {
+    int c = window_bits(n);
+    int windows = (256 + c - 1) / c + 1;
+    int nbuckets = 1 << (c - 1);
+    ge_cached *cached = malloc(sizeof(ge_cached) * (size_t)(n > 0 ? n : 1));
+    int32_t *digits = malloc(sizeof(int32_t) * (size_t)windows * (size_t)(n > 0 ? n : 1));
+    ge *buckets = malloc(sizeof(ge) * (size_t)nbuckets);
+    uint8_t *used = malloc((size_t)nbuckets);
+    if (!cached || !digits || !buckets || !used) {
+        free(cached); free(digits); free(buckets); free(used);
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        ge p;
+        memcpy(&p, points + 160 * i, sizeof(ge));
+        ge_to_cached(&cached[i], &p);
+        recode(digits + (size_t)windows * (size_t)i, windows, scalars + 32 * i, c);
+    }
+    ge acc;
+    ge_identity(&acc);
+    for (int k = windows - 1; k >= 0; k--) {
+        for (int j = 0; j < c; j++) ge_double(&acc, &acc);
+        memset(used, 0, (size_t)nbuckets);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int32_t d = digits[(size_t)windows * (size_t)i + (size_t)k];
+            if (d == 0) continue;
+            ge_cached q;
+            int b;
+            if (d > 0) { b = d - 1; q = cached[i]; }
+            else { b = -d - 1; ge_cached_neg(&q, &cached[i]); }
+            if (!used[b]) { ge_identity(&buckets[b]); used[b] = 1; }
+            ge_add_cached(&buckets[b], &buckets[b], &q);
+        }
+        ge running, total;
+        int have_running = 0;
+        ge_identity(&running);
+        ge_identity(&total);
+        for (int b = nbuckets - 1; b >= 0; b--) {
+            if (used[b]) { ge_add(&running, &running, &buckets[b]); have_running = 1; }
+            if (have_running) ge_add(&total, &total, &running);
+        }
+        ge_add(&acc, &acc, &total);
+    }
+    ristretto_encode(out, &acc);
+    free(cached); free(digits); free(buckets); free(used);
+    return 1;
+}
+
+/* ---------------------------------------------------------------- Python bindings */
+
+static PyObject *py_decode(PyObject *self, PyObject *args) {
+    Py_buffer enc;
+    if (!PyArg_ParseTuple(args, "y*", &enc)) return NULL;
+    if (enc.len != 32) {
+        PyBuffer_Release(&enc);
+        PyErr_SetString(PyExc_ValueError, "a ristretto encoding is 32 bytes");
+        return NULL;
+    }
+    ge p;
+    int ok = ristretto_decode(&p, (const uint8_t *)enc.buf);
+    PyBuffer_Release(&enc);
+    if (!ok) {
+        PyErr_SetString(PyExc_ValueError, "not a canonical ristretto255 encoding");
+        return NULL;
+    }
+    return PyBytes_FromStringAndSize((const char *)&p, sizeof(ge));
+}
+
+static PyObject *py_msm(PyObject *self, PyObject *args) {
+    Py_buffer sc, pts;
+    if (!PyArg_ParseTuple(args, "y*y*", &sc, &pts)) return NULL;
+    Py_ssize_t n = sc.len / 32;
+    if (sc.len % 32 != 0 || pts.len != n * (Py_ssize_t)sizeof(ge)) {
+        PyBuffer_Release(&sc); PyBuffer_Release(&pts);
+        PyErr_SetString(PyExc_ValueError, "need 32 bytes per scalar and 160 per point");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (((const uint8_t *)sc.buf)[32 * i + 31] & 0x80) {
+            PyBuffer_Release(&sc); PyBuffer_Release(&pts);
+            PyErr_SetString(PyExc_ValueError, "scalars must be below 2^255");
+            return NULL;
+        }
+    }
+    uint8_t out[32];
+    int ok;
+    Py_BEGIN_ALLOW_THREADS
+    ok = msm_run(out, (const uint8_t *)sc.buf, (const uint8_t *)pts.buf, n);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&sc); PyBuffer_Release(&pts);
+    if (!ok) return PyErr_NoMemory();
+    return PyBytes_FromStringAndSize((const char *)out, 32);
+}
+
+static PyMethodDef methods[] = {
+    {"decode", py_decode, METH_VARARGS, "ristretto255 decode to extended coordinates"},
+    {"msm", py_msm, METH_VARARGS, "Pippenger multiscalar multiplication"},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_msm", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__msm(void) {
+    fe_frombytes(FE_D, D_BYTES);
+    fe_add(FE_D2, FE_D, FE_D);
+    fe_frombytes(FE_SQRT_M1, SQRT_M1_BYTES);
+    fe_frombytes(FE_INVSQRT_A_MINUS_D, INVSQRT_A_MINUS_D_BYTES);
+    fe_set_small(FE_ONE, 1);
+    return PyModule_Create(&module);
+}
