@@ -27,67 +27,77 @@ _M32 = 0xFFFFFFFF
 _BLOCK_WORDS = 16
 
 
-def _rotr(x: int, n: int) -> int:
-    return ((x >> n) | (x << (32 - n))) & _M32
-
-
-def _f1(x: int) -> int:
-    return _rotr(x, 7) ^ _rotr(x, 18) ^ (x >> 3)
-
-
-def _f2(x: int) -> int:
-    return _rotr(x, 17) ^ _rotr(x, 19) ^ (x >> 10)
-
-
 class _Hc128Core:
-    """The HC-128 keystream: tables P and Q (512 words each) and the step counter."""
+    """The HC-128 keystream: tables P and Q (512 words each) and the step counter.
+
+    The rotations are written inline as ``(x >> n) | (x << (32 - n))`` without masking: the
+    bits that spill above bit 31 only reach sums and XORs whose result is masked to 32 bits
+    before it is stored or returned, so they never affect a stored word.
+    """
 
     __slots__ = ("p", "q", "counter")
 
     def __init__(self, key: tuple[int, ...], iv: tuple[int, ...]) -> None:
-        w = [0] * 1280
-        w[0:8] = key + key
-        w[8:16] = iv + iv
+        # §3.1 steps 1-2: expand key and IV into W[0..1279]; P = W[256..767], Q = W[768..1279].
+        w = [*key, *key, *iv, *iv] + [0] * (1280 - 16)
         for i in range(16, 1280):
-            w[i] = (_f2(w[i - 2]) + w[i - 7] + _f1(w[i - 15]) + w[i - 16] + i) & _M32
+            x, y = w[i - 2], w[i - 15]
+            f2 = ((x >> 17) | (x << 15)) ^ ((x >> 19) | (x << 13)) ^ (x >> 10)
+            f1 = ((y >> 7) | (y << 25)) ^ ((y >> 18) | (y << 14)) ^ (y >> 3)
+            w[i] = (f2 + w[i - 7] + f1 + w[i - 16] + i) & _M32
         self.p = w[256:768]
         self.q = w[768:1280]
         self.counter = 0
-        # §3.1 step 3: run 1024 steps, each output replacing the table entry it updated.
-        for _ in range(1024):
-            j = self.counter & 511
-            out = self._step()
-            if self.counter & 512:
-                self.q[j] = out
-            else:
-                self.p[j] = out
-            self.counter = (self.counter + 1) & 1023
+        # §3.1 step 3: run 1024 steps, each output at once replacing the entry it updated.
+        self._keystream(512, replace=True)
+        self._keystream(512, replace=True)
         self.counter = 0
 
-    def _step(self) -> int:
-        """One keystream word at the current counter (does not advance the counter)."""
-        j = self.counter & 511
-        if self.counter < 512:
-            p, q = self.p, self.q
-            x, y, z = p[(j - 3) & 511], p[(j - 10) & 511], p[(j - 511) & 511]
-            # g1(x, y, z) = (x >>> 10 ^ z >>> 23) + y >>> 8
-            p[j] = (p[j] + ((_rotr(x, 10) ^ _rotr(z, 23)) + _rotr(y, 8))) & _M32
-            u = p[(j - 12) & 511]
-            return ((q[u & 0xFF] + q[256 + ((u >> 16) & 0xFF)]) & _M32) ^ p[j]
+    def _keystream(self, count: int, *, replace: bool = False) -> list[int]:
+        """The next ``count`` keystream words (§3.2); they must not cross a P/Q half.
+
+        With ``replace`` (initialisation), each output word overwrites its table entry
+        before the next step, as §3.1 step 3 requires."""
+        m = _M32
         p, q = self.p, self.q
-        x, y, z = q[(j - 3) & 511], q[(j - 10) & 511], q[(j - 511) & 511]
-        # g2(x, y, z) = (x <<< 10 ^ z <<< 23) + y <<< 8
-        q[j] = (q[j] + ((_rotr(x, 22) ^ _rotr(z, 9)) + _rotr(y, 24))) & _M32
-        u = q[(j - 12) & 511]
-        return ((p[u & 0xFF] + p[256 + ((u >> 16) & 0xFF)]) & _M32) ^ q[j]
+        j0 = self.counter & 511
+        out = []
+        if self.counter < 512:
+            # P steps: g1(x, y, z) = (x >>> 10 ^ z >>> 23) + y >>> 8; h1 indexes Q.
+            for j in range(j0, j0 + count):
+                x, y, z = p[(j - 3) & 511], p[(j - 10) & 511], p[(j + 1) & 511]
+                v = (
+                    p[j]
+                    + (((x >> 10) | (x << 22)) ^ ((z >> 23) | (z << 9)))
+                    + ((y >> 8) | (y << 24))
+                ) & m
+                p[j] = v
+                u = p[(j - 12) & 511]
+                word = ((q[u & 0xFF] + q[256 + ((u >> 16) & 0xFF)]) & m) ^ v
+                if replace:
+                    p[j] = word
+                out.append(word)
+        else:
+            # Q steps: g2(x, y, z) = (x <<< 10 ^ z <<< 23) + y <<< 8; h2 indexes P.
+            for j in range(j0, j0 + count):
+                x, y, z = q[(j - 3) & 511], q[(j - 10) & 511], q[(j + 1) & 511]
+                v = (
+                    q[j]
+                    + (((x << 10) | (x >> 22)) ^ ((z << 23) | (z >> 9)))
+                    + ((y << 8) | (y >> 24))
+                ) & m
+                q[j] = v
+                u = q[(j - 12) & 511]
+                word = ((p[u & 0xFF] + p[256 + ((u >> 16) & 0xFF)]) & m) ^ v
+                if replace:
+                    q[j] = word
+                out.append(word)
+        self.counter = (self.counter + count) & 1023
+        return out
 
     def generate(self) -> list[int]:
         """The next 16 keystream words (``Hc128Core::generate``)."""
-        out = []
-        for _ in range(_BLOCK_WORDS):
-            out.append(self._step())
-            self.counter = (self.counter + 1) & 1023
-        return out
+        return self._keystream(_BLOCK_WORDS)
 
 
 class BlockCore(Protocol):
