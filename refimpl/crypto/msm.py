@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from refimpl.crypto import _sodium
+from refimpl.crypto.edwards25519 import msm_encoded
 from refimpl.crypto.ristretto import L, Point
 from refimpl.errors import CryptoError
 
@@ -47,10 +48,8 @@ def msm_naive(scalars: Sequence[int], points: Sequence[Point]) -> Point:
 
 def msm_python(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     """Pure-Python Pippenger (see :mod:`refimpl.crypto.edwards25519`)."""
-    from refimpl.crypto import edwards25519
-
     _check_lengths(scalars, points)
-    encoding = edwards25519.msm_encoded([s % L for s in scalars], [p.to_bytes() for p in points])
+    encoding = msm_encoded([s % L for s in scalars], [p.to_bytes() for p in points])
     return Point(encoding, _trusted=True)
 
 
