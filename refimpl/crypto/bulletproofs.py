@@ -139,8 +139,10 @@ def _append_checked(transcript: Transcript, label: bytes, encoding: bytes) -> No
     transcript.append_message(label, encoding)
 
 
-def _start_transcript(parties: int, commitments: Sequence[bytes]) -> Transcript:
-    transcript = Transcript(BULLETPROOF_DOMAIN_TAG)
+def _start_transcript(
+    parties: int, commitments: Sequence[bytes], label: bytes = BULLETPROOF_DOMAIN_TAG
+) -> Transcript:
+    transcript = Transcript(label)
     transcript.append_message(b"dom-sep", b"rangeproof v1")
     transcript.append_u64(b"n", BITS)
     transcript.append_u64(b"m", parties)
@@ -389,7 +391,8 @@ class _Check:
     parties: int
     g_scalars: list[int]  # on G_0..G_{nm-1}
     h_scalars: list[int]  # on H_0..H_{nm-1}
-    base_scalar: int  # on B_blinding = G
+    base_scalar: int  # on B_blinding (G for MobileCoin)
+    blinding_base: Point
     generator_scalar: int  # on B = H_token
     generator: Point
     other_scalars: list[int]  # on A, S, T1, T2, L_k, R_k, V_j
@@ -397,7 +400,12 @@ class _Check:
 
 
 def _verification_check(
-    proof_bytes: bytes, commitments: Sequence[Point], generator: Point, rng: RandomSource
+    proof_bytes: bytes,
+    commitments: Sequence[Point],
+    generator: Point,
+    rng: RandomSource,
+    blinding_base: Point,
+    label: bytes,
 ) -> _Check:
     """``RangeProof::verify_multiple_with_rng`` up to the final multiscalar multiplication."""
     proof = RangeProof.from_bytes(proof_bytes)
@@ -410,7 +418,7 @@ def _verification_check(
             "crypto.range_proof_invalid",
             f"inner-product proof has {len(proof.L_vec)} rounds, {m} commitments need {lg_nm}",
         )
-    transcript = _start_transcript(m, padded)
+    transcript = _start_transcript(m, padded, label)
     _append_checked(transcript, b"A", proof.A)
     _append_checked(transcript, b"S", proof.S)
     y = _challenge(transcript, b"y")
@@ -471,6 +479,7 @@ def _verification_check(
         g_scalars=g_scalars,
         h_scalars=h_scalars,
         base_scalar=(-proof.e_blinding - c * proof.t_x_blinding) % L,
+        blinding_base=blinding_base,
         generator_scalar=(w * (proof.t_x - a * b) + c * (delta - proof.t_x)) % L,
         generator=generator,
         other_scalars=[k for k, _, _ in others],
@@ -484,7 +493,6 @@ def _combined_is_identity(checks: Sequence[_Check], weights: Sequence[int]) -> b
     gens_g, gens_h = bulletproof_generators(m)
     g_scalars = [0] * (BITS * m)
     h_scalars = [0] * (BITS * m)
-    base_scalar = 0
     per_generator: dict[Point, int] = {}
     scalars: list[int] = []
     points: list[Point] = []
@@ -493,14 +501,16 @@ def _combined_is_identity(checks: Sequence[_Check], weights: Sequence[int]) -> b
             g_scalars[i] += weight * v
         for i, v in enumerate(check.h_scalars):
             h_scalars[i] += weight * v
-        base_scalar += weight * check.base_scalar
+        per_generator[check.blinding_base] = (
+            per_generator.get(check.blinding_base, 0) + weight * check.base_scalar
+        )
         per_generator[check.generator] = (
             per_generator.get(check.generator, 0) + weight * check.generator_scalar
         )
         scalars += [weight * v % L for v in check.other_scalars]
         points += check.other_points
-    scalars += [v % L for v in g_scalars] + [v % L for v in h_scalars] + [base_scalar % L]
-    points += [*gens_g, *gens_h, Point.base()]
+    scalars += [v % L for v in g_scalars] + [v % L for v in h_scalars]
+    points += [*gens_g, *gens_h]
     scalars += [v % L for v in per_generator.values()]
     points += list(per_generator)
     return _msm(scalars, points).is_identity()
@@ -510,7 +520,22 @@ def verify_multiple(
     proof: bytes, commitments: Sequence[Point], generator: Point, rng: RandomSource
 ) -> None:
     """MobileCoin ``check_range_proofs``: the proof shows every commitment opens to a u64."""
-    check = _verification_check(proof, commitments, generator, rng)
+    verify_with_gens(proof, commitments, generator, Point.base(), BULLETPROOF_DOMAIN_TAG, rng)
+
+
+def verify_with_gens(
+    proof: bytes,
+    commitments: Sequence[Point],
+    value_base: Point,
+    blinding_base: Point,
+    transcript_label: bytes,
+    rng: RandomSource,
+) -> None:
+    """``RangeProof::verify_multiple_with_rng`` with explicit ``PedersenGens`` and transcript
+    label (n = 64): lets dalek's own published proofs check this verifier."""
+    check = _verification_check(
+        proof, commitments, value_base, rng, blinding_base, transcript_label
+    )
     if not _combined_is_identity([check], [1]):
         raise CryptoError("crypto.range_proof_invalid", "the range proof does not verify")
 
@@ -523,7 +548,10 @@ def batch_verify(
     except with probability about n/L)."""
     if not items:
         return
-    checks = [_verification_check(p, cs, g, rng) for p, cs, g in items]
+    base = Point.base()
+    checks = [
+        _verification_check(p, cs, g, rng, base, BULLETPROOF_DOMAIN_TAG) for p, cs, g in items
+    ]
     weights = [1] + [_rand(rng) for _ in checks[1:]]
     if not _combined_is_identity(checks, weights):
         raise CryptoError("crypto.range_proof_invalid", "a range proof in the batch is invalid")
