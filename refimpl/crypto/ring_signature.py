@@ -61,7 +61,13 @@ class RingMLSAG:
 
 
 def decode_key_image(data: bytes) -> Point:
-    """A key image's point, or ``crypto.mlsag_invalid_key_image``."""
+    """A key image's point, or ``crypto.mlsag_invalid_key_image``.
+
+    dalek's ``decompress`` rejects a set top bit, which libsodium 1.0.18's validity check ignores;
+    without this check one key image would have two accepted encodings.
+    """
+    if len(data) == 32 and data[31] & 0x80:
+        raise CryptoError("crypto.mlsag_invalid_key_image", "key image has its top bit set")
     try:
         return Point.from_bytes(data)
     except Exception as exc:  # EncodingError or CryptoError from the point decoder

@@ -212,3 +212,15 @@ def test_signing_errors() -> None:
 
 
 _SIGNED = signed(seed=11)
+
+
+def test_key_image_with_the_top_bit_set_is_rejected() -> None:
+    """libsodium 1.0.18 accepts it; dalek (and so MobileCoin) does not."""
+    sig, _, _ = _SIGNED
+    high = bytearray(sig.key_image.to_bytes())
+    high[31] |= 0x80
+    with pytest.raises(CryptoError) as err:
+        RingMLSAG.from_bytes_parts(
+            sig.c_zero.to_bytes(), [r.to_bytes() for r in sig.responses], bytes(high)
+        )
+    assert err.value.code == "crypto.mlsag_invalid_key_image"
