@@ -60,6 +60,7 @@ operation = st.one_of(
     st.tuples(st.just("append"), label, st.binary(max_size=400)),
     st.tuples(st.just("u64"), label, st.integers(0, 2**64 - 1)),
     st.tuples(st.just("challenge"), label, st.integers(0, 300)),
+    st.tuples(st.just("clone"), label, st.just(0)),
 )
 
 
@@ -77,6 +78,13 @@ def test_random_operations_match_merlin_transcripts(
             assert isinstance(arg, int)
             ours.append_u64(lab, arg)
             theirs.append_u64(lab, arg)
+        elif kind == "clone":
+            # Continue on a fork; the original, advanced differently, must stay in step too.
+            fork, fork_ref = ours.clone(), copy.deepcopy(theirs)
+            ours.append_message(b"original", lab)
+            theirs.append_message(b"original", lab)
+            assert ours.challenge_bytes(lab, 16) == theirs.challenge_bytes(lab, 16)
+            ours, theirs = fork, fork_ref
         else:
             assert isinstance(arg, int)
             assert ours.challenge_bytes(lab, arg) == theirs.challenge_bytes(lab, arg)
