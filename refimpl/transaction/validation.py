@@ -34,6 +34,7 @@ from refimpl.transaction.input_rules import verify_input_rules
 from refimpl.transaction.rct_signature import verify_tx
 from refimpl.transaction.tx import Tx, TxPrefix
 from refimpl.transaction.tx_out import TxOut
+from refimpl.transaction.validation_context import LedgerContext
 
 # transaction/types/src/constants.rs
 RING_SIZE = 11
@@ -408,6 +409,18 @@ def validate(
         validate_all_input_rules(block_version, tx)
     else:
         validate_that_no_input_rules_exist(tx)
+
+
+def validate_in(tx: Tx, context: LedgerContext, rng: RandomSource) -> None:
+    """:func:`validate` with the context as one value (refimpl.transaction.validation_context)."""
+    validate(
+        tx,
+        context.current_block_index,
+        context.block_version,
+        context.root_proofs,
+        context.minimum_fee,
+        rng,
+    )
 
 
 #: The rules in the order :func:`validate` runs them, each with the codes it can raise.

@@ -39,4 +39,7 @@ FILES: dict[str, str] = {
     _UP + "tx_out_records/correct_tx_out_records.jsonl": f"{_RECORDS}:run_correct_tx_out_records",
     _UP + "tx_out_records/incorrect_tx_out_records.jsonl":
         f"{_RECORDS}:run_incorrect_tx_out_records",
+    # our whole-transaction validation vectors (§4.8; tools/gen_vectors_tx.py)
+    "vectors/transaction/transactions.json":
+        "refimpl.vectors.own_transactions:run_transactions",
 }

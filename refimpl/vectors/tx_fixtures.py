@@ -46,6 +46,7 @@ from refimpl.transaction.rct_signature import (
 from refimpl.transaction.tx import InputRules, SignatureRctBulletproofs, Tx, TxIn, TxPrefix
 from refimpl.transaction.tx_out import TxOut
 from refimpl.transaction.validation import RING_SIZE
+from refimpl.transaction.validation_context import LedgerContext
 
 #: MOB's minimum fee, 400 * 10^6 picoMOB (``transaction/core/src/token.rs``).
 MOB_MINIMUM_FEE = 400_000_000
@@ -54,16 +55,6 @@ MOB_MINIMUM_FEE = 400_000_000
 def seeded_rng(label: str) -> Hc128Rng:
     """An HC-128 generator keyed by ``SHA-256(label)``: a readable name for a seed."""
     return Hc128Rng.from_seed(hashlib.sha256(label.encode()).digest())
-
-
-@attrs.frozen
-class LedgerContext:
-    """What ``validate`` needs of the ledger besides the transaction (notes §4.8)."""
-
-    current_block_index: int
-    block_version: int
-    root_proofs: tuple[TxOutMembershipProof, ...]
-    minimum_fee: int
 
 
 @attrs.frozen
