@@ -16,8 +16,7 @@ A transcript is a mutable, stateful object (as in Rust); :meth:`Transcript.clone
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from refimpl.crypto.ristretto import RandomSource
 from refimpl.crypto.strobe import Strobe128
 from refimpl.errors import CryptoError
 
@@ -68,9 +67,6 @@ class Transcript:
     def build_rng(self) -> TranscriptRngBuilder:
         """Start a transcript-bound RNG (the prover's witness-rekeyed nonce generator)."""
         return TranscriptRngBuilder(self._strobe.clone())
-
-
-RandomSource = Callable[[int], bytes]
 
 
 class TranscriptRngBuilder:
