@@ -19,6 +19,7 @@ SHA-3 (tests/unit/crypto/test_keccak.py). Used through
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 
 from refimpl.errors import EncodingError
 
@@ -38,7 +39,7 @@ _LANES = struct.Struct("<25Q")
 STATE_BYTES = 200
 
 
-def keccak_f1600_lanes(lanes: list[int]) -> list[int]:
+def keccak_f1600_lanes(lanes: Sequence[int]) -> list[int]:
     """Apply Keccak-f[1600] to 25 lanes (each in [0, 2^64)) and return the new lanes."""
     m = _MASK
     (
@@ -152,9 +153,9 @@ def keccak_f1600(state: bytes | bytearray) -> bytes:
     """Apply Keccak-f[1600] to a 200-byte state and return the permuted 200 bytes."""
     if len(state) != STATE_BYTES:
         raise EncodingError("encoding.bad_length", "Keccak-f[1600] state must be 200 bytes")
-    return _LANES.pack(*keccak_f1600_lanes(list(_LANES.unpack(state))))
+    return _LANES.pack(*keccak_f1600_lanes(_LANES.unpack(state)))
 
 
 def keccak_f1600_inplace(state: bytearray) -> None:
     """Permute a 200-byte state in place (the form STROBE uses)."""
-    _LANES.pack_into(state, 0, *keccak_f1600_lanes(list(_LANES.unpack(state))))
+    _LANES.pack_into(state, 0, *keccak_f1600_lanes(_LANES.unpack(state)))

@@ -10,9 +10,7 @@ A :class:`Strobe128` is a mutable duplex state, like the Rust struct; :meth:`clo
 
 from __future__ import annotations
 
-import struct
-
-from refimpl.crypto.keccak import keccak_f1600_lanes
+from refimpl.crypto.keccak import keccak_f1600_inplace
 from refimpl.errors import CryptoError
 
 #: STROBE-128 rate in bytes: 200 - 2 * (128 / 8) - 2.
@@ -25,15 +23,13 @@ FLAG_T = 1 << 3
 FLAG_M = 1 << 4
 FLAG_K = 1 << 5
 
-_LANES = struct.Struct("<25Q")
-
 
 def _initial_state() -> bytes:
     """The state after STROBE's fixed initialisation block (before the protocol label)."""
     st = bytearray(200)
     st[0:6] = bytes([1, STROBE_R + 2, 1, 0, 1, 96])
     st[6:18] = b"STROBEv1.0.2"
-    _LANES.pack_into(st, 0, *keccak_f1600_lanes(list(_LANES.unpack(st))))
+    keccak_f1600_inplace(st)
     return bytes(st)
 
 
@@ -98,7 +94,7 @@ class Strobe128:
         st[pos] ^= self._pos_begin
         st[pos + 1] ^= 0x04
         st[STROBE_R + 1] ^= 0x80
-        _LANES.pack_into(st, 0, *keccak_f1600_lanes(list(_LANES.unpack(st))))
+        keccak_f1600_inplace(st)
         self._pos = 0
         self._pos_begin = 0
 
