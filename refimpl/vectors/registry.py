@@ -42,4 +42,7 @@ FILES: dict[str, str] = {
     # our whole-transaction validation vectors (§4.8; tools/gen_vectors_tx.py)
     "vectors/transaction/transactions.json":
         "refimpl.vectors.own_transactions:run_transactions",
+    # our MLSAG and Bulletproofs vectors (§4.5, §4.6; tools/gen_vectors_crypto.py)
+    "vectors/transaction/mlsag.json": "refimpl.vectors.own_crypto:run_mlsag",
+    "vectors/transaction/bulletproofs.json": "refimpl.vectors.own_crypto:run_bulletproofs",
 }
