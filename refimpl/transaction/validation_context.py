@@ -103,4 +103,4 @@ def _u64(obj: Mapping[str, object], key: str) -> int:
 def _hex(value: object, what: str) -> bytes:
     if not isinstance(value, str):
         raise _bad(f"{what} must be a hex string")
-    return parse_hex(value)
+    return parse_hex(value, what=what)

@@ -1,0 +1,37 @@
+"""``mcref bench tx [--json] [--rounds N]``: the transaction benchmark (issue 4, "Must show").
+
+Runs refimpl.vectors.tx_bench.measure (a 1-input, ring-11, 2-output block-version-3
+transaction; medians in milliseconds, including ``verify_ms`` and ``baseline_verify_ms``, the
+same verification with the one-term-at-a-time libsodium multiscalar multiplication, and their
+ratio ``msm_speedup``). ``--json`` prints the document, otherwise a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from refimpl.cli.output import print_json, print_table
+from refimpl.errors import CliError
+
+
+def register(sub: Any) -> None:
+    bench = sub.add_parser("bench", help="benchmarks")
+    bench_sub = bench.add_subparsers(dest="bench_command", required=True)
+    tx = bench_sub.add_parser("tx", help="transaction verify/prove medians")
+    tx.add_argument("--json", action="store_true", help="print the medians as JSON")
+    tx.add_argument("--rounds", type=int, default=7, help="timed runs per step (default 7)")
+    tx.set_defaults(handler=_bench_tx)
+
+
+def _bench_tx(args: argparse.Namespace) -> int:
+    from refimpl.vectors.tx_bench import measure
+
+    if not 1 <= args.rounds <= 1000:
+        raise CliError("cli.usage", "--rounds must be in 1..1000")
+    result = measure(args.rounds)
+    if args.json:
+        print_json(result)
+    else:
+        print_table(["measure", "value"], [[k, v] for k, v in result.items()])
+    return 0
