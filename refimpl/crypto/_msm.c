@@ -42,9 +42,10 @@ static void fe_carry(fe r) {
     c = r[0] >> 51; r[0] &= MASK51; r[1] += c;
 }
 
+/* no carry: every caller feeds the sum to fe_mul/fe_sq (safe below 2^54 per limb) or to fe_sub
+ * as its first operand; fe_sub's subtrahend is always a multiplication output or a single sum */
 static void fe_add(fe r, const fe a, const fe b) {
     for (int i = 0; i < 5; i++) r[i] = a[i] + b[i];
-    fe_carry(r);
 }
 
 /* a - b + 4p, so limbs stay non-negative for inputs below 2^53 */
@@ -378,7 +379,45 @@ static int window_bits(Py_ssize_t n) {
     return 9;
 }
 
+/* Straus for a few terms: signed radix-16 digits and a table of 1..8 times each point */
+#define STRAUS_MAX 8
+static void straus_run(ge *acc, const uint8_t *scalars, const uint8_t *points, Py_ssize_t n) {
+    ge_cached table[STRAUS_MAX][8];
+    int32_t digits[STRAUS_MAX][65];
+    for (Py_ssize_t i = 0; i < n; i++) {
+        ge p, multiple;
+        memcpy(&p, points + 160 * i, sizeof(ge));
+        ge_to_cached(&table[i][0], &p);
+        multiple = p;
+        for (int j = 1; j < 8; j++) {
+            ge_add_cached(&multiple, &multiple, &table[i][0]);
+            ge_to_cached(&table[i][j], &multiple);
+        }
+        recode(digits[i], 65, scalars + 32 * i, 4);
+    }
+    ge_identity(acc);
+    for (int k = 64; k >= 0; k--) {
+        for (int j = 0; j < 4; j++) ge_double(acc, acc);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int32_t d = digits[i][k];
+            if (d > 0) {
+                ge_add_cached(acc, acc, &table[i][d - 1]);
+            } else if (d < 0) {
+                ge_cached q;
+                ge_cached_neg(&q, &table[i][-d - 1]);
+                ge_add_cached(acc, acc, &q);
+            }
+        }
+    }
+}
+
 static int msm_run(uint8_t out[32], const uint8_t *scalars, const uint8_t *points, Py_ssize_t n) {
+    if (n <= STRAUS_MAX) {
+        ge acc;
+        straus_run(&acc, scalars, points, n);
+        ristretto_encode(out, &acc);
+        return 1;
+    }
     int c = window_bits(n);
     int windows = (256 + c - 1) / c + 1;
     int nbuckets = 1 << (c - 1);
