@@ -185,3 +185,12 @@ def test_batch_verification() -> None:
     with pytest.raises(CryptoError) as err:
         bp.batch_verify(bad, seeded(1))
     assert err.value.code == "crypto.range_proof_invalid"
+
+
+def test_proofs_do_not_depend_on_the_msm_implementation(monkeypatch: pytest.MonkeyPatch) -> None:
+    from refimpl.crypto import msm
+
+    fast = _prove([42], seed=9)
+    monkeypatch.setattr(bp, "multiscalar_mul", msm.msm_naive)
+    assert _prove([42], seed=9) == fast
+    bp.verify_multiple(fast[0], fast[1], _H0, seeded(0))
