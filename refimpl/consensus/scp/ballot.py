@@ -23,6 +23,7 @@ counter would reach 0.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 
 import attrs
 
@@ -48,7 +49,7 @@ PHASES = (NOMINATE_PREPARE, PREPARE, COMMIT, EXTERNALIZE)
 Peers = StatementIndex
 Values = tuple[Value, ...]
 Interval = tuple[int, int]
-SetTest = Callable[[frozenset[NodeID]], bool]
+SetTest = Callable[[AbstractSet[NodeID]], bool]
 
 
 @attrs.frozen
@@ -83,7 +84,7 @@ def highest_counter(support: Mapping[NodeID, int], upto: int, floor: int, test: 
     candidates = {min(c, upto) for c in support.values() if c > floor}
     candidates.add(upto)
     for n in sorted((c for c in candidates if c > floor), reverse=True):
-        if test(frozenset(u for u, c in support.items() if c >= n)):
+        if test({u for u, c in support.items() if c >= n}):
             return n
     return 0
 
@@ -104,7 +105,7 @@ def counters_in_range(
     out: list[Interval] = []
     for i, start in enumerate(ordered):
         end = ordered[i + 1] - 1 if i + 1 < len(ordered) else hi
-        supporters = frozenset(u for u, (a, b) in ranges.items() if a <= start <= b)
+        supporters = {u for u, (a, b) in ranges.items() if a <= start <= b}
         if test(supporters):
             if out and out[-1][1] + 1 >= start:
                 out[-1] = (out[-1][0], end)
@@ -298,7 +299,7 @@ def ballot_timer_due(B: Ballot | None, ctx: QuorumContext, peers: Peers) -> bool
     if B is None:
         return False
     n = B.counter
-    return ctx.has_quorum(frozenset(u for u, c in peers.counters.items() if c >= n))
+    return ctx.has_quorum({u for u, c in peers.counters.items() if c >= n})
 
 
 def next_ballot_values(
@@ -444,9 +445,11 @@ def externalize_phase(state: BallotState, ctx: QuorumContext, peers: Peers) -> B
     assert B is not None and C is not None and H is not None
     if H.counter >= INFINITY:
         return state
-    confirmed = confirmed_commit(B.values, C.counter, INFINITY, ctx, peers)
-    top = max((b for a, b in confirmed if a <= H.counter + 1), default=H.counter)
-    return state if top <= H.counter else attrs.evolve(state, H=Ballot(top, B.values))
+    # [C.N, H.N] is already confirmed: only counters from H.N + 1 on can extend it.
+    confirmed = confirmed_commit(B.values, H.counter + 1, INFINITY, ctx, peers)
+    if not confirmed or confirmed[0][0] != H.counter + 1:
+        return state
+    return attrs.evolve(state, H=Ballot(confirmed[0][1], B.values))
 
 
 def advance(

@@ -549,3 +549,38 @@ def _drop_keys(index: dict[Any, dict[NodeID, Any]], keys: Iterable[Any], sender:
             holders.pop(sender, None)
             if not holders:
                 del index[k]
+
+
+@attrs.frozen
+class Intake:
+    """What a receiver needs from a message, computed once per message object (the same
+    message is delivered to every peer): validity, statements, mentioned values, order keys."""
+
+    error: str | None
+    statements: Statements | None
+    values: frozenset[Value]
+    keys: dict[str, tuple[Any, ...]]
+
+
+_INTAKE: dict[Msg, Intake] = {}
+
+
+def intake(msg: Msg) -> Intake:
+    """The cached :class:`Intake` of ``msg`` (validation errors are recorded, not raised)."""
+    try:
+        found = _INTAKE.get(msg)
+    except TypeError:  # a hand-built message holding unhashable fields
+        found = Intake("a field has the wrong type", None, frozenset(), {})
+    if found is not None:
+        return found
+    try:
+        msg.validate()
+    except ScpError as exc:
+        found = Intake(exc.message, None, frozenset(), {})
+    else:
+        found = Intake(None, Statements.of(msg), topic_values(msg.topic),
+                       {v: topic_order_key(msg.topic, v) for v in VARIANTS})
+    if len(_INTAKE) > 20_000:
+        _INTAKE.clear()
+    _INTAKE[msg] = found
+    return found

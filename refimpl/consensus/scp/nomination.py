@@ -100,7 +100,7 @@ def newly_accepted(
         if value not in Y and ctx.is_blocking(holders):
             out.add(value)
     for value in X - out:
-        if ctx.has_quorum(frozenset(index.nominate_votes.get(value, ()))):
+        if ctx.has_quorum(index.nominate_votes.get(value, set())):
             out.add(value)
     return frozenset(out)
 
@@ -115,5 +115,5 @@ def newly_confirmed(
     return frozenset(
         value
         for value in Y - Z
-        if ctx.has_quorum(frozenset(index.nominate_accepts.get(value, ())))
+        if ctx.has_quorum(index.nominate_accepts.get(value, set()))
     )

@@ -131,9 +131,21 @@ def find_quorum(
     Complete: fixpoint pruning of nodes whose quorum set (taken from ``peer_qsets``, i.e. from
     their latest messages) is not satisfied, then the local quorum set is checked.
     """
-    s = set(supporters)
+
+    def checker(u: NodeID) -> SliceCheck | None:
+        q = peer_qsets.get(u)
+        return None if q is None else slice_checker(q)
+
+    return _prune(local_id, slice_checker(local_qset), checker, set(supporters))
+
+
+def _prune(
+    local_id: NodeID,
+    local_check: SliceCheck,
+    checker: Callable[[NodeID], SliceCheck | None],
+    s: set[NodeID],
+) -> frozenset[NodeID] | None:
     s.add(local_id)
-    local_check = slice_checker(local_qset)
     if not local_check(s):
         return None
     changed = True
@@ -142,8 +154,8 @@ def find_quorum(
         for u in list(s):
             if u == local_id:
                 continue
-            q = peer_qsets.get(u)
-            if q is None or not slice_checker(q)(s):
+            check = checker(u)
+            if check is None or not check(s):
                 s.discard(u)
                 changed = True
         if changed and not local_check(s):
@@ -159,15 +171,16 @@ def find_blocking_set(qset: QuorumSet, supporters: Iterable[NodeID]) -> frozense
 
 
 class QuorumContext:
-    """The quorum oracle of one slot for one snapshot of M, with a result cache.
+    """The quorum oracle of one slot: quorum and blocking tests over supporter sets.
 
-    ``has_quorum(supporters)`` and ``is_blocking(supporters)`` are pure functions of the
-    supporter set for a fixed M; the slot builds a new context whenever M changes.
+    ``has_quorum(supporters)`` is a pure function of the supporter set for a fixed M; results
+    are cached until :meth:`invalidate` (the slot calls it whenever M changes). Peers' slice
+    checkers are cached per node while its quorum set object stays the same.
     """
 
     __slots__ = (
         "local_id", "local_qset", "local_nodes", "min_blocking", "peer_qsets", "_quorums",
-        "_blocking",
+        "_blocking", "_local_check", "_self_listed", "_checkers",
     )
 
     def __init__(
@@ -180,18 +193,37 @@ class QuorumContext:
         self.peer_qsets = peer_qsets
         self._quorums: dict[frozenset[NodeID], bool] = {}
         self._blocking = blocking_checker(local_qset)
+        self._local_check = slice_checker(local_qset)
+        self._self_listed = local_id in self.local_nodes
+        self._checkers: dict[NodeID, tuple[QuorumSet, SliceCheck]] = {}
 
     def invalidate(self) -> None:
         """Forget cached quorum results (call whenever M changes)."""
         self._quorums.clear()
 
-    def has_quorum(self, supporters: frozenset[NodeID]) -> bool:
+    def _checker(self, u: NodeID) -> SliceCheck | None:
+        q = self.peer_qsets.get(u)
+        if q is None:
+            return None
+        entry = self._checkers.get(u)
+        if entry is None or entry[0] is not q:
+            entry = (q, slice_checker(q))
+            self._checkers[u] = entry
+        return entry[1]
+
+    def has_quorum(self, supporters: NodeSet) -> bool:
         """Does a quorum containing the local node exist inside ``supporters ∪ {local}``?"""
-        found = self._quorums.get(supporters)
+        # Cheap necessary condition first: the local slice must be met by the supporters.
+        if self._self_listed:
+            if not self._local_check(set(supporters) | {self.local_id}):
+                return False
+        elif not self._local_check(supporters):
+            return False
+        key = frozenset(supporters)
+        found = self._quorums.get(key)
         if found is None:
-            found = find_quorum(self.local_id, self.local_qset, self.peer_qsets, supporters) \
-                is not None
-            self._quorums[supporters] = found
+            found = _prune(self.local_id, self._local_check, self._checker, set(key)) is not None
+            self._quorums[key] = found
         return found
 
     def is_blocking(self, supporters: NodeSet) -> bool:

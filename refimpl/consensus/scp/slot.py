@@ -23,11 +23,10 @@ from refimpl.consensus.scp.msg import (
     VARIANTS,
     Msg,
     StatementIndex,
-    Statements,
+    Topic,
     Variant,
-    supersedes,
+    intake,
     topic_order_key,
-    topic_values,
 )
 from refimpl.consensus.scp.nomination import (
     newly_accepted,
@@ -95,6 +94,7 @@ class Slot:
         )
         self._timers: dict[str, int | None] = {"nominate": None, "ballot": None}
         self.last_sent: Msg | None = None
+        self._out_memo: tuple[Any, Topic | None] = (None, None)
         self._steps: list[dict[str, Any]] = []
         self._state_cache: dict[str, Any] | None = None
 
@@ -184,7 +184,7 @@ class Slot:
                     self.leaders,
                 )
                 self.leaders = self.leaders | {leader}
-                self._run_protocol(now_ms)
+                self._run_nomination(now_ms)  # MobileCoin runs only the nomination step here
         elif self.phase != bp.EXTERNALIZE and self.ballot.B is not None:
             ctx = self._context()
             value = bp.next_ballot_values(
@@ -214,18 +214,16 @@ class Slot:
     def _store(self, msg: Msg) -> bool:
         if msg.sender == self.node_id or msg.slot_index != self.slot_index:
             return False
-        if not supersedes(msg, self.M.get(msg.sender), self.variant):
+        info = intake(msg)
+        if info.statements is None:  # structurally invalid (Msg::validate)
             return False
-        try:
-            msg.validate()
-        except ScpError:
+        old = self.M.get(msg.sender)
+        if old is not None and not info.keys[self.variant] > intake(old).keys[self.variant]:
             return False
-        if self.phase != bp.EXTERNALIZE and not all(
-            self._is_valid(v) for v in topic_values(msg.topic)
-        ):
+        if self.phase != bp.EXTERNALIZE and not all(self._is_valid(v) for v in info.values):
             return False
         self.M[msg.sender] = msg
-        self._index.put(msg.sender, Statements.of(msg))
+        self._index.put(msg.sender, info.statements)
         self._ctx.invalidate()
         return True
 
@@ -311,11 +309,15 @@ class Slot:
         self, now_ms: int, before: tuple[Msg | None, str, dict[str, int | None]]
     ) -> SlotOutput:
         _, phase_before, _ = before
-        topic = bp.outgoing_topic(self.ballot, self.X, self.Y, self.variant)
+        key = (self.ballot, self.X, self.Y)
+        if key != self._out_memo[0]:
+            self._out_memo = (key, bp.outgoing_topic(self.ballot, self.X, self.Y, self.variant))
+        topic = self._out_memo[1]
         message: Msg | None = None
         if topic is not None:
             msg = Msg(self.node_id, self.slot_index, self.quorum_set, topic)
-            if msg != self.last_sent:
+            last = self.last_sent
+            if last is None or msg.topic != last.topic or msg.quorum_set != last.quorum_set:
                 self.last_sent = msg
                 message = msg
                 self._step(now_ms, "send", {"msg": msg.to_json()})
