@@ -88,14 +88,23 @@ def element_to_protobuf(element: TxOutMembershipElement) -> bytes:
 
 def element_from_protobuf(data: bytes) -> TxOutMembershipElement:
     """Absent sub-messages take prost's defaults (range 0..0, hash zeros); a present hash
-    must hold exactly 32 bytes (``encoding.bad_length``)."""
+    field must hold exactly 32 bytes (``encoding.bad_length``)."""
     fields = pb.Fields(data)
     range_bytes = fields.get_message(1)
     hash_bytes = fields.get_message(2)
     return TxOutMembershipElement(
         range=Range() if range_bytes is None else range_from_protobuf(range_bytes),
-        hash=bytes(32) if hash_bytes is None else pb.Fields(hash_bytes).get_bytes(1),
+        hash=_hash_from_protobuf(hash_bytes),
     )
+
+
+def _hash_from_protobuf(data: bytes | None) -> bytes:
+    """``TxOutMembershipHash`` (``{ bytes data = 1; }``, repr-bytes rules): zeros when the
+    message or its field is absent; a present field must hold 32 bytes."""
+    if data is None:
+        return bytes(32)
+    fields = pb.Fields(data)
+    return fields.get_bytes(1) if fields.has(1) else bytes(32)
 
 
 def _elements(value: Iterable[TxOutMembershipElement]) -> tuple[TxOutMembershipElement, ...]:

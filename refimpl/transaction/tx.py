@@ -11,9 +11,11 @@ Every type is an immutable attrs class with
   empty bytes and ``None`` are omitted; ``fee_token_id`` only when non-zero;
   ``range_proof_bytes`` always);
 * ``to_protobuf()`` / ``from_protobuf(data)``: the prost encoding of its ``external.proto``
-  message. Decoding follows prost (absent fields take their defaults; absent ``required``
-  messages are an error here, since a default key or signature is never meaningful) and
-  raises typed errors (``encoding.*``, ``crypto.*``, ``tx.*``), never another exception.
+  message. Decoding follows prost: absent fields, including prost ``required`` messages, take
+  their defaults (zero keys, an empty prefix...), which validation then rejects. The one
+  difference: points are decompressed while decoding, so a non-canonical key is
+  ``crypto.non_canonical_point`` here rather than a verification failure later. Malformed
+  input raises typed errors (``encoding.*``, ``crypto.*``), never another exception.
 
 Hashes: ``TxPrefix.hash()`` = ``digest32(prefix, "mobilecoin-tx-prefix")`` (the message the
 MLSAGs sign, §4.4), ``Tx.hash()`` = ``digest32(tx, "mobilecoin-tx")``, ``TxIn.signed_digest()``
@@ -40,7 +42,7 @@ from refimpl.crypto.hashing import (
 from refimpl.crypto.pedersen import U64_MAX
 from refimpl.crypto.ring_signature import RingMLSAG
 from refimpl.crypto.ristretto import Point
-from refimpl.errors import EncodingError, TxError
+from refimpl.errors import EncodingError
 from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.transaction.amount import MaskedAmountV1, MaskedAmountV2
 from refimpl.transaction.fog_hint import EncryptedFogHint
@@ -148,21 +150,28 @@ def _wrapped_bytes(data: bytes) -> bytes:
 
 
 def _unwrap_bytes(data: bytes, length: int, what: str) -> bytes:
-    raw = pb.Fields(data).get_bytes(1)
+    """The payload of a ``{ bytes data = 1; }`` wrapper as ``derive_prost_message_from_repr_bytes``
+    reads it: without field 1 the value stays the default (``length`` zero bytes); a field 1
+    of another length is an error (``encoding.bad_length``)."""
+    inner = pb.Fields(data)
+    if not inner.has(1):
+        return bytes(length)
+    raw = inner.get_bytes(1)
     if len(raw) != length:
         raise EncodingError("encoding.bad_length", f"{what} must be {length} bytes, got {len(raw)}")
     return raw
 
 
-def _required(fields: pb.Fields, tag: int, what: str) -> bytes:
+def _message(fields: pb.Fields, tag: int) -> bytes:
+    """A prost ``required`` (or plain) message field: absent means the default message,
+    which decodes exactly as an empty one."""
     found = fields.get_message(tag)
-    if found is None:
-        raise _bad(f"required field {what} (tag {tag}) is missing")
-    return found
+    return b"" if found is None else found
 
 
 def _point(fields: pb.Fields, tag: int, what: str) -> Point:
-    return Point.from_bytes(_unwrap_bytes(_required(fields, tag, what), 32, what))
+    """A ``CompressedRistretto`` wrapper, decompressed here (canonical points only)."""
+    return Point.from_bytes(_unwrap_bytes(_message(fields, tag), 32, what))
 
 
 # --- TxOut and RingMLSAG (types defined elsewhere) ---------------------------------------------
@@ -197,7 +206,8 @@ def tx_out_to_protobuf(tx_out: TxOut) -> bytes:
 
 def tx_out_from_protobuf(data: bytes) -> TxOut:
     """Decode ``external.TxOut``; the keys must be canonical points, the hint 84 bytes, the
-    memo 66 bytes; a masked token id must be empty or 8 bytes (``tx.bad_masked_token_id``)."""
+    memo 66 bytes. A masked token id of any length decodes, as with prost: the validation rules
+    (``MissingMaskedTokenId``, ``MaskedTokenIdNotAllowed``) judge it."""
     fields = pb.Fields(data)
     oneof = fields.get_oneof_bytes((MASKED_AMOUNT_V1_TAG, MASKED_AMOUNT_V2_TAG))
     masked: MaskedAmountV1 | MaskedAmountV2 | None = None
@@ -206,12 +216,7 @@ def tx_out_from_protobuf(data: bytes) -> TxOut:
         amount_fields = pb.Fields(body)
         commitment = _point(amount_fields, 1, "commitment")
         masked_value = amount_fields.get_fixed64(2)
-        masked_token_id = amount_fields.get_bytes(3)
-        if len(masked_token_id) not in (0, 8):
-            raise TxError(
-                "tx.bad_masked_token_id",
-                f"masked token id has {len(masked_token_id)} bytes",
-            )
+        masked_token_id = amount_fields.get_bytes(3)  # any length: validation judges it
         cls = MaskedAmountV1 if tag == MASKED_AMOUNT_V1_TAG else MaskedAmountV2
         masked = cls(commitment, masked_value, masked_token_id)
     memo = fields.get_message(5)
@@ -220,7 +225,7 @@ def tx_out_from_protobuf(data: bytes) -> TxOut:
         target_key=_point(fields, 2, "target_key"),
         public_key=_point(fields, 3, "public_key"),
         e_fog_hint=EncryptedFogHint(
-            _unwrap_bytes(_required(fields, 4, "e_fog_hint"), 84, "e_fog_hint")
+            _unwrap_bytes(_message(fields, 4), 84, "e_fog_hint")
         ),
         e_memo=None if memo is None else EncryptedMemo(_unwrap_bytes(memo, 66, "e_memo")),
     )
@@ -238,9 +243,9 @@ def ring_mlsag_to_protobuf(sig: RingMLSAG) -> bytes:
 def ring_mlsag_from_protobuf(data: bytes) -> RingMLSAG:
     """Scalars are reduced modulo L, as MobileCoin's ``CurveScalar`` decoding does."""
     fields = pb.Fields(data)
-    c_zero = _unwrap_bytes(_required(fields, 1, "c_zero"), 32, "c_zero")
+    c_zero = _unwrap_bytes(_message(fields, 1), 32, "c_zero")
     responses = [_unwrap_bytes(r, 32, "response") for r in _repeated_len(data, 2)]
-    key_image = _unwrap_bytes(_required(fields, 3, "key_image"), 32, "key_image")
+    key_image = _unwrap_bytes(_message(fields, 3), 32, "key_image")
     return RingMLSAG.from_bytes_parts(c_zero, responses, key_image)
 
 
@@ -282,7 +287,7 @@ class RevealedTxOut:
     @classmethod
     def from_protobuf(cls, data: bytes) -> RevealedTxOut:
         fields = pb.Fields(data)
-        return cls(tx_out_from_protobuf(_required(fields, 1, "tx_out")), fields.get_bytes(2))
+        return cls(tx_out_from_protobuf(_message(fields, 1)), fields.get_bytes(2))
 
 
 @attrs.frozen
@@ -526,7 +531,7 @@ class Tx:
     def from_protobuf(cls, data: bytes) -> Tx:
         fields = pb.Fields(data)
         return cls(
-            prefix=TxPrefix.from_protobuf(_required(fields, 1, "prefix")),
-            signature=SignatureRctBulletproofs.from_protobuf(_required(fields, 2, "signature")),
+            prefix=TxPrefix.from_protobuf(_message(fields, 1)),
+            signature=SignatureRctBulletproofs.from_protobuf(_message(fields, 2)),
             fee_map_digest=fields.get_bytes(3),
         )

@@ -124,7 +124,8 @@ def test_given_tx_outs_and_mnemonic_sender(
         ({"outputs": [{"recipient": 5, "value": 1}]}, "tx.builder_bad_description"),
         ({"fee": 10**9}, "tx.builder_insufficient_funds"),
         ({"ring_candidates": []}, "tx.builder_not_enough_ring_members"),
-        ({"inputs": [{"tx_out": "0a00"}]}, "encoding.bad_protobuf"),
+        ({"inputs": [{"tx_out": "0a05"}]}, "encoding.bad_protobuf"),
+        ({"inputs": [{"tx_out": "0a00"}]}, "tx.builder_input_not_owned"),
         ({"block_version": 5}, "tx.bad_block_version"),
     ],
 )

@@ -250,8 +250,7 @@ def test_curve_scalars_decode_reduced_mod_l() -> None:
     ("data", "code"),
     [
         (b"\x0a\x05\x01", "encoding.bad_protobuf"),  # truncated length-delimited field
-        (b"\x12\x00", "encoding.bad_protobuf"),  # Tx without prefix
-        (b"\x0a\x00", "encoding.bad_protobuf"),  # Tx without signature
+        (b"\x12\x22\x12\x20" + bytes(31), "encoding.bad_protobuf"),  # runs past the end
         (b"\x0a\x00\x12\x04\x12\x02\x0a\x00", "encoding.bad_length"),  # 0-byte commitment
         (b"\x0a\x00\x12\x02\x28\x01", "encoding.bad_protobuf"),  # token id as varint
         (b"\x0a\x00\x12\x03\x2a\x01\x00", "encoding.bad_protobuf"),  # packed length 1
@@ -310,3 +309,22 @@ def test_u64_fields_are_checked() -> None:
     assert err.value.code == "encoding.integer_out_of_range"
     with pytest.raises(RefImplError):
         SignatureRctBulletproofs([], [], b"", [], [-1], [])
+
+
+def test_masked_token_id_of_any_length_decodes_as_prost_does() -> None:
+    out = _tx_out(version=2)
+    assert out.masked_amount is not None
+    odd = attrs.evolve(out, masked_amount=attrs.evolve(out.masked_amount, masked_token_id=b"\x01"))
+    assert tx_out_from_protobuf(tx_out_to_protobuf(odd)) == odd
+
+
+def test_absent_required_messages_take_prost_defaults() -> None:
+    assert Tx.from_protobuf(b"") == Tx(TxPrefix([], [], 0, 0), SignatureRctBulletproofs([], []))
+    empty = tx_out_from_protobuf(b"\x12\x00")  # target_key wrapper without its data field
+    assert empty.masked_amount is None and empty.e_memo is None
+    assert empty.target_key == Point.identity() == empty.public_key
+    assert empty.e_fog_hint.data == bytes(84)
+    sig = ring_mlsag_from_protobuf(b"\x12\x00")  # one response, everything else absent
+    assert sig == RingMLSAG(Scalar(0), (Scalar(0),), Point.identity())
+    element = TxOutMembershipProof.from_protobuf(b"\x1a\x00").elements[0]
+    assert element == TxOutMembershipElement(Range(0, 0), bytes(32))
