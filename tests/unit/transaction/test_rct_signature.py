@@ -364,3 +364,60 @@ def _tx_out_for(ring: SignableInputRing, index: int) -> TxOut:
     target, commitment = ring.members[index]
     return TxOut(MaskedAmountV2(commitment, 0, bytes(8)), target, Point.mul_base(Scalar(index + 1)),
                  EncryptedFogHint.zero())
+
+
+def test_v3_digest_layout_spelled_out() -> None:
+    """The MCIP #52 transcript, written out as the streaming verifier of
+    transaction/summary/src/verifier.rs appends it (fee_token_id always present)."""
+    tx = built_tx(3)
+    sig = tx.signature
+    extended = digest_extended_message(tx.prefix.hash(), sig.pseudo_output_commitments,
+                                       sig.range_proof_bytes, sig.range_proofs)
+    t = Transcript(b"mc_extended_message_and_tx_summary")
+
+    def msg(label: bytes, data: bytes) -> None:
+        t.append_message(label, data)
+
+    def prim(ctx: bytes, typ: bytes, data: bytes) -> None:
+        msg(ctx, b"prim")
+        msg(typ, data)
+
+    prim(b"extended_message", b"bytes", extended)
+    msg(b"tx_summary", b"agg")
+    msg(b"name", b"TxSummary")
+    msg(b"outputs", b"seq")
+    msg(b"len", len(tx.prefix.outputs).to_bytes(8, "little"))
+    for out in tx.prefix.outputs:
+        masked = out.masked_amount
+        assert masked is not None
+        msg(b"", b"agg")
+        msg(b"name", b"TxOutSummary")
+        msg(b"masked_amount", b"agg")
+        msg(b"name", b"MaskedAmountV2")
+        prim(b"commitment", b"ristretto", masked.commitment.to_bytes())
+        prim(b"masked_value", b"uint", masked.masked_value.to_bytes(8, "little"))
+        prim(b"masked_token_id", b"bytes", masked.masked_token_id)
+        msg(b"masked_amount", b"agg-end")
+        msg(b"name", b"MaskedAmountV2")
+        prim(b"target_key", b"ristretto", out.target_key.to_bytes())
+        prim(b"public_key", b"ristretto", out.public_key.to_bytes())
+        prim(b"associated_to_input_rules", b"bool", b"\x00")
+        msg(b"", b"agg-end")
+        msg(b"name", b"TxOutSummary")
+    msg(b"inputs", b"seq")
+    msg(b"len", len(sig.pseudo_output_commitments).to_bytes(8, "little"))
+    for commitment in sig.pseudo_output_commitments:
+        msg(b"", b"agg")
+        msg(b"name", b"TxInSummary")
+        prim(b"pseudo_output_commitment", b"ristretto", commitment.to_bytes())
+        msg(b"", b"agg-end")
+        msg(b"name", b"TxInSummary")
+    prim(b"fee", b"uint", tx.prefix.fee.to_bytes(8, "little"))
+    prim(b"fee_token_id", b"uint", bytes(8))
+    prim(b"tombstone_block", b"uint", tx.prefix.tombstone_block.to_bytes(8, "little"))
+    msg(b"tx_summary", b"agg-end")
+    msg(b"name", b"TxSummary")
+    expected = t.challenge_bytes(b"digest32", 32)
+    got = compute_mlsag_signing_digest(3, tx.prefix, sig.pseudo_output_commitments,
+                                       sig.range_proof_bytes, sig.range_proofs)
+    assert got == expected
