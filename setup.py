@@ -1,7 +1,9 @@
-"""Builds the optional C multiscalar-multiplication extension (refimpl/crypto/_msm.c).
+"""Builds the optional C extensions: multiscalar multiplication (refimpl/crypto/_msm.c) and
+Keccak-f[1600] (refimpl/crypto/_keccak.c).
 
 All metadata lives in pyproject.toml. The extension is optional: if no C compiler is present
-the package still installs and ``refimpl.crypto.msm`` falls back to libsodium one term at a time.
+the package still installs; ``refimpl.crypto.msm`` then falls back to libsodium one term at a
+time and Keccak stays pure Python.
 """
 
 from setuptools import Extension, setup
@@ -13,6 +15,12 @@ setup(
             sources=["refimpl/crypto/_msm.c"],
             extra_compile_args=["-O2", "-std=c11"],
             optional=True,
-        )
+        ),
+        Extension(  # Keccak-f[1600] for STROBE/Merlin; refimpl.crypto.keccak stays the fallback
+            "refimpl.crypto._keccak",
+            sources=["refimpl/crypto/_keccak.c"],
+            extra_compile_args=["-O2", "-std=c11"],
+            optional=True,
+        ),
     ]
 )
