@@ -27,7 +27,8 @@ from refimpl.transaction.validation import validate_in
 from refimpl.transaction.validation_context import LedgerContext
 from refimpl.vectors.tx_fixtures import TxFixture, seeded_rng, sign_draft
 
-BOUNDED = settings(max_examples=max(10, (settings.default.max_examples or 30) // 3))
+_PROFILE = settings.default
+BOUNDED = settings(max_examples=max(10, (_PROFILE.max_examples if _PROFILE else 30) // 3))
 
 
 @cache
@@ -127,9 +128,12 @@ def _field_mutants(data: st.DataObject) -> Tx:
             ]
         )
     )
-    if which in ("fee", "tombstone", "fee_token_id"):
-        name = {"fee": "fee", "tombstone": "tombstone_block", "fee_token_id": "fee_token_id"}
-        return attrs.evolve(tx, prefix=attrs.evolve(prefix, **{name[which]: data.draw(u64)}))
+    if which == "fee":
+        return attrs.evolve(tx, prefix=attrs.evolve(prefix, fee=data.draw(u64)))
+    if which == "tombstone":
+        return attrs.evolve(tx, prefix=attrs.evolve(prefix, tombstone_block=data.draw(u64)))
+    if which == "fee_token_id":
+        return attrs.evolve(tx, prefix=attrs.evolve(prefix, fee_token_id=data.draw(u64)))
     if which == "ring_member":
         position = data.draw(st.integers(0, 10))
         member = data.draw(st.sampled_from(fixture.ledger))
