@@ -560,26 +560,28 @@ class Intake:
     statements: Statements | None
     values: frozenset[Value]
     keys: dict[str, tuple[Any, ...]]
+    json: dict[str, Any] | None
 
 
 _INTAKE: dict[Msg, Intake] = {}
 
 
 def intake(msg: Msg) -> Intake:
-    """The cached :class:`Intake` of ``msg`` (validation errors are recorded, not raised)."""
+    """The cached :class:`Intake` of ``msg`` (validation errors are recorded, not raised).
+    Its ``json`` is shared between receivers: treat it as read-only."""
     try:
         found = _INTAKE.get(msg)
     except TypeError:  # a hand-built message holding unhashable fields
-        found = Intake("a field has the wrong type", None, frozenset(), {})
+        found = Intake("a field has the wrong type", None, frozenset(), {}, None)
     if found is not None:
         return found
     try:
         msg.validate()
     except ScpError as exc:
-        found = Intake(exc.message, None, frozenset(), {})
+        found = Intake(exc.message, None, frozenset(), {}, None)
     else:
         found = Intake(None, Statements.of(msg), topic_values(msg.topic),
-                       {v: topic_order_key(msg.topic, v) for v in VARIANTS})
+                       {v: topic_order_key(msg.topic, v) for v in VARIANTS}, msg.to_json())
     if len(_INTAKE) > 20_000:
         _INTAKE.clear()
     _INTAKE[msg] = found

@@ -46,6 +46,32 @@ ValidityFn = Callable[[Value], bool]
 CombineFn = Callable[[Sequence[Value]], Sequence[Value]]
 
 
+_JSON_CACHE: dict[Any, Any] = {}
+
+
+def _values_json(values: frozenset[Value]) -> list[str]:
+    """Cached (shared, read-only) JSON form of a value set."""
+    found = _JSON_CACHE.get(values)
+    if found is None:
+        if len(_JSON_CACHE) > 50_000:
+            _JSON_CACHE.clear()
+        found = _JSON_CACHE[values] = values_json(values)
+    return found
+
+
+def _ballot_json(ballot: Ballot | None) -> dict[str, Any] | None:
+    """Cached (shared, read-only) JSON form of an optional ballot."""
+    if ballot is None:
+        return None
+    key = ("ballot", ballot)
+    found = _JSON_CACHE.get(key)
+    if found is None:
+        if len(_JSON_CACHE) > 50_000:
+            _JSON_CACHE.clear()
+        found = _JSON_CACHE[key] = ballot_json(ballot)
+    return found
+
+
 @attrs.frozen(eq=False)
 class SlotOutput:
     """The result of one slot input (docs/scp-interface.md)."""
@@ -121,14 +147,14 @@ class Slot:
             b = self.ballot
             self._state_cache = {
                 "phase": b.phase,
-                "X": values_json(self.X),
-                "Y": values_json(self.Y),
-                "Z": values_json(self.Z),
-                "B": ballot_json(b.B),
-                "P": ballot_json(b.P),
-                "PP": ballot_json(b.PP),
-                "H": ballot_json(b.H),
-                "C": ballot_json(b.C),
+                "X": _values_json(self.X),
+                "Y": _values_json(self.Y),
+                "Z": _values_json(self.Z),
+                "B": _ballot_json(b.B),
+                "P": _ballot_json(b.P),
+                "PP": _ballot_json(b.PP),
+                "H": _ballot_json(b.H),
+                "C": _ballot_json(b.C),
                 "nominate_round": self.nominate_round,
             }
         return self._state_cache
@@ -159,7 +185,7 @@ class Slot:
         for msg in batch:
             if self._store(msg):
                 self._run_protocol(now_ms)
-                self._step(now_ms, "receive", {"msg": msg.to_json()})
+                self._step(now_ms, "receive", {"msg": intake(msg).json})
         return self._finish(now_ms, before)
 
     def handle_timeout(self, kind: str, now_ms: int) -> SlotOutput:
