@@ -13,7 +13,7 @@ setup(
         Extension(
             "refimpl.crypto._msm",
             sources=["refimpl/crypto/_msm.c"],
-            extra_compile_args=["-O2", "-std=c11"],
+            extra_compile_args=["-O3", "-std=c11"],
             optional=True,
         ),
         Extension(  # Keccak-f[1600] for STROBE/Merlin; refimpl.crypto.keccak stays the fallback

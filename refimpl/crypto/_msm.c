@@ -10,6 +10,7 @@
  * from those published descriptions.
  *
  * Python API (module refimpl.crypto._msm):
+ *   VERSION: int (refimpl/crypto/msm.py refuses a build whose VERSION differs from its own)
  *   decode(encoding: bytes[32]) -> bytes[160]   extended coordinates, raises ValueError
  *   msm(scalars: bytes[32n], points: bytes[160n]) -> bytes[32]   canonical encoding of the sum
  */
@@ -258,6 +259,25 @@ static void ge_add_cached(ge *r, const ge *p, const ge_cached *q) {
     fe_mul(r->Z, f, g);
 }
 
+/* r = p + q where q = (x, y) is affine (Z = 1) in cached form: D = 2*Z1 costs no mul */
+static void ge_add_affine(ge *r, const ge *p, const ge_cached *q) {
+    fe a, b, c, d, e, f, g, h, t;
+    fe_sub(t, p->Y, p->X);
+    fe_mul(a, t, q->YmX);
+    fe_add(t, p->Y, p->X);
+    fe_mul(b, t, q->YpX);
+    fe_mul(c, p->T, q->T2d);
+    fe_add(d, p->Z, p->Z);
+    fe_sub(e, b, a);
+    fe_sub(f, d, c);
+    fe_add(g, d, c);
+    fe_add(h, b, a);
+    fe_mul(r->X, e, f);
+    fe_mul(r->Y, g, h);
+    fe_mul(r->T, e, h);
+    fe_mul(r->Z, f, g);
+}
+
 static void ge_add(ge *r, const ge *p, const ge *q) {
     ge_cached c;
     ge_to_cached(&c, q);
@@ -421,18 +441,24 @@ static int msm_run(uint8_t out[32], const uint8_t *scalars, const uint8_t *point
     int c = window_bits(n);
     int windows = (256 + c - 1) / c + 1;
     int nbuckets = 1 << (c - 1);
-    ge_cached *cached = malloc(sizeof(ge_cached) * (size_t)(n > 0 ? n : 1));
-    int32_t *digits = malloc(sizeof(int32_t) * (size_t)windows * (size_t)(n > 0 ? n : 1));
+    size_t count = (size_t)(n > 0 ? n : 1);
+    ge_cached *cached = malloc(sizeof(ge_cached) * 2 * count); /* [P_i] then [-P_i] */
+    uint8_t *affine = malloc(count);
+    int32_t *digits = malloc(sizeof(int32_t) * (size_t)windows * count);
     ge *buckets = malloc(sizeof(ge) * (size_t)nbuckets);
     uint8_t *used = malloc((size_t)nbuckets);
-    if (!cached || !digits || !buckets || !used) {
-        free(cached); free(digits); free(buckets); free(used);
+    if (!cached || !affine || !digits || !buckets || !used) {
+        free(cached); free(affine); free(digits); free(buckets); free(used);
         return 0;
     }
+    fe one;
+    fe_set_small(one, 1);
     for (Py_ssize_t i = 0; i < n; i++) {
         ge p;
         memcpy(&p, points + 160 * i, sizeof(ge));
         ge_to_cached(&cached[i], &p);
+        ge_cached_neg(&cached[count + (size_t)i], &cached[i]);
+        affine[i] = (uint8_t)(memcmp(p.Z, one, sizeof(fe)) == 0); /* decode() gives Z = 1 */
         recode(digits + (size_t)windows * (size_t)i, windows, scalars + 32 * i, c);
     }
     ge acc;
@@ -443,12 +469,13 @@ static int msm_run(uint8_t out[32], const uint8_t *scalars, const uint8_t *point
         for (Py_ssize_t i = 0; i < n; i++) {
             int32_t d = digits[(size_t)windows * (size_t)i + (size_t)k];
             if (d == 0) continue;
-            ge_cached q;
+            const ge_cached *q;
             int b;
-            if (d > 0) { b = d - 1; q = cached[i]; }
-            else { b = -d - 1; ge_cached_neg(&q, &cached[i]); }
+            if (d > 0) { b = d - 1; q = &cached[i]; }
+            else { b = -d - 1; q = &cached[count + (size_t)i]; }
             if (!used[b]) { ge_identity(&buckets[b]); used[b] = 1; }
-            ge_add_cached(&buckets[b], &buckets[b], &q);
+            if (affine[i]) ge_add_affine(&buckets[b], &buckets[b], q);
+            else ge_add_cached(&buckets[b], &buckets[b], q);
         }
         ge running, total;
         int have_running = 0;
@@ -461,7 +488,7 @@ static int msm_run(uint8_t out[32], const uint8_t *scalars, const uint8_t *point
         ge_add(&acc, &acc, &total);
     }
     ristretto_encode(out, &acc);
-    free(cached); free(digits); free(buckets); free(used);
+    free(cached); free(affine); free(digits); free(buckets); free(used);
     return 1;
 }
 
@@ -524,5 +551,11 @@ PyMODINIT_FUNC PyInit__msm(void) {
     fe_frombytes(FE_SQRT_M1, SQRT_M1_BYTES);
     fe_frombytes(FE_INVSQRT_A_MINUS_D, INVSQRT_A_MINUS_D_BYTES);
     fe_set_small(FE_ONE, 1);
-    return PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module);
+    /* bumped with every behavioural change; refimpl/crypto/msm.py ignores a stale build */
+    if (m != NULL && PyModule_AddIntConstant(m, "VERSION", 2) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

@@ -53,10 +53,16 @@ def msm_python(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     return Point(encoding, _trusted=True)
 
 
+#: The ``VERSION`` of refimpl/crypto/_msm.c this module expects. A stale build (the C source
+#: changed but ``pip install -e .`` was not rerun) is ignored rather than trusted.
+NATIVE_VERSION = 2
+
 try:  # the optional C extension built by setup.py
     from refimpl.crypto import _msm as _native  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - depends on the build
     _native = None
+if _native is not None and getattr(_native, "VERSION", None) != NATIVE_VERSION:
+    _native = None  # pragma: no cover - a stale build
 
 _DECODED: dict[bytes, bytes] = {}
 _DECODED_LIMIT = 1 << 14
