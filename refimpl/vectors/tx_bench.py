@@ -56,10 +56,11 @@ def baseline_msm() -> Iterator[None]:
 
 
 def median_ms(action: Callable[[], object], rounds: int) -> float:
-    """Median process CPU time of ``rounds`` calls, in milliseconds (one untimed warm-up
-    call). CPU time, not wall time: the benchmark machine is shared, and waiting for a core
-    is not the code's cost."""
-    action()
+    """Median process CPU time of ``rounds`` calls, in milliseconds (after one untimed
+    warm-up call when ``rounds > 1``). CPU time, not wall time: the benchmark machine is
+    shared, and waiting for a core is not the code's cost."""
+    if rounds > 1:
+        action()
     times = []
     for _ in range(rounds):
         start = time.process_time()
