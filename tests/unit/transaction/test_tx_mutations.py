@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from refimpl.crypto.ristretto import L, Point, Scalar
 from refimpl.errors import CODES, RefImplError
+from refimpl.ledger.merkle_types import Range, TxOutMembershipElement, TxOutMembershipProof
 from refimpl.transaction.tx import Tx, TxIn
 from refimpl.transaction.validation import validate_in
 from refimpl.transaction.validation_context import LedgerContext
@@ -223,3 +224,36 @@ def test_the_unmutated_transaction_round_trips_and_validates() -> None:
     assert Tx.from_protobuf(raw) == tx
     validate_in(Tx.from_protobuf(raw), context, seeded_rng("again"))
     assert same_as_valid(attrs.evolve(tx, fee_map_digest=b"\x01" * 32))
+
+
+# --- the untrusted ledger context --------------------------------------------------------------
+
+_any_u64 = st.integers(0, 2**64 - 1)
+_elements = st.lists(
+    st.builds(
+        TxOutMembershipElement,
+        st.builds(Range, _any_u64 | st.integers(0, 40), _any_u64 | st.integers(0, 40)),
+        st.binary(min_size=32, max_size=32),
+    ),
+    max_size=6,
+)
+
+
+@BOUNDED
+@given(data=st.data())
+def test_root_proof_mutations_give_a_verdict_or_a_typed_error(data: st.DataObject) -> None:
+    """Root proofs come from the untrusted host: any of them may be replaced by anything.
+    (A changed root proof can still be accepted: derive_proof_at_index ignores the elements
+    above the ring member's index, so only typed errors are required here.)"""
+    tx, context, _raw, _fixture = valid()
+    roots = list(context.root_proofs)
+    position = data.draw(st.integers(0, len(roots) - 1))
+    roots[position] = TxOutMembershipProof(
+        data.draw(_any_u64 | st.integers(0, 40)),
+        data.draw(_any_u64 | st.integers(0, 40)),
+        tuple(data.draw(_elements)),
+    )
+    try:
+        validate_in(tx, attrs.evolve(context, root_proofs=tuple(roots)), seeded_rng("roots"))
+    except RefImplError as exc:
+        assert exc.code in CODES
