@@ -259,7 +259,7 @@ def _grown_ledger() -> Built:
     draft = fx.draft()
     tx = sign_draft(draft, "grown ledger")
     for value in (5, 6, 7, 8, 9):
-        fx._append(fx.new_tx_out(value, fx.recipient.default_subaddress()))
+        fx.append(fx.new_tx_out(value, fx.recipient.default_subaddress()))
     return tx, draft.context()
 
 

@@ -161,10 +161,11 @@ class TxFixture:
                 self._add_owned(owned_at[index])
             else:
                 value = int.from_bytes(self.rng(4), "little") + 1
-                self._append(self.new_tx_out(value, stranger.subaddress(index % 3)))
+                self.append(self.new_tx_out(value, stranger.subaddress(index % 3)))
 
     # --- building blocks -----------------------------------------------------------------------
-    def _append(self, tx_out: TxOut) -> int:
+    def append(self, tx_out: TxOut) -> int:
+        """Add a TxOut to the ledger (and its tree); returns its global index."""
         self.ledger.append(tx_out)
         return self.tree.append(tx_out)
 
@@ -208,7 +209,7 @@ class TxFixture:
             self.sender.view_private,
             self.sender.subaddress_spend_private(0),
         )
-        index = self._append(tx_out)
+        index = self.append(tx_out)
         self.owned.append(OwnedTxOut(index, tx_out, amount, blinding, x))
 
     def ring_for(self, real: OwnedTxOut, taken: set[int]) -> DraftInput:
