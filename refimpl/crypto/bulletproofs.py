@@ -31,7 +31,7 @@ import attrs
 
 from refimpl.crypto.hashing import BULLETPROOF_DOMAIN_TAG
 from refimpl.crypto.merlin import Transcript
-from refimpl.crypto.msm import multiscalar_mul
+from refimpl.crypto.msm import FixedBases, multiscalar_mul, multiscalar_mul_fixed
 from refimpl.crypto.ristretto import L, Point, RandomSource, Scalar
 from refimpl.errors import CryptoError
 
@@ -187,6 +187,32 @@ def _msm(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     return multiscalar_mul(scalars, points)
 
 
+_DEFAULT_MSM = multiscalar_mul
+#: Above this many parties the generators get no precomputed table (160*27 bytes per point).
+_TABLE_MAX_PARTIES = 16
+
+
+@lru_cache(maxsize=8)
+def _generator_bases(parties: int) -> FixedBases:
+    """``G(64, m) || H(64, m)`` as fixed bases (a precomputed table with the C extension)."""
+    gens_g, gens_h = bulletproof_generators(parties)
+    return FixedBases([*gens_g, *gens_h])
+
+
+def _msm_with_generators(
+    parties: int, gh_scalars: Sequence[int], scalars: Sequence[int], points: Sequence[Point]
+) -> Point:
+    """``<gh_scalars, G || H> + <scalars, points>``, the generators through their table.
+
+    A caller that replaced :data:`multiscalar_mul` (the libsodium baseline of
+    refimpl/vectors/tx_bench.py) gets that function for every term instead.
+    """
+    if multiscalar_mul is not _DEFAULT_MSM or parties > _TABLE_MAX_PARTIES:
+        gens_g, gens_h = bulletproof_generators(parties)
+        return multiscalar_mul([*gh_scalars, *scalars], [*gens_g, *gens_h, *points])
+    return multiscalar_mul_fixed(_generator_bases(parties), gh_scalars, scalars, points)
+
+
 # --- prover ----------------------------------------------------------------------------------
 def prove_multiple(
     values: Sequence[int], blindings: Sequence[Scalar], generator: Point, rng: RandomSource
@@ -205,7 +231,6 @@ def prove_multiple(
     padded_values = _pad_to_pow2(values)
     padded_blindings = [b.value for b in _pad_to_pow2(blindings)]
     nm = BITS * m
-    gens_g, gens_h = bulletproof_generators(m)
     base = Point.base()
     commitments = [
         _msm([v, b], [generator, base])
@@ -213,27 +238,23 @@ def prove_multiple(
     ]
     transcript = _start_transcript(m, [c.to_bytes() for c in commitments])
 
-    # Party::assign_position_with_rng: A_j, S_j for each party, in party order.
+    # Party::assign_position_with_rng for each party in order; the dealer sums the A_j and S_j,
+    # so A = sum(a_blinding_j)*G + <a_L, G> + <a_R, H> and S likewise, each one MSM.
     a_blindings, s_blindings, s_l, s_r = [], [], [], []
-    a_total = Point.identity()
-    s_total = Point.identity()
-    for j, v in enumerate(padded_values):
-        g_j = gens_g[BITS * j : BITS * (j + 1)]
-        h_j = gens_h[BITS * j : BITS * (j + 1)]
-        a_blinding = _rand(rng)
-        bits = [(v >> i) & 1 for i in range(BITS)]
-        a_total = a_total + _msm(
-            [a_blinding] + [1 if bit else L - 1 for bit in bits],
-            [base] + [g if bit else h for g, h, bit in zip(g_j, h_j, bits, strict=True)],
-        )
-        s_blinding = _rand(rng)
-        sl = [_rand(rng) for _ in range(BITS)]
-        sr = [_rand(rng) for _ in range(BITS)]
-        s_total = s_total + _msm([s_blinding, *sl, *sr], [base, *g_j, *h_j])
-        a_blindings.append(a_blinding)
-        s_blindings.append(s_blinding)
-        s_l.append(sl)
-        s_r.append(sr)
+    a_l_all: list[int] = []
+    for v in padded_values:
+        a_blindings.append(_rand(rng))
+        a_l_all += [(v >> i) & 1 for i in range(BITS)]
+        s_blindings.append(_rand(rng))
+        s_l.append([_rand(rng) for _ in range(BITS)])
+        s_r.append([_rand(rng) for _ in range(BITS)])
+    a_total = _msm_with_generators(
+        m, a_l_all + [bit - 1 for bit in a_l_all], [sum(a_blindings)], [base]
+    )
+    s_total = _msm_with_generators(
+        m, [x for sl in s_l for x in sl] + [x for sr in s_r for x in sr], [sum(s_blindings)],
+        [base],
+    )
     transcript.append_message(b"A", a_total.to_bytes())
     transcript.append_message(b"S", s_total.to_bytes())
     y = _challenge(transcript, b"y")
@@ -301,7 +322,7 @@ def prove_multiple(
     r_vec = [(a + x * b) % L for a, b in zip(r0, r1, strict=True)]
     y_inv = pow(y, -1, L)
     ipp_l, ipp_r, a_final, b_final = _inner_product_prove(
-        transcript, w, generator, _powers(y_inv, nm), gens_g, gens_h, l_vec, r_vec
+        transcript, w, generator, _powers(y_inv, nm), m, l_vec, r_vec
     )
     proof = RangeProof(
         a_total.to_bytes(), s_total.to_bytes(), t1_total.to_bytes(), t2_total.to_bytes(),
@@ -315,8 +336,7 @@ def _inner_product_prove(
     w: int,
     generator: Point,
     h_factors: list[int],
-    gens_g: Sequence[Point],
-    gens_h: Sequence[Point],
+    parties: int,
     a: list[int],
     b: list[int],
 ) -> tuple[tuple[bytes, ...], tuple[bytes, ...], int, int]:
@@ -339,24 +359,18 @@ def _inner_product_prove(
         b_lo, b_hi = b[:n], b[n:]
         c_l = sum(p * q for p, q in zip(a_lo, b_hi, strict=True)) % L
         c_r = sum(p * q for p, q in zip(a_hi, b_lo, strict=True)) % L
-        l_scalars: list[int] = []
-        l_points: list[Point] = []
-        r_scalars: list[int] = []
-        r_points: list[Point] = []
+        # scalars on G_0..G_{N-1} then H_0..H_{N-1}; each generator serves L or R, not both
+        l_g, l_h, r_g, r_h = [0] * total, [0] * total, [0] * total, [0] * total
         for j in range(total):
             k = j % (2 * n)
             if k < n:  # G_j, H_j fold into G_lo[k], H_lo[k]
-                l_scalars.append(b_hi[k] * hc[j] % L)  # <b_hi, H_lo>
-                l_points.append(gens_h[j])
-                r_scalars.append(a_hi[k] * gc[j] % L)  # <a_hi, G_lo>
-                r_points.append(gens_g[j])
+                l_h[j] = b_hi[k] * hc[j] % L  # <b_hi, H_lo>
+                r_g[j] = a_hi[k] * gc[j] % L  # <a_hi, G_lo>
             else:  # G_j, H_j fold into G_hi[k-n], H_hi[k-n]
-                l_scalars.append(a_lo[k - n] * gc[j] % L)  # <a_lo, G_hi>
-                l_points.append(gens_g[j])
-                r_scalars.append(b_lo[k - n] * hc[j] % L)  # <b_lo, H_hi>
-                r_points.append(gens_h[j])
-        left = _msm([*l_scalars, c_l * w % L], [*l_points, generator])
-        right = _msm([*r_scalars, c_r * w % L], [*r_points, generator])
+                l_g[j] = a_lo[k - n] * gc[j] % L  # <a_lo, G_hi>
+                r_h[j] = b_lo[k - n] * hc[j] % L  # <b_lo, H_hi>
+        left = _msm_with_generators(parties, l_g + l_h, [c_l * w % L], [generator])
+        right = _msm_with_generators(parties, r_g + r_h, [c_r * w % L], [generator])
         left_points.append(left.to_bytes())
         right_points.append(right.to_bytes())
         transcript.append_message(b"L", left.to_bytes())
@@ -493,7 +507,6 @@ def _verification_check(
 def _combined_is_identity(checks: Sequence[_Check], weights: Sequence[int]) -> bool:
     """One multiscalar multiplication for the weighted sum of the checks."""
     m = max(check.parties for check in checks)
-    gens_g, gens_h = bulletproof_generators(m)
     g_scalars = [0] * (BITS * m)
     h_scalars = [0] * (BITS * m)
     per_generator: dict[Point, int] = {}
@@ -512,11 +525,10 @@ def _combined_is_identity(checks: Sequence[_Check], weights: Sequence[int]) -> b
         )
         scalars += [weight * v % L for v in check.other_scalars]
         points += check.other_points
-    scalars += [v % L for v in g_scalars] + [v % L for v in h_scalars]
-    points += [*gens_g, *gens_h]
     scalars += [v % L for v in per_generator.values()]
     points += list(per_generator)
-    return _msm(scalars, points).is_identity()
+    gh_scalars = [v % L for v in g_scalars] + [v % L for v in h_scalars]
+    return _msm_with_generators(m, gh_scalars, scalars, points).is_identity()
 
 
 def verify_multiple(

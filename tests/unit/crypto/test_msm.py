@@ -133,3 +133,20 @@ def test_points_libsodium_accepts_with_the_top_bit_set_work_in_every_implementat
     expected = Point.base() * Scalar(7) + Point.base() * Scalar(3)
     for name in IMPLEMENTATIONS:
         assert msm.IMPLEMENTATIONS[name]([7, 3], [odd, Point.base()]) == expected
+
+
+@settings(max_examples=10)
+@given(
+    seed=st.integers(0, 2**32), fixed=st.integers(0, 20), rest=st.integers(0, 12), data=st.data()
+)
+def test_fixed_base_tables_agree_with_plain_msm(
+    seed: int, fixed: int, rest: int, data: st.DataObject
+) -> None:
+    points = _points(seed, fixed + rest)
+    ks = data.draw(st.lists(scalars, min_size=fixed + rest, max_size=fixed + rest))
+    bases = msm.FixedBases(points[:fixed])
+    got = msm.multiscalar_mul_fixed(bases, ks[:fixed], ks[fixed:], points[fixed:])
+    assert got == msm.msm_naive(ks, points)
+    with pytest.raises(CryptoError) as err:
+        msm.multiscalar_mul_fixed(bases, [*ks[:fixed], 1], [], [])
+    assert err.value.code == "crypto.msm_length_mismatch"
