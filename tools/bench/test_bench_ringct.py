@@ -3,9 +3,10 @@
 * MLSAG sign and verify at ring size 11 (notes/crypto-ledger.md §4.5);
 * prove and verify one aggregated 2x64-bit range proof (§4.6), and batch verification of two;
 * multiscalar multiplication of 128/256/512 terms with each implementation of
-  refimpl/crypto/msm.py. The speed-up of each over the libsodium loop (the one-at-a-time
-  baseline, notes/perf-probes.md §2) is printed at the end of this module from the medians of
-  the same run.
+  refimpl/crypto/msm.py, and with the C fixed-base table (all points fixed, table prebuilt).
+  The speed-up of each over the libsodium loop (the one-at-a-time baseline,
+  notes/perf-probes.md §2) is printed at the end of this module from the medians of the same
+  run.
 """
 
 from __future__ import annotations
@@ -89,6 +90,22 @@ def test_msm(benchmark: BenchmarkFixture, impl: str, n: int) -> None:
     median = _median(benchmark)
     if median is not None:
         _MEDIANS[f"{impl}:{n}"] = median
+
+
+@pytest.mark.parametrize("n", [128, 256, 512])
+def test_msm_fixed_table(benchmark: BenchmarkFixture, n: int) -> None:
+    """The same sums with every point a fixed base (precomputed table, built before timing):
+    the Bulletproofs generators' case."""
+    if not msm.native_available():
+        pytest.skip("fixed-base tables need the C extension")
+    scalars, points = MSM_INPUTS[n]
+    bases = msm.FixedBases(points)
+    bases.table()
+    result = benchmark(msm.multiscalar_mul_fixed, bases, scalars, [], [])
+    assert result == msm.msm_naive(scalars, points)
+    median = _median(benchmark)
+    if median is not None:
+        _MEDIANS[f"native-table:{n}"] = median
 
 
 @pytest.fixture(scope="module", autouse=True)
