@@ -36,7 +36,7 @@ import attrs
 import z3
 
 from refimpl.consensus.scp.types import INFINITY, QuorumSet
-from refimpl.errors import FormalError
+from refimpl.errors import FormalError, RefImplError
 
 PHASES = ("NOMINATE_PREPARE", "PREPARE", "COMMIT", "EXTERNALIZE")
 TYPE_RANK = {"NONE": 0, "NOM": 1, "NOMPREP": 2, "PREP": 3, "COMMIT": 4, "EXT": 5}
@@ -334,6 +334,8 @@ class _Checker:
         self.states: dict[tuple[str, int], _State] = {}
         self.W: dict[tuple[str, int], int] = {}
         self.M: dict[tuple[str, int], dict[str, _Msg]] = {}
+        self.advertised: dict[tuple[str, int], dict[str, QuorumSet]] = {}
+        self._advertised: dict[str, QuorumSet] = {}
         self.externalized: dict[int, dict[str, int]] = {}
         self.solver = z3.SolverFor("QF_FD")
         self._fresh = 0
@@ -344,13 +346,16 @@ class _Checker:
 
     def _quorum_with(self, node: str, pred: dict[str, z3.BoolRef]) -> z3.BoolRef:
         """SCP.tla ``QuorumWith(n, T)``: a quorum made of ``node`` and nodes satisfying their
-        ``pred`` exists. Z3 chooses its members (fresh Booleans)."""
+        ``pred`` exists. Z3 chooses its members (fresh Booleans). As MobileCoin's find_quorum,
+        each sender is held to the quorum set its stored message carries (a Byzantine node may
+        advertise any); SCP.tla uses the configured ``QSet`` for every node."""
         self._fresh += 1
         member = {m: z3.Bool(f"q{self._fresh}_{m}") for m in self.qsets}
         parts = [member[node]]
         for m, var in member.items():
             allowed = z3.BoolVal(True) if m == node else pred.get(m, z3.BoolVal(False))
-            parts.append(z3.Implies(var, z3.And(allowed, _sat_formula(self.qsets[m], member))))
+            qset = self._advertised.get(m, self.qsets[m]) if m != node else self.qsets[m]
+            parts.append(z3.Implies(var, z3.And(allowed, _sat_formula(qset, member))))
         return z3.And(parts)
 
     def _blocking(self, node: str, senders: set[str]) -> bool:
@@ -477,10 +482,12 @@ class _Checker:
                 guards["Receive.same_slot"] = z3.BoolVal(msg_slot == slot)
                 if self._msg_less(self.variant, stored.get(sender, NO_MSG), msg):
                     stored[sender] = msg
+                    self.advertised.setdefault(key, {})[sender] = _quorum_set_of(args["msg"])
                 else:
                     unchanged_receive = True
             elif args.get("timer") not in ("nominate", "ballot"):
                 raise _bad("a timeout names no known timer")
+            self._advertised = self.advertised.get(key, {})
             if unchanged_receive:
                 guards["Receive.stale_msg_unchanged"] = z3.BoolVal(after == before)
             guards.update(self._local_guards(node, key, before, after))
@@ -603,8 +610,11 @@ class _Checker:
                 self._quorum_with(node, {m: z3.BoolVal(t.nom_accepted(msg, v))
                                          for m, msg in stored.items()}))
         B0, B1 = t.ballot_val(before.B), t.ballot_val(after.B)
-        g["ConfirmNominate.ballot_from_Z"] = z3.BoolVal(
-            before.B != NULL_BALLOT or after.B == NULL_BALLOT or after.Z != 0)
+        # B starts from combine(Z) (ConfirmNominate), H's value (ConfirmPrepare, AcceptCommit)
+        # or, once a timer fires, P's value (Bump's NextValue).
+        g["BallotStart.value"] = z3.BoolVal(
+            before.B != NULL_BALLOT or after.B == NULL_BALLOT or after.Z != 0
+            or after.B.x in (after.H.x, after.P.x))
         if after.B != before.B:
             g["Bump.B_monotone"] = z3.Or(t.is_null(B0), t.b_less(B0, B1))
         # prepare side
@@ -720,6 +730,13 @@ def _accepted_commit_range(m: _Msg) -> tuple[int, int, int]:
     if m.type == "EXT":
         return m.B.n, INFINITY, m.B.x
     return 1, 0, 0
+
+
+def _quorum_set_of(raw_msg: dict[str, Any]) -> QuorumSet:
+    try:
+        return QuorumSet.from_json(raw_msg.get("quorum_set"))
+    except RefImplError as exc:
+        raise _bad(f"a message's quorum set is malformed: {exc.message}") from None
 
 
 def _bits(s: int) -> list[int]:
