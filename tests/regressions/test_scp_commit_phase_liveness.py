@@ -1,13 +1,14 @@
 """Open core bug found by tests/stateful/test_scp_network.py (kept as a known failure).
 
 4-node mesh (2 of the other 3), n3 equivocating, 30 % loss before GST at 5 s, delays up to
-1.5 s, seed 229, variant ``correct``; after 60 s the Byzantine node is silenced and the network
-heals. Then n0 has externalized slot 1 with C = <3, x>; n1 sits in COMMIT having accepted
-commit [3, 3] for x, and n2 sits in COMMIT having accepted commit only [1, 1] for x. n2's latest
-messages from its v-blocking set {n0, n1} both accept commit <3, x> (Externalize C.N = 3, Commit
-CN = HN = 3), so n2 should accept commit [3, 3] (WP §6.2 step 6: accept via a v-blocking set),
-after which {n1, n2, n0} confirms it and both externalize. n2 never widens its range: for 30
-simulated minutes n1 and n2 only bump their ballot counters (to 59).
+1.5 s, seed 0, variant ``correct``; after 60 s the Byzantine node is silenced and the network
+heals. Then n0 has externalized slot 1 with C = <8, x>; n1 sits in COMMIT having accepted
+commit [8, 8] for x, and n2 sits in COMMIT having accepted commit only [6, 6] for x. n2's latest
+messages from its v-blocking set {n0, n1} both accept commit <8, x> (Externalize C.N = 8, Commit
+CN = HN = 8), so n2 should accept commit [8, 8] (WP §6.2 step 6: accept via a v-blocking set),
+after which {n0, n1, n2} confirms it and both externalize. n2 never widens its range: for 30
+simulated minutes n1 and n2 only bump their ballot counters (to 60). 18 of the first 400 seeds
+of this configuration end this way.
 Remove the xfail marker when the core accepts commit ranges from a blocking
 set in the COMMIT phase.
 """
@@ -27,7 +28,7 @@ def test_commit_phase_accepts_from_a_blocking_set_after_gst() -> None:
     faults = FaultModel(delay_min_ms=1, delay_max_ms=1500, loss_rate=0.3, gst_ms=5000,
                         pre_gst_delay_max_ms=1500)
     config = SimConfig(topology=mesh(4, 2), slots=2, values_per_slot=3,
-                       byzantine={"n3": "equivocate"}, faults=faults, seed=229,
+                       byzantine={"n3": "equivocate"}, faults=faults, seed=0,
                        max_time_ms=10**9)
     net = Network(config)
     net.start()

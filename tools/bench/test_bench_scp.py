@@ -2,7 +2,8 @@
 
 100 nodes, each trusting 67 of the other 99, 10 slots of 10 values each, no faults. Reports the
 median wall time of a run (pytest-benchmark) and, in ``extra_info``, messages processed per
-second and wall time per slot. Goal (issue 3): >= 20,000 messages per second per core.
+CPU second (per core) and wall time per slot. Goal (issue 3): >= 20,000 messages per second
+per core.
 ``tools/bench/scp_bench.py`` prints the same figures as medians without pytest.
 """
 
@@ -25,13 +26,13 @@ def test_bench_scp_mesh_100_nodes(benchmark: Any) -> None:
     per_slot: list[float] = []
 
     def one_run() -> None:
-        result, seconds = timed_run(bench_config(slots=SLOTS, seed=next(seeds)))
+        result, wall, cpu = timed_run(bench_config(slots=SLOTS, seed=next(seeds)))
         assert result.agreement and result.all_externalized
-        rates.append(result.messages / seconds)
-        per_slot.append(seconds / SLOTS)
+        rates.append(result.messages / cpu)
+        per_slot.append(wall / SLOTS)
 
     benchmark.pedantic(one_run, rounds=3, iterations=1)
     rates.sort()
     per_slot.sort()
-    benchmark.extra_info["messages_per_second_median"] = round(rates[len(rates) // 2])
+    benchmark.extra_info["messages_per_cpu_second_median"] = round(rates[len(rates) // 2])
     benchmark.extra_info["wall_seconds_per_slot_median"] = round(per_slot[len(per_slot) // 2], 4)

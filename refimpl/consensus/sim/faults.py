@@ -20,6 +20,13 @@ from refimpl.errors import ScpError
 NodeID = str
 
 
+def uniform_ms(rng: random.Random, lo: int, hi: int) -> int:
+    """A uniform integer in [lo, hi] from one ``rng.random()`` draw (none when lo == hi)."""
+    if lo == hi:
+        return lo
+    return lo + int(rng.random() * (hi - lo + 1))
+
+
 @attrs.frozen
 class Partition:
     """Nodes in different ``groups`` cannot talk during ``[start_ms, heal_ms)``."""
@@ -111,10 +118,8 @@ class FaultModel:
         if now_ms < self.gst_ms:
             if self.loss_rate and rng.random() < self.loss_rate:
                 return None
-            return rng.randint(self.delay_min_ms, self.pre_gst_delay_max_ms)
-        if self.delay_min_ms == self.delay_max_ms:
-            return self.delay_min_ms
-        return rng.randint(self.delay_min_ms, self.delay_max_ms)
+            return uniform_ms(rng, self.delay_min_ms, self.pre_gst_delay_max_ms)
+        return uniform_ms(rng, self.delay_min_ms, self.delay_max_ms)
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -38,7 +38,7 @@ from refimpl.consensus.sim.byzantine import (
     SilentActor,
     make_byzantine,
 )
-from refimpl.consensus.sim.faults import FaultModel
+from refimpl.consensus.sim.faults import FaultModel, uniform_ms
 from refimpl.consensus.sim.scheduler import Scheduler
 from refimpl.consensus.sim.topology import validate_topology
 from refimpl.consensus.sim.trace import TraceSink, value_set_hash
@@ -213,6 +213,23 @@ class Network:
             return
         self._sched.schedule(now_ms + delay, (_DELIVER, src, dst, msg, world))
 
+    def _synchronous(self, now_ms: int) -> bool:
+        """No cut, no partition, past GST: every message arrives, after a uniform delay."""
+        faults = self.config.faults
+        return not self._cut_groups and not faults.partitions and now_ms >= faults.gst_ms
+
+    def _broadcast_synchronous(self, src: NodeID, targets: Sequence[NodeID], msg: Msg,
+                               world: int | None, now_ms: int) -> None:
+        """The fast path of :meth:`_send` for the synchronous case: the same draws, inlined."""
+        faults = self.config.faults
+        lo, hi = faults.delay_min_ms, faults.delay_max_ms
+        schedule = self._sched.schedule
+        rng = self._rng
+        for dst in targets:
+            if dst != src:
+                self.sent += 1
+                schedule(now_ms + uniform_ms(rng, lo, hi), (_DELIVER, src, dst, msg, world))
+
     def _apply(self, node: NodeID, effects: Effects, now_ms: int, slot_hint: int) -> None:
         actor = self.actors[node]
         if self.trace.enabled and not actor.byzantine:
@@ -228,9 +245,12 @@ class Network:
             else:
                 self._latest_sent[node][msg.slot_index] = msg
             targets = send.targets if send.targets is not None else self.ids
-            for dst in targets:
-                if dst != node:
-                    self._send(node, dst, msg, send.world, now_ms)
+            if self._synchronous(now_ms):
+                self._broadcast_synchronous(node, targets, msg, send.world, now_ms)
+            else:
+                for dst in targets:
+                    if dst != node:
+                        self._send(node, dst, msg, send.world, now_ms)
         timers = self._timers[node]
         for key, deadline in effects.timers.items():
             if deadline is None:
