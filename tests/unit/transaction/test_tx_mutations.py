@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import TypeVar
 
 import attrs
 from hypothesis import given, settings
@@ -28,6 +29,7 @@ from refimpl.transaction.validation import validate_in
 from refimpl.transaction.validation_context import LedgerContext
 from refimpl.vectors.tx_fixtures import TxFixture, seeded_rng, sign_draft
 
+T = TypeVar("T")
 _PROFILE = settings.default
 BOUNDED = settings(max_examples=max(10, (_PROFILE.max_examples if _PROFILE else 30) // 3))
 
@@ -111,7 +113,7 @@ def _input(tx: Tx, edit: Callable[[TxIn], TxIn]) -> Tx:
     return attrs.evolve(tx, prefix=attrs.evolve(tx.prefix, inputs=inputs))
 
 
-def _replace(items: tuple, position: int, item: object) -> tuple:  # type: ignore[type-arg]
+def _replace(items: tuple[T, ...], position: int, item: T) -> tuple[T, ...]:
     return items[:position] + (item,) + items[position + 1 :]
 
 

@@ -16,7 +16,7 @@ import pytest
 from refimpl.crypto.ristretto import Point, Scalar
 from refimpl.errors import CODES, TxError
 from refimpl.ledger.merkle import MerkleTree
-from refimpl.ledger.merkle_types import Range, TxOutMembershipElement
+from refimpl.ledger.merkle_types import Range, TxOutMembershipElement, TxOutMembershipProof
 from refimpl.transaction import validation as v
 from refimpl.transaction.amount import Amount, MaskedAmountV1, MaskedAmountV2
 from refimpl.transaction.fog_hint import EncryptedFogHint
@@ -165,7 +165,7 @@ def proved_input(start: int, size: int = 3) -> TxIn:
     return TxIn(members, tuple(ledger().proof(start + k) for k in range(size)))
 
 
-def roots_for(tx_in: TxIn, tree: MerkleTree | None = None) -> list:  # type: ignore[type-arg]
+def roots_for(tx_in: TxIn, tree: MerkleTree | None = None) -> list[TxOutMembershipProof]:
     source = tree or ledger()
     return [source.proof(p.highest_index) for p in tx_in.proofs]
 
