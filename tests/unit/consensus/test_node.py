@@ -14,8 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from refimpl.consensus.scp import ballot as bp
-from refimpl.consensus.scp.msg import Msg, Nominate, topic_order_key
+from refimpl.consensus.scp.msg import Msg, Nominate, intake, topic_order_key
 from refimpl.consensus.scp.node import Node
+from refimpl.consensus.scp.quorum import find_quorum, is_v_blocking
 from refimpl.consensus.scp.types import Ballot, QuorumSet
 from refimpl.errors import CODES, RefImplError, ScpError
 
@@ -201,3 +202,40 @@ def test_random_inputs_keep_the_slot_invariants(variant: str, script: list[Any])
             assert Msg.from_json(out.message.to_json()) == out.message
         for step in out.steps:
             assert set(step) == STEP_KEYS
+
+
+def _justified_prepared(s: Any, ballot: Ballot, confirmed: bool) -> bool:
+    """Federated voting (WP §5): accepting prepare(b) needs a v-blocking set accepting it or a
+    quorum voting-or-accepting it; confirming needs a quorum accepting it (self presumed)."""
+    statements = {u: intake(m).statements for u, m in s.M.items()}
+    qsets = {u: m.quorum_set for u, m in s.M.items()}
+
+    def holders(kind: str) -> set[str]:
+        return {u for u, st in statements.items()
+                if getattr(st, kind).get(ballot.values, 0) >= ballot.counter}
+
+    if confirmed:
+        return find_quorum("n0", s.quorum_set, qsets, holders("prepare_accepts")) is not None
+    return (is_v_blocking(s.quorum_set, holders("prepare_accepts"))
+            or find_quorum("n0", s.quorum_set, qsets, holders("prepare_votes")) is not None)
+
+
+@given(inputs)
+def test_correct_variant_accepts_and_confirms_only_justified_prepares(script: list[Any]) -> None:
+    s = slot()
+    now = 0
+    for kind, arg in script:
+        now += 700
+        before = s.ballot
+        if kind == "msgs":
+            s.handle_messages(arg, now)
+        elif kind == "timeout":
+            s.handle_timeout(arg, now)
+        else:
+            s.propose_values(arg, now)
+        after = s.ballot
+        if after.phase in (bp.NOMINATE_PREPARE, bp.PREPARE):
+            if after.P is not None and after.P != before.P:
+                assert _justified_prepared(s, after.P, confirmed=False)
+            if after.H is not None and after.H != before.H:
+                assert _justified_prepared(s, after.H, confirmed=True)
