@@ -194,3 +194,33 @@ def test_counter_overflow_guard_only_in_correct_variant() -> None:
         s._timers["ballot"] = 5
         s.handle_timeout("ballot", 5)
         assert s.ballot.B is not None and s.ballot.B.counter == after
+
+
+def test_step1_clears_an_aborted_commit_vote_then_steps_9_and_8_disagree() -> None:
+    """P = ⟨3, y⟩ accepted from a v-blocking peer aborts the commit vote C = ⟨1, x⟩. Step 9
+    moves to counter 3 with the value get_next_ballot_values recomputes from M (nothing is
+    confirmed prepared there: the highest accepted-prepared value y, §1.12-6); in the recursive
+    pass step 8 switches back to H.X = x by bumping once more (MobileCoin step 8)."""
+    start = BallotState(phase=bp.PREPARE, B=b(2, x), P=b(2, x), H=b(2, x), C=b(1, x))
+    s = at(start, Q3)
+    s.handle_messages([msg("n1", prep(b(3, y), P=b(3, y)))], 1)
+    assert s.ballot.C is None
+    assert s.ballot.B == b(4, x) and s.ballot.P == b(3, y) and s.ballot.PP == b(2, x)
+    assert _prepare_of(s) == prep(b(4, x), b(3, y), b(2, x), 0, 2)
+
+
+def test_commit_phase_step9_bumps_the_counter_with_the_value_fixed() -> None:
+    start = BallotState(phase=bp.COMMIT, B=b(1, x), P=b(1, x), H=b(1, x), C=b(1, x))
+    s = at(start)
+    out = s.handle_messages([msg(n, prep(b(4, y))) for n in ("n1", "n2")], 100)
+    assert s.phase == bp.COMMIT and s.ballot.B == b(4, x)
+    assert out.timers["ballot"] == 100 + 1000 * 5
+    assert out.message is not None and out.message.topic == Commit(b(4, x), 1, 1, 1)
+
+
+def test_commit_phase_widens_the_accepted_range_from_a_blocking_set() -> None:
+    start = BallotState(phase=bp.COMMIT, B=b(2, x), P=b(2, x), H=b(2, x), C=b(1, x))
+    s = at(start, Q3)
+    s.handle_messages([msg("n1", commit(b(5, x), 5, 2, 5))], 1)
+    assert (s.ballot.C, s.ballot.H, s.ballot.B, s.ballot.P) == (b(1, x), b(5, x), b(5, x),
+                                                                  b(5, x))
