@@ -1,0 +1,511 @@
+-------------------------------- MODULE SCP --------------------------------
+(***************************************************************************)
+(* One slot of the Stellar Consensus Protocol as MobileCoin runs it         *)
+(* (mobilecoinfoundation/mobilecoin consensus/scp/src/slot.rs, msg.rs,     *)
+(* quorum_set_ext.rs; notes/scp.md section 1; whitepaper section 6).       *)
+(*                                                                         *)
+(* Variables carry the names of the Python core (docs/scp-interface.md):   *)
+(* phase, W, X, Y, Z, B, P, PP, H, C, M.  Every honest node's latest       *)
+(* message is a function of its state (MsgOf, MobileCoin's out_msg), so a  *)
+(* step that changes the state is also a broadcast of the new message.     *)
+(* A receiver keeps the latest message of each sender (M) and takes a new  *)
+(* one only when it is higher in MobileCoin's per-sender order.  Byzantine *)
+(* nodes have no state: their latest message can become any message of     *)
+(* ByzMsgs (higher than the receiver's stored one) at any time.            *)
+(*                                                                         *)
+(* Variant = "correct" accepts by the rules of federated voting;           *)
+(* Variant = "mobilecoin" keeps MobileCoin's blocking-set acceptance       *)
+(* (notes/scp.md 1.12-1: one member's candidate ballot / commit range is   *)
+(* recorded although the blocking set only supports less) and its          *)
+(* per-sender order that ignores CN.                                       *)
+(***************************************************************************)
+EXTENDS Naturals, FiniteSets
+
+CONSTANTS
+    Node,         \* all node ids
+    Byz,          \* the Byzantine nodes (subset of Node)
+    Intact,       \* the nodes Agreement is promised to (subset of Node \ Byz)
+    Value,        \* nominated values: natural numbers, ordered as MobileCoin orders bytes
+    Proposals,    \* Node \ Byz -> the values that node's application may propose
+    MaxCounter,   \* largest ballot counter explored
+    QSet,         \* Node -> quorum set [t |-> threshold, v |-> node members, i |-> inner sets]
+    ByzMsgs,      \* the messages a Byzantine node may send
+    Variant       \* "correct" or "mobilecoin"
+
+Honest == Node \ Byz
+
+ASSUME /\ Byz \subseteq Node /\ Intact \subseteq Honest
+       /\ Variant \in {"correct", "mobilecoin"}
+       /\ MaxCounter \in Nat /\ Value \subseteq Nat
+       /\ \A n \in Honest : Proposals[n] \subseteq Value
+
+(***************************************************************************)
+(* Quorum sets (quorum_set.rs): a quorum set is satisfied by a set S of    *)
+(* nodes when at least t of its members are in S or are inner sets that    *)
+(* are themselves satisfied.  B is blocking for a quorum set when it meets *)
+(* every slice, i.e. the complement of B does not satisfy the quorum set.  *)
+(***************************************************************************)
+RECURSIVE Sat(_, _)
+Sat(q, S) ==
+    Cardinality(q.v \cap S) + Cardinality({inner \in q.i : Sat(inner, S)}) >= q.t
+
+\* The largest quorum inside T: prune members whose own quorum set T does not satisfy.
+RECURSIVE Prune(_)
+Prune(T) == LET kept == {m \in T : Sat(QSet[m], T)} IN IF kept = T THEN T ELSE Prune(kept)
+
+\* n belongs to a quorum made of n and nodes of T.  The local node is presumed to satisfy
+\* the predicate (MobileCoin's find_quorum seeds the search with the local node).
+QuorumWith(n, T) == n \in Prune(T \cup {n})
+
+\* The nodes whose messages can matter to n: the members of n's quorum set, of theirs, etc.
+RECURSIVE Members(_)
+Members(q) == q.v \cup UNION {Members(inner) : inner \in q.i}
+RECURSIVE Closure(_)
+Closure(S) == LET next == S \cup UNION {Members(QSet[m]) : m \in S}
+              IN IF next = S THEN S ELSE Closure(next)
+Relevant(n) == Closure({n}) \ {n}
+
+\* T (which never contains the local node) is blocking for n (find_blocking_set).
+Blocking(n, T) == n \notin T /\ ~Sat(QSet[n], Node \ T)
+
+(***************************************************************************)
+(* Ballots and their order: counter first, then the value set compared as  *)
+(* a sorted vector (Rust's Vec ordering).  NullB is MobileCoin's zero      *)
+(* ballot / None.                                                          *)
+(***************************************************************************)
+NullB == [n |-> 0, x |-> {}]
+Min(S) == CHOOSE e \in S : \A f \in S : e <= f
+Max(S) == CHOOSE e \in S : \A f \in S : e >= f
+
+RECURSIVE SetLess(_, _)
+SetLess(a, b) ==
+    IF b = {} THEN FALSE
+    ELSE IF a = {} THEN TRUE
+    ELSE IF Min(a) < Min(b) THEN TRUE
+    ELSE IF Min(a) > Min(b) THEN FALSE
+    ELSE SetLess(a \ {Min(a)}, b \ {Min(b)})
+
+BLess(a, b) == a.n < b.n \/ (a.n = b.n /\ SetLess(a.x, b.x))
+BLeq(a, b) == a = b \/ BLess(a, b)
+\* a is "less than and compatible with" b (a.n <= b.n, same value): prepare(b) implies prepare(a).
+Below(a, b) == a.n <= b.n /\ a.x = b.x
+
+Counter == 1 .. MaxCounter
+BallotValue == SUBSET Value \ {{}}
+Ballot == [n : Counter, x : BallotValue]
+BMax(S) == CHOOSE b \in S : \A c \in S : BLeq(c, b)
+
+(***************************************************************************)
+(* Messages (msg.rs).  One record shape for all topics; unused fields are  *)
+(* empty.  For EXT, B holds the externalized commit ballot C.              *)
+(***************************************************************************)
+NoMsg == [type |-> "NONE", X |-> {}, Y |-> {}, B |-> NullB, P |-> NullB, PP |-> NullB,
+          CN |-> 0, HN |-> 0, PN |-> 0]
+TypeRank(m) == CASE m.type = "NONE" -> 0 [] m.type = "NOM" -> 1 [] m.type = "NOMPREP" -> 2
+                 [] m.type = "PREP" -> 3 [] m.type = "COMMIT" -> 4 [] m.type = "EXT" -> 5
+
+SetOrderLess(a, b) == Cardinality(a) < Cardinality(b)
+                      \/ (Cardinality(a) = Cardinality(b) /\ SetLess(a, b))
+NomLess(a, b) == SetOrderLess(a.Y, b.Y) \/ (a.Y = b.Y /\ SetOrderLess(a.X, b.X))
+CNLess(a, b) == Variant = "correct" /\ a.CN < b.CN
+PrepLess(a, b) ==
+    \/ BLess(a.B, b.B)
+    \/ a.B = b.B /\ BLess(a.P, b.P)
+    \/ a.B = b.B /\ a.P = b.P /\ BLess(a.PP, b.PP)
+    \/ a.B = b.B /\ a.P = b.P /\ a.PP = b.PP /\ a.HN < b.HN
+    \/ a.B = b.B /\ a.P = b.P /\ a.PP = b.PP /\ a.HN = b.HN /\ CNLess(a, b)
+CommitLess(a, b) ==
+    \/ BLess(a.B, b.B)
+    \/ a.B = b.B /\ a.PN < b.PN
+    \/ a.B = b.B /\ a.PN = b.PN /\ a.HN < b.HN
+    \/ a.B = b.B /\ a.PN = b.PN /\ a.HN = b.HN /\ CNLess(a, b)
+
+\* MobileCoin's per-sender order (Topic's Ord): a receiver keeps a message only if it is higher.
+MsgLess(a, b) ==
+    \/ TypeRank(a) < TypeRank(b)
+    \/ /\ TypeRank(a) = TypeRank(b)
+       /\ CASE a.type = "NOM" -> NomLess(a, b)
+            [] a.type = "NOMPREP" -> PrepLess(a, b)
+                   \/ (a.B = b.B /\ a.P = b.P /\ a.PP = b.PP /\ a.HN = b.HN /\ a.CN = b.CN
+                       /\ NomLess(a, b))
+            [] a.type = "PREP" -> PrepLess(a, b)
+            [] a.type = "COMMIT" -> CommitLess(a, b)
+            [] a.type = "EXT" -> a.HN < b.HN
+            [] OTHER -> FALSE
+
+(***************************************************************************)
+(* The statements a message votes for or accepts (notes/scp.md 1.3 table). *)
+(***************************************************************************)
+HasNom(m) == m.type \in {"NOM", "NOMPREP"}
+HasPrep(m) == m.type \in {"NOMPREP", "PREP"}
+NomVoteOrAccept(m, v) == HasNom(m) /\ v \in m.X \cup m.Y
+NomAccepted(m, v) == HasNom(m) /\ v \in m.Y
+
+PrepVoteOrAccept(m, b) ==
+    \/ HasPrep(m) /\ (Below(b, m.B) \/ Below(b, m.P) \/ Below(b, m.PP))
+    \/ m.type \in {"COMMIT", "EXT"} /\ b.x = m.B.x
+PrepAccepted(m, b) ==
+    \/ HasPrep(m) /\ (Below(b, m.P) \/ Below(b, m.PP))
+    \/ m.type = "COMMIT" /\ Below(b, [n |-> m.PN, x |-> m.B.x])
+    \/ m.type = "EXT" /\ b.x = m.B.x
+CommitVoteOrAccept(m, b) ==
+    \/ HasPrep(m) /\ m.CN # 0 /\ b.x = m.B.x /\ m.CN <= b.n /\ b.n <= m.HN
+    \/ m.type = "COMMIT" /\ b.x = m.B.x /\ m.CN <= b.n
+    \/ m.type = "EXT" /\ b.x = m.B.x /\ m.B.n <= b.n
+CommitAccepted(m, b) ==
+    \/ m.type = "COMMIT" /\ b.x = m.B.x /\ m.CN <= b.n /\ b.n <= m.HN
+    \/ m.type = "EXT" /\ b.x = m.B.x /\ m.B.n <= b.n
+
+\* The ballots a message accepts as prepared, and the commit range it accepts (candidates).
+AcceptedPrepBallots(m) ==
+    IF HasPrep(m) THEN {b \in {m.P, m.PP} : b # NullB}
+    ELSE IF m.type = "COMMIT" THEN {[n |-> m.PN, x |-> m.B.x]}
+    ELSE IF m.type = "EXT" THEN {[n |-> MaxCounter, x |-> m.B.x]}
+    ELSE {}
+AcceptedCommitRange(m) ==
+    IF m.type = "COMMIT" THEN [lo |-> m.CN, hi |-> m.HN, x |-> m.B.x]
+    ELSE IF m.type = "EXT" THEN [lo |-> m.B.n, hi |-> MaxCounter, x |-> m.B.x]
+    ELSE [lo |-> 1, hi |-> 0, x |-> {}]
+
+(***************************************************************************)
+(* State.                                                                  *)
+(***************************************************************************)
+VARIABLES phase, W, X, Y, Z, B, P, PP, H, C, M,
+    busy  \* the node processing its last input (a scheduling device, not node state)
+nodeVars == <<phase, W, X, Y, Z, B, P, PP, H, C>>
+vars == <<phase, W, X, Y, Z, B, P, PP, H, C, M, busy>>
+
+Phases == {"NOMINATE_PREPARE", "PREPARE", "COMMIT", "EXTERNALIZE"}
+
+\* MobileCoin's out_msg: the latest message of honest node n, P and PP clamped below B.
+Clamp(p, b) == IF p = NullB \/ BLeq(p, b) THEN p
+               ELSE IF SetLess(b.x, p.x) THEN [n |-> b.n - 1, x |-> p.x]
+               ELSE [n |-> b.n, x |-> p.x]
+ClampPP(pp, p) == LET c == Clamp(pp, p) IN IF c.n = 0 THEN NullB ELSE c
+PrepFields(n) ==
+    LET cp == Clamp(P[n], B[n])
+        hn == IF H[n] # NullB /\ H[n].x = B[n].x THEN H[n].n ELSE 0
+    IN [B |-> B[n], P |-> cp, PP |-> ClampPP(PP[n], cp), HN |-> hn,
+        CN |-> IF hn # 0 /\ C[n] # NullB THEN C[n].n ELSE 0]
+MsgOf(n) ==
+    CASE phase[n] = "NOMINATE_PREPARE" ->
+            IF B[n] = NullB
+            THEN IF X[n] \cup Y[n] = {} THEN NoMsg ELSE [NoMsg EXCEPT !.type = "NOM",
+                                                          !.X = X[n], !.Y = Y[n]]
+            ELSE LET f == PrepFields(n) IN
+                 [type |-> "NOMPREP", X |-> X[n], Y |-> Y[n], B |-> f.B, P |-> f.P,
+                  PP |-> f.PP, CN |-> f.CN, HN |-> f.HN, PN |-> 0]
+      [] phase[n] = "PREPARE" ->
+            LET f == PrepFields(n) IN
+            [type |-> "PREP", X |-> {}, Y |-> {}, B |-> f.B, P |-> f.P, PP |-> f.PP,
+             CN |-> f.CN, HN |-> f.HN, PN |-> 0]
+      [] phase[n] = "COMMIT" ->
+            [NoMsg EXCEPT !.type = "COMMIT", !.B = B[n], !.PN = Clamp(P[n], B[n]).n,
+                          !.CN = C[n].n, !.HN = H[n].n]
+      [] phase[n] = "EXTERNALIZE" ->
+            [NoMsg EXCEPT !.type = "EXT", !.B = C[n], !.HN = H[n].n]
+
+\* The nodes whose latest message (in n's store Mn) satisfies a predicate.
+SendersIn(Mn, n, Pred(_)) == {m \in Node \ {n} : Pred(Mn[m])}
+Senders(n, Pred(_)) == SendersIn(M[n], n, Pred)
+
+Init ==
+    /\ phase = [n \in Honest |-> "NOMINATE_PREPARE"]
+    /\ W = [n \in Honest |-> {}]
+    /\ X = [n \in Honest |-> {}]
+    /\ Y = [n \in Honest |-> {}]
+    /\ Z = [n \in Honest |-> {}]
+    /\ B = [n \in Honest |-> NullB]
+    /\ P = [n \in Honest |-> NullB]
+    /\ PP = [n \in Honest |-> NullB]
+    /\ H = [n \in Honest |-> NullB]
+    /\ C = [n \in Honest |-> NullB]
+    /\ M = [n \in Honest |-> [m \in Node |-> NoMsg]]
+    /\ busy \in Honest
+
+(***************************************************************************)
+(* Messages.                                                               *)
+(***************************************************************************)
+\* n stores m's current latest message (a delivered broadcast; older ones were superseded).
+Receive(n, m) ==
+    /\ m \in Honest \cap Relevant(n)
+    /\ MsgLess(M[n][m], MsgOf(m))
+    /\ M' = [M EXCEPT ![n][m] = MsgOf(m)]
+    /\ UNCHANGED nodeVars
+
+\* A Byzantine node's message reaches n: anything in ByzMsgs that n would store.
+ByzantineSend(n, m, msg) ==
+    /\ m \in Byz \cap Relevant(n) /\ msg \in ByzMsgs
+    /\ MsgLess(M[n][m], msg)
+    /\ M' = [M EXCEPT ![n][m] = msg]
+    /\ UNCHANGED nodeVars
+
+(***************************************************************************)
+(* Nomination (slot.rs do_nominate_phase; notes/scp.md 1.7).  Leader       *)
+(* election is abstracted: any node may be a leader, so a node may vote    *)
+(* for a value it proposed (W) or that a peer voted or accepted.           *)
+(***************************************************************************)
+Propose(n, v) ==
+    /\ phase[n] = "NOMINATE_PREPARE" /\ Z[n] = {} /\ v \in Proposals[n] \ W[n]
+    /\ W' = [W EXCEPT ![n] = @ \cup {v}]
+    /\ UNCHANGED <<phase, X, Y, Z, B, P, PP, H, C, M>>
+
+Echoable(n) == UNION {M[n][m].X \cup M[n][m].Y : m \in {k \in Node \ {n} : HasNom(M[n][k])}}
+
+VoteNominate(n, v) ==
+    /\ phase[n] = "NOMINATE_PREPARE" /\ Z[n] = {}
+    /\ v \notin X[n] \cup Y[n] /\ v \in W[n] \cup Echoable(n)
+    /\ X' = [X EXCEPT ![n] = @ \cup {v}]
+    /\ UNCHANGED <<phase, W, Y, Z, B, P, PP, H, C, M>>
+
+AcceptNominate(n, v) ==
+    /\ phase[n] = "NOMINATE_PREPARE" /\ v \notin Y[n]
+    /\ \/ v \in X[n] /\ QuorumWith(n, Senders(n, LAMBDA m : NomVoteOrAccept(m, v)))
+       \/ Blocking(n, Senders(n, LAMBDA m : NomAccepted(m, v)))
+    /\ Y' = [Y EXCEPT ![n] = @ \cup {v}]
+    /\ X' = [X EXCEPT ![n] = @ \ {v}]
+    /\ UNCHANGED <<phase, W, Z, B, P, PP, H, C, M>>
+
+\* Confirming the first values starts balloting with <1, combine(Z)> (combine = union).
+ConfirmNominate(n, v) ==
+    /\ phase[n] = "NOMINATE_PREPARE" /\ v \in Y[n] \ Z[n]
+    /\ QuorumWith(n, Senders(n, LAMBDA m : NomAccepted(m, v)))
+    /\ Z' = [Z EXCEPT ![n] = @ \cup {v}]
+    /\ B' = [B EXCEPT ![n] = IF @ = NullB THEN [n |-> 1, x |-> Z'[n]] ELSE @]
+    /\ UNCHANGED <<phase, W, X, Y, P, PP, H, C, M>>
+
+(***************************************************************************)
+(* Ballot protocol, prepare side (slot.rs do_prepare_phase, steps 1-3, 8). *)
+(***************************************************************************)
+SelfVotesPrepare(n, b) == Below(b, B[n]) \/ Below(b, P[n]) \/ Below(b, PP[n])
+SelfAcceptsPrepare(n, b) == Below(b, P[n]) \/ Below(b, PP[n])
+
+\* Federated voting: a quorum votes-or-accepts prepare(b), or a blocking set accepts it.
+PrepareAcceptable(n, b) ==
+    \/ SelfVotesPrepare(n, b) /\ QuorumWith(n, Senders(n, LAMBDA m : PrepVoteOrAccept(m, b)))
+    \/ Blocking(n, Senders(n, LAMBDA m : PrepAccepted(m, b)))
+\* MobileCoin (ballots_accepted_prepared, blocking path): b is one member's accepted ballot and
+\* every member of a blocking set accepts *some* ballot of value b.x.
+MCPrepareAcceptable(n, b) ==
+    \/ SelfVotesPrepare(n, b) /\ QuorumWith(n, Senders(n, LAMBDA m : PrepVoteOrAccept(m, b)))
+    \/ /\ \E m \in Node \ {n} : b \in AcceptedPrepBallots(M[n][m])
+       /\ Blocking(n, Senders(n, LAMBDA m : PrepAccepted(m, [n |-> 1, x |-> b.x])))
+
+\* The ballots n may consider for acceptance: its own and those named in stored messages
+\* (MobileCoin's candidate sets), with every lower counter of the same value.
+PrepCandidates(n) ==
+    LET named == ({B[n], P[n], PP[n]}
+                  \cup UNION {{M[n][m].B, M[n][m].P, M[n][m].PP} : m \in Node \ {n}}) \ {NullB}
+        committed == {M[n][m].B.x : m \in {j \in Node \ {n} : M[n][j].type \in {"COMMIT", "EXT"}}}
+    IN UNION {{[n |-> k, x |-> c.x] : k \in 1 .. c.n} : c \in named}
+       \cup {[n |-> k, x |-> x] : k \in Counter, x \in committed}
+
+\* Step 1 (and 5 in COMMIT): P becomes the highest accepted-prepared ballot, PP the highest
+\* below P with another value; C is cleared when P or PP is above it with another value (D04).
+\* Like MobileCoin, one step takes every ballot acceptable now.
+AcceptableNow(n, b) ==
+    IF Variant = "correct" THEN PrepareAcceptable(n, b) ELSE MCPrepareAcceptable(n, b)
+AcceptPrepare(n) ==
+    /\ phase[n] \in {"NOMINATE_PREPARE", "PREPARE", "COMMIT"}
+    /\ LET cands == IF phase[n] = "COMMIT"
+                    THEN {b \in PrepCandidates(n) : b.x = B[n].x}
+                    ELSE PrepCandidates(n)
+           acc == {b \in cands : ~BLeq(b, PP[n]) /\ AcceptableNow(n, b)}
+                  \cup ({P[n], PP[n]} \ {NullB})
+           newP == IF acc = {} THEN NullB ELSE BMax(acc)
+           below == {b \in acc : BLess(b, newP) /\ b.x # newP.x}
+           newPP == IF phase[n] = "COMMIT" \/ below = {} THEN NullB ELSE BMax(below)
+           aborts(p) == p # NullB /\ C[n] # NullB /\ BLess(C[n], p) /\ p.x # C[n].x
+       IN /\ <<newP, newPP>> # <<P[n], PP[n]>>
+          /\ P' = [P EXCEPT ![n] = newP]
+          /\ PP' = [PP EXCEPT ![n] = newPP]
+          /\ C' = [C EXCEPT ![n] = IF phase[n] # "COMMIT" /\ (aborts(newP) \/ aborts(newPP))
+                                   THEN NullB ELSE @]
+    /\ UNCHANGED <<phase, W, X, Y, Z, B, H, M>>
+
+\* Step 8: move the ballot to H's value (MobileCoin bumps the counter on a value change).
+BallotTowards(b, h) ==
+    IF h = NullB THEN b
+    ELSE IF b.x # h.x THEN [n |-> Max({b.n + 1, h.n}), x |-> h.x]
+    ELSE [n |-> Max({b.n, h.n}), x |-> h.x]
+
+\* Step 2: H becomes the highest ballot a quorum accepts as prepared; the node enters PREPARE.
+ConfirmPrepare(n) ==
+    /\ phase[n] \in {"NOMINATE_PREPARE", "PREPARE"}
+    /\ LET conf == {b \in PrepCandidates(n) :
+                      /\ BLess(H[n], b) /\ SelfAcceptsPrepare(n, b)
+                      /\ QuorumWith(n, Senders(n, LAMBDA m : PrepAccepted(m, b)))}
+       IN /\ conf # {}
+          /\ LET h == BMax(conf) IN
+             /\ BallotTowards(B[n], h).n <= MaxCounter
+             /\ H' = [H EXCEPT ![n] = h]
+             /\ B' = [B EXCEPT ![n] = BallotTowards(@, h)]
+    /\ phase' = [phase EXCEPT ![n] = "PREPARE"]
+    /\ UNCHANGED <<W, X, Y, Z, P, PP, C, M>>
+
+\* Step 3: vote commit for the lowest ballot >= B with H's value that P and PP do not abort.
+Aborted(c, p) == p # NullB /\ BLess(c, p) /\ p.x # c.x
+VoteCommit(n) ==
+    /\ phase[n] = "PREPARE" /\ C[n] = NullB /\ H[n] # NullB /\ BLeq(B[n], H[n])
+    /\ ~Aborted(H[n], P[n]) /\ ~Aborted(H[n], PP[n])
+    /\ LET ok == {k \in B[n].n .. H[n].n :
+                    LET c == [n |-> k, x |-> H[n].x]
+                    IN BLeq(B[n], c) /\ ~Aborted(c, P[n]) /\ ~Aborted(c, PP[n])}
+       IN /\ ok # {}
+          /\ C' = [C EXCEPT ![n] = [n |-> Min(ok), x |-> H[n].x]]
+    /\ UNCHANGED <<phase, W, X, Y, Z, B, P, PP, H, M>>
+
+(***************************************************************************)
+(* Ballot protocol, commit side (steps 4-7).                               *)
+(***************************************************************************)
+SelfVotesCommit(n, b) == C[n] # NullB /\ b.x = C[n].x /\ C[n].n <= b.n /\ b.n <= H[n].n
+CommitAcceptable(n, b) ==
+    \/ SelfVotesCommit(n, b) /\ QuorumWith(n, Senders(n, LAMBDA m : CommitVoteOrAccept(m, b)))
+    \/ Blocking(n, Senders(n, LAMBDA m : CommitAccepted(m, b)))
+
+\* The range lo..hi with lo the least element of K and hi the end of K's run from lo.
+RunFrom(K) == LET lo == Min(K) IN [lo |-> lo, hi |-> Max({k \in K : lo .. k \subseteq K})]
+
+Overlaps(r, lo, hi) == r.lo <= hi /\ lo <= r.hi
+\* MobileCoin (ballots_accepted_committed, blocking path): the range of one member, recorded
+\* whole, when every member of a blocking set accepts an overlapping range of the same value.
+MCBlockingRanges(n, x) ==
+    {r \in {AcceptedCommitRange(M[n][m]) : m \in Node \ {n}} :
+        /\ r.x = x /\ r.lo <= r.hi
+        /\ Blocking(n, {m \in Node \ {n} :
+                          LET q == AcceptedCommitRange(M[n][m])
+                          IN q.x = x /\ Overlaps(q, r.lo, r.hi)})}
+
+\* The commit range n accepts for value x now (lo > hi when none).
+AcceptedRange(n, x) ==
+    LET K == {k \in Counter : CommitAcceptable(n, [n |-> k, x |-> x])}
+        rs == (IF K = {} THEN {} ELSE {RunFrom(K)})
+              \cup (IF Variant = "mobilecoin" THEN MCBlockingRanges(n, x) ELSE {})
+    IN IF rs = {} THEN [lo |-> 1, hi |-> 0]
+       ELSE [lo |-> Min({r.lo : r \in rs}), hi |-> Max({r.hi : r \in rs})]
+
+\* Step 4 (and 6 in COMMIT): accept commit <lo..hi, x>: C = <lo, x>, H = <hi, x>, phase COMMIT.
+AcceptCommit(n, x) ==
+    /\ phase[n] \in {"NOMINATE_PREPARE", "PREPARE"} \/ (phase[n] = "COMMIT" /\ x = B[n].x)
+    /\ LET r == AcceptedRange(n, x)
+           newB == BallotTowards(B[n], [n |-> r.hi, x |-> x])
+       IN /\ r.lo <= r.hi
+          /\ phase[n] = "COMMIT" => <<r.lo, r.hi>> # <<C[n].n, H[n].n>>
+          /\ newB.n <= MaxCounter
+          /\ B' = [B EXCEPT ![n] = newB]
+          /\ C' = [C EXCEPT ![n] = [n |-> r.lo, x |-> x]]
+          /\ H' = [H EXCEPT ![n] = [n |-> r.hi, x |-> x]]
+          /\ P' = [P EXCEPT ![n] = IF @.x = x /\ r.hi <= @.n THEN @ ELSE [n |-> r.hi, x |-> x]]
+    /\ phase' = [phase EXCEPT ![n] = "COMMIT"]
+    /\ PP' = [PP EXCEPT ![n] = NullB]
+    /\ UNCHANGED <<W, X, Y, Z, M>>
+
+\* Step 7: confirm commit when a quorum accepts commit of ballots within the local range.
+ConfirmCommit(n) ==
+    /\ phase[n] = "COMMIT"
+    /\ LET K == {k \in C[n].n .. H[n].n :
+                   QuorumWith(n, Senders(n, LAMBDA m :
+                                            CommitAccepted(m, [n |-> k, x |-> B[n].x])))}
+       IN /\ K # {}
+          /\ C' = [C EXCEPT ![n] = [n |-> RunFrom(K).lo, x |-> B[n].x]]
+          /\ H' = [H EXCEPT ![n] = [n |-> RunFrom(K).hi, x |-> B[n].x]]
+    /\ phase' = [phase EXCEPT ![n] = "EXTERNALIZE"]
+    /\ UNCHANGED <<W, X, Y, Z, B, P, PP, M>>
+
+(***************************************************************************)
+(* Ballot timeout and the blocking-set bump (step 9), abstracted: the     *)
+(* counter may rise at any time (timers fire under asynchrony), to a value *)
+(* chosen by get_next_ballot_values: H's value, else combine(Z), else P's  *)
+(* value, else B's; in COMMIT the value is fixed.                          *)
+(***************************************************************************)
+NextValue(n) ==
+    IF phase[n] = "COMMIT" THEN B[n].x
+    ELSE IF H[n] # NullB THEN H[n].x
+    ELSE IF Z[n] # {} THEN Z[n]
+    ELSE IF P[n] # NullB THEN P[n].x
+    ELSE B[n].x
+
+Bump(n, k) ==
+    /\ phase[n] \in {"NOMINATE_PREPARE", "PREPARE", "COMMIT"}
+    /\ B[n].n < k /\ NextValue(n) # {}
+    /\ B' = [B EXCEPT ![n] = [n |-> k, x |-> NextValue(n)]]
+    /\ UNCHANGED <<phase, W, X, Y, Z, P, PP, H, C, M>>
+
+
+\* Values that some stored message or the local vote commits to.
+CommitCandidates(n) ==
+    {M[n][m].B.x : m \in {j \in Node \ {n} : M[n][j].type \in {"COMMIT", "EXT"}
+                                         \/ (HasPrep(M[n][j]) /\ M[n][j].CN # 0)}}
+    \cup (IF C[n] # NullB THEN {C[n].x} ELSE {})
+
+(***************************************************************************)
+(* The next-state relation.                                                *)
+(***************************************************************************)
+\* Processing of what a node has received.  MobileCoin runs it inside one handle_messages
+\* call; here the node that took the last input (busy) is the only one that processes, which
+\* removes interleavings of different nodes' processing without fixing an order of rules.
+LocalStep(n) ==
+    \/ \E v \in Value : AcceptNominate(n, v) \/ ConfirmNominate(n, v)
+    \/ AcceptPrepare(n) \/ ConfirmPrepare(n) \/ VoteCommit(n)
+    \/ \E x \in CommitCandidates(n) : AcceptCommit(n, x)
+    \/ ConfirmCommit(n)
+
+\* Inputs: a proposal, a nomination vote (leader election is abstracted), a timer, a message.
+InputStep(n) ==
+    \/ \E v \in Value : Propose(n, v) \/ VoteNominate(n, v)
+    \/ \E k \in Counter : Bump(n, k)
+    \/ \E m \in Node : Receive(n, m)
+    \/ \E m \in Byz, msg \in ByzMsgs : ByzantineSend(n, m, msg)
+
+Next ==
+    \/ LocalStep(busy) /\ UNCHANGED busy
+    \/ \E n \in Honest : InputStep(n) /\ busy' = n
+
+Spec == Init /\ [][Next]_vars
+
+(***************************************************************************)
+(* Invariants (notes/scp.md 2.2).                                          *)
+(***************************************************************************)
+TypeOK ==
+    /\ phase \in [Honest -> Phases]
+    /\ \A n \in Honest : X[n] \cup Y[n] \cup Z[n] \cup W[n] \subseteq Value
+
+\* Agreement: intact nodes that externalized hold the same value.
+Agreement ==
+    \A n1, n2 \in Intact :
+        phase[n1] = "EXTERNALIZE" /\ phase[n2] = "EXTERNALIZE" => C[n1].x = C[n2].x
+
+\* Nomination state: X and Y disjoint, Z within Y.
+NominationOK == \A n \in Honest : X[n] \cap Y[n] = {} /\ Z[n] \subseteq Y[n]
+
+\* Ballot state per phase (slot.rs assertions; whitepaper c <~ h <~ b; notes/scp.md 2.2).
+BallotStateOf(ph, b, p, pp, h, c) ==
+    /\ pp # NullB => BLess(pp, p) /\ pp.x # p.x
+    /\ c # NullB => h # NullB /\ c.n <= h.n /\ c.x = h.x
+    /\ ph \in {"COMMIT", "EXTERNALIZE"} =>
+         /\ c # NullB /\ pp = NullB
+         /\ b.x = c.x /\ h.x = c.x /\ p.x = c.x
+    /\ ph = "COMMIT" => c.n <= h.n /\ h.n <= b.n
+    /\ ph # "NOMINATE_PREPARE" => b # NullB
+BallotStateOK == \A n \in Honest : BallotStateOf(phase[n], B[n], P[n], PP[n], H[n], C[n])
+
+\* Every message an honest node sends passes Msg::validate (msg.rs).
+MsgValid(m) ==
+    /\ HasNom(m) => m.X \cap m.Y = {}
+    /\ HasPrep(m) => /\ (m.P # NullB => BLeq(m.P, m.B))
+                     /\ (m.PP # NullB => BLess(m.PP, m.P))
+                     /\ m.CN <= m.HN /\ m.HN <= m.B.n
+    /\ m.type = "COMMIT" => m.CN <= m.HN
+MessagesValid == \A n \in Honest : MsgValid(MsgOf(n))
+
+\* Intact nodes never accept contradictory statements (scp-proofs inv2): if one accepted
+\* prepare <n2, y> and another accepted commit <n1, x> with n1 <= n2, then x = y.
+AcceptedCommitRangeOf(n) ==
+    IF phase[n] \in {"COMMIT", "EXTERNALIZE"} THEN {[n |-> k, x |-> C[n].x] : k \in C[n].n .. H[n].n}
+    ELSE {}
+AcceptedNotContradictory ==
+    \A n1, n2 \in Intact :
+        \A c \in AcceptedCommitRangeOf(n1), p \in {P[n2], PP[n2]} \ {NullB} :
+            c.n <= p.n => c.x = p.x
+
+=============================================================================
