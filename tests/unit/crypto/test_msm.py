@@ -150,3 +150,15 @@ def test_fixed_base_tables_agree_with_plain_msm(
     with pytest.raises(CryptoError) as err:
         msm.multiscalar_mul_fixed(bases, [*ks[:fixed], 1], [], [])
     assert err.value.code == "crypto.msm_length_mismatch"
+
+
+def test_without_the_extension_everything_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    points = _points(5, 12)
+    ks = list(range(1, 13))
+    expected = msm.msm_naive(ks, points)
+    monkeypatch.setattr(msm, "_native", None)
+    assert not msm.native_available()
+    assert msm.multiscalar_mul(ks, points) == expected
+    assert msm.multiscalar_mul_fixed(msm.FixedBases(points[:5]), ks[:5], ks[5:], points[5:]) == (
+        expected
+    )
