@@ -19,6 +19,19 @@ on. A ``send`` step must broadcast exactly ``MsgOf`` of the current state (Mobil
 (``ByzantineSend``). Invariants checked after every step: ``NominationOK``, ``BallotStateOK``,
 and ``Agreement`` at each ``externalize``.
 
+Where the checker departs from SCP.tla (each found by a simulator trace the spec as written
+rejects; the TLA+ side should follow):
+
+* ``MsgLess``: the correct variant also orders Externalize messages by C after HN
+  (docs/scp-interface.md; the core's ``topic_order_key``); SCP.tla compares HN only.
+* ``BallotStateOK``: ``H.n <= B.n`` is required in COMMIT only. MobileCoin keeps raising H in
+  the EXTERNALIZE phase (slot.rs; notes/scp.md §1.8) and the core does; SCP.tla has no action for
+  that raise. Here it is allowed when a quorum confirms the wider range
+  (``ConfirmCommit[extend H]``), everything else staying frozen (``Externalized.state_frozen``).
+* ``QuorumWith``: each sender is held to the quorum set its stored message advertises, as
+  MobileCoin's find_quorum does (a ``lie_qset`` Byzantine node advertises another); SCP.tla uses
+  the configured ``QSet``.
+
 Encoding: the values of a trace are numbered in byte order, a value set is a bit-vector with one
 bit per value (so the spec's order of value sets, a comparison of sorted vectors, is a bit
 trick), a ballot a pair (counter, value set) with ``(0, {})`` for "none", a phase 0..3.
