@@ -173,6 +173,7 @@ CODES: dict[str, str] = {
     "scp.unknown_slot": "the slot index is not the node's current or last externalized slot",
     "scp.bad_timer": "the timer kind is neither 'nominate' nor 'ballot'",
     "scp.bad_value": "a value is not bytes or a ballot value is not a sorted tuple of values",
+    "scp.config_too_deep": "quorum sets are nested more than 16 levels deep",
     # scp sim (refimpl/consensus/sim): network configurations and simulation parameters
     "scp.config_unknown_validator": "a quorum set names a validator the configuration lacks",
     "scp.config_bad_file": "a network configuration file is not a stellarbeat-format node list",

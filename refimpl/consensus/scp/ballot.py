@@ -124,10 +124,6 @@ def _merge(intervals: Iterable[Interval]) -> list[Interval]:
     return out
 
 
-def _quorum_test(ctx: QuorumContext) -> SetTest:
-    return ctx.has_quorum
-
-
 # --- step 1: accept prepared --------------------------------------------------------------------
 
 
@@ -166,7 +162,7 @@ def accepted_prepared(
         if floor >= mine:
             continue
         support = peers.prepare_votes.get(x, {})
-        note(x, highest_counter(support, mine, floor, _quorum_test(ctx)))
+        note(x, highest_counter(support, mine, floor, ctx.has_quorum))
     return acc
 
 
@@ -200,7 +196,7 @@ def confirmed_prepared(
         if mine <= floor:
             continue
         support = peers.prepare_accepts.get(x, {})
-        n = highest_counter(support, mine, floor, _quorum_test(ctx))
+        n = highest_counter(support, mine, floor, ctx.has_quorum)
         if n and (best is None or Ballot(n, x) > best):
             best = Ballot(n, x)
     return best
@@ -262,7 +258,7 @@ def accepted_commit(
             out[x] = _merge(out.get(x, []) + found)
     if local_votes is not None:
         x, lo, hi = local_votes
-        found = counters_in_range(peers.commit_votes.get(x, {}), lo, hi, _quorum_test(ctx))
+        found = counters_in_range(peers.commit_votes.get(x, {}), lo, hi, ctx.has_quorum)
         if found:
             out[x] = _merge(out.get(x, []) + found)
     return out
@@ -273,7 +269,7 @@ def confirmed_commit(
 ) -> list[Interval]:
     """Counter intervals in [lo, hi] for which a quorum accepts commit(⟨n, x⟩)."""
     ranges = peers.commit_accepts.get(x, {})
-    return counters_in_range(ranges, lo, hi, _quorum_test(ctx))
+    return counters_in_range(ranges, lo, hi, ctx.has_quorum)
 
 
 # --- step 9 and the ballot timer ----------------------------------------------------------------
@@ -399,10 +395,8 @@ def prepare_phase(
             C=Ballot(lo, x),
         )
         return state, False
-    if state.H is not None:
-        state = attrs.evolve(state, B=_commit_ballot(state.B, state.H, variant)
-                             if state.B is None or state.B.values != state.H.values
-                             else Ballot(max(state.B.counter, state.H.counter), state.H.values))
+    if state.H is not None:  # step 8
+        state = attrs.evolve(state, B=_commit_ballot(state.B, state.H, variant))
     bumped = _bump(state, ctx, peers, variant, Z, combine)
     return (bumped, True) if bumped is not None else (state, False)
 

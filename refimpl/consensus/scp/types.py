@@ -22,6 +22,10 @@ from refimpl.errors import ScpError
 NodeID = str
 Value = bytes
 
+#: Deepest nesting of inner quorum sets accepted (MobileCoin has no limit, stellar-core 4);
+#: a bound keeps recursion safe on hostile input.
+MAX_DEPTH = 16
+
 #: The counter of a ballot that can never be exceeded (``u32::MAX``; MobileCoin core_types.rs).
 INFINITY = 2**32 - 1
 
@@ -50,7 +54,9 @@ class QuorumSet:
             _VALID_QSETS.clear()
         _VALID_QSETS.add(self)
 
-    def _validate(self, top: bool, seen: set[str]) -> None:
+    def _validate(self, top: bool, seen: set[str], depth: int = 0) -> None:
+        if depth > MAX_DEPTH:
+            raise ScpError("scp.config_too_deep", f"nested more than {MAX_DEPTH} levels")
         if not isinstance(self.threshold, int) or isinstance(self.threshold, bool):
             raise ScpError("scp.config_threshold_zero", "threshold must be an integer")
         if not self.members:
@@ -67,7 +73,7 @@ class QuorumSet:
             raise ScpError("scp.config_threshold_zero", "threshold must be at least 1")
         for member in self.members:
             if isinstance(member, QuorumSet):
-                member._validate(top=False, seen=seen)
+                member._validate(top=False, seen=seen, depth=depth + 1)
             elif isinstance(member, str):
                 if member in seen:
                     raise ScpError("scp.config_duplicate_member", f"node {member!r} appears twice")
@@ -108,8 +114,11 @@ class QuorumSet:
         return found
 
     @staticmethod
-    def from_json(obj: Any) -> QuorumSet:
-        """Parse the JSON form; raises ``ScpError("scp.msg_bad_json")`` on a malformed object."""
+    def from_json(obj: Any, depth: int = 0) -> QuorumSet:
+        """Parse the JSON form; raises ``ScpError("scp.msg_bad_json")`` on a malformed object
+        (``scp.config_too_deep`` beyond :data:`MAX_DEPTH` levels of nesting)."""
+        if depth > MAX_DEPTH:
+            raise ScpError("scp.config_too_deep", f"nested more than {MAX_DEPTH} levels")
         if not isinstance(obj, dict) or set(obj) != {"threshold", "members"}:
             raise ScpError("scp.msg_bad_json", "a quorum set needs exactly threshold and members")
         threshold, members = obj["threshold"], obj["members"]
@@ -122,7 +131,7 @@ class QuorumSet:
             if isinstance(m, str):
                 parsed.append(m)
             else:
-                parsed.append(QuorumSet.from_json(m))
+                parsed.append(QuorumSet.from_json(m, depth + 1))
         return QuorumSet(threshold, tuple(parsed))
 
     @staticmethod

@@ -178,3 +178,18 @@ def test_from_json_rejects_garbage_with_typed_errors(topic: Any, path: list[int]
     else:
         parsed.validate()
         assert Msg.from_json(parsed.to_json()) == parsed
+
+
+def test_deeply_nested_quorum_sets_are_refused() -> None:
+    obj: dict[str, Any] = {"threshold": 1, "members": ["a"]}
+    for _ in range(40):
+        obj = {"threshold": 1, "members": [obj]}
+    with pytest.raises(ScpError) as err:
+        QuorumSet.from_json(obj)
+    assert err.value.code == "scp.config_too_deep"
+    q = QuorumSet(1, ("a",))
+    for _ in range(40):
+        q = QuorumSet(1, (q,))
+    with pytest.raises(ScpError) as err:
+        q.validate()
+    assert err.value.code == "scp.config_too_deep"
