@@ -61,7 +61,7 @@ def msm_python(scalars: Sequence[int], points: Sequence[Point]) -> Point:
 
 #: The ``VERSION`` of refimpl/crypto/_msm.c this module expects. A stale build (the C source
 #: changed but ``pip install -e .`` was not rerun) is ignored rather than trusted.
-NATIVE_VERSION = 3
+NATIVE_VERSION = 5
 
 try:  # the optional C extension built by setup.py
     from refimpl.crypto import _msm as _native  # type: ignore[attr-defined]
@@ -142,6 +142,39 @@ def multiscalar_mul_fixed(
         b"".join(_decoded(p.to_bytes()) for p in points),
     )
     return Point(encoding, _trusted=True)
+
+
+def mlsag_member_points(
+    r0: int,
+    r1: int,
+    c: int,
+    target_key: Point,
+    commitment: Point,
+    key_image_base: Point,
+    key_image: Point,
+    pseudo_output: Point,
+) -> tuple[Point, Point, Point]:
+    """One RingMLSAG ring member (notes/crypto-ledger.md §4.5): ``L0 = r0*G + c*P``,
+    ``R0 = r0*Hp(P) + c*I``, ``L1 = r1*G + c*(C' - C)``; one C call when the extension is built."""
+    if _native is None:
+        g = Point.base()
+        return (
+            multiscalar_mul([r0, c], [g, target_key]),
+            multiscalar_mul([r0, c], [key_image_base, key_image]),
+            multiscalar_mul([r1, c, -c], [g, pseudo_output, commitment]),
+        )
+    out = _native.mlsag_member(
+        b"".join((s % L).to_bytes(32, "little") for s in (r0, r1, c)),
+        b"".join(
+            _decoded(p.to_bytes())
+            for p in (target_key, commitment, key_image_base, key_image, pseudo_output)
+        ),
+    )
+    return (
+        Point(out[:32], _trusted=True),
+        Point(out[32:64], _trusted=True),
+        Point(out[64:], _trusted=True),
+    )
 
 
 IMPLEMENTATIONS: dict[str, MsmFunction] = {"naive": msm_naive, "python": msm_python}

@@ -162,3 +162,16 @@ def test_without_the_extension_everything_falls_back(monkeypatch: pytest.MonkeyP
     assert msm.multiscalar_mul_fixed(msm.FixedBases(points[:5]), ks[:5], ks[5:], points[5:]) == (
         expected
     )
+
+
+@settings(max_examples=15)
+@given(seed=st.integers(0, 2**32), r0=scalars, r1=scalars, c=scalars)
+def test_mlsag_member_points_agree_with_the_definition(seed: int, r0: int, r1: int, c: int) -> None:
+    p, com, hp, image, pseudo = _points(seed, 5)  # index 3 (the key image) is the identity
+    got = msm.mlsag_member_points(r0, r1, c, p, com, hp, image, pseudo)
+    g = Point.base()
+    assert got == (
+        g * Scalar(r0) + p * Scalar(c),
+        hp * Scalar(r0) + image * Scalar(c),
+        g * Scalar(r1) + (pseudo - com) * Scalar(c),
+    )
