@@ -40,8 +40,13 @@ _scalarmult_base = _lib.crypto_scalarmult_ristretto255_base
 
 
 def is_valid_point(encoding: bytes) -> bool:
-    """True iff ``encoding`` is a canonical ristretto255 encoding (RFC 9496 decode succeeds)."""
-    if len(encoding) != 32:
+    """True iff ``encoding`` is a canonical ristretto255 encoding (RFC 9496 decode succeeds).
+
+    libsodium 1.0.18 masks bit 255 before its canonicity check, so it accepts an encoding with
+    the top bit set as the same point; RFC 9496 and dalek (hence MobileCoin) reject it. Without
+    this check one key image would have two accepted encodings.
+    """
+    if len(encoding) != 32 or encoding[31] & 0x80:
         return False
     return encoding == _IDENTITY or bool(_is_valid_point(encoding) == 1)
 

@@ -57,6 +57,15 @@ def test_non_canonical_encodings_are_rejected(encoding: str) -> None:
     assert info.value.code == "crypto.non_canonical_point"
 
 
+def test_top_bit_set_is_rejected_although_libsodium_1_0_18_ignores_it() -> None:
+    for k in (1, 2, 3):
+        encoding = bytearray(Point.mul_base(Scalar(k)).to_bytes())
+        encoding[31] |= 0x80
+        with pytest.raises(CryptoError) as info:
+            Point.from_bytes(bytes(encoding))
+        assert info.value.code == "crypto.non_canonical_point"
+
+
 def test_wrong_length_is_an_encoding_error() -> None:
     with pytest.raises(EncodingError) as info:
         Point.from_bytes(bytes(31))
