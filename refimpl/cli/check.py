@@ -46,7 +46,8 @@ def _extra_checks() -> list[tuple[str, Callable[[], CheckResult]]]:
     import importlib
 
     found = []
-    for module_name in ("refimpl.consensus.check", "refimpl.formal.quorum_check"):
+    for module_name in ("refimpl.consensus.check", "refimpl.formal.quorum_check",
+                        "refimpl.formal.check"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

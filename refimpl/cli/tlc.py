@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from refimpl.cli.output import print_json, print_table
-from refimpl.errors import CliError
+from refimpl.errors import CliError, FormalError
 from refimpl.formal import manifest
 from refimpl.formal.tlc import Simulation, TlcResult, raise_for_tool_failure, run_tlc
 
@@ -57,9 +57,24 @@ def _print_result(result: TlcResult) -> None:
             print(f"  {name} = {value}")
 
 
+def _spec_for(cfg: Path) -> Path:
+    """MODEL.tla beside MODEL.cfg, else the spec the manifest names for this cfg."""
+    beside = cfg.with_suffix(".tla")
+    if beside.is_file():
+        return beside
+    try:
+        models = manifest.load_manifest()
+    except FormalError:
+        return beside
+    for model in models:
+        if model.cfg.resolve() == cfg.resolve():
+            return model.spec
+    return beside
+
+
 def _run(args: argparse.Namespace) -> int:
     cfg: Path = args.cfg
-    spec: Path = args.spec or cfg.with_suffix(".tla")
+    spec: Path = args.spec or _spec_for(cfg)
     for path in (cfg, spec):
         if not path.is_file():
             raise CliError("cli.io", f"{path}: no such file")

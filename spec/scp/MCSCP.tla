@@ -1,6 +1,7 @@
 ------------------------------- MODULE MCSCP -------------------------------
-(* CI model: three honest nodes, each with quorum set "2 of {n1, n2, n3}",  *)
-(* two values, ballot counters up to 2.  Nodes are symmetric.               *)
+(* Auditor model: nomination and balloting, three honest nodes, each with *)
+(* quorum set "2 of {n1, n2, n3}"; n1 proposes 1, n2 proposes 2; ballot   *)
+(* counters up to 2.  Too large for CI exhaustively: CI simulates it.      *)
 EXTENDS SCP, TLC
 
 CONSTANTS n1, n2, n3

@@ -1,8 +1,9 @@
 ------------------------------ MODULE MCSCPByz ------------------------------
 (***************************************************************************)
 (* Three honest nodes and one Byzantine node b, every quorum set "3 of     *)
-(* {n1, n2, n3, b}" (intersection holds despite b).  n1, n3 start          *)
-(* balloting with {1}, n2 with {2}.  b may send any message of ByzSet:     *)
+(* {n1, n2, n3, b}" (intersection holds despite b).  Each honest node      *)
+(* starts balloting with any confirmed set Z.  b may send any message of   *)
+(* ByzSet:                                                                 *)
 (* claims to have prepared, to accept commit, or to have externalized      *)
 (* either value at counters 1 and 2.  MCSCPByz.cfg checks MobileCoin's     *)
 (* blocking-set acceptance (Variant "mobilecoin", notes/scp.md 1.12-1),    *)
@@ -17,7 +18,6 @@ MCQSet == [n \in MCNode |-> [t |-> 3, v |-> MCNode, i |-> {}]]
 MCProposals == [n \in MCNode \ {b} |-> {}]
 MCHonest == {n1, n2, n3}
 MCSymmetry == Permutations({n1, n3})
-InitialZ == (n1 :> {1}) @@ (n2 :> {2}) @@ (n3 :> {1})
 
 ByzBallot == {[n |-> k, x |-> {v}] : k \in 1 .. 2, v \in 1 .. 2}
 ByzSet ==
@@ -27,7 +27,7 @@ ByzSet ==
     \cup {[NoMsg EXCEPT !.type = "EXT", !.B = [n |-> 1, x |-> {v}], !.HN = 2] : v \in 1 .. 2}
 
 ByzInit ==
-    /\ Z = InitialZ
+    /\ Z \in [Honest -> BallotValue]
     /\ Y = Z
     /\ phase = [n \in Honest |-> "NOMINATE_PREPARE"]
     /\ W = [n \in Honest |-> {}]
