@@ -278,7 +278,18 @@ def leader_weight(qset: QuorumSet, node_id: NodeID, local_id: NodeID) -> Fractio
     ``quorum_set_ext.rs`` ``weight``; WP §6.2 ``weight(v, v')``."""
     if node_id == local_id:
         return Fraction(1)
-    return _weight(qset, node_id) or Fraction(0)
+    weights = _WEIGHTS.get(qset)
+    if weights is None:
+        if len(_WEIGHTS) > 10_000:
+            _WEIGHTS.clear()
+        weights = _WEIGHTS[qset] = {}
+    found = weights.get(node_id)
+    if found is None:
+        found = weights[node_id] = _weight(qset, node_id) or Fraction(0)
+    return found
+
+
+_WEIGHTS: dict[QuorumSet, dict[NodeID, Fraction]] = {}
 
 
 def _weight(qset: QuorumSet, node_id: NodeID) -> Fraction | None:

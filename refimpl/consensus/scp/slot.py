@@ -104,6 +104,7 @@ class Slot:
         self._validity_fn = validity_fn
         self._combine_fn = combine_fn
         self._valid: dict[Value, bool] = {}
+        self._known_valid: set[Value] = set()
         self.M: dict[NodeID, Msg] = {}
         self._index = StatementIndex()
         self._ballot_memo: tuple[Any, ...] | None = None
@@ -235,6 +236,8 @@ class Slot:
         if ok is None:
             ok = bool(self._validity_fn(value))
             self._valid[value] = ok
+            if ok:
+                self._known_valid.add(value)
         return ok
 
     def _store(self, msg: Msg) -> bool:
@@ -246,7 +249,8 @@ class Slot:
         old = self.M.get(msg.sender)
         if old is not None and not info.keys[self.variant] > intake(old).keys[self.variant]:
             return False
-        if self.phase != bp.EXTERNALIZE and not all(self._is_valid(v) for v in info.values):
+        if (self.phase != bp.EXTERNALIZE and not info.values <= self._known_valid
+                and not all(self._is_valid(v) for v in info.values)):
             return False
         self.M[msg.sender] = msg
         self._index.put(msg.sender, info.statements)
