@@ -230,6 +230,9 @@ def _parse_state(body: str) -> TlcState:
         if line.startswith("/\\ "):
             name, _, value = line[3:].partition(" = ")
             variables.append((name.strip(), value))
+        elif not variables and " = " in line:  # a spec with one variable: no conjunction
+            name, _, value = line.partition(" = ")
+            variables.append((name.strip(), value))
         elif variables and line.strip():
             name, value = variables[-1]
             variables[-1] = (name, value + "\n" + line)

@@ -90,6 +90,9 @@ class _Encoder:
     def value_set(self, items: Any, where: str) -> str:
         if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
             raise _bad(f"{where}: a value set must be a list of hex strings")
+        unknown = [v for v in items if v not in self.rank]
+        if unknown:
+            raise _bad(f"{where}: value {unknown[0]!r} outside the trace's value set")
         return "{" + ", ".join(str(self.rank[v]) for v in sorted(set(items))) + "}"
 
     def counter(self, n: Any, where: str) -> str:
@@ -205,16 +208,24 @@ def trace_module(objects: list[dict[str, Any]], slot: int | None = None) -> Trac
     if header.get("format") != FORMAT:
         raise _bad(f"unknown trace format {header.get('format')!r} (expected {FORMAT})")
     qsets = _need(header, "nodes", dict, "header")
+    if not all(isinstance(q, dict) for q in qsets.values()):
+        raise _bad("header: every node needs a quorum set object")
     byzantine = header.get("byzantine", [])
     variant = header.get("variant", "correct")
-    if not isinstance(byzantine, list) or variant not in ("correct", "mobilecoin"):
+    if (not isinstance(byzantine, list) or not all(isinstance(b, str) for b in byzantine)
+            or variant not in ("correct", "mobilecoin")):
         raise _bad("header: malformed 'byzantine' or 'variant'")
+    for number, obj in enumerate(objects[1:], start=2):
+        if not isinstance(obj, dict):
+            raise _bad(f"line {number}: not a JSON object")
     steps = [o for o in objects[1:] if o.get("kind") == "step"]
     for step in steps:
         where = f"step {step.get('seq')}"
         _need(step, "seq", int, where)
         _need(step, "node", str, where)
         _need(step, "slot", int, where)
+        if not isinstance(step.get("args", {}), dict):
+            raise _bad(f"{where}: args must be an object")
         if _need(step, "event", str, where) not in EVENTS:
             raise _bad(f"{where}: unknown event {step['event']!r}")
         if step["node"] not in qsets:
@@ -227,7 +238,7 @@ def trace_module(objects: list[dict[str, Any]], slot: int | None = None) -> Trac
             continue
         if step["node"] in byzantine and step["event"] != "send":
             continue
-        msg = step.get("args", {}).get("msg") if isinstance(step.get("args"), dict) else None
+        msg = step.get("args", {}).get("msg")
         if step["event"] in ("send", "receive"):
             if not isinstance(msg, dict):
                 raise _bad(f"step {step['seq']}: {step['event']} without args.msg")

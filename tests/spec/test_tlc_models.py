@@ -1,0 +1,54 @@
+"""`mcref tlc check` in CI: every small model of spec/manifest.json gives its expected outcome.
+
+This includes the model expected to fail (no quorum intersection: Agreement violated, with a
+counterexample) and the bounded -simulate smoke runs of the auditor models.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from refimpl.cli import main
+from refimpl.formal.manifest import MANIFEST, check_model, load_manifest
+
+SMALL = [m for m in load_manifest() if m.size == "small"]
+
+
+def test_manifest_lists_every_model_file() -> None:
+    models = load_manifest()
+    assert {m.size for m in models} == {"small", "large"}
+    for model in models:
+        assert model.spec.is_file() and model.cfg.is_file(), model.name
+    cfgs = {m.cfg.name for m in models}
+    on_disk = {p.name for p in MANIFEST.parent.glob("scp/MC*.cfg")}
+    assert on_disk <= cfgs, f"models missing from the manifest: {on_disk - cfgs}"
+    assert any(m.expected_outcome == "invariant_violated" for m in SMALL)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", SMALL, ids=[m.name for m in SMALL])
+def test_small_model_gives_expected_outcome(model: object) -> None:
+    check = check_model(model)  # type: ignore[arg-type]
+    assert check.as_expected, check.to_json()
+    result = check.result
+    if result.outcome == "invariant_violated":
+        assert len(result.counterexample) >= 2
+        phases = dict(result.counterexample[-1].variables)["phase"]
+        assert phases.count('"EXTERNALIZE"') >= 2
+    if check.model.simulation is None:
+        assert result.distinct and result.distinct > 0
+
+
+@pytest.mark.slow
+def test_cli_check_one_model_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tlc", "check", "--model", "scp-split-no-intersection", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    (model,) = document["models"]
+    assert model["as_expected"] and model["result"]["violated_invariant"] == "Agreement"
+
+
+def test_cli_unknown_model_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tlc", "check", "--model", "no-such-model"]) == 2
+    assert capsys.readouterr().err.startswith("error[formal.unknown_model]")
