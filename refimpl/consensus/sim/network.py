@@ -187,6 +187,8 @@ class Network:
         self._progress: ProgressFn | None = None
         self._now_ms = 0
         self._cut_groups: dict[NodeID, int] = {}
+        self._done_dirty = True
+        self._done_recheck_at = 0
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -263,6 +265,7 @@ class Network:
             self.externalized[node][slot] = tuple(values)
             if slot >= self.last_slot:
                 self._finished.add(node)
+                self._done_dirty = True
             self._report_progress()
         current = actor.current_slot()
         if current > self._slot_of[node]:
@@ -312,7 +315,15 @@ class Network:
                 self._progress(done, self.config.slots)
 
     def _all_done(self, now_ms: int) -> bool:
-        return all(n in self._finished for n in self.honest if self._running(n, now_ms))
+        # The answer only changes when a node finishes or crashes: recompute only then.
+        if not self._done_dirty and now_ms < self._done_recheck_at:
+            return False
+        done = all(n in self._finished for n in self.honest if self._running(n, now_ms))
+        self._done_dirty = False
+        self._done_recheck_at = min(
+            (c for c in self._crash.values() if c is not None and c > now_ms), default=2**63
+        )
+        return done
 
     # --- the run -----------------------------------------------------------------------------
 
@@ -389,6 +400,7 @@ class Network:
             raise ScpError("scp.sim_bad_parameters", f"unknown node {node!r}")
         crash = self._crash[node]
         self._crash[node] = self._now_ms if crash is None else min(crash, self._now_ms)
+        self._done_dirty = True
 
     def silence_byzantine(self) -> None:
         """Byzantine nodes stop taking steps from now on: the hypothesis under which SCP's
