@@ -81,6 +81,9 @@ def _b_counter(b: Ballot | None) -> int:
 
 def highest_counter(support: Mapping[NodeID, int], upto: int, floor: int, test: SetTest) -> int:
     """The highest n in (floor, upto] such that ``test({u : support[u] ≥ n})``, else 0."""
+    # ``test`` is monotone: if every supporter above ``floor`` together fails, all counters do.
+    if not test({u for u, c in support.items() if c > floor}):
+        return 0
     candidates = {min(c, upto) for c in support.values() if c > floor}
     candidates.add(upto)
     for n in sorted((c for c in candidates if c > floor), reverse=True):
@@ -94,6 +97,9 @@ def counters_in_range(
 ) -> list[Interval]:
     """The maximal intervals of n in [lo, hi] with ``test({u : n ∈ ranges[u]})``, ascending."""
     if lo > hi:
+        return []
+    # ``test`` is monotone: if every range meeting [lo, hi] together fails, every counter does.
+    if not test({u for u, (a, b) in ranges.items() if a <= hi and lo <= b}):
         return []
     points = {lo}
     for a, b in ranges.values():

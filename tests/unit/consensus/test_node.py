@@ -239,3 +239,11 @@ def test_correct_variant_accepts_and_confirms_only_justified_prepares(script: li
                 assert _justified_prepared(s, after.P, confirmed=False)
             if after.H is not None and after.H != before.H:
                 assert _justified_prepared(s, after.H, confirmed=True)
+
+
+def test_a_lone_node_with_an_empty_quorum_set_externalizes_its_own_proposal() -> None:
+    """MobileCoin's m1k0 / cycle1 topologies: the node is a quorum by itself."""
+    node = Node("solo", QuorumSet(0, ()), lambda v: True, combine)  # type: ignore[arg-type]
+    out = node.propose_values([y, x], 0)
+    assert out.externalized == (1, (x, y))
+    assert node.current_slot_index == 2
