@@ -64,6 +64,10 @@ class BallotState:
     H: Ballot | None = None
     C: Ballot | None = None
 
+    def with_B(self, B: Ballot) -> BallotState:
+        """A copy with a new current ballot (cheaper than ``attrs.evolve`` on hot paths)."""
+        return BallotState(self.phase, B, self.P, self.PP, self.H, self.C)
+
 
 def _u32(n: int, variant: Variant) -> int:
     """Counter arithmetic: u32 wrap-around (mobilecoin) or saturation in 0..∞ (correct)."""
@@ -358,7 +362,7 @@ def _bump(
     value = next_ballot_values(state, ctx, peers, variant, Z, combine)
     if value is None:
         return None
-    return attrs.evolve(state, B=Ballot(counter, value))
+    return state.with_B(Ballot(counter, value))
 
 
 def prepare_phase(
@@ -375,14 +379,14 @@ def prepare_phase(
     C = state.C
     if C is not None and (_aborts(P, C) or _aborts(PP, C)):
         C = None
-    state = attrs.evolve(state, P=P, PP=PP, C=C)
+    state = BallotState(state.phase, state.B, P, PP, state.H, C)
     h = confirmed_prepared(acc, state.H, ctx, peers)
     if h is not None:
         H = h if state.H is None or h > state.H else state.H
-        state = attrs.evolve(state, phase=PREPARE, H=H)
+        state = BallotState(PREPARE, state.B, state.P, state.PP, H, state.C)
     c = commit_vote(state, variant)
     if c is not None:
-        state = attrs.evolve(state, C=c)
+        state = BallotState(state.phase, state.B, state.P, state.PP, state.H, c)
     local_votes = None
     if state.C is not None and state.H is not None and state.B is not None:
         local_votes = (state.B.values, state.C.counter, state.H.counter)
@@ -402,7 +406,7 @@ def prepare_phase(
         )
         return state, False
     if state.H is not None:  # step 8
-        state = attrs.evolve(state, B=_commit_ballot(state.B, state.H, variant))
+        state = state.with_B(_commit_ballot(state.B, state.H, variant))
     bumped = _bump(state, ctx, peers, variant, Z, combine)
     return (bumped, True) if bumped is not None else (state, False)
 
@@ -429,12 +433,12 @@ def commit_phase(
     merged = _merge(accepted + [(C.counter, H.counter)])
     lo, hi = next(iv for iv in merged if iv[0] <= C.counter <= iv[1])
     C, H = Ballot(lo, x), Ballot(hi, x)
-    state = attrs.evolve(state, P=P, C=C, H=H)
+    state = BallotState(state.phase, B, P, state.PP, H, C)
     confirmed = confirmed_commit(x, C.counter, H.counter, ctx, peers)
     if confirmed:
         lo, hi = confirmed[0]
         return BallotState(EXTERNALIZE, B, P, None, Ballot(hi, x), Ballot(lo, x)), False
-    state = attrs.evolve(state, B=Ballot(max(B.counter, H.counter), x))
+    state = state.with_B(Ballot(max(B.counter, H.counter), x))
     bumped = _bump(state, ctx, peers, variant, Z, combine)
     return (bumped, True) if bumped is not None else (state, False)
 
@@ -449,7 +453,7 @@ def externalize_phase(state: BallotState, ctx: QuorumContext, peers: Peers) -> B
     confirmed = confirmed_commit(B.values, H.counter + 1, INFINITY, ctx, peers)
     if not confirmed or confirmed[0][0] != H.counter + 1:
         return state
-    return attrs.evolve(state, H=Ballot(confirmed[0][1], B.values))
+    return BallotState(state.phase, B, state.P, state.PP, Ballot(confirmed[0][1], B.values), C)
 
 
 def advance(

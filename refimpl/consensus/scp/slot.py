@@ -220,7 +220,7 @@ class Slot:
             b = self.ballot.B
             counter = bp._u32(b.counter + 1, self.variant)
             if value is not None and (self.variant == "mobilecoin" or counter > b.counter):
-                self.ballot = attrs.evolve(self.ballot, B=Ballot(counter, value))
+                self.ballot = self.ballot.with_B(Ballot(counter, value))
             self._run_ballot(now_ms)
         self._state_cache = None
         self._step(now_ms, "timeout", {"timer": kind})
@@ -287,7 +287,7 @@ class Slot:
         if confirmed:
             self.Z = self.Z | confirmed
         if self.Z and self.ballot.B is None:
-            self.ballot = attrs.evolve(self.ballot, B=Ballot(1, self._combine(self.Z)))
+            self.ballot = self.ballot.with_B(Ballot(1, self._combine(self.Z)))
         if self._timers["nominate"] is None:
             self._timers["nominate"] = now_ms + BASE_ROUND_INTERVAL_MS * self.nominate_round
         after = (index.nominate_version, self.W, self.X, self.Y, self.Z, self.leaders,
