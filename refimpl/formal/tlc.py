@@ -42,6 +42,7 @@ _MSG_DEADLOCK = 2114
 _MSG_STATS = 2199  # "N states generated, M distinct states found, ..."
 _MSG_DEPTH = 2194  # "The depth of the complete state graph search is D."
 _MSG_SIM_STATS = 2210  # "The number of states generated: N" (simulation)
+_MSG_PROGRESS = (2200, 2209)  # "Progress(d) at ...: N states generated, ..." (2209: simulation)
 _MSG_FINISHED = 2186
 
 _START = re.compile(r"^@!@!@STARTMSG (\d+):(\d+) @!@!@$")
@@ -263,6 +264,10 @@ def parse_tool_output(text: str, exit_code: int | None, seconds: float) -> TlcRe
             match = re.search(r"([\d,]+) states generated, ([\d,]+) distinct states", body)
             if match:
                 generated, distinct = _int(match.group(1)), _int(match.group(2))
+        elif code in _MSG_PROGRESS:
+            match = re.search(r"([\d,]+) states generated", body)
+            if match:
+                generated = _int(match.group(1))
         elif code == _MSG_SIM_STATS:
             match = re.search(r"states generated: ([\d,]+)", body)
             if match:

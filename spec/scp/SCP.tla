@@ -156,11 +156,15 @@ CommitAccepted(m, b) ==
     \/ m.type = "COMMIT" /\ b.x = m.B.x /\ m.CN <= b.n /\ b.n <= m.HN
     \/ m.type = "EXT" /\ b.x = m.B.x /\ m.B.n <= b.n
 
+\* MobileCoin's INFINITY counter (u32::MAX), as TLC's largest integer: an EXTERNALIZE message
+\* accepts prepare <INFINITY, C.x>.
+Infinity == 2147483647
+
 \* The ballots a message accepts as prepared, and the commit range it accepts (candidates).
 AcceptedPrepBallots(m) ==
     IF HasPrep(m) THEN {b \in {m.P, m.PP} : b # NullB}
     ELSE IF m.type = "COMMIT" THEN {[n |-> m.PN, x |-> m.B.x]}
-    ELSE IF m.type = "EXT" THEN {[n |-> MaxCounter, x |-> m.B.x]}
+    ELSE IF m.type = "EXT" THEN {[n |-> Infinity, x |-> m.B.x]}
     ELSE {}
 AcceptedCommitRange(m) ==
     IF m.type = "COMMIT" THEN [lo |-> m.CN, hi |-> m.HN, x |-> m.B.x]
@@ -280,16 +284,19 @@ ConfirmNominate(n, v) ==
 SelfVotesPrepare(n, b) == Below(b, B[n]) \/ Below(b, P[n]) \/ Below(b, PP[n])
 SelfAcceptsPrepare(n, b) == Below(b, P[n]) \/ Below(b, PP[n])
 
-\* Federated voting: a quorum votes-or-accepts prepare(b), or a blocking set accepts it.
-PrepareAcceptable(n, b) ==
-    \/ SelfVotesPrepare(n, b) /\ QuorumWith(n, Senders(n, LAMBDA m : PrepVoteOrAccept(m, b)))
-    \/ Blocking(n, Senders(n, LAMBDA m : PrepAccepted(m, b)))
+\* Federated voting with store Mn: a quorum votes-or-accepts prepare(b) (the local node's own
+\* vote is selfVotes), or a blocking set accepts it.
+PrepareAcceptableIn(Mn, n, b, selfVotes) ==
+    \/ selfVotes /\ QuorumWith(n, SendersIn(Mn, n, LAMBDA m : PrepVoteOrAccept(m, b)))
+    \/ Blocking(n, SendersIn(Mn, n, LAMBDA m : PrepAccepted(m, b)))
 \* MobileCoin (ballots_accepted_prepared, blocking path): b is one member's accepted ballot and
 \* every member of a blocking set accepts *some* ballot of value b.x.
-MCPrepareAcceptable(n, b) ==
-    \/ SelfVotesPrepare(n, b) /\ QuorumWith(n, Senders(n, LAMBDA m : PrepVoteOrAccept(m, b)))
-    \/ /\ \E m \in Node \ {n} : b \in AcceptedPrepBallots(M[n][m])
-       /\ Blocking(n, Senders(n, LAMBDA m : PrepAccepted(m, [n |-> 1, x |-> b.x])))
+MCPrepareAcceptableIn(Mn, n, b, selfVotes) ==
+    \/ selfVotes /\ QuorumWith(n, SendersIn(Mn, n, LAMBDA m : PrepVoteOrAccept(m, b)))
+    \/ /\ \E m \in Node \ {n} : b \in AcceptedPrepBallots(Mn[m])
+       /\ Blocking(n, SendersIn(Mn, n, LAMBDA m : PrepAccepted(m, [n |-> 1, x |-> b.x])))
+PrepareAcceptable(n, b) == PrepareAcceptableIn(M[n], n, b, SelfVotesPrepare(n, b))
+MCPrepareAcceptable(n, b) == MCPrepareAcceptableIn(M[n], n, b, SelfVotesPrepare(n, b))
 
 \* The ballots n may consider for acceptance: its own and those named in stored messages
 \* (MobileCoin's candidate sets), with every lower counter of the same value.

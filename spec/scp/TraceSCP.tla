@@ -44,6 +44,12 @@ MsgValues(m) == m.X \cup m.Y \cup m.B.x \cup m.P.x \cup m.PP.x
 \* Values node n may know of: its proposals and every value in a message it stored.
 Known(n, w, Mn) == w \cup UNION {MsgValues(Mn[m]) : m \in Node}
 
+\* A ballot that newly became P or PP was accepted as prepared by the variant's rule (the
+\* local node presumed to vote for it, as MobileCoin's quorum search presumes).
+PrepareJustified(n, p, Mn) ==
+    IF Variant = "correct" THEN PrepareAcceptableIn(Mn, n, p, TRUE)
+    ELSE MCPrepareAcceptableIn(Mn, n, p, TRUE)
+
 StateValues(s) == s.X \cup s.Y \cup s.Z \cup s.B.x \cup s.P.x \cup s.PP.x \cup s.H.x \cup s.C.x
 
 \* The new state s of honest node n, with store Mn and proposals w, follows from the old one:
@@ -57,6 +63,7 @@ Justified(n, s, w, Mn) ==
     /\ \A v \in s.Z \ Z[n] : QuorumWith(n, SendersIn(Mn, n, LAMBDA m : NomAccepted(m, v)))
     /\ (s.phase = "EXTERNALIZE" /\ phase[n] # "EXTERNALIZE") =>
          QuorumWith(n, SendersIn(Mn, n, LAMBDA m : CommitAccepted(m, s.C)))
+    /\ \A p \in {s.P, s.PP} \ {P[n], PP[n], NullB} : PrepareJustified(n, p, Mn)
     /\ BallotStateOf(s.phase, s.B, s.P, s.PP, s.H, s.C)
 
 TraceInit ==

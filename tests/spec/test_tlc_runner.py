@@ -95,6 +95,8 @@ def test_simulation_statistics() -> None:
     result = parse_tool_output(SIMULATION, 0, 0.4)
     assert result.generated == 1216
     assert result.distinct is None
+    progress_only = SIMULATION.split("@!@!@STARTMSG 2210")[0]
+    assert parse_tool_output(progress_only, 0, 0.4).generated == 16
 
 
 @given(st.text(), st.one_of(st.none(), st.integers(-300, 300)))
