@@ -174,3 +174,23 @@ def test_v_blocking_matches_definition(net: dict[str, QuorumSet], blockers: set[
     assert is_v_blocking(q, blockers) == (not is_quorum_slice_satisfied(q, rest))
     if is_v_blocking(q, blockers):
         assert len(blockers & q.nodes()) >= min_blocking_size(q)
+
+
+@given(fbas(), st.dictionaries(st.sampled_from(NODES[1:]),
+                               st.frozensets(st.sampled_from([b"v1", b"v2"]), max_size=2)))
+def test_greedy_is_sound_and_never_beats_the_complete_search(
+    net: dict[str, QuorumSet], supports: dict[str, frozenset[bytes]]
+) -> None:
+    peers = {n: (net[n], vs) for n, vs in supports.items()}
+    found = find_quorum_greedy("L", net["L"], peers, frozenset({b"v1", b"v2"}))
+    if found is None:
+        return
+    members, values = found
+    assert values  # a non-empty narrowed set
+    for value in values:
+        # Sound: every member (but L) supports every returned value and the set is a quorum...
+        assert all(value in supports[m] for m in members - {"L"})
+        assert _is_quorum(members, net)
+        # ...so the complete search finds a quorum for that value too.
+        holders = {n for n, vs in supports.items() if value in vs}
+        assert find_quorum("L", net["L"], net, holders) is not None
