@@ -193,3 +193,16 @@ def test_deeply_nested_quorum_sets_are_refused() -> None:
     with pytest.raises(ScpError) as err:
         q.validate()
     assert err.value.code == "scp.config_too_deep"
+
+
+def test_a_slot_drops_a_cn_only_update_only_in_the_mobilecoin_variant() -> None:
+    from ._scp import slot
+
+    first = msg("n1", prep(b(3, x), b(3, x), None, 1, 3))
+    update = msg("n1", prep(b(3, x), b(3, x), None, 2, 3))
+    for variant, stored in (("correct", update), ("mobilecoin", first)):
+        s = slot(variant=variant)
+        s.handle_messages([first], 1)
+        out = s.handle_messages([update], 2)
+        assert s.M["n1"] == stored
+        assert [st["event"] for st in out.steps][:1] == (["receive"] if stored is update else [])
