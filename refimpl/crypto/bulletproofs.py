@@ -392,9 +392,7 @@ def _inner_product_prove(
 
 # --- verifier --------------------------------------------------------------------------------
 def _decompress(encoding: bytes, what: str) -> Point:
-    """dalek ``CompressedRistretto::decompress``: rejects a set top bit (libsodium does not)."""
-    if encoding[31] & 0x80:
-        raise CryptoError("crypto.range_proof_invalid", f"{what} is not a canonical encoding")
+    """dalek ``CompressedRistretto::decompress`` (``Point.from_bytes`` applies its rules)."""
     try:
         return Point.from_bytes(encoding)
     except CryptoError as exc:

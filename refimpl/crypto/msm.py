@@ -46,16 +46,10 @@ def msm_naive(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     return Point(acc, _trusted=True)
 
 
-def _low_255_bits(point: Point) -> bytes:
-    """The encoding with the top bit cleared: the point libsodium sees (it ignores that bit)."""
-    encoding = point.to_bytes()
-    return encoding[:31] + bytes([encoding[31] & 0x7F])
-
-
 def msm_python(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     """Pure-Python Pippenger (see :mod:`refimpl.crypto.edwards25519`)."""
     _check_lengths(scalars, points)
-    encoding = msm_encoded([s % L for s in scalars], [_low_255_bits(p) for p in points])
+    encoding = msm_encoded([s % L for s in scalars], [p.to_bytes() for p in points])
     return Point(encoding, _trusted=True)
 
 
@@ -78,9 +72,7 @@ def _decoded(encoding: bytes) -> bytes:
     """The extension's 160-byte extended-coordinates form of a point, cached (generators repeat)."""
     blob = _DECODED.get(encoding)
     if blob is None:
-        # Point accepts what libsodium accepts, which includes a set top bit (libsodium ignores
-        # it; RFC 9496 and the C decoder do not): decode such a point as libsodium does.
-        blob = _native.decode(encoding[:31] + bytes([encoding[31] & 0x7F]))  # = _low_255_bits
+        blob = _native.decode(encoding)  # a Point's encoding is canonical (RFC 9496)
         if len(_DECODED) >= _DECODED_LIMIT:
             _DECODED.clear()
         _DECODED[encoding] = blob

@@ -124,17 +124,6 @@ def test_valid_encodings_round_trip_through_both_decoders() -> None:
         assert msm.msm_native([1], [p]) == p if msm.native_available() else True
 
 
-def test_points_libsodium_accepts_with_the_top_bit_set_work_in_every_implementation() -> None:
-    """Point (over libsodium 1.0.18) accepts a set top bit and ignores it; the MSMs must
-    treat such a point as libsodium does, never raise."""
-    high = bytearray(Point.base().to_bytes())
-    high[31] |= 0x80
-    odd = Point.from_bytes(bytes(high))
-    expected = Point.base() * Scalar(7) + Point.base() * Scalar(3)
-    for name in IMPLEMENTATIONS:
-        assert msm.IMPLEMENTATIONS[name]([7, 3], [odd, Point.base()]) == expected
-
-
 @settings(max_examples=10)
 @given(
     seed=st.integers(0, 2**32), fixed=st.integers(0, 20), rest=st.integers(0, 12), data=st.data()
