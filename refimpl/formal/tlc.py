@@ -45,6 +45,9 @@ _MSG_SIM_STATS = 2210  # "The number of states generated: N" (simulation)
 _MSG_PROGRESS = (2200, 2209)  # "Progress(d) at ...: N states generated, ..." (2209: simulation)
 _MSG_FINISHED = 2186
 
+# SANY's progress lines, printed before its errors: not part of an error's text.
+_NOISE = ("Parsing file", "Semantic processing of module", "Starting SANY", "SANY finished")
+
 _START = re.compile(r"^@!@!@STARTMSG (\d+):(\d+) @!@!@$")
 _END = re.compile(r"^@!@!@ENDMSG (\d+) @!@!@$")
 
@@ -279,7 +282,11 @@ def parse_tool_output(text: str, exit_code: int | None, seconds: float) -> TlcRe
         elif code == -1 or 1000 <= code < 2000 or 3000 <= code < 6000:
             if code == -1 and "rror" not in body and "Fatal" not in body:
                 continue
-            errors.append(" ".join(body.split()))
+            useful = [line for line in body.splitlines() if line.strip()
+                      and not line.startswith(_NOISE)]
+            text = " ".join(" ".join(useful).split())
+            if text and text not in errors:
+                errors.append(text)
     if exit_code is None:
         outcome = "timeout"
     elif exit_code in EXIT_OUTCOMES:

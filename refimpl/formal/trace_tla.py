@@ -9,7 +9,8 @@ the trace is a constant sequence of records). Encoding choices:
 * ballots become ``[n |-> counter, x |-> {ranks}]``, absent ballots the zero ballot; counters
   at or above 2^31 (MobileCoin's INFINITY is 2^32-1) become :data:`TLA_INFINITY`, TLC's
   largest integer;
-* messages become the single record shape of SCP.tla (``NoMsg`` with the topic's fields);
+* messages become the single record shape of SCP.tla (``NoMsg`` with the topic's fields and
+  the advertised quorum set ``q``, which a Byzantine sender may lie about);
 * one slot is validated (the first by default); steps of other slots, receives of messages for
   other slots, and steps of Byzantine nodes other than their sends are left out, and the kept
   steps remember their ``seq`` so a rejection names the original step.
@@ -126,7 +127,8 @@ class _Encoder:
         kind = _need(topic, "type", str, where)
         fields = {"type": '"NONE"', "X": "{}", "Y": "{}", "B": self.ballot(None, where),
                   "P": self.ballot(None, where), "PP": self.ballot(None, where),
-                  "CN": "0", "HN": "0", "PN": "0"}
+                  "CN": "0", "HN": "0", "PN": "0",
+                  "q": self.qset(_need(msg, "quorum_set", dict, where), where)}
 
         def nominate(part: Any) -> None:
             fields["X"] = self.value_set(_need(part, "X", list, where), where)
@@ -181,7 +183,7 @@ class _Encoder:
 
 _NO_MSG = ('[from |-> "", m |-> [type |-> "NONE", X |-> {}, Y |-> {}, B |-> [n |-> 0, x |-> {}],'
            ' P |-> [n |-> 0, x |-> {}], PP |-> [n |-> 0, x |-> {}], CN |-> 0, HN |-> 0,'
-           ' PN |-> 0]]')
+           ' PN |-> 0, q |-> [t |-> 0, v |-> {}, i |-> {}]]]')
 _NO_STATE = ('[phase |-> "NOMINATE_PREPARE", X |-> {}, Y |-> {}, Z |-> {},'
              ' B |-> [n |-> 0, x |-> {}], P |-> [n |-> 0, x |-> {}], PP |-> [n |-> 0, x |-> {}],'
              ' H |-> [n |-> 0, x |-> {}], C |-> [n |-> 0, x |-> {}]]')

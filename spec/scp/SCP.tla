@@ -49,13 +49,19 @@ RECURSIVE Sat(_, _)
 Sat(q, S) ==
     Cardinality(q.v \cap S) + Cardinality({inner \in q.i : Sat(inner, S)}) >= q.t
 
+\* The quorum set of m as seen through the store Mn: a Byzantine node's latest message may
+\* advertise another quorum set than the configured one (MobileCoin reads it from messages).
+NoQSet == [t |-> 0, v |-> {}, i |-> {}]
+QSetIn(Mn, m) == IF m \in Byz /\ m \in DOMAIN Mn /\ Mn[m].q # NoQSet THEN Mn[m].q ELSE QSet[m]
+
 \* The largest quorum inside T: prune members whose own quorum set T does not satisfy.
-RECURSIVE Prune(_)
-Prune(T) == LET kept == {m \in T : Sat(QSet[m], T)} IN IF kept = T THEN T ELSE Prune(kept)
+RECURSIVE PruneIn(_, _)
+PruneIn(Mn, T) == LET kept == {m \in T : Sat(QSetIn(Mn, m), T)}
+                  IN IF kept = T THEN T ELSE PruneIn(Mn, kept)
 
 \* n belongs to a quorum made of n and nodes of T.  The local node is presumed to satisfy
 \* the predicate (MobileCoin's find_quorum seeds the search with the local node).
-QuorumWith(n, T) == n \in Prune(T \cup {n})
+QuorumWithIn(Mn, n, T) == n \in PruneIn(Mn, T \cup {n})
 
 \* The nodes whose messages can matter to n: the members of n's quorum set, of theirs, etc.
 RECURSIVE Members(_)
@@ -100,7 +106,7 @@ BMax(S) == CHOOSE b \in S : \A c \in S : BLeq(c, b)
 (* empty.  For EXT, B holds the externalized commit ballot C.              *)
 (***************************************************************************)
 NoMsg == [type |-> "NONE", X |-> {}, Y |-> {}, B |-> NullB, P |-> NullB, PP |-> NullB,
-          CN |-> 0, HN |-> 0, PN |-> 0]
+          CN |-> 0, HN |-> 0, PN |-> 0, q |-> NoQSet]
 TypeRank(m) == CASE m.type = "NONE" -> 0 [] m.type = "NOM" -> 1 [] m.type = "NOMPREP" -> 2
                  [] m.type = "PREP" -> 3 [] m.type = "COMMIT" -> 4 [] m.type = "EXT" -> 5
 
@@ -195,23 +201,24 @@ MsgOf(n) ==
     CASE phase[n] = "NOMINATE_PREPARE" ->
             IF B[n] = NullB
             THEN IF X[n] \cup Y[n] = {} THEN NoMsg ELSE [NoMsg EXCEPT !.type = "NOM",
-                                                          !.X = X[n], !.Y = Y[n]]
+                                                          !.X = X[n], !.Y = Y[n], !.q = QSet[n]]
             ELSE LET f == PrepFields(n) IN
                  [type |-> "NOMPREP", X |-> X[n], Y |-> Y[n], B |-> f.B, P |-> f.P,
-                  PP |-> f.PP, CN |-> f.CN, HN |-> f.HN, PN |-> 0]
+                  PP |-> f.PP, CN |-> f.CN, HN |-> f.HN, PN |-> 0, q |-> QSet[n]]
       [] phase[n] = "PREPARE" ->
             LET f == PrepFields(n) IN
             [type |-> "PREP", X |-> {}, Y |-> {}, B |-> f.B, P |-> f.P, PP |-> f.PP,
-             CN |-> f.CN, HN |-> f.HN, PN |-> 0]
+             CN |-> f.CN, HN |-> f.HN, PN |-> 0, q |-> QSet[n]]
       [] phase[n] = "COMMIT" ->
             [NoMsg EXCEPT !.type = "COMMIT", !.B = B[n], !.PN = Clamp(P[n], B[n]).n,
-                          !.CN = C[n].n, !.HN = H[n].n]
+                          !.CN = C[n].n, !.HN = H[n].n, !.q = QSet[n]]
       [] phase[n] = "EXTERNALIZE" ->
-            [NoMsg EXCEPT !.type = "EXT", !.B = C[n], !.HN = H[n].n]
+            [NoMsg EXCEPT !.type = "EXT", !.B = C[n], !.HN = H[n].n, !.q = QSet[n]]
 
 \* The nodes whose latest message (in n's store Mn) satisfies a predicate.
 SendersIn(Mn, n, Pred(_)) == {m \in Node \ {n} : Pred(Mn[m])}
 Senders(n, Pred(_)) == SendersIn(M[n], n, Pred)
+QuorumWith(n, T) == QuorumWithIn(M[n], n, T)
 
 Init ==
     /\ phase = [n \in Honest |-> "NOMINATE_PREPARE"]
@@ -287,12 +294,12 @@ SelfAcceptsPrepare(n, b) == Below(b, P[n]) \/ Below(b, PP[n])
 \* Federated voting with store Mn: a quorum votes-or-accepts prepare(b) (the local node's own
 \* vote is selfVotes), or a blocking set accepts it.
 PrepareAcceptableIn(Mn, n, b, selfVotes) ==
-    \/ selfVotes /\ QuorumWith(n, SendersIn(Mn, n, LAMBDA m : PrepVoteOrAccept(m, b)))
+    \/ selfVotes /\ QuorumWithIn(Mn, n, SendersIn(Mn, n, LAMBDA m : PrepVoteOrAccept(m, b)))
     \/ Blocking(n, SendersIn(Mn, n, LAMBDA m : PrepAccepted(m, b)))
 \* MobileCoin (ballots_accepted_prepared, blocking path): b is one member's accepted ballot and
 \* every member of a blocking set accepts *some* ballot of value b.x.
 MCPrepareAcceptableIn(Mn, n, b, selfVotes) ==
-    \/ selfVotes /\ QuorumWith(n, SendersIn(Mn, n, LAMBDA m : PrepVoteOrAccept(m, b)))
+    \/ selfVotes /\ QuorumWithIn(Mn, n, SendersIn(Mn, n, LAMBDA m : PrepVoteOrAccept(m, b)))
     \/ /\ \E m \in Node \ {n} : b \in AcceptedPrepBallots(Mn[m])
        /\ Blocking(n, SendersIn(Mn, n, LAMBDA m : PrepAccepted(m, [n |-> 1, x |-> b.x])))
 PrepareAcceptable(n, b) == PrepareAcceptableIn(M[n], n, b, SelfVotesPrepare(n, b))

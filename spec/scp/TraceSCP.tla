@@ -60,9 +60,9 @@ Justified(n, s, w, Mn) ==
     /\ Y[n] \subseteq s.Y /\ Z[n] \subseteq s.Z
     /\ PhaseRank(phase[n]) <= PhaseRank(s.phase)
     /\ B[n].n <= s.B.n
-    /\ \A v \in s.Z \ Z[n] : QuorumWith(n, SendersIn(Mn, n, LAMBDA m : NomAccepted(m, v)))
+    /\ \A v \in s.Z \ Z[n] : QuorumWithIn(Mn, n, SendersIn(Mn, n, LAMBDA m : NomAccepted(m, v)))
     /\ (s.phase = "EXTERNALIZE" /\ phase[n] # "EXTERNALIZE") =>
-         QuorumWith(n, SendersIn(Mn, n, LAMBDA m : CommitAccepted(m, s.C)))
+         QuorumWithIn(Mn, n, SendersIn(Mn, n, LAMBDA m : CommitAccepted(m, s.C)))
     /\ \A p \in {s.P, s.PP} \ {P[n], PP[n], NullB} : PrepareJustified(n, p, Mn)
     /\ BallotStateOf(s.phase, s.B, s.P, s.PP, s.H, s.C)
 
