@@ -1,4 +1,4 @@
-"""Open core bug found by tests/stateful/test_scp_network.py (kept as a known failure).
+"""Core liveness bug found by tests/stateful/test_scp_network.py (fixed; kept as a regression).
 
 4-node mesh (2 of the other 3), n3 equivocating, 30 % loss before GST at 5 s, delays up to
 1.5 s, seed 0, variant ``correct``; after 60 s the Byzantine node is silenced and the network
@@ -9,21 +9,18 @@ CN = HN = 8), so n2 should accept commit [8, 8] (WP §6.2 step 6: accept via a v
 after which {n0, n1, n2} confirms it and both externalize. n2 never widens its range: for 30
 simulated minutes n1 and n2 only bump their ballot counters (to 60). 18 of the first 400 seeds
 of this configuration end this way.
-Remove the xfail marker when the core accepts commit ranges from a blocking
-set in the COMMIT phase.
+Fixed in ``ballot.commit_phase_range``: in the COMMIT phase the variant ``correct`` now adopts
+an accepted-commit interval that lies strictly above [C.N, H.N] (stellar-core
+``attemptAcceptCommit``), instead of only widening the interval that contains C.N.
 """
 
 from __future__ import annotations
-
-import pytest
 
 from refimpl.consensus.sim.faults import FaultModel
 from refimpl.consensus.sim.network import Network, SimConfig
 from refimpl.consensus.sim.topology import mesh
 
 
-@pytest.mark.xfail(reason="core: COMMIT phase does not widen C/H from a blocking set (open)",
-                   strict=False)
 def test_commit_phase_accepts_from_a_blocking_set_after_gst() -> None:
     faults = FaultModel(delay_min_ms=1, delay_max_ms=1500, loss_rate=0.3, gst_ms=5000,
                         pre_gst_delay_max_ms=1500)

@@ -411,6 +411,38 @@ def prepare_phase(
     return (bumped, True) if bumped is not None else (state, False)
 
 
+def commit_phase_range(
+    x: Values, cn: int, hn: int, ctx: QuorumContext, peers: Peers, variant: Variant
+) -> Interval:
+    """Step 6: the accepted-commit interval [C.N, H.N] the node reports after this pass.
+
+    ``"correct"``: the accepted intervals for x (found via v-blocking sets) are merged with
+    [C.N, H.N]; the node takes the highest merged interval. So an interval that overlaps or
+    touches [C.N, H.N] widens it (their union), one that lies strictly above replaces it, and
+    the node never moves to a lower interval. This is stellar-core's rule
+    (``BallotProtocol::attemptAcceptCommit``: in the confirm phase the extended interval found
+    from the statements' boundaries, searched from the top, replaces c and h in
+    ``setAcceptCommit`` when its top exceeds h) and sound by WP §6.2 step 6 / D05 §3.5: every
+    counter of the adopted interval is accepted committed, and accepted statements stay
+    accepted (the variables only say which interval the node reports). Merely widening the
+    range that contains C.N is not live: a node whose blocking set accepts a disjoint higher
+    interval (peers externalized at C.N = 8 while it holds [6, 6]) would never confirm it
+    (tests/regressions/test_scp_commit_phase_liveness.py). The quorum path, seeded with
+    [C.N, H.N], can only re-find counters already accepted in this phase and is skipped.
+
+    ``"mobilecoin"`` (``slot.rs`` ``do_commit_phase`` step (6), ``ballots_accepted_committed``;
+    notes §1.8): C, H ← the accepted range with no monotonicity guard, where the range is the
+    hull (min, max) of the blocking-set ranges and of the quorum path seeded with [C.N, H.N].
+    """
+    if variant == "mobilecoin":
+        found = accepted_commit((x, cn, hn), ctx, peers, variant).get(x)
+        if not found:
+            return cn, hn
+        return min(a for a, _ in found), max(b for _, b in found)
+    merged = _merge(accepted_commit(None, ctx, peers, variant).get(x, []) + [(cn, hn)])
+    return merged[-1]
+
+
 def commit_phase(
     state: BallotState,
     ctx: QuorumContext,
@@ -427,11 +459,7 @@ def commit_phase(
     P = state.P
     if x in acc and (P is None or Ballot(acc[x], x) > P):
         P = Ballot(acc[x], x)
-    # The quorum path, seeded with the local range [C.N, H.N] (MobileCoin), can only re-find
-    # counters already accepted in this phase: only a v-blocking set can widen the range.
-    accepted = accepted_commit(None, ctx, peers, variant).get(x, [])
-    merged = _merge(accepted + [(C.counter, H.counter)])
-    lo, hi = next(iv for iv in merged if iv[0] <= C.counter <= iv[1])
+    lo, hi = commit_phase_range(x, C.counter, H.counter, ctx, peers, variant)
     C, H = Ballot(lo, x), Ballot(hi, x)
     state = BallotState(state.phase, B, P, state.PP, H, C)
     confirmed = confirmed_commit(x, C.counter, H.counter, ctx, peers)

@@ -224,3 +224,32 @@ def test_commit_phase_widens_the_accepted_range_from_a_blocking_set() -> None:
     s.handle_messages([msg("n1", commit(b(5, x), 5, 2, 5))], 1)
     assert (s.ballot.C, s.ballot.H, s.ballot.B, s.ballot.P) == (b(1, x), b(5, x), b(5, x),
                                                                   b(5, x))
+
+
+def test_commit_phase_adopts_a_higher_disjoint_interval_and_never_a_lower_one() -> None:
+    """Step 6 in the COMMIT phase (ballot.commit_phase_range): n0 accepts commit [6, 6]; its
+    v-blocking peer n1 (Q3) accepts commit [8, 8]. ``correct`` moves C, H to the strictly higher
+    interval (stellar-core attemptAcceptCommit), and B follows H (step 8); it ignores a lower
+    interval. ``mobilecoin`` takes whatever range is accepted (no monotonicity guard), lower too.
+    The regression scenario: tests/regressions/test_scp_commit_phase_liveness.py."""
+    at6 = BallotState(phase=bp.COMMIT, B=b(6, x), P=b(6, x), H=b(6, x), C=b(6, x))
+    for variant in ("correct", "mobilecoin"):
+        s = at(at6, Q3, variant)
+        out = s.handle_messages([msg("n1", commit(b(8, x), 8, 8, 8))], 1)
+        assert (s.ballot.C, s.ballot.H, s.ballot.B) == (b(8, x), b(8, x), b(8, x)), variant
+        assert out.message is not None and out.message.topic == Commit(b(8, x), 8, 8, 8)
+        assert s.phase == bp.COMMIT  # a quorum under Q3 needs n2 and n3 as well
+    at8 = BallotState(phase=bp.COMMIT, B=b(8, x), P=b(8, x), H=b(8, x), C=b(8, x))
+    for variant, kept in (("correct", (b(8, x), b(8, x))), ("mobilecoin", (b(6, x), b(6, x)))):
+        s = at(at8, Q3, variant)
+        s.handle_messages([msg("n1", commit(b(6, x), 6, 6, 6))], 1)
+        assert (s.ballot.C, s.ballot.H) == kept, variant
+        assert s.ballot.B == b(8, x)  # the counter never goes back
+
+
+def test_commit_phase_range_unions_touching_intervals() -> None:
+    """An accepted interval touching [C.N, H.N] from above is merged with it, not swapped in."""
+    start = BallotState(phase=bp.COMMIT, B=b(3, x), P=b(3, x), H=b(3, x), C=b(2, x))
+    s = at(start, Q3)
+    s.handle_messages([msg("n1", commit(b(6, x), 6, 4, 6))], 1)
+    assert (s.ballot.C, s.ballot.H, s.ballot.B) == (b(2, x), b(6, x), b(6, x))
