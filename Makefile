@@ -37,8 +37,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Regenerate our own vectors under conformance/vectors/ (deterministic; tests check they match).
 vectors: $(STAMP)
-	$(BIN)/python tools/regenerate_vectors.py
+	$(BIN)/python tools/gen_vectors_crypto.py
+	$(BIN)/python tools/gen_vectors_tx.py
 
 clean:
 	rm -rf $(VENV) $(TMPDIR) .pytest_cache .mypy_cache .ruff_cache
