@@ -12,22 +12,16 @@ Mirrors ``merlin/src/transcript.rs`` (notes/crypto-ledger.md §2.2):
   each :meth:`TranscriptRng.fill_bytes` is meta-AD(LE32(n)) then PRF(n).
 
 A transcript is a mutable, stateful object (as in Rust); :meth:`Transcript.clone` forks it.
+Each framed step is one call on the duplex (:mod:`refimpl.crypto.strobe`: C when built).
 """
 
 from __future__ import annotations
 
 from refimpl.crypto.ristretto import RandomSource
-from refimpl.crypto.strobe import Strobe128
+from refimpl.crypto.strobe import Strobe128, StrobeDuplex, le32
 from refimpl.errors import CryptoError
 
 MERLIN_PROTOCOL_LABEL = b"Merlin v1.0"
-_U32_LIMIT = 1 << 32
-
-
-def _le32(n: int) -> bytes:
-    if not 0 <= n < _U32_LIMIT:
-        raise CryptoError("crypto.transcript_length", f"length {n} does not fit in a u32")
-    return n.to_bytes(4, "little")
 
 
 class Transcript:
@@ -35,22 +29,19 @@ class Transcript:
 
     __slots__ = ("_strobe",)
 
-    def __init__(self, label: bytes, *, _strobe: Strobe128 | None = None) -> None:
+    def __init__(self, label: bytes, *, _strobe: StrobeDuplex | None = None) -> None:
         if _strobe is not None:
             self._strobe = _strobe
             return
         self._strobe = Strobe128(MERLIN_PROTOCOL_LABEL)
-        self.append_message(b"dom-sep", label)
+        self._strobe.framed_ad(b"dom-sep", label)
 
     def clone(self) -> Transcript:
         """An independent copy (Rust ``Transcript: Clone``)."""
         return Transcript(b"", _strobe=self._strobe.clone())
 
     def append_message(self, label: bytes, message: bytes) -> None:
-        strobe = self._strobe
-        strobe.meta_ad(label, False)
-        strobe.meta_ad(_le32(len(message)), True)
-        strobe.ad(message, False)
+        self._strobe.framed_ad(label, message)
 
     def append_u64(self, label: bytes, value: int) -> None:
         """``append_message(label, LE64(value))``; ``value`` must be in ``[0, 2^64)``."""
@@ -59,10 +50,7 @@ class Transcript:
         self.append_message(label, value.to_bytes(8, "little"))
 
     def challenge_bytes(self, label: bytes, n: int) -> bytes:
-        strobe = self._strobe
-        strobe.meta_ad(label, False)
-        strobe.meta_ad(_le32(n), True)
-        return strobe.prf(n, False)
+        return self._strobe.framed_prf(label, n)
 
     def build_rng(self) -> TranscriptRngBuilder:
         """Start a transcript-bound RNG (the prover's witness-rekeyed nonce generator)."""
@@ -74,14 +62,11 @@ class TranscriptRngBuilder:
 
     __slots__ = ("_strobe",)
 
-    def __init__(self, strobe: Strobe128) -> None:
+    def __init__(self, strobe: StrobeDuplex) -> None:
         self._strobe = strobe
 
     def rekey_with_witness_bytes(self, label: bytes, witness: bytes) -> TranscriptRngBuilder:
-        strobe = self._strobe
-        strobe.meta_ad(label, False)
-        strobe.meta_ad(_le32(len(witness)), True)
-        strobe.key(witness, False)
+        self._strobe.framed_key(label, witness)
         return self
 
     def finalize(self, rng: bytes | RandomSource) -> TranscriptRng:
@@ -100,12 +85,12 @@ class TranscriptRng:
 
     __slots__ = ("_strobe",)
 
-    def __init__(self, strobe: Strobe128) -> None:
+    def __init__(self, strobe: StrobeDuplex) -> None:
         self._strobe = strobe
 
     def fill_bytes(self, n: int) -> bytes:
         strobe = self._strobe
-        strobe.meta_ad(_le32(n), False)
+        strobe.meta_ad(le32(n), False)
         return strobe.prf(n, False)
 
     def __call__(self, n: int) -> bytes:

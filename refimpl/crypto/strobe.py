@@ -6,10 +6,24 @@ PRF, each with STROBE's ``more`` flag (continue the previous operation without a
 Transport operations and the ``T`` flag are not part of Merlin and are not provided.
 
 A :class:`Strobe128` is a mutable duplex state, like the Rust struct; :meth:`clone` copies it.
+Besides the four operations it offers the three *framed* forms Merlin builds everything from
+(``framed_ad`` is ``append_message``, ``framed_key`` is ``rekey_with_witness_bytes``,
+``framed_prf`` is ``challenge_bytes``: notes/crypto-ledger.md §2.2), so a transcript step is one
+call.
+
+``Strobe128`` is the C duplex of refimpl/crypto/_keccak.c when that extension is built (it keeps
+the whole state in C, so a framed step costs one call instead of a dozen Python ones), else
+:class:`PyStrobe128`, this module's pure-Python duplex and the tested fallback. The choice
+follows :mod:`refimpl.crypto.keccak`: ``MCREF_PURE_PYTHON=1`` forces Python. Tests check that
+both give the same states and outputs on random operation sequences.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
+
+from refimpl.crypto import keccak
 from refimpl.crypto.keccak import keccak_f1600_inplace
 from refimpl.errors import CryptoError
 
@@ -34,10 +48,32 @@ def _initial_state() -> bytes:
 
 
 _INITIAL_STATE = _initial_state()
+_U32_LIMIT = 1 << 32
 
 
-class Strobe128:
-    """A STROBE-128 duplex, initialised with ``protocol_label`` as Merlin does."""
+def le32(n: int) -> bytes:
+    """``n`` as 4 little-endian bytes, or ``crypto.transcript_length`` if it is not a u32."""
+    if not 0 <= n < _U32_LIMIT:
+        raise CryptoError("crypto.transcript_length", f"length {n} does not fit in a u32")
+    return n.to_bytes(4, "little")
+
+
+class StrobeDuplex(Protocol):
+    """What a STROBE-128 duplex offers (both :class:`PyStrobe128` and the C ``Strobe128``)."""
+
+    def clone(self) -> StrobeDuplex: ...
+    def state_bytes(self) -> bytes: ...
+    def meta_ad(self, data: bytes, more: bool) -> None: ...
+    def ad(self, data: bytes, more: bool) -> None: ...
+    def key(self, data: bytes, more: bool) -> None: ...
+    def prf(self, n: int, more: bool) -> bytes: ...
+    def framed_ad(self, label: bytes, data: bytes) -> None: ...
+    def framed_key(self, label: bytes, data: bytes) -> None: ...
+    def framed_prf(self, label: bytes, n: int) -> bytes: ...
+
+
+class PyStrobe128:
+    """A STROBE-128 duplex, initialised with ``protocol_label`` as Merlin does (pure Python)."""
 
     __slots__ = ("_state", "_pos", "_pos_begin", "_cur_flags")
     _state: bytearray
@@ -45,7 +81,7 @@ class Strobe128:
     _pos_begin: int
     _cur_flags: int
 
-    def __init__(self, protocol_label: bytes, *, _copy_of: Strobe128 | None = None) -> None:
+    def __init__(self, protocol_label: bytes, *, _copy_of: PyStrobe128 | None = None) -> None:
         if _copy_of is not None:
             self._state = bytearray(_copy_of._state)
             self._pos = _copy_of._pos
@@ -58,9 +94,9 @@ class Strobe128:
         self._cur_flags = 0
         self.meta_ad(protocol_label, False)
 
-    def clone(self) -> Strobe128:
+    def clone(self) -> PyStrobe128:
         """An independent copy of this duplex state."""
-        return Strobe128(b"", _copy_of=self)
+        return PyStrobe128(b"", _copy_of=self)
 
     def state_bytes(self) -> bytes:
         """The 200-byte Keccak state (for tests and debugging)."""
@@ -86,6 +122,26 @@ class Strobe128:
         """Squeeze ``n`` pseudo-random bytes (flags I|A|C)."""
         self._begin_op(FLAG_I | FLAG_A | FLAG_C, more)
         return self._squeeze(n)
+
+    # --- the framed forms Merlin uses (merlin/src/transcript.rs) -------------------------
+    def framed_ad(self, label: bytes, data: bytes) -> None:
+        """meta-AD(label); meta-AD(LE32(len data), more); AD(data): ``append_message``."""
+        self.meta_ad(label, False)
+        self.meta_ad(le32(len(data)), True)
+        self.ad(data, False)
+
+    def framed_key(self, label: bytes, data: bytes) -> None:
+        """meta-AD(label); meta-AD(LE32(len data), more); KEY(data): the witness rekey."""
+        self.meta_ad(label, False)
+        self.meta_ad(le32(len(data)), True)
+        self.key(data, False)
+
+    def framed_prf(self, label: bytes, n: int) -> bytes:
+        """meta-AD(label); meta-AD(LE32(n), more); PRF(n): ``challenge_bytes``."""
+        length = le32(n)
+        self.meta_ad(label, False)
+        self.meta_ad(length, True)
+        return self.prf(n, False)
 
     # --- duplex internals (strobe.rs run_f / absorb / overwrite / squeeze / begin_op) ------
     def _run_f(self) -> None:
@@ -157,3 +213,22 @@ class Strobe128:
         self._absorb(bytes((old_begin, flags)))
         if flags & (FLAG_C | FLAG_K) and self._pos != 0:
             self._run_f()
+
+
+def _native_strobe() -> Callable[[bytes], StrobeDuplex] | None:
+    """The C duplex of refimpl/crypto/_keccak.c, if built (and not a build that predates it)."""
+    if not keccak.NATIVE:
+        return None
+    from refimpl.crypto import _keccak  # type: ignore[attr-defined]
+
+    native: Callable[[bytes], StrobeDuplex] | None = getattr(_keccak, "Strobe128", None)
+    return native
+
+
+_NATIVE_STROBE = _native_strobe()
+
+#: True when :data:`Strobe128` is the C duplex.
+NATIVE = _NATIVE_STROBE is not None
+
+#: Make a STROBE-128 duplex from a protocol label: the C one when built, else :class:`PyStrobe128`.
+Strobe128: Callable[[bytes], StrobeDuplex] = _NATIVE_STROBE or PyStrobe128
