@@ -67,17 +67,18 @@ def simulations(draw: st.DrawFn) -> str:
     byzantine = draw(st.integers(0, 1)) if nodes >= 4 else 0
     threshold = draw(st.integers(max(1, (nodes - 1) // 2), nodes - 1 - byzantine))
     config = build_config(
-        "mesh", nodes, 1, byzantine, draw(st.integers(0, 2**16)), threshold=threshold,
+        draw(st.sampled_from(["mesh", "cyclic"])), nodes, 1, byzantine,
+        draw(st.integers(0, 2**16)), threshold=threshold,
         values_per_slot=draw(st.integers(1, 3)),
         variant=draw(st.sampled_from(["correct", "mobilecoin"])),
-        behaviour=draw(st.sampled_from(["equivocate", "random", "silent"])))
+        behaviour=draw(st.sampled_from(["equivocate", "random", "silent", "lie_qset", "mixed"])))
     stream = io.StringIO()
     simulate(config, TraceWriter(stream))
     return stream.getvalue()
 
 
 @pytest.mark.slow
-@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 @given(simulations())
 def test_simulated_traces_validate_and_their_mutants_do_not(text: str) -> None:
     trace = parse_ndjson(text.splitlines())
