@@ -29,31 +29,115 @@ static const uint64_t RC[24] = {
     0x8000000000008002ULL, 0x8000000000000080ULL, 0x000000000000800AULL, 0x800000008000000AULL,
     0x8000000080008081ULL, 0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL};
 
-/* rho offsets r[x][y], indexed by lane x + 5y */
-static const unsigned ROT[25] = {0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43,
-                                 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14};
-
-static uint64_t rotl(uint64_t v, unsigned n) { return n ? (v << n) | (v >> (64 - n)) : v; }
-
-static void keccak_f1600(uint64_t a[25]) {
-    uint64_t c[5], d[5], b[25];
+/* the 24 rounds with the state in 25 local lanes; the round body is fully unrolled (generated
+ * mechanically from the rho offsets and the pi index map of FIPS 202 Table 2 / section 3.2.3) */
+#define ROTL(v, n) (((v) << (n)) | ((v) >> (64 - (n))))
+static void keccak_f1600(uint64_t s[25]) {
+    uint64_t a0 = s[0], a1 = s[1], a2 = s[2], a3 = s[3], a4 = s[4], a5 = s[5], a6 = s[6],
+        a7 = s[7], a8 = s[8], a9 = s[9], a10 = s[10], a11 = s[11], a12 = s[12], a13 = s[13],
+        a14 = s[14], a15 = s[15], a16 = s[16], a17 = s[17], a18 = s[18], a19 = s[19], a20 = s[20],
+        a21 = s[21], a22 = s[22], a23 = s[23], a24 = s[24];
+    uint64_t c0, c1, c2, c3, c4, d0, d1, d2, d3, d4;
+    uint64_t b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16, b17, b18,
+        b19, b20, b21, b22, b23, b24;
     for (int round = 0; round < 24; round++) {
-        for (int x = 0; x < 5; x++) c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
-        for (int x = 0; x < 5; x++) d[x] = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
-        for (int i = 0; i < 25; i++) a[i] ^= d[i % 5];
-        /* rho and pi: B[y][2x+3y] = rot(A[x][y], r[x][y]) */
-        for (int x = 0; x < 5; x++)
-            for (int y = 0; y < 5; y++)
-                b[y + 5 * ((2 * x + 3 * y) % 5)] = rotl(a[x + 5 * y], ROT[x + 5 * y]);
-        for (int y = 0; y < 5; y++)
-            for (int x = 0; x < 5; x++)
-                a[x + 5 * y] = b[x + 5 * y] ^ (~b[(x + 1) % 5 + 5 * y] & b[(x + 2) % 5 + 5 * y]);
-        a[0] ^= RC[round];
+        c0 = a0 ^ a5 ^ a10 ^ a15 ^ a20;
+        c1 = a1 ^ a6 ^ a11 ^ a16 ^ a21;
+        c2 = a2 ^ a7 ^ a12 ^ a17 ^ a22;
+        c3 = a3 ^ a8 ^ a13 ^ a18 ^ a23;
+        c4 = a4 ^ a9 ^ a14 ^ a19 ^ a24;
+        d0 = c4 ^ ROTL(c1, 1);
+        d1 = c0 ^ ROTL(c2, 1);
+        d2 = c1 ^ ROTL(c3, 1);
+        d3 = c2 ^ ROTL(c4, 1);
+        d4 = c3 ^ ROTL(c0, 1);
+        b0 = a0 ^ d0;
+        b16 = ROTL(a5 ^ d0, 36);
+        b7 = ROTL(a10 ^ d0, 3);
+        b23 = ROTL(a15 ^ d0, 41);
+        b14 = ROTL(a20 ^ d0, 18);
+        b10 = ROTL(a1 ^ d1, 1);
+        b1 = ROTL(a6 ^ d1, 44);
+        b17 = ROTL(a11 ^ d1, 10);
+        b8 = ROTL(a16 ^ d1, 45);
+        b24 = ROTL(a21 ^ d1, 2);
+        b20 = ROTL(a2 ^ d2, 62);
+        b11 = ROTL(a7 ^ d2, 6);
+        b2 = ROTL(a12 ^ d2, 43);
+        b18 = ROTL(a17 ^ d2, 15);
+        b9 = ROTL(a22 ^ d2, 61);
+        b5 = ROTL(a3 ^ d3, 28);
+        b21 = ROTL(a8 ^ d3, 55);
+        b12 = ROTL(a13 ^ d3, 25);
+        b3 = ROTL(a18 ^ d3, 21);
+        b19 = ROTL(a23 ^ d3, 56);
+        b15 = ROTL(a4 ^ d4, 27);
+        b6 = ROTL(a9 ^ d4, 20);
+        b22 = ROTL(a14 ^ d4, 39);
+        b13 = ROTL(a19 ^ d4, 8);
+        b4 = ROTL(a24 ^ d4, 14);
+        a0 = b0 ^ (~b1 & b2);
+        a1 = b1 ^ (~b2 & b3);
+        a2 = b2 ^ (~b3 & b4);
+        a3 = b3 ^ (~b4 & b0);
+        a4 = b4 ^ (~b0 & b1);
+        a5 = b5 ^ (~b6 & b7);
+        a6 = b6 ^ (~b7 & b8);
+        a7 = b7 ^ (~b8 & b9);
+        a8 = b8 ^ (~b9 & b5);
+        a9 = b9 ^ (~b5 & b6);
+        a10 = b10 ^ (~b11 & b12);
+        a11 = b11 ^ (~b12 & b13);
+        a12 = b12 ^ (~b13 & b14);
+        a13 = b13 ^ (~b14 & b10);
+        a14 = b14 ^ (~b10 & b11);
+        a15 = b15 ^ (~b16 & b17);
+        a16 = b16 ^ (~b17 & b18);
+        a17 = b17 ^ (~b18 & b19);
+        a18 = b18 ^ (~b19 & b15);
+        a19 = b19 ^ (~b15 & b16);
+        a20 = b20 ^ (~b21 & b22);
+        a21 = b21 ^ (~b22 & b23);
+        a22 = b22 ^ (~b23 & b24);
+        a23 = b23 ^ (~b24 & b20);
+        a24 = b24 ^ (~b20 & b21);
+        a0 ^= RC[round];
     }
+    s[0] = a0;
+    s[1] = a1;
+    s[2] = a2;
+    s[3] = a3;
+    s[4] = a4;
+    s[5] = a5;
+    s[6] = a6;
+    s[7] = a7;
+    s[8] = a8;
+    s[9] = a9;
+    s[10] = a10;
+    s[11] = a11;
+    s[12] = a12;
+    s[13] = a13;
+    s[14] = a14;
+    s[15] = a15;
+    s[16] = a16;
+    s[17] = a17;
+    s[18] = a18;
+    s[19] = a19;
+    s[20] = a20;
+    s[21] = a21;
+    s[22] = a22;
+    s[23] = a23;
+    s[24] = a24;
 }
+#undef ROTL
 
 static void permute_bytes(uint8_t s[200]) {
     uint64_t lanes[25];
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(lanes, s, 200); /* the lanes are little-endian words */
+    keccak_f1600(lanes);
+    memcpy(s, lanes, 200);
+#else
     for (int i = 0; i < 25; i++) {
         uint64_t v = 0;
         for (int j = 7; j >= 0; j--) v = (v << 8) | s[8 * i + j];
@@ -62,6 +146,7 @@ static void permute_bytes(uint8_t s[200]) {
     keccak_f1600(lanes);
     for (int i = 0; i < 25; i++)
         for (int j = 0; j < 8; j++) s[8 * i + j] = (uint8_t)(lanes[i] >> (8 * j));
+#endif
 }
 
 static PyObject *py_f1600_inplace(PyObject *self, PyObject *args) {

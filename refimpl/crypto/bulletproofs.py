@@ -183,6 +183,20 @@ def _powers(x: int, count: int) -> list[int]:
     return out
 
 
+def _batch_invert(values: Sequence[int]) -> list[int]:
+    """The inverses mod L of non-zero ``values`` with one modular inversion (Montgomery's
+    trick); a zero among them raises ``ValueError`` as ``pow(0, -1, L)`` does."""
+    prefix = [1] * (len(values) + 1)
+    for i, v in enumerate(values):
+        prefix[i + 1] = prefix[i] * v % L
+    inv = pow(prefix[-1], -1, L)
+    out = [0] * len(values)
+    for i in range(len(values) - 1, -1, -1):
+        out[i] = inv * prefix[i] % L
+        inv = inv * values[i] % L
+    return out
+
+
 def _msm(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     return multiscalar_mul(scalars, points)
 
@@ -457,7 +471,10 @@ def _verification_check(
         us.append(_challenge(transcript, b"u"))
     if any(u == 0 for u in us):
         raise CryptoError("crypto.range_proof_invalid", "a zero inner-product challenge")
-    u_inv = [pow(u, -1, L) for u in us]
+    # one inversion for all: the u_k, y and (for sum_y = (y^nm - 1)/(y - 1)) y - 1
+    inverses = _batch_invert([*us, y, y - 1] if y != 1 else [*us, y])
+    u_inv = inverses[:lg_nm]
+    y_inv = inverses[lg_nm]
     u_sq = [u * u % L for u in us]
     u_inv_sq = [v * v % L for v in u_inv]
     s = [0] * nm
@@ -471,15 +488,16 @@ def _verification_check(
 
     a, b = proof.a, proof.b
     zz = z * z % L
-    y_inv = pow(y, -1, L)
     y_inv_pows = _powers(y_inv, nm)
     z_pows = _powers(z, m)
     g_scalars = [(-z - a * si) % L for si in s]
-    h_scalars = []
-    for i in range(nm):
-        z_and_2 = z_pows[i // BITS] << (i % BITS)
-        h_scalars.append((z + y_inv_pows[i] * (zz * z_and_2 - b * s[nm - 1 - i])) % L)
-    sum_y = sum(_powers(y, nm)) % L
+    # h_i = z + y^-i * (z^2 * z^(i // 64) * 2^(i % 64) - b * s_{nm-1-i})
+    z_and_2 = [zz * zj << k for zj in z_pows for k in range(BITS)]
+    h_scalars = [
+        (z + yi * (z2 - b * si)) % L
+        for yi, z2, si in zip(y_inv_pows, z_and_2, reversed(s), strict=True)
+    ]
+    sum_y = (pow(y, nm, L) - 1) * inverses[lg_nm + 1] % L if y != 1 else nm % L
     sum_z = sum(z_pows) % L
     delta = ((z - zz) * sum_y - zz * z * ((1 << BITS) - 1) * sum_z) % L
     others = [
