@@ -332,6 +332,26 @@ static void ge_double(ge *r, const ge *p) {
     fe_mul(r->Z, f, g);
 }
 
+/* the same doubling without T (it reads only X, Y, Z): for all but the last of a run of doublings */
+static void ge_double_xyz(ge *r, const ge *p) {
+    fe a, b, c, e, f, g, h, t;
+    fe_sq(a, p->X);
+    fe_sq(b, p->Y);
+    fe_sq(c, p->Z);
+    fe_add(c, c, c);
+    fe_add(t, p->X, p->Y);
+    fe_sq(e, t);
+    fe_sub(e, e, a);
+    fe_sub(e, e, b);
+    fe_sub(g, b, a);
+    fe_sub(f, g, c);
+    fe_add(h, a, b);
+    fe_neg(h, h);
+    fe_mul(r->X, e, f);
+    fe_mul(r->Y, g, h);
+    fe_mul(r->Z, f, g);
+}
+
 static int ristretto_decode(ge *p, const uint8_t in[32]) {
     fe s, ss, u1, u2, u2sq, v, t, invsqrt, den_x, den_y;
     uint8_t check[32];
@@ -444,7 +464,8 @@ static void straus_run(ge *acc, const uint8_t *scalars, const uint8_t *points, P
     }
     ge_identity(acc);
     for (int k = 64; k >= 0; k--) {
-        for (int j = 0; j < 4; j++) ge_double(acc, acc);
+        for (int j = 0; j < 3; j++) ge_double_xyz(acc, acc);
+        ge_double(acc, acc);
         for (Py_ssize_t i = 0; i < n; i++) {
             int32_t d = digits[i][k];
             if (d > 0) {
@@ -489,7 +510,8 @@ static int msm_point(ge *result, const uint8_t *scalars, const uint8_t *points, 
     ge acc;
     ge_identity(&acc);
     for (int k = windows - 1; k >= 0; k--) {
-        for (int j = 0; j < c; j++) ge_double(&acc, &acc);
+        for (int j = 1; j < c; j++) ge_double_xyz(&acc, &acc);
+        ge_double(&acc, &acc);
         memset(used, 0, (size_t)nbuckets);
         for (Py_ssize_t i = 0; i < n; i++) {
             int32_t d = digits[(size_t)windows * (size_t)i + (size_t)k];
