@@ -188,7 +188,6 @@ CODES: dict[str, str] = {
     "formal.bad_manifest": "spec/manifest.json is missing or malformed",
     "formal.unknown_model": "no model of that name in spec/manifest.json",
     "formal.bad_trace": "a trace file is not a well-formed mcref SCP trace",
-    "formal.trace_rejected": "a trace is not a behaviour of the spec",
     "formal.bad_fbas": "an FBAS file is not a stellarbeat-format node list",
     "formal.fbas_no_quorum_set": "no node of the FBAS has a known quorum set",
     "formal.solver_unknown": "the solver gave no answer or an answer that does not check",
