@@ -1,11 +1,12 @@
 """Validate an SCP trace against spec/scp/TraceSCP.tla under TLC.
 
-The generated ``TraceData`` module (:mod:`refimpl.formal.trace_tla`) is written with copies of
-SCP.tla, TraceSCP.tla and TraceSCP.cfg into a private directory and TLC runs there. Reading the
-verdict follows notes/formal-anchors.md §2.6: the trace is accepted exactly when TLC reports the
-invariant ``TraceNotConsumed`` violated (the cursor passed the last step); when TLC finishes
-without that violation, the depth it reached is the 1-based position of the first step that no
-action of the spec explains. A violated ``TraceAgreement`` means the trace itself breaks
+Each slot of a trace is validated separately (one TLC run per slot; a node starts every slot
+afresh). The generated ``TraceData`` module (:mod:`refimpl.formal.trace_tla`) is written with
+copies of SCP.tla, TraceSCP.tla and TraceSCP.cfg into a private directory and TLC runs there.
+Reading the verdict follows notes/formal-anchors.md §2.6: the trace is accepted exactly when TLC
+reports the invariant ``TraceNotConsumed`` violated (the cursor passed the last step); when TLC
+finishes without that violation, the depth it reached is the 1-based position of the first step
+that no action of the spec explains. A violated ``TraceAgreement`` means the trace itself breaks
 agreement among intact nodes.
 """
 
@@ -15,6 +16,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -78,7 +80,28 @@ def _seq(module: TraceModule, position: int) -> int | None:
     return None
 
 
+def trace_slots(objects: list[dict[str, Any]]) -> list[int]:
+    """The slots a parsed trace has steps for, in order."""
+    return sorted({o["slot"] for o in objects[1:] if isinstance(o, dict)
+                   and o.get("kind") == "step" and isinstance(o.get("slot"), int)})
+
+
+def validate_trace(objects: list[dict[str, Any]], *, slot: int | None = None,
+                   timeout_s: float = 300.0) -> list[tuple[int, TraceVerdict]]:
+    """Validate one slot, or every slot of the trace in order, stopping at the first rejected
+    one: the whole trace is accepted only when every returned verdict is."""
+    verdicts = []
+    for each in [slot] if slot is not None else (trace_slots(objects) or [1]):
+        module = trace_module(objects, each)
+        verdict = validate_module(module, timeout_s=timeout_s)
+        verdicts.append((module.slot, verdict))
+        if not verdict.accepted:
+            break
+    return verdicts
+
+
 def validate_trace_file(path: Path, *, slot: int | None = None,
                         timeout_s: float = 300.0) -> TraceVerdict:
-    """Read an ndjson trace, generate its module and validate it."""
-    return validate_module(trace_module(read_ndjson(path), slot), timeout_s=timeout_s)
+    """Read an ndjson trace and validate every slot (or ``slot``); the first rejection, else
+    the last slot's verdict."""
+    return validate_trace(read_ndjson(path), slot=slot, timeout_s=timeout_s)[-1][1]

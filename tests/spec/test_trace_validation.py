@@ -58,7 +58,19 @@ def test_cli_names_the_first_unexplained_step(capsys: pytest.CaptureFixture[str]
     assert main(["trace", "validate", str(TRACES / name), "--json"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert document["accepted"] is False
-    assert document["first_unexplained_seq"] == KNOWN_BAD[name]["first_unexplained_seq"]
+    rejected = document["slots"][-1]
+    assert rejected["first_unexplained_seq"] == KNOWN_BAD[name]["first_unexplained_seq"]
+
+
+def test_every_slot_of_a_multi_slot_trace_is_validated(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    name = "good_mobilecoin_byzantine4.ndjson"
+    slots = {o["slot"] for o in read_ndjson(TRACES / name) if o.get("kind") == "step"}
+    assert len(slots) >= 2
+    assert main(["trace", "validate", str(TRACES / name), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [s["slot"] for s in document["slots"]] == sorted(slots)
+    assert all(s["accepted"] for s in document["slots"])
 
 
 @st.composite
