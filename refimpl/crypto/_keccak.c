@@ -386,6 +386,11 @@ static PyObject *strobe_clone(PyObject *self, PyObject *unused) {
     return (PyObject *)copy;
 }
 
+static PyObject *strobe_deepcopy(PyObject *self, PyObject *memo) {
+    (void)memo;
+    return strobe_clone(self, NULL);
+}
+
 static PyObject *strobe_state_bytes(PyObject *self, PyObject *unused) {
     return PyBytes_FromStringAndSize((const char *)((StrobeObject *)self)->st, 200);
 }
@@ -421,6 +426,8 @@ static PyMethodDef strobe_methods[] = {
     {"framed_prf", (PyCFunction)(void (*)(void))strobe_framed_prf, METH_FASTCALL,
      "framed_prf(label, n) -> bytes: Merlin challenge_bytes"},
     {"clone", strobe_clone, METH_NOARGS, "an independent copy of this duplex state"},
+    {"__copy__", strobe_clone, METH_NOARGS, "the same as clone()"},
+    {"__deepcopy__", strobe_deepcopy, METH_O, "the same as clone()"},
     {"state_bytes", strobe_state_bytes, METH_NOARGS, "the 200-byte Keccak state"},
     {NULL, NULL, 0, NULL}};
 

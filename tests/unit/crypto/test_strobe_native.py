@@ -6,6 +6,7 @@ gives the same digests as the native build."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -80,6 +81,15 @@ def test_native_framed_prf_length_must_fit_u32(n: int) -> None:
     assert info.value.code == "crypto.transcript_length"
 
 
+def test_native_copies_are_clones() -> None:
+    s = NativeStrobe(b"proto")
+    s.framed_ad(b"a", b"b")
+    for twin in (copy.copy(s), copy.deepcopy(s), s.clone()):
+        assert twin is not s and twin.state_bytes() == s.state_bytes()
+        twin.framed_ad(b"c", b"d")
+        assert twin.state_bytes() != s.state_bytes()
+
+
 def test_native_misuse_is_a_typed_error() -> None:
     s = NativeStrobe(b"proto")
     s.meta_ad(b"label", False)
@@ -105,6 +115,7 @@ def test_native_is_selected_when_built() -> None:
 
 
 _DIGESTS_SCRIPT = """
+import copy
 import json
 from refimpl.crypto import strobe
 from refimpl.crypto.merlin import Transcript
