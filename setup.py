@@ -1,9 +1,9 @@
 """Builds the optional C extensions: multiscalar multiplication (refimpl/crypto/_msm.c) and
-Keccak-f[1600] (refimpl/crypto/_keccak.c).
+Keccak-f[1600] with the STROBE-128 duplex behind Merlin (refimpl/crypto/_keccak.c).
 
 All metadata lives in pyproject.toml. The extension is optional: if no C compiler is present
 the package still installs; ``refimpl.crypto.msm`` then falls back to libsodium one term at a
-time and Keccak stays pure Python.
+time and Keccak/STROBE stay pure Python.
 """
 
 from setuptools import Extension, setup
@@ -16,7 +16,7 @@ setup(
             extra_compile_args=["-O3", "-std=c11"],
             optional=True,
         ),
-        Extension(  # Keccak-f[1600] for STROBE/Merlin; refimpl.crypto.keccak stays the fallback
+        Extension(  # Keccak-f[1600] and STROBE-128; refimpl.crypto.keccak/strobe stay the fallback
             "refimpl.crypto._keccak",
             sources=["refimpl/crypto/_keccak.c"],
             extra_compile_args=["-O2", "-std=c11"],
