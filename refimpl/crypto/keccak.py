@@ -164,7 +164,7 @@ def keccak_f1600_inplace_python(state: bytearray) -> None:
 
 def _native_inplace() -> Callable[[bytearray], None] | None:
     """The C permutation (refimpl/crypto/_keccak.c, built at install time when a compiler is
-    present), about 47x faster; tests check it equals :func:`keccak_f1600_inplace_python`."""
+    present), far faster; tests check it equals :func:`keccak_f1600_inplace_python`."""
     try:
         from refimpl.crypto import _keccak  # type: ignore[attr-defined]
     except ImportError:

@@ -6,10 +6,8 @@ medians): a 1-input, ring-11, 2-output block-version-3 transaction. ``verify`` v
 multiplication vs the one-term-at-a-time libsodium loop (``mcref bench tx`` prints their
 ratio, ``msm_speedup``, from one run).
 
-Medians on the shared 2-core machine (2026-11-22, process CPU time via ``mcref bench tx``):
-verify 48 ms (of which the signing digest, Merlin over the prefix, 36 ms; the range proof of 3
-commitments 8.4 ms; the MLSAG 3.6 ms), baseline verify 78 ms (x1.6; range proof alone 38 ms,
-x4.6), validate (all 16 rules) 60 ms, prove 112 ms, MLSAG sign 3.9 ms.
+Figures (medians, process CPU time via ``mcref bench tx``, with the C Keccak/STROBE and C
+multiscalar multiplication) are kept in docs/ringct.md, beside what is native.
 """
 
 from __future__ import annotations

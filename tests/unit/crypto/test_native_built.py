@@ -7,10 +7,11 @@ import os
 
 import pytest
 
-from refimpl.crypto import keccak, msm
+from refimpl.crypto import keccak, msm, strobe
 
 
 @pytest.mark.skipif(not os.environ.get("CI"), reason="only CI insists on the C extensions")
 def test_c_extensions_are_built_and_used_in_ci() -> None:
     assert keccak.NATIVE, "refimpl/crypto/_keccak.c was not built (is gcc installed?)"
+    assert strobe.NATIVE, "the C STROBE-128 duplex of _keccak.c is not in use"
     assert msm._native is not None, "refimpl/crypto/_msm.c was not built (is gcc installed?)"
