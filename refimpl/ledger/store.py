@@ -324,9 +324,9 @@ class LedgerStore:
             tx_outs = txn.num_tx_outs()
             if txn.get(DB_BLOCKS, be64(n)) is not None:
                 raise LedgerError("ledger.corrupted", f"a block is stored past num_blocks={n}")
-            expected = txn.block(n - 1).cumulative_txo_count if n else 0
             if n and txn.get(DB_BLOCKS, be64(n - 1)) is None:
                 raise LedgerError("ledger.corrupted", f"block {n - 1} is missing")
+            expected = txn.block(n - 1).cumulative_txo_count if n else 0
             if tx_outs != expected:
                 raise LedgerError("ledger.corrupted",
                                   f"{tx_outs} TxOuts stored, the last block counts {expected}")
