@@ -39,4 +39,8 @@ ByzInit ==
     /\ C = [n \in Honest |-> NullB]
     /\ M = [n \in Honest |-> [m \in Node |-> NoMsg]]
     /\ busy \in Honest
+
+\* A smaller start for an exhaustive run: n1 starts with {1}, n2 and n3 with {2}.
+FixedZ == (n1 :> {1}) @@ (n2 :> {2}) @@ (n3 :> {2})
+ByzInitFixed == ByzInit /\ Z = FixedZ /\ busy = n1
 =============================================================================
