@@ -46,6 +46,7 @@ from typing import TypeVar
 import lmdb
 
 from refimpl import protobuf as pb
+from refimpl.crypto.hashing import TXOUT_MERKLE_LEAF_DOMAIN_TAG, blake2b256
 from refimpl.errors import LedgerError, RefImplError
 from refimpl.ledger.block import HASH_LEN, Block, BlockContents
 from refimpl.ledger.block_protobuf import (
@@ -56,7 +57,6 @@ from refimpl.ledger.block_protobuf import (
 )
 from refimpl.ledger.merkle import (
     NIL_HASH,
-    hash_leaf,
     hash_nodes,
     next_power_of_two,
     proof_of_membership,
@@ -556,7 +556,7 @@ class LedgerStore:
             txn.put(DB_TX_OUT_INDEX_BY_HASH, out_hash, index_key)
             txn.put(DB_TX_OUT_INDEX_BY_PUBLIC_KEY, out.public_key.to_bytes(), index_key)
             txn.put(DB_BLOCK_NUMBER_BY_TX_OUT_INDEX, index_key, key)
-            leaves.append(hash_leaf(out))
+            leaves.append(blake2b256(TXOUT_MERKLE_LEAF_DOMAIN_TAG, out_hash))  # = hash_leaf
         update_merkle_hashes(
             lambda k, v: txn.put(DB_MERKLE_HASH_BY_RANGE, k, v),
             lambda k: txn.get(DB_MERKLE_HASH_BY_RANGE, k),

@@ -95,24 +95,32 @@ def test_weak_encodings() -> None:
     assert not is_weak_encoding(sign(ORIGIN, KEY).signature[:32])
 
 
-def test_order_8_points_are_weak() -> None:
-    """Find an order-8 point by halving: the torsion points have x^2 solvable at y with
-    y^2 = ... ; check every torsion point obtained as [L]P for a few random curve points."""
-    from refimpl.ledger import signature as s
+def _sqrt(a: int) -> int | None:
+    r = pow(a, (P + 3) // 8, P)
+    if r * r % P != a % P:
+        r = r * pow(2, (P - 1) // 4, P) % P
+    return r if r * r % P == a % P else None
 
-    base_y = 4 * pow(5, P - 2, P) % P  # the Ed25519 basepoint's y
-    ell = 2**252 + 27742317777372353535851937790883648493
-    found = set()
-    for y in range(base_y, base_y + 60):
-        enc = y.to_bytes(32, "little")
-        point = s._decode_edwards(enc)
-        if point is None:
+
+def test_order_8_points_are_weak() -> None:
+    """Order-8 points solve 2Q = (sqrt(-1), 0), i.e. y^2 = -x^2 with
+    d x^4 - 2 x^2 - 1 = 0: x^2 = (1 +- sqrt(1 + d)) / d. Each is checked to have order 8 with
+    the test's own addition law, then must be refused."""
+    from refimpl.ledger.signature import _D
+
+    root = _sqrt(1 + _D)
+    assert root is not None
+    found = []
+    for x2 in ((1 + root) * pow(_D, P - 2, P) % P, (1 - root) * pow(_D, P - 2, P) % P):
+        x, y = _sqrt(x2), _sqrt(-x2 % P)
+        if x is None or y is None:
             continue
-        x, yy = _scalar_mul(ell, point)
-        found.add(((yy).to_bytes(32, "little"), x))
-    assert len(found) >= 2
-    for enc_y, x in found:
-        enc = bytearray(enc_y)
+        for point in ((x, y), (P - x, y), (x, P - y), (P - x, P - y)):
+            assert _scalar_mul(8, point) == (0, 1) and _scalar_mul(4, point) != (0, 1)
+            found.append(point)
+    assert len(found) == 4
+    for x, y in found:
+        enc = bytearray(y.to_bytes(32, "little"))
         enc[31] |= (x & 1) << 7
         assert is_weak_encoding(bytes(enc))
 

@@ -1,0 +1,71 @@
+"""Ledger benchmarks (issue 5; run by `make bench`, not by `make test`).
+
+* append: one block of 100 transactions' outputs (200 TxOuts, 100 key images) appended to the
+  LMDB store, fsync included (refimpl/ledger/store.py ``append_block``);
+* membership proofs on a ledger of 1,000,000 TxOuts (tools/bench/ledger_bench.py builds it once
+  with the real store and caches it under .tmp/): generation from the stored range hashes
+  (``get_membership_proof``, O(log n) LMDB reads) and verification against the root
+  (``is_membership_proof_valid``). Goal: a proof in at most 1 ms median.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Iterator
+from itertools import cycle
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from ledger_bench import MILLION, append_workload, million_txo_ledger  # noqa: E402
+
+from refimpl.ledger.block import Block, BlockContents  # noqa: E402
+from refimpl.ledger.merkle import is_membership_proof_valid  # noqa: E402
+from refimpl.ledger.store import LedgerStore  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def million() -> Iterator[LedgerStore]:
+    store = million_txo_ledger()
+    yield store
+    store.close()
+
+
+def test_ledger_append_block_100_txs(benchmark: Any, tmp_path: Path) -> None:
+    store, next_block = append_workload(tmp_path / "ledger")
+
+    def setup() -> tuple[tuple[tuple[Block, BlockContents]], dict[str, Any]]:
+        return (next_block(),), {}
+
+    def append(block_and_contents: tuple[Block, BlockContents]) -> None:
+        store.append_block(*block_and_contents)
+
+    before = store.num_tx_outs()
+    benchmark.pedantic(append, setup=setup, rounds=30)
+    assert store.num_tx_outs() == before + 30 * 200
+    benchmark.extra_info["tx_outs_per_block"] = 200
+    store.close()
+
+
+def test_ledger_membership_proof_1m(benchmark: Any, million: LedgerStore) -> None:
+    rng = random.Random(5)
+    indices = cycle([rng.randrange(MILLION) for _ in range(1000)])
+    proof = benchmark(lambda: million.get_membership_proof(next(indices)))
+    assert proof.highest_index == MILLION - 1 and len(proof.elements) == 21
+    assert is_membership_proof_valid(million.get_tx_out(proof.index), proof, million.root_hash())
+
+
+def test_ledger_membership_proof_verify_1m(benchmark: Any, million: LedgerStore) -> None:
+    rng = random.Random(6)
+    root = million.root_hash()
+    cases = []
+    for _ in range(200):
+        index = rng.randrange(MILLION)
+        cases.append((million.get_tx_out(index), million.get_membership_proof(index)))
+    iterator = cycle(cases)
+    assert all(is_membership_proof_valid(out, proof, root) for out, proof in cases)
+    assert benchmark(lambda: is_membership_proof_valid(*next(iterator), root))
