@@ -488,7 +488,8 @@ class StatementIndex:
         self.nominate_version = 0
 
     def put(self, sender: NodeID, new: Statements) -> None:
-        """Replace ``sender``'s statements by ``new``."""
+        """Replace ``sender``'s statements by ``new`` (only the entries that differ are
+        touched: a sender's successive messages mostly repeat its statements)."""
         old = self.statements.get(sender)
         self.statements[sender] = new
         qset_changed = old is None or (
@@ -496,41 +497,69 @@ class StatementIndex:
         )
         if qset_changed:
             self.qsets[sender] = new.quorum_set
-        if qset_changed or old is None or old.nominate != new.nominate:
+        old_nom = None if old is None else old.nominate
+        if qset_changed or old_nom != new.nominate:
             self.nominate_version += 1
-            if old is not None and old.nominate is not None:
-                _drop_all(self.nominate_votes, old.nominate.X | old.nominate.Y, sender)
-                _drop_all(self.nominate_accepts, old.nominate.Y, sender)
-                del self.nominations[sender]
-            if new.nominate is not None:
-                self.nominations[sender] = new.nominate
-                for v in new.nominate.X | new.nominate.Y:
-                    self.nominate_votes.setdefault(v, set()).add(sender)
-                for v in new.nominate.Y:
-                    self.nominate_accepts.setdefault(v, set()).add(sender)
+            self._put_nomination(sender, old_nom, new.nominate)
         if (qset_changed or old is None or old.prepare_votes != new.prepare_votes
                 or old.prepare_accepts != new.prepare_accepts
                 or old.commit_votes != new.commit_votes
                 or old.commit_accepts != new.commit_accepts or old.counter != new.counter):
             self.ballot_version += 1
-            if old is not None:
-                _drop_keys(self.prepare_votes, old.prepare_votes, sender)
-                _drop_keys(self.prepare_accepts, old.prepare_accepts, sender)
-                if old.commit_votes is not None:
-                    _drop_keys(self.commit_votes, (old.commit_votes[0],), sender)
-                if old.commit_accepts is not None:
-                    _drop_keys(self.commit_accepts, (old.commit_accepts[0],), sender)
-            for x, n in new.prepare_votes.items():
-                self.prepare_votes.setdefault(x, {})[sender] = n
-            for x, n in new.prepare_accepts.items():
-                self.prepare_accepts.setdefault(x, {})[sender] = n
-            if new.commit_votes is not None:
-                x, lo, hi = new.commit_votes
-                self.commit_votes.setdefault(x, {})[sender] = (lo, hi)
-            if new.commit_accepts is not None:
-                x, lo, hi = new.commit_accepts
-                self.commit_accepts.setdefault(x, {})[sender] = (lo, hi)
+            _put_support(self.prepare_votes, sender, None if old is None else old.prepare_votes,
+                         new.prepare_votes)
+            _put_support(self.prepare_accepts, sender,
+                         None if old is None else old.prepare_accepts, new.prepare_accepts)
+            _put_range(self.commit_votes, sender, None if old is None else old.commit_votes,
+                       new.commit_votes)
+            _put_range(self.commit_accepts, sender, None if old is None else old.commit_accepts,
+                       new.commit_accepts)
             self.counters[sender] = new.counter
+
+    def _put_nomination(self, sender: NodeID, old: Nominate | None, new: Nominate | None) -> None:
+        empty: frozenset[Value] = frozenset()
+        old_votes = empty if old is None else old.X | old.Y
+        new_votes = empty if new is None else new.X | new.Y
+        _drop_all(self.nominate_votes, old_votes - new_votes, sender)
+        for v in new_votes - old_votes:
+            self.nominate_votes.setdefault(v, set()).add(sender)
+        old_accepts = empty if old is None else old.Y
+        new_accepts = empty if new is None else new.Y
+        _drop_all(self.nominate_accepts, old_accepts - new_accepts, sender)
+        for v in new_accepts - old_accepts:
+            self.nominate_accepts.setdefault(v, set()).add(sender)
+        if new is None:
+            self.nominations.pop(sender, None)
+        else:
+            self.nominations[sender] = new
+
+
+def _put_support(
+    index: dict[tuple[Value, ...], dict[NodeID, int]],
+    sender: NodeID,
+    old: PrepareSupport | None,
+    new: PrepareSupport,
+) -> None:
+    if old is not None:
+        _drop_keys(index, [x for x in old if x not in new], sender)
+    for x, n in new.items():
+        if old is None or old.get(x) != n:
+            index.setdefault(x, {})[sender] = n
+
+
+def _put_range(
+    index: dict[tuple[Value, ...], dict[NodeID, tuple[int, int]]],
+    sender: NodeID,
+    old: CommitRange | None,
+    new: CommitRange | None,
+) -> None:
+    if old == new:
+        return
+    if old is not None and (new is None or new[0] != old[0]):
+        _drop_keys(index, (old[0],), sender)
+    if new is not None:
+        x, lo, hi = new
+        index.setdefault(x, {})[sender] = (lo, hi)
 
 
 def _drop_all(index: dict[Value, set[NodeID]], keys: Iterable[Value], sender: NodeID) -> None:

@@ -34,7 +34,9 @@ class NodeOutput:
 
 
 class Node:
-    """One node: a current slot and the last externalized slot."""
+    """One node: a current slot and the last externalized slot. With ``trace=False`` its slots
+    build no spec-level steps (``NodeOutput.steps`` stays empty): for callers that write no
+    trace, such as a simulator run without a trace sink."""
 
     def __init__(
         self,
@@ -44,6 +46,7 @@ class Node:
         combine_fn: CombineFn,
         variant: Variant = "correct",
         slot_index: int = 1,
+        trace: bool = True,
     ) -> None:
         if variant not in VARIANTS:
             raise ScpError("scp.config_bad_variant", f"unknown variant {variant!r}")
@@ -53,6 +56,7 @@ class Node:
         self.variant: Variant = variant
         self._validity_fn = validity_fn
         self._combine_fn = combine_fn
+        self.trace = trace
         self.current = self._new_slot(slot_index)
         self.previous: Slot | None = None
         self._externalized: dict[int, tuple[Value, ...]] = {}
@@ -63,7 +67,7 @@ class Node:
 
     def _new_slot(self, slot_index: int) -> Slot:
         return Slot(slot_index, self.node_id, self.quorum_set, self._validity_fn,
-                    self._combine_fn, self.variant)
+                    self._combine_fn, self.variant, trace=self.trace)
 
     def externalized_values(self, slot_index: int) -> tuple[Value, ...] | None:
         """The values this node externalized for ``slot_index`` (None if not yet)."""

@@ -83,7 +83,9 @@ class SlotOutput:
 
 
 class Slot:
-    """The state machine of one slot index at one node (MobileCoin ``Slot``)."""
+    """The state machine of one slot index at one node (MobileCoin ``Slot``). ``trace=False``
+    skips building spec-level steps and state snapshots (``SlotOutput.steps`` is then empty);
+    the protocol behaviour is the same."""
 
     def __init__(
         self,
@@ -93,6 +95,7 @@ class Slot:
         validity_fn: ValidityFn,
         combine_fn: CombineFn,
         variant: Variant = "correct",
+        trace: bool = True,
     ) -> None:
         if variant not in VARIANTS:
             raise ScpError("scp.config_bad_variant", f"unknown variant {variant!r}")
@@ -123,7 +126,9 @@ class Slot:
         self.last_sent: Msg | None = None
         self._out_memo: tuple[Any, Topic | None] = (None, None)
         self._steps: list[dict[str, Any]] = []
-        self._state_cache: dict[str, Any] | None = None
+        self.trace = trace
+        self._state_key: tuple[Any, ...] | None = None
+        self._state_cache: dict[str, Any] = {}
 
     # --- read-only views ------------------------------------------------------------------------
 
@@ -143,8 +148,13 @@ class Slot:
 
     def state(self) -> dict[str, Any]:
         """The spec variables, JSON-ready (docs/scp-interface.md "Traces"). B is null while
-        it is the zero ballot."""
-        if self._state_cache is None:
+        it is the zero ballot. The dict is cached while the variables stay the same objects
+        (shared between steps: treat it as read-only)."""
+        key = (self.ballot, self.X, self.Y, self.Z, self.nominate_round)
+        old = self._state_key
+        if (old is None or old[0] is not key[0] or old[1] is not key[1] or old[2] is not key[2]
+                or old[3] is not key[3] or old[4] != key[4]):
+            self._state_key = key
             b = self.ballot
             self._state_cache = {
                 "phase": b.phase,
@@ -182,7 +192,8 @@ class Slot:
         stored message (one ``receive`` step per stored message). Others are dropped."""
         before = self._snapshot()
         batch = [m for m in msgs if isinstance(m, Msg)]
-        batch.sort(key=lambda m: topic_order_key(m.topic, self.variant), reverse=True)
+        if len(batch) > 1:
+            batch.sort(key=lambda m: topic_order_key(m.topic, self.variant), reverse=True)
         for msg in batch:
             if self._store(msg):
                 self._run_protocol(now_ms)
@@ -222,7 +233,6 @@ class Slot:
             if value is not None and (self.variant == "mobilecoin" or counter > b.counter):
                 self.ballot = self.ballot.with_B(Ballot(counter, value))
             self._run_ballot(now_ms)
-        self._state_cache = None
         self._step(now_ms, "timeout", {"timer": kind})
         return self._finish(now_ms, before)
 
@@ -264,7 +274,6 @@ class Slot:
         if self.phase == bp.NOMINATE_PREPARE:
             self._run_nomination(now_ms)
         self._run_ballot(now_ms)
-        self._state_cache = None
 
     def _run_nomination(self, now_ms: int) -> None:
         """MobileCoin ``do_nominate_phase`` (notes §1.7). When the previous run changed
@@ -314,7 +323,8 @@ class Slot:
                 self.ballot, self._context(), self._index, self.variant, self.Z,
                 self._combine,
             )
-            self.ballot = state
+            if state != self.ballot:  # keep the old object when equal: cheaper memo checks
+                self.ballot = state
             if state.phase != bp.NOMINATE_PREPARE:
                 self._timers["nominate"] = None
             if state.phase == bp.EXTERNALIZE:
@@ -330,6 +340,9 @@ class Slot:
         return self.last_sent, self.phase, dict(self._timers)
 
     def _step(self, now_ms: int, event: str, args: dict[str, Any]) -> None:
+        """Record a spec-level step with the state snapshot (nothing when ``trace`` is off)."""
+        if not self.trace:
+            return
         self._steps.append({
             "kind": "step", "time_ms": now_ms, "node": self.node_id, "slot": self.slot_index,
             "event": event, "args": args, "state": self.state(),
@@ -344,13 +357,14 @@ class Slot:
             self._out_memo = (key, bp.outgoing_topic(self.ballot, self.X, self.Y, self.variant))
         topic = self._out_memo[1]
         message: Msg | None = None
-        if topic is not None:
+        last = self.last_sent
+        if topic is not None and (last is None or last.topic is not topic):
             msg = Msg(self.node_id, self.slot_index, self.quorum_set, topic)
-            last = self.last_sent
             if last is None or msg.topic != last.topic or msg.quorum_set != last.quorum_set:
                 self.last_sent = msg
                 message = msg
-                self._step(now_ms, "send", {"msg": msg.to_json()})
+                if self.trace:
+                    self._step(now_ms, "send", {"msg": msg.to_json()})
         externalized: tuple[Value, ...] | None = None
         if phase_before != bp.EXTERNALIZE and self.phase == bp.EXTERNALIZE:
             externalized = self.externalized_values()
