@@ -114,6 +114,19 @@ def _from_be64(data: bytes) -> int:
     return value
 
 
+def _block_key(index: int) -> bytes:
+    """The key of block ``index``; an index outside u64 names no block."""
+    if not 0 <= index < 2**64:
+        raise LedgerError("ledger.block_index_out_of_bounds", f"no block {index}")
+    return _BE64.pack(index)
+
+
+def _tx_out_key(index: int) -> bytes:
+    if not 0 <= index < 2**64:
+        raise LedgerError("ledger.tx_out_index_out_of_bounds", f"no TxOut {index}")
+    return _BE64.pack(index)
+
+
 def range_key(from_: int, to: int) -> bytes:
     """The ``merkle_hash_by_range`` key: ``BE64(from) || BE64(to)``."""
     return _BE64.pack(from_) + _BE64.pack(to)
@@ -161,13 +174,13 @@ class _Txn:
         return self.count(DB_TX_OUT_COUNTS, NUM_TX_OUTS_KEY)
 
     def block(self, index: int) -> Block:
-        raw = self.get(DB_BLOCKS, be64(index))
+        raw = self.get(DB_BLOCKS, _block_key(index))
         if raw is None:
             raise LedgerError("ledger.block_index_out_of_bounds", f"no block {index}")
         return _decoded(block_from_protobuf, raw, f"block {index}")
 
     def tx_out(self, index: int) -> TxOut:
-        raw = self.get(DB_TX_OUT_BY_INDEX, be64(index))
+        raw = self.get(DB_TX_OUT_BY_INDEX, _tx_out_key(index))
         if raw is None:
             raise LedgerError("ledger.tx_out_index_out_of_bounds", f"no TxOut {index}")
         return _decoded(tx_out_from_protobuf, raw, f"TxOut {index}")
@@ -369,9 +382,10 @@ class LedgerStore:
     def get_block_signature(self, index: int) -> BlockSignature | None:
         """The block's signature, ``None`` when it was stored without one."""
         with self._read() as txn:
-            if txn.get(DB_BLOCKS, be64(index)) is None:
+            key = _block_key(index)
+            if txn.get(DB_BLOCKS, key) is None:
                 raise LedgerError("ledger.block_index_out_of_bounds", f"no block {index}")
-            raw = txn.get(DB_BLOCK_SIGNATURES, be64(index))
+            raw = txn.get(DB_BLOCK_SIGNATURES, key)
             if raw is None:
                 return None
             return _decoded(BlockSignature.from_protobuf, raw, f"signature of block {index}")
@@ -379,10 +393,11 @@ class LedgerStore:
     def get_block_contents(self, index: int) -> BlockContents:
         """The key images and outputs the block added (nothing else is ever stored)."""
         with self._read() as txn:
-            raw_images = txn.get(DB_KEY_IMAGES_BY_BLOCK, be64(index))
-            raw_outs = txn.get(DB_TX_OUTS_BY_BLOCK, be64(index))
+            key = _block_key(index)
+            raw_images = txn.get(DB_KEY_IMAGES_BY_BLOCK, key)
+            raw_outs = txn.get(DB_TX_OUTS_BY_BLOCK, key)
             if raw_images is None or raw_outs is None:
-                if txn.get(DB_BLOCKS, be64(index)) is None:
+                if txn.get(DB_BLOCKS, key) is None:
                     raise LedgerError("ledger.block_index_out_of_bounds", f"no block {index}")
                 raise LedgerError("ledger.corrupted", f"the contents of block {index} are missing")
             key_images = _decoded(key_images_from_protobuf, raw_images, "key image list")
@@ -396,19 +411,23 @@ class LedgerStore:
 
     def get_tx_out_index_by_public_key(self, public_key: bytes) -> int | None:
         """The global index of the TxOut with this 32-byte public key, or ``None``."""
+        if len(public_key) != HASH_LEN:
+            return None
         with self._read() as txn:
             raw = txn.get(DB_TX_OUT_INDEX_BY_PUBLIC_KEY, bytes(public_key))
             return None if raw is None else _from_be64(raw)
 
     def get_tx_out_index_by_hash(self, tx_out_hash: bytes) -> int | None:
         """The global index of the TxOut whose ``TxOut::hash()`` is given, or ``None``."""
+        if len(tx_out_hash) != HASH_LEN:
+            return None
         with self._read() as txn:
             raw = txn.get(DB_TX_OUT_INDEX_BY_HASH, bytes(tx_out_hash))
             return None if raw is None else _from_be64(raw)
 
     def get_block_index_by_tx_out_index(self, index: int) -> int:
         with self._read() as txn:
-            raw = txn.get(DB_BLOCK_NUMBER_BY_TX_OUT_INDEX, be64(index))
+            raw = txn.get(DB_BLOCK_NUMBER_BY_TX_OUT_INDEX, _tx_out_key(index))
             if raw is None:
                 raise LedgerError("ledger.tx_out_index_out_of_bounds", f"no TxOut {index}")
             return _from_be64(raw)

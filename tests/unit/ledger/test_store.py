@@ -311,3 +311,21 @@ def test_counts_that_disagree_mean_corrupted(tmp_path: Path) -> None:
     with pytest.raises(LedgerError) as e:
         LedgerStore.open(path)
     assert e.value.code == "ledger.corrupted"
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(index=st.integers(-(2**70), 2**70), key=st.binary(max_size=40))
+def test_lookups_with_any_input_are_typed(store: LedgerStore, index: int, key: bytes) -> None:
+    if store.num_blocks() == 0:
+        grow(store, SyntheticSource(b"lookups"), [3, 2])
+    for call in (store.get_block, store.get_block_contents, store.get_block_signature,
+                 store.get_tx_out, store.get_block_index_by_tx_out_index,
+                 store.get_membership_proof):
+        try:
+            call(index)
+        except RefImplError as exc:
+            assert isinstance(exc, LedgerError)
+        else:
+            assert 0 <= index < 5
+    for lookup in (store.get_tx_out_index_by_public_key, store.get_tx_out_index_by_hash):
+        assert lookup(key) is None or len(key) == 32
