@@ -38,7 +38,7 @@ A rejected append writes nothing (the transaction is aborted).
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -448,6 +448,19 @@ class LedgerStore:
         TxOuts): the ``root_element`` the next block must carry."""
         with self._read() as txn:
             return tree_root_element(txn.merkle_hashes())
+
+    def stored_merkle_hashes(self) -> Iterator[tuple[Range, bytes]]:
+        """Every stored ``(range, hash)`` of ``merkle_hash_by_range`` in key order (for
+        ``mcref ledger verify``), read in one transaction."""
+        with self._read() as txn:
+            cursor = txn.txn.cursor(db=txn.dbs[DB_MERKLE_HASH_BY_RANGE])
+            for key, value in cursor:
+                if len(key) != 16 or len(value) != HASH_LEN:
+                    raise LedgerError("ledger.corrupted", "a Merkle range record is malformed")
+                from_, to = _BE64.unpack(key[:8])[0], _BE64.unpack(key[8:])[0]
+                if from_ > to:
+                    raise LedgerError("ledger.corrupted", "a Merkle range has from > to")
+                yield Range(from_, to), bytes(value)
 
     def get_membership_proof(self, index: int) -> TxOutMembershipProof:
         """``get_merkle_proof_of_membership``: the proof of TxOut ``index`` against the current

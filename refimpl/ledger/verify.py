@@ -6,7 +6,8 @@ stored before it rather than the store's indexes: index, parent link, version or
 contents hash, cumulative TxOut count, root element (recomputed with an in-memory
 :class:`MerkleTree`), key images never spent twice, output public keys new, the signature when
 one is stored (§6.4); and the store's indexes must agree with the blocks (key image -> block,
-public key -> TxOut index, the stored Merkle root). The first failing block is named.
+public key, hash -> TxOut index, TxOut index -> block, every stored Merkle range hash).
+The first failing block is named.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import attrs
 
 from refimpl.errors import LedgerError, RefImplError
 from refimpl.ledger.block import HASH_LEN, Block, BlockContents
-from refimpl.ledger.merkle import MerkleTree
+from refimpl.ledger.merkle import MerkleTree, next_power_of_two
 from refimpl.ledger.merkle_types import TxOutMembershipElement
 from refimpl.ledger.signature import verify
 from refimpl.ledger.store import LedgerStore
@@ -104,8 +105,10 @@ def _check_contents(walk: _Walk, store: LedgerStore, i: int, contents: BlockCont
             raise _fail("ledger.duplicate_output_public_key", f"public key {raw.hex()} reused")
         walk.public_keys.add(raw)
         index = walk.tree.append(out)
-        if store.get_tx_out_index_by_public_key(raw) != index:
-            raise _fail("ledger.corrupted", f"the public key index disagrees for TxOut {index}")
+        if (store.get_tx_out_index_by_public_key(raw) != index
+                or store.get_tx_out_index_by_hash(out.hash()) != index
+                or store.get_block_index_by_tx_out_index(index) != i):
+            raise _fail("ledger.corrupted", f"the TxOut indexes disagree for TxOut {index}")
 
 
 def _check_block(walk: _Walk, store: LedgerStore, i: int) -> None:
@@ -134,6 +137,32 @@ def verify_ledger(store: LedgerStore) -> VerifyReport:
     fault = None
     if store.num_tx_outs() != walk.tree.num_leaves():
         fault = BlockFault(n - 1, "ledger.corrupted", "the TxOut count disagrees with the blocks")
-    elif n and store.root_hash() != walk.tree.root_hash():
+    elif not _stored_merkle_hashes_match(store, walk.tree):
         fault = BlockFault(n - 1, "ledger.corrupted", "the stored Merkle hashes disagree")
     return VerifyReport(n, walk.tree.num_leaves(), walk.signed, fault)
+
+
+def expected_range_count(num_leaves: int) -> int:
+    """How many ranges the tree stores: at each level of ``next_pow2(N)`` the aligned ranges
+    that start below ``N``."""
+    if num_leaves == 0:
+        return 0
+    count, size = 0, 1
+    top = next_power_of_two(num_leaves)
+    while size <= top:
+        count += -(-num_leaves // size)
+        size *= 2
+    return count
+
+
+def _stored_merkle_hashes_match(store: LedgerStore, tree: MerkleTree) -> bool:
+    """Every stored range hash equals the recomputed tree's, and none is missing or extra."""
+    seen = 0
+    for r, digest in store.stored_merkle_hashes():
+        try:
+            if tree.merkle_hash(r) != digest:
+                return False
+        except LedgerError:
+            return False
+        seen += 1
+    return seen == expected_range_count(tree.num_leaves())

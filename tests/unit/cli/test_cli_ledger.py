@@ -19,10 +19,14 @@ from refimpl.ledger.store import (
     DB_BLOCK_SIGNATURES,
     DB_BLOCKS,
     DB_KEY_IMAGES_BY_BLOCK,
+    DB_MERKLE_HASH_BY_RANGE,
+    DB_TX_OUT_INDEX_BY_HASH,
     LedgerStore,
     be64,
+    range_key,
 )
 from refimpl.ledger.synthetic import SyntheticSource
+from refimpl.ledger.verify import expected_range_count
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
@@ -195,3 +199,35 @@ def test_not_a_ledger_or_corrupted_is_one_line(tmp_path: Path,
     overwrite(path, DB_BLOCKS, be64(1), b"\xff\xff")
     assert main(["ledger", "show", str(path)]) == 2
     assert error_line(capsys).startswith("error[ledger.corrupted]")
+
+
+def test_verify_catches_a_corrupted_merkle_hash_off_the_root_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A leaf hash does not feed the stored root (its parents are stored), yet proofs use it."""
+    path = tmp_path / "l"
+    grown_ledger(path, capsys)
+    overwrite(path, DB_MERKLE_HASH_BY_RANGE, range_key(0, 0), b"\x09" * 32)
+    fault = verify_fault(path, capsys)
+    assert fault["index"] == 4 and fault["code"] == "ledger.corrupted"
+
+
+def test_verify_catches_a_wrong_tx_out_index(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "l"
+    grown_ledger(path, capsys)
+    with LedgerStore.open(path) as store:
+        out = store.get_tx_out(5)
+    overwrite(path, DB_TX_OUT_INDEX_BY_HASH, out.hash(), be64(6))
+    fault = verify_fault(path, capsys)
+    assert fault["index"] == 2 and fault["code"] == "ledger.corrupted"
+
+
+def test_expected_range_count_matches_the_tree() -> None:
+    from refimpl.ledger.merkle import MerkleTree
+
+    src = SyntheticSource(b"ranges")
+    tree = MerkleTree()
+    for n in range(1, 40):
+        tree.append(src.tx_out())
+        assert expected_range_count(n) == len(tree._hashes)
