@@ -30,30 +30,26 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from refimpl.cli import check, conformance
+    from refimpl.cli import (
+        address,
+        bench,
+        check,
+        conformance,
+        keys,
+        ledger,
+        quorum,
+        scp,
+        tlc,
+        trace,
+        tx,
+    )
 
     parser = _Parser(prog="mcref", description="MobileCoin reference implementation")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (check, conformance):
+    for module in (check, conformance, keys, address, tx, ledger, scp, quorum, tlc, trace,
+                   bench):
         module.register(sub)
-    for optional in _optional_command_modules():
-        optional.register(sub)
     return parser
-
-
-def _optional_command_modules() -> list[object]:
-    """Command groups of the other layers (keys, scp, tlc, ...), registered when present."""
-    import importlib
-
-    modules = []
-    for name in ("keys", "address", "scp", "tlc", "trace", "tx", "ledger", "bench",
-                 "quorum"):
-        try:
-            modules.append(importlib.import_module(f"refimpl.cli.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"refimpl.cli.{name}":
-                raise
-    return modules
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,8 +1,8 @@
 """``mcref check``: the project's main job (``make run``).
 
 Runs each registered check in order and prints a readable summary; exit 0 only when all pass.
-Checks are small functions returning ``(ok, summary_lines)``; later layers append theirs to
-:data:`CHECKS`.
+Checks are small functions returning ``(ok, summary_lines, detail)``: the conformance run
+here, then those each layer exposes as ``CHECKS`` (consensus, quorum intersection, TLC).
 """
 
 from __future__ import annotations
@@ -41,21 +41,13 @@ CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [
 ]
 
 
-def _extra_checks() -> list[tuple[str, Callable[[], CheckResult]]]:
-    """Checks contributed by other layers, found by convention (``refimpl.<layer>.check``)."""
-    import importlib
+def _layer_checks() -> list[tuple[str, Callable[[], CheckResult]]]:
+    """The checks each layer contributes, in the order they run."""
+    from refimpl.consensus import check as consensus_check
+    from refimpl.formal import check as formal_check
+    from refimpl.formal import quorum_check
 
-    found = []
-    for module_name in ("refimpl.consensus.check", "refimpl.formal.quorum_check",
-                        "refimpl.formal.check"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        found.extend(module.CHECKS)
-    return found
+    return [*consensus_check.CHECKS, *quorum_check.CHECKS, *formal_check.CHECKS]
 
 
 def register(sub: Any) -> None:
@@ -67,7 +59,7 @@ def register(sub: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     all_ok = True
     documents: dict[str, Any] = {}
-    for name, check in CHECKS + _extra_checks():
+    for name, check in CHECKS + _layer_checks():
         started = time.perf_counter()
         ok, lines, document = check()
         elapsed = time.perf_counter() - started

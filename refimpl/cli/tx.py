@@ -14,7 +14,6 @@ The ``tx`` group is created here; ``register_verify(tx_sub)`` of refimpl/cli/tx_
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from refimpl.account import b58
 from refimpl.account.keys import AccountKey
 from refimpl.account.public_address import PublicAddress
 from refimpl.account.root_entropy import ROOT_ENTROPY_LENGTH
+from refimpl.cli import tx_verify
 from refimpl.cli.output import print_json
 from refimpl.codec import parse_hex
 from refimpl.crypto.chacha_rng import std_rng_from_seed
@@ -48,13 +48,7 @@ def register(sub: Any) -> None:
     parser = sub.add_parser("tx", help="build and verify transactions")
     tx_sub = parser.add_subparsers(dest="tx_command", required=True)
     register_build(tx_sub)
-    try:
-        tx_verify = importlib.import_module("refimpl.cli.tx_verify")
-    except ModuleNotFoundError as exc:
-        if exc.name != "refimpl.cli.tx_verify":
-            raise
-    else:
-        tx_verify.register_verify(tx_sub)
+    tx_verify.register_verify(tx_sub)
 
 
 def register_build(tx_sub: Any) -> None:
