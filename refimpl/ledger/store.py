@@ -303,6 +303,7 @@ class LedgerStore:
         except lmdb.Error as exc:
             raise LedgerError("ledger.corrupted", f"{path}: {exc}") from None
         try:
+            env.reader_check()  # free reader slots of processes that died (e.g. SIGKILL)
             dbs = cls._open_dbs(env, path)
         except BaseException:
             env.close()
