@@ -122,6 +122,50 @@ def test_statement_index_replaces_a_senders_statements() -> None:
     assert idx.ballot_version > version
 
 
+def _index_view(idx: StatementIndex) -> tuple[Any, ...]:
+    return (idx.qsets, idx.nominations, idx.nominate_votes, idx.nominate_accepts,
+            idx.prepare_votes, idx.prepare_accepts, idx.commit_votes, idx.commit_accepts,
+            idx.counters)
+
+
+_ANY_TOPIC = st.sampled_from([
+    nom([x], [y]), nom([x, z]), nom([], [x, y]),
+    nomprep(nom([x]), prep(b(2, y), b(1, y), None, 1, 1)), nomprep(nom([], [z]), prep(b(1, x))),
+    prep(b(3, y), b(2, y), b(2, x), 1, 2), prep(b(3, y), b(3, y), b(2, x), 2, 3),
+    prep(b(1, x)), commit(b(3, x), 3, 1, 3), commit(b(4, x), 4, 2, 3), commit(b(2, y), 2, 1, 2),
+    ext(b(2, x), 9), ext(b(3, x), 9),
+])
+
+
+@given(st.lists(st.tuples(st.sampled_from(["n1", "n2", "n3"]), _ANY_TOPIC,
+                          st.sampled_from([mesh_qset("n0"), QuorumSet(1, ("n0",))])),
+                max_size=25))
+def test_statement_index_updates_equal_a_fresh_index(puts: list[Any]) -> None:
+    """Incremental replacement leaves the same index as building it from the final statements,
+    and the versions move whenever a sender's ballot / nomination statements change."""
+    idx = StatementIndex()
+    latest: dict[str, Statements] = {}
+    for sender, topic, qset in puts:
+        new = Statements.of(msg(sender, topic, qset=qset))
+        old = latest.get(sender)
+        versions = (idx.ballot_version, idx.nominate_version)
+        idx.put(sender, new)
+        latest[sender] = new
+        if old is None or old.quorum_set != new.quorum_set:
+            assert idx.ballot_version > versions[0] and idx.nominate_version > versions[1]
+        else:
+            assert (idx.nominate_version > versions[1]) == (old.nominate != new.nominate)
+            ballot_same = (old.prepare_votes, old.prepare_accepts, old.commit_votes,
+                           old.commit_accepts, old.counter) == (
+                new.prepare_votes, new.prepare_accepts, new.commit_votes, new.commit_accepts,
+                new.counter)
+            assert (idx.ballot_version > versions[0]) == (not ballot_same)
+    fresh = StatementIndex()
+    for sender, statements in latest.items():
+        fresh.put(sender, statements)
+    assert _index_view(idx) == _index_view(fresh)
+
+
 TOPICS = [nom([x], [y]), nomprep(nom([x]), prep(b(2, y), b(1, y), None, 1, 1)),
           prep(b(3, y), b(2, y), b(2, x), 1, 2), commit(b(3, x), 3, 1, 3), ext(b(2, x), 9)]
 

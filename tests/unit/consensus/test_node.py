@@ -27,10 +27,11 @@ STATE_KEYS = {"phase", "X", "Y", "Z", "B", "P", "PP", "H", "C", "nominate_round"
 
 
 def run_network(variant: str, slots: int, ids: tuple[str, ...] = IDS, k: int = 2,
-                delay: int = 10) -> tuple[dict[str, Node], list[dict[str, Any]], int]:
+                delay: int = 10, trace: bool = True,
+                ) -> tuple[dict[str, Node], list[dict[str, Any]], int]:
     """Deliver every message to every other node after ``delay`` ms; fire due timers."""
     nodes = {i: Node(i, mesh_qset(i, ids, k), lambda v: True, combine,
-                     variant=variant) for i in ids}  # type: ignore[arg-type]
+                     variant=variant, trace=trace) for i in ids}  # type: ignore[arg-type]
     queue: list[tuple[int, int, str, str, Any]] = []
     timers: dict[tuple[str, tuple[int, str]], int] = {}
     steps: list[dict[str, Any]] = []
@@ -256,3 +257,16 @@ def test_runs_are_deterministic() -> None:
     first = run_network("correct", slots=1)[1]
     second = run_network("correct", slots=1)[1]
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+
+
+@pytest.mark.parametrize("variant", ["correct", "mobilecoin"])
+def test_trace_off_builds_no_steps_and_changes_nothing_else(variant: str) -> None:
+    """``Node(..., trace=False)`` skips the spec steps only: same deliveries, same values."""
+    traced, steps, delivered = run_network(variant, slots=2)
+    quiet, no_steps, quiet_delivered = run_network(variant, slots=2, trace=False)
+    assert steps and no_steps == [] and quiet_delivered == delivered
+    for index in (1, 2):
+        assert {n.externalized_values(index) for n in quiet.values()} == {
+            n.externalized_values(index) for n in traced.values()}
+    assert [s.current.last_sent for s in quiet.values()] == [
+        s.current.last_sent for s in traced.values()]
