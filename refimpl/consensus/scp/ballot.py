@@ -17,7 +17,10 @@ make step 1 return early, notes §1.12-3). Variant differences: ``"mobilecoin"``
 blocking-set member's candidate ballot / commit range instead of the narrowed result (§1.12-1),
 and does unchecked u32 counter arithmetic (wrap-around: §1.12-7/8); ``"correct"`` records only
 what the blocking set justifies, saturates counters below ∞ and drops clamped ballots whose
-counter would reach 0.
+counter would reach 0. In the Commit phase (step 6, :func:`commit_phase_range`) ``"correct"``
+widens [C.N, H.N] by overlapping or touching accepted intervals and moves to a strictly higher
+one, never to a lower one (stellar-core ``attemptAcceptCommit``); ``"mobilecoin"`` sets C, H to
+the accepted range unguarded, as ``do_commit_phase`` does.
 """
 
 from __future__ import annotations
