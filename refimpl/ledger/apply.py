@@ -57,7 +57,7 @@ from refimpl.transaction.fog_hint import EncryptedFogHint
 from refimpl.transaction.key_image import KeyImage
 from refimpl.transaction.tx import Tx
 from refimpl.transaction.tx_out import TxOut
-from refimpl.transaction.validation import validate, validate_tombstone
+from refimpl.transaction.validation import validate
 
 #: ``transaction/types/src/constants.rs``.
 MAX_TRANSACTIONS_PER_BLOCK = 5000
@@ -88,7 +88,9 @@ class LedgerReader(Protocol):
 
     def num_tx_outs(self) -> int: ...
 
-    def get_membership_proof(self, index: int) -> TxOutMembershipProof: ...
+    def get_membership_proofs(
+        self, indices: Sequence[int]
+    ) -> tuple[TxOutMembershipProof, ...]: ...
 
     def root_element(self) -> TxOutMembershipElement: ...
 
@@ -146,17 +148,17 @@ def membership_proof_highest_indices(tx: Tx) -> tuple[int, ...]:
 
 def root_proofs_for(tx: Tx, ledger: LedgerReader) -> tuple[TxOutMembershipProof, ...]:
     """``get_tx_out_proof_of_memberships(highest_indices)``: the ledger's current proof of the
-    TxOut at each highest index (``LedgerTxOutIndexOutOfBounds`` past the ledger's end)."""
+    TxOut at each highest index, all read against one root (``LedgerTxOutIndexOutOfBounds``
+    past the ledger's end)."""
     count = ledger.num_tx_outs()
-    proofs = []
-    for index in membership_proof_highest_indices(tx):
+    indices = membership_proof_highest_indices(tx)
+    for index in indices:
         if index >= count:
             raise LedgerError(
                 "ledger.tx_out_index_out_of_bounds",
                 f"a membership proof's highest index {index} is past the ledger's {count} TxOuts",
             )
-        proofs.append(ledger.get_membership_proof(index))
-    return tuple(proofs)
+    return ledger.get_membership_proofs(indices)
 
 
 def check_root_proofs(
@@ -221,15 +223,15 @@ def validate_against_ledger(
 
     In MobileCoin's order: root proofs fetched for the transaction's highest indices, their
     one root equal to the current root element, ``validate`` for the block being built (index
-    ``num_blocks()``), then ``is_valid``: tombstone, key images unspent, output public keys new.
-    Raises the first failure's typed error; returns ``None`` for a transaction that may enter.
+    ``num_blocks()``, so its tombstone rule is also ``is_valid``'s), then key images unspent
+    and output public keys new. Raises the first failure's typed error; returns ``None`` for
+    a transaction that may enter.
     """
     current_block_index = ledger.num_blocks()
     root_proofs = root_proofs_for(tx, ledger)
     if root_proofs:
         check_root_proofs(root_proofs, ledger.root_element())
     validate(tx, current_block_index, block_version, root_proofs, minimum_fee, rng)
-    validate_tombstone(current_block_index, tx.prefix.tombstone_block)
     check_key_images_unspent(tx, ledger)
     check_output_public_keys_new(tx, ledger)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -387,13 +388,14 @@ def test_mutated_transactions_give_typed_errors(
 ) -> None:
     store = _shared_origin(tmp_path_factory)
     tx = payment(store)
+    change: dict[str, Any] = {field: value}
     if field in ("highest_index", "index"):
         first = tx.prefix.inputs[0]
-        proof = attrs.evolve(first.proofs[3], **{field: value})
+        proof = attrs.evolve(first.proofs[3], **change)
         inputs = (attrs.evolve(first, proofs=(*first.proofs[:3], proof, *first.proofs[4:])),)
         tx = attrs.evolve(tx, prefix=attrs.evolve(tx.prefix, inputs=inputs))
     else:
-        tx = attrs.evolve(tx, prefix=attrs.evolve(tx.prefix, **{field: value}))
+        tx = attrs.evolve(tx, prefix=attrs.evolve(tx.prefix, **change))
     before = state(store)
     try:
         result = apply_transactions(store, [tx], BLOCK_VERSION, FEE_MAP, rng_from("m"))
