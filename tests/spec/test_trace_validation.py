@@ -23,6 +23,7 @@ from refimpl.consensus.sim.trace import TraceWriter
 from refimpl.formal.trace_mutations import MUTATIONS
 from refimpl.formal.trace_tla import parse_ndjson, read_ndjson, trace_module
 from refimpl.formal.trace_validate import validate_module, validate_trace_file
+from refimpl.formal.z3trace import check_trace, read_trace_lines
 
 TRACES = Path(__file__).parent / "traces"
 KNOWN_BAD = json.loads((TRACES / "known_bad.json").read_text())
@@ -102,3 +103,15 @@ def test_simulated_traces_validate_and_their_mutants_do_not(text: str) -> None:
             mutated, seq = mutation
             bad = validate_module(trace_module(mutated))
             assert not bad.accepted and bad.first_unexplained_seq == seq
+
+
+@pytest.mark.slow
+@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+@given(simulations())
+def test_fifty_simulations_are_behaviours_of_the_spec_under_tlc_and_z3(text: str) -> None:
+    """The issue's bar: at least 50 Hypothesis-generated simulations (with Byzantine nodes
+    among them) validate under both checkers, the same trace for both."""
+    verdict = validate_module(trace_module(parse_ndjson(text.splitlines())))
+    assert verdict.accepted, verdict.to_json()
+    report = check_trace(read_trace_lines(text))
+    assert report.ok, report.failure
