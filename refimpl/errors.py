@@ -225,6 +225,29 @@ CODES: dict[str, str] = {
     "formal.bad_fbas": "an FBAS file is not a stellarbeat-format node list",
     "formal.fbas_no_quorum_set": "no node of the FBAS has a known quorum set",
     "formal.solver_unknown": "the solver gave no answer or an answer that does not check",
+    # --- attest: SGX quotes, collateral, EPID reports, verification policy ---------------------
+    "attest.bad_quote": "an SGX quote is malformed or truncated",
+    "attest.bad_collateral": "a DCAP collateral file is malformed or missing",
+    "attest.bad_certificate": "a certificate or CRL is malformed, or a chain does not link",
+    "attest.untrusted_root": "a certificate chain does not end in the trusted root CA",
+    "attest.revoked": "a certificate of a chain is listed in its issuer's CRL",
+    "attest.bad_crl_signature": "a CRL is not signed by its issuer",
+    "attest.bad_collateral_signature": "the TCB info or QE identity signature does not verify",
+    "attest.bad_qe_report_signature": "the QE report is not signed by the PCK leaf key",
+    "attest.bad_qe_binding": "the QE report data does not bind the attestation key",
+    "attest.bad_quote_signature": "the quote is not signed by its attestation key",
+    "attest.fmspc_mismatch": "the TCB info is for another platform (FMSPC or PCE id)",
+    "attest.no_tcb_level": "no TCB level of the TCB info matches the platform",
+    "attest.qe_identity_mismatch": "the QE report does not match the QE identity",
+    "attest.qe_out_of_date": "the QE's TCB level is not UpToDate",
+    "attest.bad_epid_report": "an IAS attestation verification report is malformed or unsigned",
+    "attest.bad_policy": "a verification policy file is malformed",
+    "attest.measurement_not_allowed": "the enclave measurement is not allowed by the policy",
+    "attest.debug_enclave": "the enclave is a debug enclave and the policy refuses those",
+    "attest.tcb_status_not_allowed": "the platform TCB status or advisories are not allowed",
+    "attest.collateral_expired": "the collateral is outside its issueDate/nextUpdate window",
+    "attest.certificate_expired": "a certificate is outside its validity window at that time",
+    "attest.report_data_mismatch": "the report data does not bind the expected nonce and key",
     # --- cli -----------------------------------------------------------------------------------
     "cli.usage": "the command line is malformed",
     "cli.io": "a file could not be read or written",
@@ -285,6 +308,10 @@ class ScpError(RefImplError):
 
 class FormalError(RefImplError):
     area = "formal"
+
+
+class AttestError(RefImplError):
+    area = "attest"
 
 
 class CliError(RefImplError):
