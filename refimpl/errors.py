@@ -49,6 +49,15 @@ CODES: dict[str, str] = {
     "crypto.range_proof_value_out_of_range": "a value to prove is outside 0..2^64-1",
     "crypto.range_proof_bad_party_count": "a range proof must cover 1..64 commitments",
     "crypto.msm_length_mismatch": "a multiscalar multiplication needs as many scalars as points",
+    # crypto: Noise handshakes and transport (noise.py, enclave/channel.py framing)
+    "crypto.noise_bad_key": "a Noise key has the wrong length or an X25519 result is all zeros",
+    "crypto.noise_bad_message": "a Noise message is too short or malformed",
+    "crypto.noise_decrypt_failed": "a Noise AES-GCM ciphertext does not authenticate",
+    "crypto.noise_message_too_long": "a Noise message exceeds 65535 bytes or the channel's limit",
+    "crypto.noise_nonce_exhausted": "a Noise nonce reached 2^64-1 or the byte limit: rekey",
+    "crypto.noise_unknown_protocol": "the Noise pattern is not IX or NX",
+    "crypto.noise_wrong_state": "a Noise operation out of turn or on an unfinished handshake",
+    "crypto.noise_nonce_reused": "a transport message reuses or skips an expected nonce",
     # --- account: keys, mnemonics, subaddresses ---------------------------------------------
     "account.bad_mnemonic_word": "a mnemonic word is not in the BIP-39 English word list",
     "account.bad_mnemonic_length": "a mnemonic must have 12, 15, 18, 21 or 24 words",
@@ -248,6 +257,8 @@ CODES: dict[str, str] = {
     "attest.collateral_expired": "the collateral is outside its issueDate/nextUpdate window",
     "attest.certificate_expired": "a certificate is outside its validity window at that time",
     "attest.report_data_mismatch": "the report data does not bind the expected nonce and key",
+    "attest.bad_evidence": "handshake evidence bytes are not the canonical DCAP evidence encoding",
+    "attest.sim_bad_parameter": "a simulated SGX platform or enclave parameter is out of range",
     # --- cli -----------------------------------------------------------------------------------
     "cli.usage": "the command line is malformed",
     "cli.io": "a file could not be read or written",
