@@ -1,0 +1,213 @@
+"""Simulated SGX: quotes in the real v3 layout, a real PKI and signed collateral.
+
+These tests read the bytes with ``cryptography`` and the offsets of notes §2.2 directly, so they
+check the format independently of the project's verifier; test_platform_sim_verifier.py runs
+the verifier itself on simulated quotes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import struct
+from functools import cache
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from hypothesis import given
+from hypothesis import strategies as st
+
+from refimpl.enclave.evidence import ReportDataContents, decode_evidence
+from refimpl.enclave.platform_sim import (
+    INTEL_QE_VENDOR_ID,
+    QE_AUTH_DATA,
+    SimulatedEnclave,
+    SimulatedPlatform,
+    measure_mrenclave,
+    seeded_rng,
+)
+from refimpl.enclave.sim_pki import SGX_EXTENSION_OID, SIM_FMSPC_PREFIX, PlatformTcb, TcbLevel
+from refimpl.errors import AttestError
+
+DATA = Path(__file__).resolve().parents[3] / "data" / "attestation" / "dcap"
+
+
+@cache
+def platform() -> SimulatedPlatform:
+    return SimulatedPlatform.create(seeded_rng(b"test platform"))
+
+
+def enclave(*, debug: bool = False, isv_prod_id: int = 0, isv_svn: int = 0) -> SimulatedEnclave:
+    return SimulatedEnclave(
+        b"consensus enclave v7",
+        b"config",
+        b"signer key",
+        platform(),
+        isv_prod_id=isv_prod_id,
+        isv_svn=isv_svn,
+        debug=debug,
+    )
+
+
+def _verify_raw(public: ec.EllipticCurvePublicKey, signature: bytes, message: bytes) -> None:
+    der = encode_dss_signature(int.from_bytes(signature[:32]), int.from_bytes(signature[32:]))
+    public.verify(der, message, ec.ECDSA(hashes.SHA256()))
+
+
+def _public_from_raw(raw: bytes) -> ec.EllipticCurvePublicKey:
+    return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + raw)
+
+
+def _check_quote_layout(quote: bytes, report_data: bytes, sim: SimulatedEnclave) -> None:
+    """Walk the quote by the notes §2.2 offsets and check every signature and binding."""
+    version, key_type, tee, qe_svn, pce_svn = struct.unpack_from("<HHIHH", quote, 0)
+    assert (version, key_type, tee) == (3, 2, 0)
+    assert (qe_svn, pce_svn) == (sim.platform.qe_svn, sim.platform.tcb.pce_svn)
+    assert quote[12:28] == INTEL_QE_VENDOR_ID
+    body = quote[48:432]
+    assert body[64:96] == sim.mrenclave and body[128:160] == sim.mrsigner
+    assert struct.unpack_from("<HH", body, 256) == (sim.isv_prod_id, sim.isv_svn)
+    assert body[320:384] == report_data
+    assert bool(body[48] & 0x2) == sim.debug
+    (sig_len,) = struct.unpack_from("<I", quote, 432)
+    assert len(quote) == 436 + sig_len
+    sig, att_key, qe_body, qe_sig = quote[436:500], quote[500:564], quote[564:948], quote[948:1012]
+    _verify_raw(_public_from_raw(att_key), sig, quote[:432])
+    (auth_len,) = struct.unpack_from("<H", quote, 1012)
+    auth = quote[1014 : 1014 + auth_len]
+    assert auth == QE_AUTH_DATA
+    assert qe_body[320:384] == hashlib.sha256(att_key + auth).digest() + bytes(32)
+    cert_type, cert_len = struct.unpack_from("<HI", quote, 1014 + auth_len)
+    assert cert_type == 5
+    pem = quote[1020 + auth_len :]
+    assert len(pem) == cert_len
+    leaf, processor, root = x509.load_pem_x509_certificates(pem)
+    leaf.verify_directly_issued_by(processor)
+    processor.verify_directly_issued_by(root)
+    root.verify_directly_issued_by(root)
+    leaf_key = leaf.public_key()
+    assert isinstance(leaf_key, ec.EllipticCurvePublicKey)
+    _verify_raw(leaf_key, qe_sig, qe_body)
+
+
+@given(st.binary(min_size=64, max_size=64), st.booleans(), st.integers(0, 0xFFFF))
+def test_quote_layout_and_signatures(report_data: bytes, debug: bool, svn: int) -> None:
+    sim = enclave(debug=debug, isv_svn=svn, isv_prod_id=3)
+    _check_quote_layout(sim.quote(report_data), report_data, sim)
+
+
+def test_deterministic_from_seed() -> None:
+    a = SimulatedPlatform.create(seeded_rng(b"seed"))
+    b = SimulatedPlatform.create(seeded_rng(b"seed"))
+    c = SimulatedPlatform.create(seeded_rng(b"other seed"))
+    assert a.collateral == b.collateral and a.root_cert_der == b.root_cert_der
+    report = bytes(range(64))
+    assert a.quote(enclave().report_body(report)) == b.quote(enclave().report_body(report))
+    assert a.root_cert_der != c.root_cert_der and a.collateral != c.collateral
+
+
+def test_sgx_extension_reproduces_intel_pck_leaf_byte_for_byte() -> None:
+    leaf = x509.load_pem_x509_certificate((DATA / "attestation_leaf_cert.pem").read_bytes())
+    ext = leaf.extensions.get_extension_for_oid(x509.ObjectIdentifier(SGX_EXTENSION_OID))
+    assert isinstance(ext.value, x509.UnrecognizedExtension)
+    tcb = PlatformTcb(
+        ppid=bytes.fromhex("DFA1509779ED52BDCA5306C416F9911B"),
+        components=(17, 17, 2, 4, 1, 128, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+        pce_svn=11,
+        cpu_svn=bytes.fromhex("11110204018006000000000000000000"),
+        pce_id=bytes(2),
+        fmspc=bytes.fromhex("00906ED50000"),
+    )
+    assert tcb.sgx_extension_der() == ext.value.value
+
+
+def test_pck_leaf_carries_the_platform_tcb() -> None:
+    p = platform()
+    ext = p.pck.cert.extensions.get_extension_for_oid(x509.ObjectIdentifier(SGX_EXTENSION_OID))
+    assert isinstance(ext.value, x509.UnrecognizedExtension)
+    assert ext.value.value == p.tcb.sgx_extension_der()
+    assert p.tcb.fmspc.startswith(SIM_FMSPC_PREFIX)
+    assert "Simulated" in p.pki.root.cert.subject.rfc4514_string()
+
+
+def _signed(document: bytes, field: str) -> tuple[bytes, bytes]:
+    """The exact signed bytes of ``field`` and the raw signature, located textually."""
+    prefix = b'{"' + field.encode() + b'":'
+    assert document.startswith(prefix)
+    body, _, tail = document[len(prefix) :].rpartition(b',"signature":"')
+    return body, bytes.fromhex(tail[:-2].decode())
+
+
+def test_collateral_is_signed_and_consistent() -> None:
+    p = platform()
+    c = p.collateral
+    signer, root = (x509.load_der_x509_certificate(d) for d in c.tcb_info_issuer_chain)
+    signer.verify_directly_issued_by(root)
+    assert root == p.pki.root.cert
+    signer_key = signer.public_key()
+    assert isinstance(signer_key, ec.EllipticCurvePublicKey)
+    for document, field in ((c.tcb_info, "tcbInfo"), (c.qe_identity, "enclaveIdentity")):
+        body, signature = _signed(document, field)
+        _verify_raw(signer_key, signature, body)
+        assert json.loads(document)[field] == json.loads(body)
+    tcb_info = json.loads(c.tcb_info)["tcbInfo"]
+    assert tcb_info["version"] == 3 and tcb_info["fmspc"] == p.tcb.fmspc.hex().upper()
+    assert tcb_info["tcbLevels"][0]["tcbStatus"] == "UpToDate"
+    qe = json.loads(c.qe_identity)["enclaveIdentity"]
+    assert qe["version"] == 2 and qe["isvprodid"] == 1
+    processor = x509.load_der_x509_certificate(c.pck_crl_issuer_chain[0])
+    root_key, processor_key = root.public_key(), processor.public_key()
+    assert isinstance(root_key, ec.EllipticCurvePublicKey)
+    assert isinstance(processor_key, ec.EllipticCurvePublicKey)
+    assert x509.load_der_x509_crl(c.root_ca_crl).is_signature_valid(root_key)
+    assert x509.load_der_x509_crl(c.pck_crl).is_signature_valid(processor_key)
+
+
+def test_collateral_time_travel() -> None:
+    later = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    c = platform().collateral_at(later)
+    assert json.loads(c.tcb_info)["tcbInfo"]["issueDate"] == "2026-03-01T00:00:00Z"
+    assert json.loads(c.qe_identity)["enclaveIdentity"]["nextUpdate"] == "2026-03-31T00:00:00Z"
+    assert x509.load_der_x509_crl(c.pck_crl).next_update_utc == later + dt.timedelta(days=30)
+
+
+_short = st.binary(max_size=20)
+
+
+@given(_short, _short, _short, _short)
+def test_mrenclave_is_injective_on_code_and_config(a: bytes, b: bytes, c: bytes, d: bytes) -> None:
+    assert (measure_mrenclave(a, b) == measure_mrenclave(c, d)) == ((a, b) == (c, d))
+
+
+def test_evidence_round_trips_and_binds_report_data() -> None:
+    contents = ReportDataContents(nonce=b"\x01" * 16, key=b"\x02" * 32)
+    evidence = enclave().evidence(contents)
+    assert decode_evidence(evidence.encode()) == evidence
+    assert evidence.quote[48 + 320 : 48 + 384] == contents.report_data()
+    assert evidence.collateral == platform().collateral
+    raw = enclave().evidence(bytes(64))
+    assert raw.report_data is None and raw.quote[368:432] == bytes(64)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: enclave().quote(bytes(63)),
+        lambda: enclave(isv_prod_id=1 << 16).quote(bytes(64)),
+        lambda: platform().quote(bytes(383)),
+        lambda: SimulatedPlatform.create(seeded_rng(b"x"), components=(1,) * 15),
+        lambda: SimulatedPlatform.create(seeded_rng(b"x"), components=(256,) + (0,) * 15),
+        lambda: SimulatedPlatform.create(seeded_rng(b"x"), qe_svn=-1),
+        lambda: TcbLevel((0,) * 16, 0, "Fine"),
+        lambda: SimulatedPlatform.create(seeded_rng(b"x"), issued_at=dt.datetime(2025, 1, 1)),
+    ],
+)
+def test_bad_parameters_are_typed(make: object) -> None:
+    with pytest.raises(AttestError) as info:
+        make()  # type: ignore[operator]
+    assert info.value.code == "attest.sim_bad_parameter"
