@@ -32,6 +32,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from refimpl.cli import (
         address,
+        attest,
         bench,
         check,
         conformance,
@@ -47,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mcref", description="MobileCoin reference implementation")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in (check, conformance, keys, address, tx, ledger, scp, quorum, tlc, trace,
-                   bench):
+                   bench, attest):
         module.register(sub)
     return parser
 

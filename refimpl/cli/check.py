@@ -44,10 +44,12 @@ CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [
 def _layer_checks() -> list[tuple[str, Callable[[], CheckResult]]]:
     """The checks each layer contributes, in the order they run."""
     from refimpl.consensus import check as consensus_check
+    from refimpl.enclave import check as enclave_check
     from refimpl.formal import check as formal_check
     from refimpl.formal import quorum_check
 
-    return [*consensus_check.CHECKS, *quorum_check.CHECKS, *formal_check.CHECKS]
+    return [*consensus_check.CHECKS, *quorum_check.CHECKS, *formal_check.CHECKS,
+            *enclave_check.CHECKS]
 
 
 def register(sub: Any) -> None:

@@ -1,0 +1,220 @@
+"""X.509 material of SGX attestation: strict PEM chains, the PCK SGX extension, chain and CRL
+checks.
+
+Intel's PCK certificate profile ("Intel SGX PCK Certificate and CRL Profile") defines the SGX
+extension ``1.2.840.113741.1.13.1``; shared notes attestation-fog.md §2.2 and §2.3 (checks 1-3,
+mirrored from ``mobilecoinfoundation/attestation: verifier/src/x509/*``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import re
+
+import attrs
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from refimpl.errors import AttestError
+
+SGX_EXTENSION_OID = x509.ObjectIdentifier("1.2.840.113741.1.13.1")
+DER = Encoding.DER
+_PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----\n(.*?)-----END CERTIFICATE-----\n", re.S)
+
+
+def _bad_cert(message: str) -> AttestError:
+    return AttestError("attest.bad_certificate", message)
+
+
+def _canonical_pem(der: bytes) -> bytes:
+    text = base64.b64encode(der)
+    lines = [text[i:i + 64] for i in range(0, len(text), 64)]
+    return b"-----BEGIN CERTIFICATE-----\n" + b"\n".join(lines) + b"\n-----END CERTIFICATE-----\n"
+
+
+def load_der_certificate(der: bytes) -> x509.Certificate:
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError as exc:
+        raise _bad_cert(f"malformed DER certificate: {exc}") from None
+    if cert.public_bytes(DER) != der:
+        raise _bad_cert("certificate DER is not canonical")
+    return cert
+
+
+def load_pem_certificates(pem: bytes) -> list[x509.Certificate]:
+    """Load PEM certificates from a collateral file (lenient about text around the blocks:
+    only the DER inside each block is signed content)."""
+    try:
+        certs = x509.load_pem_x509_certificates(pem)
+    except ValueError as exc:
+        raise _bad_cert(f"malformed PEM certificate: {exc}") from None
+    return [load_der_certificate(c.public_bytes(DER)) for c in certs]
+
+
+def parse_pem_chain(pem: bytes, *, allow_trailing_nul: bool = False) -> list[x509.Certificate]:
+    """Parse concatenated PEM certificates in Intel's exact layout (64-column base64).
+
+    The input must be byte-identical to the canonical PEM of the DER certificates it holds
+    (optionally followed by one NUL, as PCK chains in quotes are), so every byte is meaningful.
+    """
+    ders: list[bytes] = []
+    for match in _PEM_BLOCK.finditer(pem):
+        try:
+            ders.append(base64.b64decode(match.group(1).replace(b"\n", b""), validate=True))
+        except (binascii.Error, ValueError):
+            raise _bad_cert("PEM certificate holds invalid base64") from None
+    canonical = b"".join(_canonical_pem(d) for d in ders)
+    if not ders or (pem != canonical and not (allow_trailing_nul and pem == canonical + b"\0")):
+        raise _bad_cert("certificate chain is not in canonical PEM form")
+    return [load_der_certificate(d) for d in ders]
+
+
+def ec_public_key(cert: x509.Certificate) -> ec.EllipticCurvePublicKey:
+    key = cert.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+        raise _bad_cert(f"certificate {cert.subject.rfc4514_string()} has no P-256 key")
+    return key
+
+
+def verify_chain(chain: list[x509.Certificate], root: x509.Certificate,
+                 crls: dict[bytes, x509.CertificateRevocationList]) -> None:
+    """Check chain[i] is issued by chain[i+1] and the top by ``root`` (or equals it).
+
+    ``crls`` maps an issuer's DER subject to its CRL (already signature-checked): a
+    certificate listed in its issuer's CRL is refused (``attest.revoked``).
+    """
+    certs = list(chain)
+    if certs and certs[-1] == root:
+        certs = certs[:-1]
+    if not certs:
+        raise _bad_cert("certificate chain is empty")
+    issuers = certs[1:] + [root]
+    for cert, issuer in zip(certs, issuers, strict=True):
+        try:
+            cert.verify_directly_issued_by(issuer)
+        except (ValueError, TypeError, InvalidSignature):
+            code = "attest.untrusted_root" if issuer is root else "attest.bad_certificate"
+            raise AttestError(code, f"{cert.subject.rfc4514_string()} is not issued by "
+                              f"{issuer.subject.rfc4514_string()}") from None
+        crl = crls.get(issuer.subject.public_bytes())
+        if crl is not None and crl.get_revoked_certificate_by_serial_number(
+                cert.serial_number) is not None:
+            raise AttestError("attest.revoked",
+                              f"{cert.subject.rfc4514_string()} is revoked by its issuer's CRL")
+
+
+def load_crl(der: bytes, issuer: x509.Certificate) -> x509.CertificateRevocationList:
+    """Load a DER CRL and check it is signed by ``issuer``."""
+    try:
+        crl = x509.load_der_x509_crl(der)
+        canonical = crl.public_bytes(DER)
+    except ValueError as exc:
+        raise _bad_cert(f"malformed DER CRL: {exc}") from None
+    if canonical != der:
+        raise _bad_cert("CRL DER is not canonical")
+    if crl.issuer != issuer.subject:
+        raise AttestError("attest.bad_crl_signature", "CRL issuer is not the expected CA")
+    try:
+        valid = crl.is_signature_valid(ec_public_key(issuer))
+    except (ValueError, TypeError):
+        valid = False
+    if not valid:
+        raise AttestError("attest.bad_crl_signature",
+                          f"CRL is not signed by {issuer.subject.rfc4514_string()}")
+    return crl
+
+
+def validity_window(cert: x509.Certificate) -> tuple[datetime.datetime, datetime.datetime]:
+    return cert.not_valid_before_utc, cert.not_valid_after_utc
+
+
+@attrs.frozen
+class PckExtension:
+    """The values of the PCK leaf's SGX extension the TCB evaluation needs."""
+
+    ppid: bytes
+    component_svns: tuple[int, ...]  # 16 entries
+    pce_svn: int
+    cpu_svn: bytes
+    pce_id: bytes
+    fmspc: bytes
+
+
+def _der_items(data: bytes) -> list[tuple[int, bytes]]:
+    """Split DER TLVs (definite short/long lengths only)."""
+    items: list[tuple[int, bytes]] = []
+    pos = 0
+    while pos < len(data):
+        if pos + 2 > len(data):
+            raise _bad_cert("truncated DER in the SGX extension")
+        tag, length = data[pos], data[pos + 1]
+        pos += 2
+        if length & 0x80:
+            n = length & 0x7F
+            if n == 0 or n > 3 or pos + n > len(data):
+                raise _bad_cert("bad DER length in the SGX extension")
+            length = int.from_bytes(data[pos:pos + n], "big")
+            pos += n
+        if pos + length > len(data):
+            raise _bad_cert("truncated DER in the SGX extension")
+        items.append((tag, data[pos:pos + length]))
+        pos += length
+    return items
+
+
+
+
+
+def _decode_oid(body: bytes) -> str:
+    if not body:
+        raise _bad_cert("empty OID in the SGX extension")
+    parts = [body[0] // 40, body[0] % 40]
+    value = 0
+    for byte in body[1:]:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            parts.append(value)
+            value = 0
+    return ".".join(str(p) for p in parts)
+
+
+def _named_values(seq_body: bytes) -> dict[str, tuple[int, bytes]]:
+    out: dict[str, tuple[int, bytes]] = {}
+    for tag, body in _der_items(seq_body):
+        pair = _der_items(body)
+        if tag != 0x30 or len(pair) != 2 or pair[0][0] != 0x06:
+            raise _bad_cert("SGX extension entry is not SEQUENCE{OID, value}")
+        out[_decode_oid(pair[0][1])] = pair[1]
+    return out
+
+
+def pck_extension(cert: x509.Certificate) -> PckExtension:
+    """Read PPID, TCB (16 component SVNs, PCESVN, CPUSVN), PCE-ID and FMSPC from the leaf."""
+    try:
+        ext = cert.extensions.get_extension_for_oid(SGX_EXTENSION_OID).value
+    except (x509.ExtensionNotFound, ValueError):
+        raise _bad_cert("the PCK certificate has no SGX extension") from None
+    if not isinstance(ext, x509.UnrecognizedExtension):
+        raise _bad_cert("the SGX extension is not readable")
+    outer = _der_items(ext.value)
+    if len(outer) != 1 or outer[0][0] != 0x30:
+        raise _bad_cert("the SGX extension is not a SEQUENCE")
+    base = "1.2.840.113741.1.13.1"
+    values = _named_values(outer[0][1])
+    try:
+        tcb_tag, tcb_body = values[f"{base}.2"]
+        tcb = _named_values(tcb_body)
+        svns = tuple(int.from_bytes(tcb[f"{base}.2.{i}"][1], "big") for i in range(1, 17))
+        pce_svn = int.from_bytes(tcb[f"{base}.2.17"][1], "big")
+        cpu_svn = tcb[f"{base}.2.18"][1]
+        return PckExtension(ppid=values[f"{base}.1"][1], component_svns=svns, pce_svn=pce_svn,
+                            cpu_svn=cpu_svn, pce_id=values[f"{base}.3"][1],
+                            fmspc=values[f"{base}.4"][1])
+    except KeyError as exc:
+        raise _bad_cert(f"the SGX extension lacks {exc}") from None
+
