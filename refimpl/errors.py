@@ -263,6 +263,8 @@ CODES: dict[str, str] = {
     "attest.static_key_mismatch": "the handshake's static key is not the key the evidence binds",
     "attest.missing_evidence": "a handshake message that must carry evidence carries none",
     "attest.unknown_channel": "a transport frame names another channel than this session's",
+    "attest.fee_map_mismatch": "a proposed tx names another fee map digest than the enclave's",
+    "attest.unknown_tx": "the consensus enclave holds no proposed tx with that hash",
     # --- cli -----------------------------------------------------------------------------------
     "cli.usage": "the command line is malformed",
     "cli.io": "a file could not be read or written",

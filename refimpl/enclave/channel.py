@@ -30,13 +30,22 @@ every ``rekey_interval`` messages, in lockstep, and a direction is closed after
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, Protocol
 
 import attrs
 
-from refimpl.crypto.noise import MAX_MESSAGE_LEN, TAGLEN, CipherState, HandshakeState, Rng
+from refimpl.crypto.noise import (
+    MAX_MESSAGE_LEN,
+    TAGLEN,
+    CipherState,
+    HandshakeState,
+    Rng,
+    x25519_public,
+)
 from refimpl.enclave.evidence import Evidence, ReportDataContents, decode_evidence
+from refimpl.enclave.verifier import Policy, ReportDataBinding, verify_evidence
 from refimpl.errors import AttestError, CryptoError, EncodingError
 from refimpl.protobuf import WIRE_FIXED64, WIRE_LEN, bytes_field, fixed64_field, parse_fields
 
@@ -55,12 +64,26 @@ DEFAULT_REKEY_INTERVAL = 2**20
 MAX_PLAINTEXT = MAX_MESSAGE_LEN - TAGLEN
 
 
+class Quoter(Protocol):
+    """An enclave that can produce evidence for report-data contents (``SimulatedEnclave``)."""
+
+    def evidence(self, report_data: bytes | ReportDataContents) -> Evidence: ...
+
+
 @attrs.frozen
 class LocalEnclave:
     """What an enclave brings to a handshake: its X25519 static key and its evidence."""
 
     static_private: bytes
     evidence: Evidence
+
+    @classmethod
+    def create(cls, enclave: Quoter, rng: Rng) -> LocalEnclave:
+        """A fresh static key and evidence binding it (``get_identity`` + ``new_ereport``):
+        REPORTDATA = SHA-256(nonce(16) ‖ X25519 public key)."""
+        static = rng(32)
+        contents = ReportDataContents(rng(16), x25519_public(static))
+        return cls(static, enclave.evidence(contents))
 
 
 @attrs.frozen
@@ -287,3 +310,31 @@ def client_accept(
         raise CryptoError("crypto.noise_bad_message", "NX msg 1 carries no payload")
     hs, message2 = hs.write_message(local.evidence.encode(), rng)
     return _session(hs, None, limits), message2
+
+
+# --- the real verifier, as an EvidenceVerifier ---------------------------------------------
+
+
+def dcap_verifier(policy: Policy, trusted_root: bytes, at: datetime.datetime) -> EvidenceVerifier:
+    """An :data:`EvidenceVerifier` over :func:`refimpl.enclave.verifier.verify_evidence`.
+
+    The expected report-data contents become the policy's report-data binding; the first
+    policy refusal is raised as an ``AttestError`` with its own code; the verified report body
+    (MRENCLAVE, MRSIGNER, ...) is the peer's identity.
+    """
+
+    def verify(evidence: Evidence, expected: ReportDataContents) -> object:
+        binding = ReportDataBinding(expected.nonce, expected.key, expected.custom_identity)
+        verdict = verify_evidence(
+            evidence.quote,
+            evidence.collateral,
+            trusted_root,
+            attrs.evolve(policy, report_data=binding),
+            at,
+        )
+        if verdict.reasons:
+            first = verdict.reasons[0]
+            raise AttestError(first.code, first.message)
+        return verdict.verified.quote.report_body
+
+    return verify
