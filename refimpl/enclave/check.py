@@ -12,6 +12,7 @@ from typing import Any
 
 from refimpl.enclave.sgx.collateral import load_collateral_dir
 from refimpl.enclave.sgx.trust import DCAP_DIR, intel_sgx_root_ca
+from refimpl.enclave.sim_check import simulated_quote_check
 from refimpl.enclave.verifier import Policy, verify_evidence
 
 CheckResult = tuple[bool, list[str], dict[str, Any]]
@@ -59,4 +60,5 @@ def real_dcap_quote_check() -> CheckResult:
 
 CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [
     ("attestation: real DCAP quote", real_dcap_quote_check),
+    ("attestation: simulated SGX quote", simulated_quote_check),
 ]

@@ -14,6 +14,7 @@ import struct
 from functools import cache
 from pathlib import Path
 
+import attrs
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -31,7 +32,10 @@ from refimpl.enclave.platform_sim import (
     measure_mrenclave,
     seeded_rng,
 )
+from refimpl.enclave.sgx.verify import verify_quote
+from refimpl.enclave.sim_check import simulated_quote_check
 from refimpl.enclave.sim_pki import SGX_EXTENSION_OID, SIM_FMSPC_PREFIX, PlatformTcb, TcbLevel
+from refimpl.enclave.verifier import Policy, ReportDataBinding, verify_evidence
 from refimpl.errors import AttestError
 
 DATA = Path(__file__).resolve().parents[3] / "data" / "attestation" / "dcap"
@@ -211,3 +215,166 @@ def test_bad_parameters_are_typed(make: object) -> None:
     with pytest.raises(AttestError) as info:
         make()  # type: ignore[operator]
     assert info.value.code == "attest.sim_bad_parameter"
+
+
+# --- the project's verifier on simulated quotes (same code as for hardware quotes) -----------
+
+AT = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
+
+
+def production_policy(sim: SimulatedEnclave) -> Policy:
+    return Policy(mr_enclaves=frozenset({sim.mrenclave}))
+
+
+def test_verifier_accepts_simulated_quote_with_the_test_root() -> None:
+    sim = enclave()
+    contents = ReportDataContents(nonce=b"\x07" * 16, key=b"\x09" * 32)
+    evidence = sim.evidence(contents)
+    policy = Policy(
+        mr_enclaves=frozenset({sim.mrenclave}),
+        report_data=ReportDataBinding(contents.nonce, contents.key),
+    )
+    verdict = verify_evidence(evidence.quote, evidence.collateral, platform().root_cert_der,
+                              policy, AT)
+    assert verdict.accepted, verdict.reasons
+    assert verdict.verified.tcb_status == "UpToDate"
+    assert verdict.verified.qe_tcb_status == "UpToDate"
+    assert verdict.verified.fmspc == platform().tcb.fmspc
+    assert verdict.verified.quote.report_body.mr_enclave == sim.mrenclave
+    assert verdict.verified.quote.report_body.mr_signer == sim.mrsigner
+    other = enclave(isv_svn=1)  # same code and config: same MRENCLAVE
+    assert verify_evidence(other.quote(contents.report_data()), evidence.collateral,
+                           platform().root_cert_der, policy, AT).accepted
+    stranger = SimulatedEnclave(b"other code", b"config", b"signer key", platform())
+    refused = verify_evidence(stranger.quote(contents.report_data()), evidence.collateral,
+                              platform().root_cert_der, policy, AT)
+    assert [r.code for r in refused.reasons] == ["attest.measurement_not_allowed"]
+
+
+# Under a foreign root the first check to fail is the simulated root CRL's signature.
+_FOREIGN_ROOT = {"attest.untrusted_root", "attest.bad_crl_signature"}
+
+
+def test_verifier_refuses_simulated_quote_with_the_intel_root() -> None:
+    intel_root = (DATA / "attestation_root_ca.pem").read_bytes()
+    sim = enclave()
+    with pytest.raises(AttestError) as info:
+        verify_evidence(sim.quote(bytes(64)), platform().collateral, intel_root,
+                        production_policy(sim), AT)
+    assert info.value.code in _FOREIGN_ROOT
+    # Even with Intel's own root CRL in the collateral, the PCK chain does not reach Intel.
+    intel_crl = (DATA / "attestation_root_crl.der").read_bytes()
+    mixed = attrs.evolve(platform().collateral, root_ca_crl=intel_crl)
+    with pytest.raises(AttestError) as info:
+        verify_quote(sim.quote(bytes(64)), mixed, intel_root, AT)
+    assert info.value.code == "attest.untrusted_root"
+
+
+def test_another_simulation_root_is_not_trusted() -> None:
+    other = SimulatedPlatform.create(seeded_rng(b"another test root"))
+    sim = enclave()
+    with pytest.raises(AttestError) as info:
+        verify_quote(sim.quote(bytes(64)), platform().collateral, other.root_cert_der, AT)
+    assert info.value.code in _FOREIGN_ROOT
+
+
+def test_debug_simulated_enclave_refused_by_production_policy() -> None:
+    sim = enclave(debug=True)
+    verdict = verify_evidence(sim.quote(bytes(64)), platform().collateral,
+                              platform().root_cert_der, production_policy(sim), AT)
+    assert [r.code for r in verdict.reasons] == ["attest.debug_enclave"]
+    allowed = attrs.evolve(production_policy(sim), allow_debug=True)
+    assert verify_evidence(sim.quote(bytes(64)), platform().collateral,
+                           platform().root_cert_der, allowed, AT).accepted
+
+
+@cache
+def simulated_quote() -> bytes:
+    return enclave().quote(bytes(range(64)))
+
+
+QUOTE_LEN = len(simulated_quote())
+
+
+@given(st.integers(0, QUOTE_LEN - 1), st.integers(1, 255))
+def test_tampered_simulated_quote_refused(offset: int, xor: int) -> None:
+    quote = bytearray(simulated_quote())
+    quote[offset] ^= xor
+    with pytest.raises(AttestError):
+        verify_quote(bytes(quote), platform().collateral, platform().root_cert_der, AT)
+
+
+@given(st.integers(0, 4100))
+def test_truncated_simulated_quote_refused(length: int) -> None:
+    quote = simulated_quote()
+    with pytest.raises(AttestError):
+        verify_quote(quote[: min(length, len(quote) - 1)], platform().collateral,
+                     platform().root_cert_der, AT)
+
+
+def test_platform_tcb_status_and_advisories_from_simulated_collateral() -> None:
+    rng = seeded_rng(b"hardening platform")
+    components = (7, 7, 2, 4, 1, 128, 14, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    newer = (8, *components[1:])
+    levels = (
+        TcbLevel(newer, 13, "UpToDate"),
+        TcbLevel(components, 13, "SWHardeningNeeded", ("INTEL-SA-00334", "INTEL-SA-00615")),
+    )
+    hw = SimulatedPlatform.create(rng, components=components, tcb_levels=levels)
+    sim = SimulatedEnclave(b"code", b"", b"signer", hw)
+    quote = sim.quote(bytes(64))
+    narrow = production_policy(sim)
+    verdict = verify_evidence(quote, hw.collateral, hw.root_cert_der, narrow, AT)
+    assert verdict.verified.tcb_status == "SWHardeningNeeded"
+    assert verdict.verified.advisory_ids == ("INTEL-SA-00334", "INTEL-SA-00615")
+    assert [r.code for r in verdict.reasons] == ["attest.tcb_status_not_allowed"]
+    wide = attrs.evolve(
+        narrow,
+        allowed_tcb_statuses=frozenset({"UpToDate", "SWHardeningNeeded"}),
+        allowed_advisories=frozenset({"INTEL-SA-00334", "INTEL-SA-00615"}),
+    )
+    assert verify_evidence(quote, hw.collateral, hw.root_cert_der, wide, AT).accepted
+
+
+def test_expired_collateral_refused_by_policy() -> None:
+    sim = enclave()
+    late = AT + dt.timedelta(days=40)
+    verdict = verify_evidence(sim.quote(bytes(64)), platform().collateral,
+                              platform().root_cert_der, production_policy(sim), late)
+    assert {r.code for r in verdict.reasons} == {"attest.collateral_expired"}
+    fresh = platform().collateral_at(late - dt.timedelta(days=1))
+    assert verify_evidence(sim.quote(bytes(64)), fresh, platform().root_cert_der,
+                           production_policy(sim), late).accepted
+
+
+def test_revoked_pck_refused() -> None:
+    p = platform()
+    revoked = p.pki.collateral(
+        fmspc=p.tcb.fmspc,
+        pce_id=p.tcb.pce_id,
+        tcb_levels=p.tcb_levels,
+        qe_identity=p.qe_identity,
+        issue_date=p.pki.issued_at,
+        revoked_pck_serials=(p.pck.cert.serial_number,),
+    )
+    with pytest.raises(AttestError) as info:
+        verify_quote(enclave().quote(bytes(64)), revoked, p.root_cert_der, AT)
+    assert info.value.code == "attest.revoked"
+
+
+def test_qe_out_of_date_refused() -> None:
+    old_qe = SimulatedPlatform.create(seeded_rng(b"old qe"), qe_svn=6)
+    sim = SimulatedEnclave(b"c", b"", b"s", old_qe)
+    verdict = verify_evidence(sim.quote(bytes(64)), old_qe.collateral, old_qe.root_cert_der,
+                              production_policy(sim), AT)
+    assert verdict.verified.qe_tcb_status == "OutOfDate"
+    assert verdict.verified.qe_advisory_ids == ("INTEL-SA-00615",)
+    assert [r.code for r in verdict.reasons] == ["attest.qe_out_of_date"]
+
+
+def test_mcref_check_entry_for_simulated_sgx() -> None:
+    ok, lines, detail = simulated_quote_check()
+    assert ok, lines
+    assert detail["accepted"]["verdict"] == "accepted"
+    assert detail["intel_root"].startswith("refused (attest.")
+    assert [r["code"] for r in detail["debug"]["reasons"]] == ["attest.debug_enclave"]
