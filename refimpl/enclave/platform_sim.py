@@ -25,11 +25,15 @@ import datetime as dt
 import hashlib
 import struct
 from collections.abc import Sequence
+from pathlib import Path
 
 import attrs
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from refimpl.enclave.evidence import REPORT_DATA_LEN, Collateral, Evidence, ReportDataContents
+from refimpl.enclave.sgx.collateral import COLLATERAL_FILES
 from refimpl.enclave.sim_pki import (
     SIM_FMSPC_PREFIX,
     CertifiedKey,
@@ -348,3 +352,31 @@ class SimulatedEnclave:
             quote = self.quote(report_data.report_data())
             return Evidence(quote, self.platform.collateral, report_data)
         return Evidence(self.quote(report_data), self.platform.collateral)
+
+
+def _pem_chain(ders: Sequence[bytes]) -> bytes:
+    return b"".join(x509.load_der_x509_certificate(d).public_bytes(Encoding.PEM) for d in ders)
+
+
+def collateral_files(collateral: Collateral, fmspc: bytes) -> dict[str, bytes]:
+    """The collateral as the files ``mcref attest verify-quote --collateral DIR`` reads
+    (names: :data:`refimpl.enclave.sgx.collateral.COLLATERAL_FILES`). The PEM files hold the
+    whole issuer chain (leaf first, root last), so reading them back gives ``collateral``."""
+    if collateral.tcb_info_issuer_chain != collateral.qe_identity_issuer_chain:
+        raise _bad("a collateral directory has one TCB signer chain for both documents")
+    tcb_name = COLLATERAL_FILES["tcb_info"].replace("*", fmspc.hex().upper() + "_sim")
+    return {
+        tcb_name: collateral.tcb_info,
+        COLLATERAL_FILES["qe_identity"]: collateral.qe_identity,
+        COLLATERAL_FILES["tcb_signer"]: _pem_chain(collateral.tcb_info_issuer_chain),
+        COLLATERAL_FILES["root_ca_crl"]: collateral.root_ca_crl,
+        COLLATERAL_FILES["pck_crl"]: collateral.pck_crl,
+        COLLATERAL_FILES["pck_crl_issuer"]: _pem_chain(collateral.pck_crl_issuer_chain),
+    }
+
+
+def write_collateral_dir(collateral: Collateral, fmspc: bytes, directory: Path) -> None:
+    """Write :func:`collateral_files` into ``directory`` (created if missing)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, data in collateral_files(collateral, fmspc).items():
+        (directory / name).write_bytes(data)

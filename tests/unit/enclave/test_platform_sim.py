@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from hypothesis import given
 from hypothesis import strategies as st
 
+from refimpl.cli import main as cli_main
 from refimpl.enclave.evidence import ReportDataContents, decode_evidence
 from refimpl.enclave.platform_sim import (
     INTEL_QE_VENDOR_ID,
@@ -31,7 +32,9 @@ from refimpl.enclave.platform_sim import (
     SimulatedPlatform,
     measure_mrenclave,
     seeded_rng,
+    write_collateral_dir,
 )
+from refimpl.enclave.sgx.collateral import load_collateral_dir
 from refimpl.enclave.sgx.verify import verify_quote
 from refimpl.enclave.sim_check import simulated_quote_check
 from refimpl.enclave.sim_pki import SGX_EXTENSION_OID, SIM_FMSPC_PREFIX, PlatformTcb, TcbLevel
@@ -378,3 +381,17 @@ def test_mcref_check_entry_for_simulated_sgx() -> None:
     assert detail["accepted"]["verdict"] == "accepted"
     assert detail["intel_root"].startswith("refused (attest.")
     assert [r["code"] for r in detail["debug"]["reasons"]] == ["attest.debug_enclave"]
+
+
+def test_collateral_directory_round_trip_and_cli(tmp_path: Path) -> None:
+    p = platform()
+    write_collateral_dir(p.collateral, p.tcb.fmspc, tmp_path / "collateral")
+    assert load_collateral_dir(tmp_path / "collateral") == p.collateral
+    (tmp_path / "root.pem").write_bytes(p.pki.root.pem)
+    (tmp_path / "quote.dat").write_bytes(enclave().quote(bytes(64)))
+    (tmp_path / "debug.dat").write_bytes(enclave(debug=True).quote(bytes(64)))
+    common = ["--collateral", str(tmp_path / "collateral"), "--at", "2025-01-02T00:00:00Z"]
+    root = ["--root", str(tmp_path / "root.pem")]
+    assert cli_main(["attest", "verify-quote", str(tmp_path / "quote.dat"), *common, *root]) == 0
+    assert cli_main(["attest", "verify-quote", str(tmp_path / "debug.dat"), *common, *root]) == 3
+    assert cli_main(["attest", "verify-quote", str(tmp_path / "quote.dat"), *common]) == 2
