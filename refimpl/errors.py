@@ -259,6 +259,7 @@ CODES: dict[str, str] = {
     "attest.report_data_mismatch": "the report data does not bind the expected nonce and key",
     "attest.bad_evidence": "handshake evidence bytes are not the canonical DCAP evidence encoding",
     "attest.sim_bad_parameter": "a simulated SGX platform or enclave parameter is out of range",
+    "attest.sim_unseal_failed": "sealed data does not open for this enclave on this platform",
     # attest: attested channels (enclave/channel.py)
     "attest.static_key_mismatch": "the handshake's static key is not the key the evidence binds",
     "attest.missing_evidence": "a handshake message that must carry evidence carries none",

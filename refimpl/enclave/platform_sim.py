@@ -14,7 +14,8 @@ verifier as hardware quotes; only the trusted root differs (the simulation's tes
 * :class:`SimulatedEnclave` has MRENCLAVE = SHA-256 over its code identity and configuration
   and MRSIGNER = SHA-256 of its signer key, plus ISVPRODID, ISVSVN and a DEBUG flag; it quotes
   any 64-byte REPORTDATA it is given (the enclave boundary — which keys may be bound — is the
-  attested channel's business, :mod:`refimpl.enclave.channel`).
+  attested channel's business, :mod:`refimpl.enclave.channel`). It also seals data under an
+  MRENCLAVE-policy key: AES-256-GCM under HKDF(platform secret, MRENCLAVE ‖ key id) (§6.3).
 
 All randomness comes from the injected ``rng(n) -> bytes``; one seed gives identical bytes.
 """
@@ -29,7 +30,11 @@ from pathlib import Path
 
 import attrs
 from cryptography import x509
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from refimpl.enclave.evidence import REPORT_DATA_LEN, Collateral, Evidence, ReportDataContents
@@ -64,6 +69,9 @@ FLAG_PROVISIONKEY = 0x10
 # Simulation-only hash prefixes for measurements (not MobileCoin domain separators).
 _MRENCLAVE_PREFIX = b"mc-refimpl-sim MRENCLAVE v1"
 _MRSIGNER_PREFIX = b"mc-refimpl-sim MRSIGNER v1"
+_SEAL_SECRET_PREFIX = b"mc-refimpl-sim platform seal secret v1"
+_SEAL_KEY_INFO = b"mc-refimpl-sim MRENCLAVE seal key v1"
+SEAL_NONCE_LEN = 12
 
 DEFAULT_ISSUED_AT = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 DEFAULT_COMPONENTS = (7, 7, 2, 4, 1, 128, 14, 0, 0, 0, 0, 0, 0, 0, 0, 0)
@@ -244,6 +252,12 @@ class SimulatedPlatform:
             validity=validity,
         )
 
+    def seal_secret(self) -> bytes:
+        """The platform's sealing root (the CPU fuse key's stand-in), derived from the PCK key
+        so that it costs no RNG draw; it never leaves the simulated platform's objects."""
+        scalar = self.pck.key.private_numbers().private_value.to_bytes(32, "big")
+        return hashlib.sha256(_SEAL_SECRET_PREFIX + scalar).digest()
+
     def qe_report_body(self) -> bytes:
         """The QE's REPORT BODY binding the attestation key (REPORTDATA = SHA-256(key ‖ auth))."""
         binding = hashlib.sha256(raw_public_key(self.attestation_key) + QE_AUTH_DATA).digest()
@@ -340,6 +354,29 @@ class SimulatedEnclave:
             isv_svn=self.isv_svn,
             report_data=report_data,
         )
+
+    def _seal_key(self, key_id: bytes) -> AESGCM:
+        """MRENCLAVE-policy sealing key: HKDF-SHA256(platform secret, MRENCLAVE ‖ key id)
+        (notes §6.3): same code on the same platform gets the same key, nothing else does."""
+        info = _SEAL_KEY_INFO + self.mrenclave + key_id
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info)
+        return AESGCM(hkdf.derive(self.platform.seal_secret()))
+
+    def seal(self, rng: Rng, key_id: bytes, plaintext: bytes) -> bytes:
+        """AES-256-GCM under the sealing key: nonce (12) ‖ ciphertext ‖ tag; AAD = key id."""
+        nonce = rng(SEAL_NONCE_LEN)
+        return nonce + self._seal_key(key_id).encrypt(nonce, plaintext, key_id)
+
+    def unseal(self, key_id: bytes, sealed: bytes) -> bytes:
+        """Open :meth:`seal`'s output; ``attest.sim_unseal_failed`` for another enclave,
+        platform or key id, or any tampering."""
+        if len(sealed) < SEAL_NONCE_LEN + 16:
+            raise AttestError("attest.sim_unseal_failed", "sealed blob is too short")
+        nonce, body = sealed[:SEAL_NONCE_LEN], sealed[SEAL_NONCE_LEN:]
+        try:
+            return self._seal_key(key_id).decrypt(nonce, body, key_id)
+        except InvalidTag:
+            raise AttestError("attest.sim_unseal_failed", "sealed blob does not open") from None
 
     def quote(self, report_data: bytes) -> bytes:
         """A quote v3 whose application report carries ``report_data`` (64 bytes)."""

@@ -395,3 +395,33 @@ def test_collateral_directory_round_trip_and_cli(tmp_path: Path) -> None:
     assert cli_main(["attest", "verify-quote", str(tmp_path / "quote.dat"), *common, *root]) == 0
     assert cli_main(["attest", "verify-quote", str(tmp_path / "debug.dat"), *common, *root]) == 3
     assert cli_main(["attest", "verify-quote", str(tmp_path / "quote.dat"), *common]) == 2
+
+
+@given(st.binary(max_size=200), st.binary(max_size=16))
+def test_sealing_opens_only_for_the_same_code_on_the_same_platform(
+    plaintext: bytes, key_id: bytes
+) -> None:
+    sim = enclave()
+    sealed = sim.seal(seeded_rng(plaintext), key_id, plaintext)
+    assert enclave(isv_svn=5).unseal(key_id, sealed) == plaintext  # same MRENCLAVE
+    others = [
+        SimulatedEnclave(b"consensus enclave v7", b"other config", b"signer key", platform()),
+        SimulatedEnclave(b"consensus enclave v7", b"config", b"signer key", other_platform()),
+    ]
+    for other in others:
+        with pytest.raises(AttestError) as info:
+            other.unseal(key_id, sealed)
+        assert info.value.code == "attest.sim_unseal_failed"
+    with pytest.raises(AttestError):
+        sim.unseal(key_id + b"x", sealed)
+    tampered = bytearray(sealed)
+    tampered[len(sealed) // 2] ^= 1
+    with pytest.raises(AttestError):
+        sim.unseal(key_id, bytes(tampered))
+    with pytest.raises(AttestError):
+        sim.unseal(key_id, sealed[:27])
+
+
+@cache
+def other_platform() -> SimulatedPlatform:
+    return SimulatedPlatform.create(seeded_rng(b"another platform"))
