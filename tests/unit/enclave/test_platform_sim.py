@@ -425,3 +425,35 @@ def test_sealing_opens_only_for_the_same_code_on_the_same_platform(
 @cache
 def other_platform() -> SimulatedPlatform:
     return SimulatedPlatform.create(seeded_rng(b"another platform"))
+
+
+_COLLATERAL_FIELDS = ("root_ca_crl", "pck_crl", "tcb_info", "qe_identity")
+_CHAIN_FIELDS = ("pck_crl_issuer_chain", "tcb_info_issuer_chain", "qe_identity_issuer_chain")
+
+
+@given(st.sampled_from(_COLLATERAL_FIELDS + _CHAIN_FIELDS), st.data())
+def test_mutated_simulated_collateral_refused_or_same_result(
+    field: str, data: st.DataObject
+) -> None:
+    """A one-byte change is refused with a typed error, or (signature hex case, say) leaves
+    the signed content and hence the whole verification result unchanged."""
+    c = platform().collateral
+    value = getattr(c, field)
+    if field in _CHAIN_FIELDS:
+        index = data.draw(st.integers(0, len(value) - 1), label="cert")
+        blob = bytearray(value[index])
+    else:
+        blob = bytearray(value)
+    offset = data.draw(st.integers(0, len(blob) - 1), label="offset")
+    blob[offset] ^= data.draw(st.integers(1, 255), label="xor")
+    if field in _CHAIN_FIELDS:
+        mutated = attrs.evolve(c, **{field: (*value[:index], bytes(blob), *value[index + 1 :])})
+    else:
+        mutated = attrs.evolve(c, **{field: bytes(blob)})
+    quote = simulated_quote()
+    expected = verify_quote(quote, c, platform().root_cert_der, AT)
+    try:
+        result = verify_quote(quote, mutated, platform().root_cert_der, AT)
+    except AttestError:
+        return
+    assert result == expected
