@@ -12,10 +12,11 @@ import base64
 import binascii
 import datetime
 import re
+import warnings
 
 import attrs
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -23,6 +24,9 @@ from refimpl.errors import AttestError
 
 SGX_EXTENSION_OID = x509.ObjectIdentifier("1.2.840.113741.1.13.1")
 DER = Encoding.DER
+#: what cryptography raises on malformed or unsupported ASN.1 (fields are parsed lazily)
+PARSE_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.UnsupportedGeneralNameType,
+                x509.DuplicateExtension, x509.InvalidVersion)
 _PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----\n(.*?)-----END CERTIFICATE-----\n", re.S)
 
 
@@ -37,9 +41,20 @@ def _canonical_pem(der: bytes) -> bytes:
 
 
 def load_der_certificate(der: bytes) -> x509.Certificate:
+    """A DER certificate, fully parsed (typed error otherwise) and canonically encoded."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cryptography warns about some malformed attributes
+        return _load_der_certificate(der)
+
+
+def _load_der_certificate(der: bytes) -> x509.Certificate:
     try:
         cert = x509.load_der_x509_certificate(der)
-    except ValueError as exc:
+        # cryptography parses fields lazily: touch every field used later, here
+        _ = (cert.subject, cert.issuer, cert.serial_number, cert.not_valid_before_utc,
+             cert.not_valid_after_utc, cert.public_key(), cert.extensions,
+             cert.signature_hash_algorithm, cert.tbs_certificate_bytes, cert.signature)
+    except PARSE_ERRORS as exc:
         raise _bad_cert(f"malformed DER certificate: {exc}") from None
     if cert.public_bytes(DER) != der:
         raise _bad_cert("certificate DER is not canonical")
@@ -51,7 +66,7 @@ def load_pem_certificates(pem: bytes) -> list[x509.Certificate]:
     only the DER inside each block is signed content)."""
     try:
         certs = x509.load_pem_x509_certificates(pem)
-    except ValueError as exc:
+    except PARSE_ERRORS as exc:
         raise _bad_cert(f"malformed PEM certificate: {exc}") from None
     return [load_der_certificate(c.public_bytes(DER)) for c in certs]
 
@@ -97,7 +112,7 @@ def verify_chain(chain: list[x509.Certificate], root: x509.Certificate,
     for cert, issuer in zip(certs, issuers, strict=True):
         try:
             cert.verify_directly_issued_by(issuer)
-        except (ValueError, TypeError, InvalidSignature):
+        except (*PARSE_ERRORS, InvalidSignature):
             code = "attest.untrusted_root" if issuer is root else "attest.bad_certificate"
             raise AttestError(code, f"{cert.subject.rfc4514_string()} is not issued by "
                               f"{issuer.subject.rfc4514_string()}") from None
@@ -113,7 +128,9 @@ def load_crl(der: bytes, issuer: x509.Certificate) -> x509.CertificateRevocation
     try:
         crl = x509.load_der_x509_crl(der)
         canonical = crl.public_bytes(DER)
-    except ValueError as exc:
+        _ = (crl.issuer, crl.last_update_utc, crl.next_update_utc, crl.extensions,
+             [(r.serial_number, r.extensions) for r in crl], crl.signature_hash_algorithm)
+    except PARSE_ERRORS as exc:
         raise _bad_cert(f"malformed DER CRL: {exc}") from None
     if canonical != der:
         raise _bad_cert("CRL DER is not canonical")
@@ -121,7 +138,7 @@ def load_crl(der: bytes, issuer: x509.Certificate) -> x509.CertificateRevocation
         raise AttestError("attest.bad_crl_signature", "CRL issuer is not the expected CA")
     try:
         valid = crl.is_signature_valid(ec_public_key(issuer))
-    except (ValueError, TypeError):
+    except PARSE_ERRORS:
         valid = False
     if not valid:
         raise AttestError("attest.bad_crl_signature",
@@ -197,7 +214,7 @@ def pck_extension(cert: x509.Certificate) -> PckExtension:
     """Read PPID, TCB (16 component SVNs, PCESVN, CPUSVN), PCE-ID and FMSPC from the leaf."""
     try:
         ext = cert.extensions.get_extension_for_oid(SGX_EXTENSION_OID).value
-    except (x509.ExtensionNotFound, ValueError):
+    except (x509.ExtensionNotFound, *PARSE_ERRORS):
         raise _bad_cert("the PCK certificate has no SGX extension") from None
     if not isinstance(ext, x509.UnrecognizedExtension):
         raise _bad_cert("the SGX extension is not readable")
