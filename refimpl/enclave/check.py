@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
+from refimpl.enclave.channel_check import handshake_check
 from refimpl.enclave.sgx.collateral import load_collateral_dir
 from refimpl.enclave.sgx.trust import DCAP_DIR, intel_sgx_root_ca
 from refimpl.enclave.sim_check import simulated_quote_check
@@ -61,4 +62,5 @@ def real_dcap_quote_check() -> CheckResult:
 CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [
     ("attestation: real DCAP quote", real_dcap_quote_check),
     ("attestation: simulated SGX quote", simulated_quote_check),
+    ("attestation: attested Noise handshakes", handshake_check),
 ]
