@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from refimpl.cli.attest_handshake import register_handshake
 from refimpl.cli.output import print_json
 from refimpl.enclave.sgx.collateral import load_collateral_dir
 from refimpl.enclave.sgx.trust import intel_sgx_root_ca
@@ -52,10 +51,7 @@ def register(sub: Any) -> None:
                         help="trusted root CA (PEM or DER; default: the Intel SGX Root CA)")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=_verify_quote)
-    # noise-channel's module; until it lands, `attest handshake` is simply absent.
-    if importlib.util.find_spec("refimpl.cli.attest_handshake") is not None:
-        handshake = importlib.import_module("refimpl.cli.attest_handshake")
-        handshake.register_handshake(attest_sub)
+    register_handshake(attest_sub)
 
 
 def parse_at(text: str | None) -> datetime.datetime:
