@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from functools import cache
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from refimpl.crypto.noise import x25519_public
@@ -22,6 +23,7 @@ from refimpl.enclave.channel import (
     peer_accept,
     peer_init,
 )
+from refimpl.enclave.consensus_api import SimulatedNetwork
 from refimpl.enclave.evidence import Collateral, Evidence, ReportDataContents
 from refimpl.errors import AttestError, CryptoError, RefImplError
 
@@ -257,3 +259,51 @@ def test_frame_decode_is_total(junk: bytes) -> None:
     except CryptoError:
         return
     assert Frame.decode(frame.encode()) == frame
+
+
+# --- with simulated SGX and the real DCAP verifier ------------------------------------------
+
+
+@cache
+def _sim() -> SimulatedNetwork:
+    return SimulatedNetwork.create(b"channel-test", 2)
+
+
+def test_real_dcap_peer_handshake_and_public_evidence_attack() -> None:
+    net = _sim()
+    a, b = net.locals
+    pending, m1 = peer_init(RID, a, net.verifier(), _rng(1))
+    sb, m2 = peer_accept(RID, b, m1, net.verifier(), _rng(2))
+    sa = pending.finish(m2)
+    assert sa.channel_id == sb.channel_id
+    assert getattr(sa.peer_identity, "mr_enclave", None) == net.enclaves[1].mrenclave
+    mallory = LocalEnclave(_rng(3)(32), b.evidence)
+    _, hello = peer_init(RID, mallory, net.verifier(), _rng(4))
+    with pytest.raises(AttestError) as err:
+        peer_accept(RID, a, hello, net.verifier(), _rng(5))
+    assert err.value.code == "attest.static_key_mismatch"
+    accepted, _ = peer_accept(RID, a, hello, net.verifier(), _rng(5), "mobilecoin")
+    assert accepted.peer_static == x25519_public(mallory.static_private)  # not the enclave's
+    # same simulated PKI, another enclave configuration hence another MRENCLAVE
+    other = SimulatedNetwork.create(b"channel-test", 1, config=b"other")
+    with pytest.raises(AttestError) as err:
+        peer_accept(RID, other.locals[0], m1, other.verifier(), _rng(6))
+    assert err.value.code == "attest.measurement_not_allowed"
+
+
+@settings(max_examples=40)
+@given(st.data())
+def test_real_dcap_msg1_mutations_never_yield_a_wrong_peer(data: st.DataObject) -> None:
+    """Any single-byte change of IX msg 1 is refused with a typed error, or (bytes the
+    signatures do not cover, e.g. hex case) still yields exactly the honest peer."""
+    net = _sim()
+    a, b = net.locals
+    _, m1 = peer_init(RID, a, net.verifier(), _rng(1))
+    pos = data.draw(st.integers(0, len(m1) - 1))
+    bad = m1[:pos] + bytes([m1[pos] ^ data.draw(st.integers(1, 255))]) + m1[pos + 1 :]
+    try:
+        session, _ = peer_accept(RID, b, bad, net.verifier(), _rng(2))
+    except RefImplError:
+        return
+    assert session.peer_static == x25519_public(a.static_private)
+    assert getattr(session.peer_identity, "mr_enclave", None) == net.enclaves[0].mrenclave
