@@ -5,9 +5,11 @@ Mirrors ``attest/ake`` (``initiator.rs``, ``responder.rs``) and ``attest/enclave
 
 * Prologue = the responder's ResponderId (UTF-8). A mismatch makes msg 2 undecryptable for the
   initiator, so the ResponderId is bound into the handshake hash and every key.
-* Peer (IX): msg 1 = e, s, payload = the initiator's evidence (cleartext);
-  msg 2 = e, ee, se, s, es, payload = the responder's evidence (encrypted).
-* Client (NX): msg 1 = e, empty payload; msg 2 = e, ee, s, es, payload = the enclave's evidence.
+* Peer (IX): msg 1 = e, s, payload = the initiator's bare ``DcapEvidence`` (cleartext);
+  msg 2 = e, ee, se, s, es, payload = the responder's evidence in the ``EvidenceKind``
+  wrapper (field 4), encrypted.
+* Client (NX): msg 1 = e, empty payload; msg 2 = e, ee, s, es, payload = the enclave's
+  evidence in the ``EvidenceKind`` wrapper.
   The responder verifies nothing (the client is anonymous).
 * Whoever receives evidence checks that it binds the handshake's static key (``rs`` equals the
   key in the evidence's report-data contents, and the quote's REPORTDATA commits to that key),
@@ -232,6 +234,32 @@ def _check_and_verify(
     return verifier(evidence, expected)
 
 
+EVIDENCE_KIND_DCAP_TAG = 4
+
+
+def wrap_evidence_kind(evidence: Evidence) -> bytes:
+    """``EvidenceKind`` as msg 2 carries it: field 4 holds the DcapEvidence (notes §2.1,
+    ``attest/verifier/types/src/verification.rs``); IX msg 1 carries the bare evidence."""
+    return bytes_field(EVIDENCE_KIND_DCAP_TAG, evidence.encode())
+
+
+def unwrap_evidence_kind(payload: bytes) -> bytes:
+    """The DcapEvidence bytes of a msg-2 payload. Legacy EPID reports (no field 4) are not
+    accepted by this reference (notes §0.5): ``attest.bad_evidence``."""
+    try:
+        fields = parse_fields(payload)
+    except EncodingError as exc:
+        raise AttestError("attest.bad_evidence", f"EvidenceKind: {exc.message}") from exc
+    if (
+        len(fields) != 1
+        or fields[0].tag != EVIDENCE_KIND_DCAP_TAG
+        or fields[0].wire_type != WIRE_LEN
+        or not isinstance(fields[0].value, bytes)
+    ):
+        raise AttestError("attest.bad_evidence", "msg 2 payload is not EvidenceKind::Dcap")
+    return fields[0].value
+
+
 def _prologue(responder_id: str) -> bytes:
     return responder_id.encode("utf-8")
 
@@ -250,7 +278,10 @@ class PendingInitiator:
     def finish(self, message2: bytes) -> AttestedSession:
         """Read msg 2; the responder's evidence must bind ``rs`` and verify (both variants)."""
         hs, payload = self.handshake.read_message(message2)
-        identity = _check_and_verify(payload, hs.rs or b"", self.verifier, check_key=True)
+        if not payload:
+            raise AttestError("attest.missing_evidence", "msg 2 carries no evidence")
+        evidence = unwrap_evidence_kind(payload)
+        identity = _check_and_verify(evidence, hs.rs or b"", self.verifier, check_key=True)
         return _session(hs, identity, self.limits)
 
 
@@ -292,7 +323,7 @@ def peer_accept(
     hs = HandshakeState.responder("IX", _prologue(responder_id), local.static_private)
     hs, payload = hs.read_message(message1)
     identity = _check_and_verify(payload, hs.rs or b"", verifier, check_key=variant == "correct")
-    hs, message2 = hs.write_message(local.evidence.encode(), rng)
+    hs, message2 = hs.write_message(wrap_evidence_kind(local.evidence), rng)
     return _session(hs, identity, limits), message2
 
 
@@ -308,7 +339,7 @@ def client_accept(
     hs, payload = hs.read_message(message1)
     if payload:
         raise CryptoError("crypto.noise_bad_message", "NX msg 1 carries no payload")
-    hs, message2 = hs.write_message(local.evidence.encode(), rng)
+    hs, message2 = hs.write_message(wrap_evidence_kind(local.evidence), rng)
     return _session(hs, None, limits), message2
 
 

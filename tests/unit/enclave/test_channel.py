@@ -22,6 +22,8 @@ from refimpl.enclave.channel import (
     client_init,
     peer_accept,
     peer_init,
+    unwrap_evidence_kind,
+    wrap_evidence_kind,
 )
 from refimpl.enclave.consensus_api import SimulatedNetwork
 from refimpl.enclave.evidence import Collateral, Evidence, ReportDataContents
@@ -307,3 +309,14 @@ def test_real_dcap_msg1_mutations_never_yield_a_wrong_peer(data: st.DataObject) 
         return
     assert session.peer_static == x25519_public(a.static_private)
     assert getattr(session.peer_identity, "mr_enclave", None) == net.enclaves[0].mrenclave
+
+
+def test_msg2_carries_the_evidence_kind_wrapper_and_msg1_the_bare_evidence() -> None:
+    a, b = _enclave(1), _enclave(2)
+    _, m1 = peer_init(RID, a, _verifier(), _rng(100))
+    assert m1[64:] == a.evidence.encode()  # IX msg 1: e, s, then the payload in clear
+    assert unwrap_evidence_kind(wrap_evidence_kind(b.evidence)) == b.evidence.encode()
+    for bad in (b"", b.evidence.encode(), wrap_evidence_kind(b.evidence) + b"\x08\x01"):
+        with pytest.raises(AttestError) as err:
+            unwrap_evidence_kind(bad)
+        assert err.value.code == "attest.bad_evidence"
