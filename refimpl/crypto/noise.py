@@ -107,7 +107,7 @@ def _aead_decrypt(key: bytes, n: int, ad: bytes, ciphertext: bytes) -> bytes:
 class CipherState:
     """A key (or none) and the next nonce ``n``."""
 
-    k: bytes | None = None
+    k: bytes | None = attrs.field(default=None, repr=False)
     n: int = 0
 
     def has_key(self) -> bool:
@@ -204,8 +204,8 @@ class HandshakeState:
     pattern: Pattern
     initiator_role: bool
     symmetric: SymmetricState
-    s: bytes | None  # static private key
-    e: bytes | None = None  # ephemeral private key
+    s: bytes | None = attrs.field(repr=False)  # static private key
+    e: bytes | None = attrs.field(default=None, repr=False)  # ephemeral private key
     rs: bytes | None = None
     re: bytes | None = None
     message_index: int = 0

@@ -76,7 +76,7 @@ class Quoter(Protocol):
 class LocalEnclave:
     """What an enclave brings to a handshake: its X25519 static key and its evidence."""
 
-    static_private: bytes
+    static_private: bytes = attrs.field(repr=False)
     evidence: Evidence
 
     @classmethod
