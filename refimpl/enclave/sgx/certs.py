@@ -56,9 +56,21 @@ def _load_der_certificate(der: bytes) -> x509.Certificate:
              cert.signature_hash_algorithm, cert.tbs_certificate_bytes, cert.signature)
     except PARSE_ERRORS as exc:
         raise _bad_cert(f"malformed DER certificate: {exc}") from None
-    if cert.public_bytes(DER) != der:
-        raise _bad_cert("certificate DER is not canonical")
+    check_signed_der(der, "certificate")
     return cert
+
+
+def check_signed_der(der: bytes, what: str) -> None:
+    """The outer layout of a signed X.509 object: exactly SEQUENCE { SEQUENCE tbs, SEQUENCE
+    algorithm, BIT STRING signature with 0 unused bits }, nothing after it. cryptography
+    ignores the unused-bits octet, which would leave one unsigned, unchecked byte."""
+    outer = _der_items(der)
+    if len(outer) != 1 or outer[0][0] != 0x30:
+        raise _bad_cert(f"{what} is not one DER SEQUENCE")
+    parts = _der_items(outer[0][1])
+    if ([tag for tag, _ in parts] != [0x30, 0x30, 0x03] or not parts[2][1]
+            or parts[2][1][0] != 0):
+        raise _bad_cert(f"{what} signature is not a BIT STRING with 0 unused bits")
 
 
 def load_pem_certificates(pem: bytes) -> list[x509.Certificate]:
@@ -134,6 +146,7 @@ def load_crl(der: bytes, issuer: x509.Certificate) -> x509.CertificateRevocation
         raise _bad_cert(f"malformed DER CRL: {exc}") from None
     if canonical != der:
         raise _bad_cert("CRL DER is not canonical")
+    check_signed_der(der, "CRL")
     if crl.issuer != issuer.subject:
         raise AttestError("attest.bad_crl_signature", "CRL issuer is not the expected CA")
     try:
@@ -224,7 +237,7 @@ def pck_extension(cert: x509.Certificate) -> PckExtension:
     base = "1.2.840.113741.1.13.1"
     values = _named_values(outer[0][1])
     try:
-        tcb_tag, tcb_body = values[f"{base}.2"]
+        tcb_body = values[f"{base}.2"][1]
         tcb = _named_values(tcb_body)
         svns = tuple(int.from_bytes(tcb[f"{base}.2.{i}"][1], "big") for i in range(1, 17))
         pce_svn = int.from_bytes(tcb[f"{base}.2.17"][1], "big")

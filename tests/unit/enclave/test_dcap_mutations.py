@@ -138,4 +138,17 @@ def test_collateral_byte_at_each_end_and_middle(role: str) -> None:
 def test_every_collateral_byte_nightly() -> None:
     for role in ROLES:
         for position in range(len(FILES[role])):
-            check_collateral_mutation(role, position, 0x20)
+            for xor in (0x01, 0x20, 0x80):
+                check_collateral_mutation(role, position, xor)
+
+
+@pytest.mark.parametrize("role", ["pck_crl", "root_ca_crl"])
+def test_crl_signature_unused_bits_byte_is_checked(role: str) -> None:
+    # found by enumeration: cryptography ignores the BIT STRING's unused-bits octet
+    data = FILES[role]
+    position = data.rindex(b"\x03", 0, len(data) - 70) + 2
+    assert data[position] == 0
+    files = dict(FILES, **{role: mutate(data, position, 0x01)})
+    with pytest.raises(AttestError) as info:
+        verify_evidence(QUOTE, collateral_from_files(files), ROOT, PRODUCTION, AT)
+    assert info.value.code == "attest.bad_certificate"
