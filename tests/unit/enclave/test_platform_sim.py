@@ -20,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from refimpl.cli import main as cli_main
@@ -299,6 +299,11 @@ def simulated_quote() -> bytes:
 QUOTE_LEN = len(simulated_quote())
 
 
+# Explicit examples: mutations inside the PEM chain of the certification data that once made
+# the verifier raise ValueError / UnsupportedAlgorithm instead of a typed error.
+@example(offset=1410, xor=1)
+@example(offset=2892, xor=1)
+@example(offset=3638, xor=4)
 @given(st.integers(0, QUOTE_LEN - 1), st.integers(1, 255))
 def test_tampered_simulated_quote_refused(offset: int, xor: int) -> None:
     quote = bytearray(simulated_quote())
@@ -431,7 +436,7 @@ _COLLATERAL_FIELDS = ("root_ca_crl", "pck_crl", "tcb_info", "qe_identity")
 _CHAIN_FIELDS = ("pck_crl_issuer_chain", "tcb_info_issuer_chain", "qe_identity_issuer_chain")
 
 
-@given(st.sampled_from(("tcb_info", "qe_identity")), st.data())
+@given(st.sampled_from(_COLLATERAL_FIELDS + _CHAIN_FIELDS), st.data())
 def test_mutated_simulated_collateral_refused_or_same_result(
     field: str, data: st.DataObject
 ) -> None:
