@@ -13,6 +13,7 @@ import json
 import struct
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -20,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from hypothesis import example, given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from refimpl.cli import main as cli_main
@@ -451,10 +452,10 @@ def test_mutated_simulated_collateral_refused_or_same_result(
         blob = bytearray(value)
     offset = data.draw(st.integers(0, len(blob) - 1), label="offset")
     blob[offset] ^= data.draw(st.integers(1, 255), label="xor")
+    changes: dict[str, Any] = {field: bytes(blob)}
     if field in _CHAIN_FIELDS:
-        mutated = attrs.evolve(c, **{field: (*value[:index], bytes(blob), *value[index + 1 :])})
-    else:
-        mutated = attrs.evolve(c, **{field: bytes(blob)})
+        changes[field] = (*value[:index], bytes(blob), *value[index + 1 :])
+    mutated = attrs.evolve(c, **changes)
     quote = simulated_quote()
     expected = verify_quote(quote, c, platform().root_cert_der, AT)
     try:
@@ -462,3 +463,42 @@ def test_mutated_simulated_collateral_refused_or_same_result(
     except AttestError:
         return
     assert result == expected
+
+
+_STATUSES = ("UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "OutOfDate", "Revoked")
+_ADVISORIES = st.lists(st.sampled_from(["INTEL-SA-00334", "INTEL-SA-00615"]), unique=True,
+                       max_size=2).map(tuple)
+
+
+@st.composite
+def _level_near(draw: st.DrawFn, components: tuple[int, ...], pce_svn: int) -> TcbLevel:
+    """A TCB level at or below the platform's TCB, except (sometimes) one SVN one above."""
+    svns = [max(c - draw(st.integers(0, 1)), 0) for c in components]
+    above = draw(st.one_of(st.none(), st.integers(0, 16)))
+    level_pce = max(pce_svn - draw(st.integers(0, 1)), 0)
+    if above == 16:
+        level_pce = pce_svn + 1
+    elif above is not None:
+        svns[above] = components[above] + 1
+    return TcbLevel(tuple(svns), level_pce, draw(st.sampled_from(_STATUSES)), draw(_ADVISORIES))
+
+
+@given(st.tuples(*[st.integers(0, 3)] * 16), st.integers(0, 3), st.data())
+def test_verifier_picks_the_first_tcb_level_the_simulated_pck_meets(
+    components: tuple[int, ...], pce_svn: int, data: st.DataObject
+) -> None:
+    """notes §2.3 step 8, computed here independently from the simulated platform's TCB."""
+    levels = data.draw(st.lists(_level_near(components, pce_svn), min_size=1, max_size=4))
+    hw = SimulatedPlatform.create(seeded_rng(b"tcb levels"), pki=platform().pki,
+                                  components=components, pce_svn=pce_svn, tcb_levels=levels)
+    quote = SimulatedEnclave(b"c", b"", b"s", hw).quote(bytes(64))
+    met = [lv for lv in levels if pce_svn >= lv.pce_svn
+           and all(a >= b for a, b in zip(components, lv.components, strict=True))]
+    event("no level met" if not met else f"level {levels.index(met[0])} of {len(levels)}")
+    if not met:
+        with pytest.raises(AttestError) as info:
+            verify_quote(quote, hw.collateral, hw.root_cert_der, AT)
+        assert info.value.code == "attest.no_tcb_level"
+        return
+    result = verify_quote(quote, hw.collateral, hw.root_cert_der, AT)
+    assert (result.tcb_status, result.advisory_ids) == (met[0].status, met[0].advisory_ids)
