@@ -315,4 +315,13 @@ ResponderIdBound ==
     \A a \in Ready :
         (sess[a].role = "init" /\ sess[a].rs \in HonestStatics) =>
             sess[a].rs = Static(sess[a].prologue)
+
+\* Not a property: a witness that the honest runs exist (the models above are
+\* not vacuous).  MCAttestHonestRun.cfg expects TLC to violate it: an IX
+\* responder confirmed by its honest initiator (same key) and a Ready client.
+HonestRunIncomplete ==
+    ~ /\ \E a \in InitIds, b \in RespIds :
+            /\ sess[a].pat = "IX" /\ sess[a].st = "ready"
+            /\ sess[b].st = "confirmed" /\ sess[a].key = sess[b].key
+      /\ \E c \in InitIds : c[1] \in Clients /\ sess[c].st = "ready"
 =============================================================================

@@ -22,6 +22,8 @@ _ATTEST_WITNESS = {
     and '"ready"' in s["sess"],
     # the attacker learned the fog ingress key
     "IngressKeyStaysInEnclaves": lambda s: s["leaked"] == "TRUE",
+    # the honest runs exist: a responder confirmed by transport data
+    "HonestRunIncomplete": lambda s: '"confirmed"' in s["sess"],
     # a client Ready with an enclave other than the one it dialled
     "ResponderIdBound": lambda s: '<<"C", "init", 1>>' in s["sess"] and '"ready"' in s["sess"],
 }
