@@ -7,6 +7,7 @@ counterexample) and the bounded -simulate smoke runs of the auditor models.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -24,9 +25,25 @@ _ATTEST_WITNESS = {
     "IngressKeyStaysInEnclaves": lambda s: s["leaked"] == "TRUE",
     # the honest runs exist: a responder confirmed by transport data
     "HonestRunIncomplete": lambda s: '"confirmed"' in s["sess"],
-    # a client Ready with an enclave other than the one it dialled
-    "ResponderIdBound": lambda s: '<<"C", "init", 1>>' in s["sess"] and '"ready"' in s["sess"],
+    # an initiator Ready with an enclave other than the one it dialled
+    "ResponderIdBound": lambda s: any(
+        role == "init" and st == "ready" and peer != dialled
+        for role, peer, dialled, st in _attest_sessions(s["sess"])
+    ),
 }
+
+
+def _attest_sessions(sess: str) -> list[tuple[str, str, str, str]]:
+    """(role, owner of the peer's static key, dialled ResponderId, state) of each session."""
+    rows = []
+    for block in sess.split(" @@"):
+        role = re.search(r'role \|-> "(\w+)"', block)
+        peer = re.search(r'rs \|-> <<"\w", <<"(\w+)"', block)
+        dialled = re.search(r'prologue \|-> "(\w+)"', block)
+        st = re.search(r'st \|-> "(\w+)"', block)
+        assert role and peer and dialled and st, block
+        rows.append((role[1], peer[1], dialled[1], st[1]))
+    return rows
 
 
 def test_manifest_lists_every_model_file() -> None:
