@@ -18,7 +18,7 @@ from refimpl.errors import CliError, RefImplError
 EXIT_OK = 0
 EXIT_FAILED = 1  # the command ran and found a failure (a conformance failure, a broken ledger)
 EXIT_REJECTED = 2  # bad input: a one-line error[CODE]
-EXIT_BUG = 3  # an unexpected exception: a bug in the reference implementation
+EXIT_BUG = 70  # an unexpected exception: a bug (EX_SOFTWARE; 3 means "refused by policy")
 
 
 class _Parser(argparse.ArgumentParser):
