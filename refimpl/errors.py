@@ -37,11 +37,12 @@ CODES: dict[str, str] = {
     "crypto.box_bad_version": "the crypto box footer names an unsupported version",
     "crypto.box_decryption_failed": "the crypto box ciphertext does not authenticate",
     "crypto.box_too_short": "the crypto box ciphertext is shorter than its footer",
-    # crypto: MLSAG ring signatures and Bulletproofs range proofs (ring_signature.py, bulletproofs.py)
+    # crypto: MLSAG ring signatures and Bulletproofs range proofs
     "crypto.mlsag_length_mismatch": "the MLSAG responses or ring have the wrong length",
     "crypto.mlsag_invalid_key_image": "the MLSAG key image is not a valid point",
     "crypto.mlsag_invalid_signature": "the MLSAG ring signature does not verify",
-    "crypto.mlsag_value_not_conserved": "the pseudo-output does not commit to the real input's value",
+    "crypto.mlsag_value_not_conserved":
+        "the pseudo-output does not commit to the real input's value",
     "crypto.mlsag_index_out_of_bounds": "the real input index is outside the ring",
     "crypto.mlsag_true_input_not_owned": "the one-time private key does not own the real input",
     "crypto.range_proof_bad_encoding": "range proof bytes are malformed",
@@ -174,7 +175,7 @@ CODES: dict[str, str] = {
     # ledger block signatures (refimpl/ledger/signature.py)
     "ledger.bad_block_signature": "the Ed25519 block signature does not verify",
     "ledger.weak_signer_key": "a signer key or signature R is non-canonical or of small order",
-    # ledger store (refimpl/ledger/store.py): opening, lookups, append checks (validate_append_block)
+    # ledger store (ledger/store.py): opening, lookups, append checks (validate_append_block)
     "ledger.not_a_ledger": "the directory is not an mcref ledger",
     "ledger.already_exists": "the directory already holds a ledger",
     "ledger.corrupted": "the ledger's stored data is inconsistent or undecodable",

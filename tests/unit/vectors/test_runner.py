@@ -31,7 +31,8 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
     return tmp_path
 
 
-def test_an_unregistered_file_is_reported_unused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unregistered_file_is_reported_unused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _tree(tmp_path, {
         "upstream/mobilecoin/memos/a.jsonl": '{"x": 1}\n{"x": 2}\n',
         "upstream/mobilecoin/memos/stray.jsonl": "{}\n",
@@ -46,7 +47,8 @@ def test_an_unregistered_file_is_reported_unused(tmp_path: Path, monkeypatch: py
     assert (pending.pending, pending.note) == (2, "not yet")
 
 
-def test_a_registered_file_that_is_missing_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_registered_file_that_is_missing_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _tree(tmp_path, {"vectors/tx/a.json": json.dumps({"numberOfTests": 3})})
     monkeypatch.setattr(registry, "FILES", {
         "vectors/tx/a.json": "pending: later",
