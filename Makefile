@@ -23,7 +23,8 @@ run: $(STAMP)
 	@mkdir -p $(TMPDIR)
 	$(BIN)/mcref check
 
-test: $(STAMP)
+# ruff and mypy --strict first (the conventions of DESIGN.md are checked, not hoped for).
+test: $(STAMP) lint typecheck
 	@mkdir -p $(TMPDIR)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
