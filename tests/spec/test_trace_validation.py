@@ -74,11 +74,20 @@ def test_every_slot_of_a_multi_slot_trace_is_validated(
     assert all(s["accepted"] for s in document["slots"])
 
 
+def intersecting_mesh_threshold(nodes: int, byzantine: int) -> int:
+    """The least threshold k (over the other nodes) for which any two quorums of a mesh share
+    an honest node: quorums have at least k + 1 members, so 2(k + 1) - nodes > byzantine.
+    Below it Agreement may rightly break, and the trace spec's TraceAgreement rejects such a
+    trace (test_non_intersecting_mesh_disagreement_is_rejected)."""
+    return max(1, -(-(nodes + byzantine - 1) // 2))
+
+
 @st.composite
 def simulations(draw: st.DrawFn) -> str:
     nodes = draw(st.integers(3, 5))
     byzantine = draw(st.integers(0, 1)) if nodes >= 4 else 0
-    threshold = draw(st.integers(max(1, (nodes - 1) // 2), nodes - 1 - byzantine))
+    threshold = draw(st.integers(intersecting_mesh_threshold(nodes, byzantine),
+                                 nodes - 1 - byzantine))
     config = build_config(
         draw(st.sampled_from(["mesh", "cyclic"])), nodes, 1, byzantine,
         draw(st.integers(0, 2**16)), threshold=threshold,
@@ -115,3 +124,15 @@ def test_fifty_simulations_are_behaviours_of_the_spec_under_tlc_and_z3(text: str
     assert verdict.accepted, verdict.to_json()
     report = check_trace(read_trace_lines(text))
     assert report.ok, report.failure
+
+
+def test_non_intersecting_mesh_disagreement_is_rejected() -> None:
+    """A 4-node mesh of threshold 1 has disjoint quorums ({n0, n1}, {n2, n3}); the simulation
+    (seed 0, two values) externalizes different values and TLC rejects the trace by
+    TraceAgreement: the spec's Agreement holds only for intersecting configurations."""
+    config = build_config("mesh", 4, 1, 0, 0, threshold=1, values_per_slot=2)
+    stream = io.StringIO()
+    result = simulate(config, TraceWriter(stream))
+    verdict = validate_module(trace_module(parse_ndjson(stream.getvalue().splitlines())))
+    assert not result.agreement, "seed 0 no longer disagrees: pick a seed that does"
+    assert not verdict.accepted and verdict.violated == "TraceAgreement", verdict.to_json()
