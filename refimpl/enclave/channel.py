@@ -47,7 +47,7 @@ from refimpl.crypto.noise import (
     x25519_public,
 )
 from refimpl.enclave.evidence import Evidence, ReportDataContents, decode_evidence
-from refimpl.enclave.verifier import Policy, ReportDataBinding, verify_evidence
+from refimpl.enclave.verifier import Policy, verify_evidence
 from refimpl.errors import AttestError, CryptoError, EncodingError
 from refimpl.protobuf import WIRE_FIXED64, WIRE_LEN, bytes_field, fixed64_field, parse_fields
 
@@ -355,12 +355,11 @@ def dcap_verifier(policy: Policy, trusted_root: bytes, at: datetime.datetime) ->
     """
 
     def verify(evidence: Evidence, expected: ReportDataContents) -> object:
-        binding = ReportDataBinding(expected.nonce, expected.key, expected.custom_identity)
         verdict = verify_evidence(
             evidence.quote,
             evidence.collateral,
             trusted_root,
-            attrs.evolve(policy, report_data=binding),
+            attrs.evolve(policy, report_data=expected),
             at,
         )
         if verdict.reasons:

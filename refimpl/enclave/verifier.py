@@ -15,26 +15,16 @@ the policy decision (a :class:`Verdict` whose ``reasons`` are typed refusals).
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 from typing import Any
 
 import attrs
 
-from refimpl.enclave.evidence import Collateral
+from refimpl.enclave.evidence import Collateral, ReportDataContents
 from refimpl.enclave.sgx.collateral import TCB_STATUSES
 from refimpl.enclave.sgx.quote import ReportBody
 from refimpl.enclave.sgx.verify import TimeWindow, VerifiedQuote, verify_quote
 from refimpl.errors import CODES, AttestError
-
-
-def report_data_hash(nonce: bytes, key: bytes, custom_id: bytes | None = None) -> bytes:
-    """SHA-256(nonce(16) || X25519 key(32) || custom id(32, optional)): REPORTDATA[0..32]
-    (MobileCoin ``EnclaveReportDataContents::sha256``). Absent and all-zero ids differ."""
-    if len(nonce) != 16 or len(key) != 32 or (custom_id is not None and len(custom_id) != 32):
-        raise AttestError("attest.bad_policy", "report data needs a 16-byte nonce, a 32-byte "
-                          "key and an optional 32-byte custom id")
-    return hashlib.sha256(nonce + key + (custom_id or b"")).digest()
 
 
 @attrs.frozen
@@ -44,13 +34,6 @@ class SignerIdentity:
     mr_signer: bytes
     product_id: int
     min_svn: int
-
-
-@attrs.frozen
-class ReportDataBinding:
-    nonce: bytes
-    key: bytes
-    custom_id: bytes | None = None
 
 
 @attrs.frozen
@@ -74,7 +57,7 @@ class Policy:
     allowed_tcb_statuses: frozenset[str] = frozenset({"UpToDate"})
     allowed_advisories: frozenset[str] = frozenset()
     allow_debug: bool = False
-    report_data: ReportDataBinding | None = None
+    report_data: ReportDataContents | None = None
 
     @classmethod
     def from_json(cls, data: bytes) -> Policy:
@@ -107,7 +90,7 @@ class Policy:
                 allowed_tcb_statuses=statuses,
                 allowed_advisories=frozenset(_strings(doc.get("allowed_advisories", []))),
                 allow_debug=_bool(doc.get("allow_debug", False)),
-                report_data=None if binding is None else ReportDataBinding(
+                report_data=None if binding is None else ReportDataContents(
                     _hex(binding["nonce"], 16), _hex(binding["key"], 32),
                     None if binding.get("custom_id") is None else _hex(binding["custom_id"], 32)),
             )
@@ -161,7 +144,7 @@ def enclave_refusals(policy: Policy, body: ReportBody) -> list[Refusal]:
         refusals.append(Refusal("attest.debug_enclave", "the enclave has the DEBUG attribute"))
     if policy.report_data is not None:
         binding = policy.report_data
-        expected = report_data_hash(binding.nonce, binding.key, binding.custom_id)
+        expected = binding.sha256()
         if body.report_data[:32] != expected:
             refusals.append(Refusal("attest.report_data_mismatch",
                                     "REPORTDATA[0..32] is not SHA-256(nonce || key || custom id)"))

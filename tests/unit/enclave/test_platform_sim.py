@@ -39,7 +39,7 @@ from refimpl.enclave.sgx.collateral import load_collateral_dir
 from refimpl.enclave.sgx.verify import verify_quote
 from refimpl.enclave.sim_check import simulated_quote_check
 from refimpl.enclave.sim_pki import SGX_EXTENSION_OID, SIM_FMSPC_PREFIX, PlatformTcb, TcbLevel
-from refimpl.enclave.verifier import Policy, ReportDataBinding, verify_evidence
+from refimpl.enclave.verifier import Policy, verify_evidence
 from refimpl.errors import AttestError
 
 DATA = Path(__file__).resolve().parents[3] / "data" / "attestation" / "dcap"
@@ -236,7 +236,7 @@ def test_verifier_accepts_simulated_quote_with_the_test_root() -> None:
     evidence = sim.evidence(contents)
     policy = Policy(
         mr_enclaves=frozenset({sim.mrenclave}),
-        report_data=ReportDataBinding(contents.nonce, contents.key),
+        report_data=contents,
     )
     verdict = verify_evidence(evidence.quote, evidence.collateral, platform().root_cert_der,
                               policy, AT)

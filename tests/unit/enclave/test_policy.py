@@ -9,14 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from refimpl.enclave.evidence import ReportDataContents
 from refimpl.enclave.sgx.collateral import collateral_from_files
 from refimpl.enclave.sgx.quote import parse_quote
 from refimpl.enclave.verifier import (
     Policy,
-    ReportDataBinding,
     SignerIdentity,
     enclave_refusals,
-    report_data_hash,
     verify_evidence,
 )
 from refimpl.errors import CODES, AttestError
@@ -28,10 +27,10 @@ COLLATERAL = collateral_from_files(FILES)
 
 def test_report_data_hash_matches_mobilecoin_kat() -> None:
     # attest/verifier/src/dcap.rs test constant (notes §2.5)
-    digest = report_data_hash(b"\x01" * 16, b"\x02" * 32, b"\x03" * 32)
+    digest = ReportDataContents(b"\x01" * 16, b"\x02" * 32, b"\x03" * 32).sha256()
     assert digest.hex().upper().startswith("C33924B6") and digest.hex().upper().endswith("85C5")
-    assert report_data_hash(b"\x01" * 16, b"\x02" * 32) != report_data_hash(
-        b"\x01" * 16, b"\x02" * 32, bytes(32))
+    assert ReportDataContents(b"\x01" * 16, b"\x02" * 32).sha256() != ReportDataContents(
+        b"\x01" * 16, b"\x02" * 32, bytes(32)).sha256()
 
 
 def test_signer_identity_with_minimum_svn() -> None:
@@ -45,12 +44,11 @@ def test_signer_identity_with_minimum_svn() -> None:
 
 
 def test_report_data_binding_is_checked() -> None:
-    binding = ReportDataBinding(b"\x01" * 16, b"\x02" * 32)
+    binding = ReportDataContents(b"\x01" * 16, b"\x02" * 32)
     policy = attrs.evolve(PRODUCTION, report_data=binding)
     codes = [r.code for r in verify_evidence(QUOTE, COLLATERAL, ROOT, policy, AT).reasons]
     assert codes == ["attest.report_data_mismatch"]  # the real quote's REPORTDATA is all zero
-    forged = attrs.evolve(BODY, report_data=report_data_hash(b"\x01" * 16, b"\x02" * 32)
-                          + bytes(32))
+    forged = attrs.evolve(BODY, report_data=binding.report_data())
     assert enclave_refusals(policy, forged) == []
 
 
@@ -66,7 +64,7 @@ def test_policy_file_round_trip() -> None:
     policy = Policy.from_json(json.dumps(document).encode())
     assert policy.mr_enclaves == {BODY.mr_enclave}
     assert policy.signers == (SignerIdentity(BODY.mr_signer, 0, 0),)
-    assert policy.report_data == ReportDataBinding(b"\x01" * 16, b"\x02" * 32)
+    assert policy.report_data == ReportDataContents(b"\x01" * 16, b"\x02" * 32)
     assert policy.allowed_advisories == PRODUCTION.allowed_advisories
 
 
