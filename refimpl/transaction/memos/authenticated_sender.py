@@ -20,7 +20,7 @@ Unlike MobileCoin's constant-time ``Choice``, a failed check raises a typed erro
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 import attrs
 
@@ -28,21 +28,17 @@ from refimpl.account.public_address import PublicAddress
 from refimpl.crypto.memo_mac import MEMO_MAC_LEN, compute_category1_hmac
 from refimpl.crypto.ristretto import Point, Scalar
 from refimpl.errors import TxError
-from refimpl.transaction.memo import MEMO_DATA_LEN, MemoPayload
+from refimpl.transaction.memo import MEMO_DATA_LEN
 from refimpl.transaction.memos._fields import (
     SHORT_ADDRESS_HASH_LEN,
     check_length,
-    check_memo_data,
-    check_memo_type,
     check_uint,
 )
+from refimpl.transaction.memos._raw import RawDataMemo
 from refimpl.transaction.memos.credential import SenderMemoCredential
 
 _MAC_START = MEMO_DATA_LEN - MEMO_MAC_LEN  # 48
 _ID_END = SHORT_ADDRESS_HASH_LEN + 8  # [16:24] holds a payment request/intent id
-
-_Memo = TypeVar("_Memo", bound="_AuthenticatedSender")
-
 
 def _sign(
     memo_type: bytes,
@@ -60,26 +56,8 @@ def _sign(
 
 
 @attrs.frozen
-class _AuthenticatedSender:
+class _AuthenticatedSender(RawDataMemo):
     """The 64 data bytes of a category-1 memo and the checks they support."""
-
-    memo_data: bytes = attrs.field(converter=check_memo_data)
-
-    MEMO_TYPE: ClassVar[bytes]
-
-    @classmethod
-    def from_memo_data(cls: type[_Memo], data: bytes) -> _Memo:
-        return cls(data)
-
-    @classmethod
-    def from_payload(cls: type[_Memo], payload: MemoPayload) -> _Memo:
-        return cls(check_memo_type(payload, cls.MEMO_TYPE, cls.__name__))
-
-    def to_memo_data(self) -> bytes:
-        return self.memo_data
-
-    def to_payload(self) -> MemoPayload:
-        return MemoPayload.new(self.MEMO_TYPE, self.memo_data)
 
     @property
     def sender_address_hash(self) -> bytes:

@@ -12,6 +12,7 @@ import attrs
 
 from refimpl.transaction.memo import MEMO_DATA_LEN, MemoPayload
 from refimpl.transaction.memos._fields import check_memo_data, check_memo_type
+from refimpl.transaction.memos._raw import RawDataMemo
 
 
 @attrs.frozen
@@ -37,23 +38,7 @@ class UnusedMemo:
 
 
 @attrs.frozen
-class BurnRedemptionMemo:
+class BurnRedemptionMemo(RawDataMemo):
     """0x0001: 64 bytes chosen by the burner (e.g. a destination on another chain)."""
 
-    memo_data: bytes = attrs.field(converter=check_memo_data)
-
     MEMO_TYPE: ClassVar[bytes] = b"\x00\x01"
-
-    @classmethod
-    def from_memo_data(cls, data: bytes) -> BurnRedemptionMemo:
-        return cls(data)
-
-    @classmethod
-    def from_payload(cls, payload: MemoPayload) -> BurnRedemptionMemo:
-        return cls(check_memo_type(payload, cls.MEMO_TYPE, cls.__name__))
-
-    def to_memo_data(self) -> bytes:
-        return self.memo_data
-
-    def to_payload(self) -> MemoPayload:
-        return MemoPayload.new(self.MEMO_TYPE, self.memo_data)

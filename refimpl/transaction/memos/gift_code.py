@@ -17,28 +17,24 @@ reported when it is read (``encoding.bad_utf8``).
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 import attrs
 
 from refimpl.crypto.hashing import GIFT_CODE_FUNDING_DOMAIN_TAG, blake2b512
 from refimpl.crypto.ristretto import Point
 from refimpl.errors import EncodingError
-from refimpl.transaction.memo import MEMO_DATA_LEN, MemoPayload
+from refimpl.transaction.memo import MEMO_DATA_LEN
 from refimpl.transaction.memos._fields import (
     check_fee,
-    check_memo_data,
-    check_memo_type,
     check_uint,
 )
+from refimpl.transaction.memos._raw import RawDataMemo
 
 _FEE_LEN = 7
 _FUNDING_HASH_LEN = 4
 _FUNDING_NOTE_AT = _FUNDING_HASH_LEN + _FEE_LEN  # 11
 _CANCEL_INDEX_LEN = 8
-
-_Memo = TypeVar("_Memo", bound="_RawMemo")
-
 
 def _fee_bytes(fee: int) -> bytes:
     return check_fee(fee).to_bytes(8, "big")[1:]
@@ -73,28 +69,7 @@ def tx_out_public_key_short_hash(tx_out_public_key: Point) -> bytes:
 
 
 @attrs.frozen
-class _RawMemo:
-    memo_data: bytes = attrs.field(converter=check_memo_data)
-
-    MEMO_TYPE: ClassVar[bytes]
-
-    @classmethod
-    def from_memo_data(cls: type[_Memo], data: bytes) -> _Memo:
-        return cls(data)
-
-    @classmethod
-    def from_payload(cls: type[_Memo], payload: MemoPayload) -> _Memo:
-        return cls(check_memo_type(payload, cls.MEMO_TYPE, cls.__name__))
-
-    def to_memo_data(self) -> bytes:
-        return self.memo_data
-
-    def to_payload(self) -> MemoPayload:
-        return MemoPayload.new(self.MEMO_TYPE, self.memo_data)
-
-
-@attrs.frozen
-class GiftCodeSenderMemo(_RawMemo):
+class GiftCodeSenderMemo(RawDataMemo):
     """0x0002: fee and note of a gift code redemption."""
 
     MEMO_TYPE: ClassVar[bytes] = b"\x00\x02"
@@ -113,7 +88,7 @@ class GiftCodeSenderMemo(_RawMemo):
 
 
 @attrs.frozen
-class GiftCodeFundingMemo(_RawMemo):
+class GiftCodeFundingMemo(RawDataMemo):
     """0x0201: which TxOut funded a gift code, the fee, and a note."""
 
     MEMO_TYPE: ClassVar[bytes] = b"\x02\x01"
@@ -136,7 +111,7 @@ class GiftCodeFundingMemo(_RawMemo):
 
 
 @attrs.frozen
-class GiftCodeCancellationMemo(_RawMemo):
+class GiftCodeCancellationMemo(RawDataMemo):
     """0x0202: the global index of the cancelled gift code TxOut and the fee."""
 
     MEMO_TYPE: ClassVar[bytes] = b"\x02\x02"
