@@ -44,16 +44,21 @@ def _compile_satisfied(qset: QuorumSet) -> SliceCheck:
         return lambda s: True
     if not inner:
         return lambda s: len(nodes & s) >= k if len(s) >= k else False
-    inner_checks = tuple(slice_checker(q) for q in inner)
+    return _at_least(k, nodes, tuple(slice_checker(q) for q in inner))
+
+
+def _at_least(need: int, nodes: NodeSet, inner_checks: tuple[SliceCheck, ...]) -> SliceCheck:
+    """``s -> bool``: at least ``need`` of the direct ``nodes`` are in ``s`` or ``inner_checks``
+    hold of ``s`` (the counting shared by the slice and the blocking predicates)."""
 
     def check(s: NodeSet) -> bool:
         count = len(nodes & s)
-        if count >= k:
+        if count >= need:
             return True
         for c in inner_checks:
             if c(s):
                 count += 1
-                if count >= k:
+                if count >= need:
                     return True
         return False
 
@@ -79,20 +84,7 @@ def _compile_blocking(qset: QuorumSet) -> SliceCheck:
     need = len(qset.members) - qset.threshold + 1
     if qset.threshold == 0:
         return lambda s: False
-    inner_checks = tuple(blocking_checker(q) for q in inner)
-
-    def check(s: NodeSet) -> bool:
-        count = len(nodes & s)
-        if count >= need:
-            return True
-        for c in inner_checks:
-            if c(s):
-                count += 1
-                if count >= need:
-                    return True
-        return False
-
-    return check
+    return _at_least(need, nodes, tuple(blocking_checker(q) for q in inner))
 
 
 def blocking_checker(qset: QuorumSet) -> SliceCheck:
