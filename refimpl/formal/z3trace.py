@@ -39,7 +39,6 @@ trick), a ballot a pair (counter, value set) with ``(0, {})`` for "none", a phas
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -50,6 +49,7 @@ import z3
 
 from refimpl.consensus.scp.types import INFINITY, QuorumSet
 from refimpl.errors import FormalError, RefImplError
+from refimpl.formal.trace_tla import parse_ndjson
 
 PHASES = ("NOMINATE_PREPARE", "PREPARE", "COMMIT", "EXTERNALIZE")
 TYPE_RANK = {"NONE": 0, "NOM": 1, "NOMPREP": 2, "PREP": 3, "COMMIT": 4, "EXT": 5}
@@ -784,19 +784,9 @@ def check_trace(lines: Sequence[dict[str, Any]]) -> TraceReport:
 
 
 def read_trace_lines(text: str) -> list[dict[str, Any]]:
-    """Parse ndjson text (``formal.bad_trace`` on a line that is not a JSON object)."""
-    lines = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except ValueError:
-            raise _bad(f"line {number} is not JSON") from None
-        if not isinstance(obj, dict):
-            raise _bad(f"line {number} is not a JSON object")
-        lines.append(obj)
-    return lines
+    """Parse ndjson text (``formal.bad_trace`` on a line that is not a JSON object); the same
+    reader as the TLC trace validation's."""
+    return parse_ndjson(text.splitlines())
 
 
 def check_trace_file(path: Path) -> TraceReport:
