@@ -267,6 +267,12 @@ CODES: dict[str, str] = {
     "attest.unknown_channel": "a transport frame names another channel than this session's",
     "attest.fee_map_mismatch": "a proposed tx names another fee map digest than the enclave's",
     "attest.unknown_tx": "the consensus enclave holds no proposed tx with that hash",
+    # --- node: the validator node process (refimpl/node), its config, archive, APIs ------------
+    # node config (refimpl/node/config.py): start-up validation, one code per refused field
+    # node archive and catch-up (refimpl/node/archive.py, refimpl/node/sync.py)
+    # node transactions (refimpl/node/tx_manager.py, refimpl/node/enclave.py)
+    # node service (refimpl/node/service.py, worker, gRPC APIs, peers)
+    # --- client: the wallet client of `mcref client` and `mcref network` ----------------------
     # --- cli -----------------------------------------------------------------------------------
     "cli.usage": "the command line is malformed",
     "cli.io": "a file could not be read or written",
@@ -331,6 +337,14 @@ class FormalError(RefImplError):
 
 class AttestError(RefImplError):
     area = "attest"
+
+
+class NodeError(RefImplError):
+    area = "node"
+
+
+class ClientError(RefImplError):
+    area = "client"
 
 
 class CliError(RefImplError):
