@@ -9,6 +9,10 @@ contents_hash = 7; }`` where ``BlockID`` and ``BlockContentsHash`` are ``{ bytes
 (always written, as prost writes present sub-messages); zero scalars are omitted (proto3).
 
 ``KeyImageList { repeated KeyImage key_images = 1; }`` with ``KeyImage { bytes data = 1; }``.
+
+``BlockContents { repeated KeyImage key_images = 1; repeated TxOut outputs = 2; repeated
+ValidatedMintConfigTx validated_mint_config_txs = 3; repeated MintTx mint_txs = 4; }`` (the
+mint fields are always empty here).
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from collections.abc import Sequence
 
 from refimpl import protobuf as pb
 from refimpl.errors import EncodingError
-from refimpl.ledger.block import Block
+from refimpl.ledger.block import Block, BlockContents
 from refimpl.ledger.merkle_types import element_from_protobuf, element_to_protobuf
 from refimpl.transaction.key_image import KeyImage
+from refimpl.transaction.tx import tx_out_from_protobuf, tx_out_to_protobuf
 
 
 def _wrapped(data: bytes) -> bytes:
@@ -80,3 +85,35 @@ def key_images_from_protobuf(data: bytes) -> tuple[KeyImage, ...]:
             raise EncodingError("encoding.bad_protobuf", "KeyImageList holds only tag 1 messages")
         out.append(KeyImage.from_bytes(pb.Fields(field.value).get_bytes(1)))
     return tuple(out)
+
+
+def block_contents_to_protobuf(contents: BlockContents) -> bytes:
+    """``blockchain.BlockContents`` as prost encodes it: key images (tag 1), outputs (tag 2)."""
+    return key_images_to_protobuf(contents.key_images) + b"".join(
+        pb.bytes_field(2, tx_out_to_protobuf(out)) for out in contents.outputs
+    )
+
+
+#: ``validated_mint_config_txs`` and ``mint_txs``: minting is not implemented.
+_MINT_TAGS = (3, 4)
+
+
+def block_contents_from_protobuf(data: bytes) -> BlockContents:
+    """Decode ``blockchain.BlockContents``; mint transactions are refused
+    (``encoding.bad_protobuf``), other unknown fields ignored as prost does."""
+    key_images = []
+    outputs = []
+    for field in pb.parse_fields(data):
+        if field.tag in (1, 2, *_MINT_TAGS) and not isinstance(field.value, bytes):
+            raise EncodingError("encoding.bad_protobuf", f"BlockContents field {field.tag} "
+                                "must be length-delimited")
+        if field.tag == 1:
+            assert isinstance(field.value, bytes)
+            key_images.append(KeyImage.from_bytes(pb.Fields(field.value).get_bytes(1)))
+        elif field.tag == 2:
+            assert isinstance(field.value, bytes)
+            outputs.append(tx_out_from_protobuf(field.value))
+        elif field.tag in _MINT_TAGS:
+            raise EncodingError("encoding.bad_protobuf",
+                                "BlockContents with mint transactions is not supported")
+    return BlockContents(key_images=tuple(key_images), outputs=tuple(outputs))
