@@ -272,7 +272,24 @@ CODES: dict[str, str] = {
     # node archive and catch-up (refimpl/node/archive.py, refimpl/node/sync.py)
     # node transactions (refimpl/node/tx_manager.py, refimpl/node/enclave.py)
     # node service (refimpl/node/service.py, worker, gRPC APIs, peers)
+    "node.bad_request": "a gRPC request's bytes are not an encoding of its message type",
+    "node.msg_malformed": "a peer's consensus message payload is malformed or too long",
+    "node.msg_unknown_sender": "a consensus message names a sender with no configured key",
+    "node.msg_bad_signature": "a consensus message's signature does not verify",
+    # node ledger access (refimpl/node/ledger_access.py): the mcref_ledger.LedgerAccessAPI
+    "node.ledger_access_too_many": "a ledger-access request asks for more items than a call takes",
+    "node.ledger_access_out_of_range": "a ledger-access request names a TxOut past the ledger end",
     # --- client: the wallet client of `mcref client` and `mcref network` ----------------------
+    # client (refimpl/client/): connection, wallet, payments
+    "client.bad_uri": "a node URI is not insecure-mc://HOST:PORT/",
+    "client.rpc_failed": "a gRPC call to the node failed (status and details in the message)",
+    "client.bad_response": "a node's answer is malformed or does not match the request",
+    "client.insufficient_funds": "the wallet's unspent outputs do not cover the amount and fee",
+    "client.tx_rejected": "the node refused the tx (the ProposeTxResult name is in the message)",
+    "client.tx_expired": "the ledger reached the tombstone block without spending the key images",
+    "client.tx_conflict": "the tx's key images were spent in different blocks (another tx won)",
+    "client.timeout": "the tx's key images were not all spent before the timeout",
+    "client.bad_network_state": "a network state file is malformed or lacks the node or account",
     # --- cli -----------------------------------------------------------------------------------
     "cli.usage": "the command line is malformed",
     "cli.io": "a file could not be read or written",
