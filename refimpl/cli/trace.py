@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from refimpl.cli.output import print_json
+from refimpl.consensus.sim.trace import canonical_line
 from refimpl.formal.trace_tla import read_ndjson, trace_module
 from refimpl.formal.trace_validate import validate_trace
+from refimpl.node.node_trace import merge_traces
 
 
 def register(sub: Any) -> None:
@@ -29,6 +31,23 @@ def register(sub: Any) -> None:
     validate.add_argument("--timeout", type=float, default=300.0, help="seconds")
     validate.add_argument("--json", action="store_true")
     validate.set_defaults(handler=_validate)
+    merge = trace_sub.add_parser(
+        "merge", help="merge the per-node traces of a network run into one trace",
+        description="Merge node traces (scp_debug_dump/trace-*.ndjson of `mcref node run`) "
+                    "into one trace: steps in time order, every receive after its send.",
+        epilog="example: mcref trace merge net/node*/scp/trace-*.ndjson -o run.ndjson")
+    merge.add_argument("traces", type=Path, nargs="+")
+    merge.add_argument("-o", "--out", type=Path, required=True)
+    merge.set_defaults(handler=_merge)
+
+
+def _merge(args: argparse.Namespace) -> int:
+    objects = merge_traces(args.traces)
+    args.out.write_text("".join(canonical_line(o) + "\n" for o in objects))
+    verdict = objects[-1]
+    print(f"{len(objects) - 2} steps from {len(args.traces)} files -> {args.out}; agreement: "
+          f"{verdict['agreement']}; restarted mid-slot: {verdict['amnesia'] or 'none'}")
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
