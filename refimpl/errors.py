@@ -269,8 +269,67 @@ CODES: dict[str, str] = {
     "attest.unknown_tx": "the consensus enclave holds no proposed tx with that hash",
     # --- node: the validator node process (refimpl/node), its config, archive, APIs ------------
     # node config (refimpl/node/config.py): start-up validation, one code per refused field
+    "node.config_bad_file":
+        "a config, network or tokens file is unreadable, misnamed or not valid TOML/JSON",
+    "node.config_unknown_field": "a config file has a field this implementation does not know",
+    "node.config_missing_field": "a required config field is missing",
+    "node.config_bad_type": "a config field has the wrong type",
+    "node.config_bad_value": "a config field's value is out of range or not an allowed choice",
+    "node.config_bad_uri": "a listen, peer or tx-source URI is malformed or has a bad parameter",
+    "node.config_bad_responder_id": "a responder id is not host:port",
+    "node.config_missing_msg_key": "a peer URI lacks its consensus-msg-key",
+    "node.config_known_peers_contains_self": "the node's own responder id is among its peers",
+    "node.config_duplicate_responder_id": "a responder id appears twice among the peers",
+    "node.config_node_id_mismatch": "one responder id appears with two different msg keys",
+    "node.config_missing_tx_source_urls": "peers are configured but no tx source url",
+    "node.config_bad_quorum_set": "a quorum set is malformed or invalid (threshold, nesting)",
+    "node.config_unknown_quorum_member":
+        "a quorum set member is neither a broadcast nor a known peer",
+    "node.config_self_in_quorum_set": "the node's own responder id is in its quorum set",
+    "node.config_quorums_do_not_intersect": "the network's quorum sets admit two disjoint quorums",
+    "node.config_duplicate_token": "the tokens file configures a token twice",
+    "node.config_missing_mob_token": "the tokens file does not configure MOB",
+    "node.config_missing_minimum_fee": "a non-MOB token has no minimum fee",
+    "node.config_fee_out_of_bounds":
+        "the MOB minimum fee is outside [10^4, 10^12) without allow_any_fee",
+    "node.config_allow_any_fee_not_allowed": "allow_any_fee is set on a token other than MOB",
+    "node.config_bad_fee_map": "a minimum fee is below 128 or not a multiple of 128",
+    "node.config_minting_unsupported":
+        "the tokens file configures governors or minting (unsupported)",
+    "node.config_bad_msg_signer_key":
+        "the msg-signer key file is not base64 of a PKCS#8 Ed25519 key",
+    "node.config_no_ledger": "the ledger path holds no ledger and no origin ledger is given",
+    # node local network (refimpl/node/localnet.py): generated configs and network-state.json
+    "node.localnet_bad_topology":
+        "a local-network topology is unknown, malformed or the wrong size",
+    "node.localnet_bad_ports":
+        "the port list has the wrong length, duplicates or out-of-range ports",
+    "node.localnet_exists": "the local network's base directory is not empty",
+    "node.localnet_bad_state": "network-state.json is missing or malformed",
     # node archive and catch-up (refimpl/node/archive.py, refimpl/node/sync.py)
+    "node.archive_missing_block": "the archive holds no file for the requested block",
+    "node.archive_bad_block": "an archive file does not decode, or its block id, contents hash, "
+    "signature or metadata does not check",
+    "node.archive_bad_url": "a tx source URL is malformed (file:// needs an absolute path)",
+    "node.archive_unsupported_url": "a transaction source URL scheme other than file://",
+    "node.archive_write_failed": "an archive file could not be written",
+    "node.metadata_malformed": "block metadata is malformed (ids, quorum set, keys, evidence)",
+    "node.metadata_bad_signature": "a block metadata signature does not verify",
+    "node.sync_bad_parameters": "catch-up or sync-state parameters are out of range",
+    "node.sync_empty_ledger": "catch-up needs a local ledger holding at least the origin block",
+    "node.sync_no_safe_blocks": "no block is agreed on by a blocking set that is also a quorum, "
+    "or none of the fetched blocks is safe to append",
+    "node.sync_no_transaction_data": "the transaction sources gave no usable archive block",
+    "node.sync_append_refused": "the ledger refused a block that catch-up found safe",
     # node transactions (refimpl/node/tx_manager.py, refimpl/node/enclave.py)
+    "node.enclave_unseal_failed":
+        "the sealed block-signing key does not open for this enclave on this platform",
+    "node.enclave_sealed_key_io": "the sealed block-signing key file cannot be read or written",
+    "node.enclave_not_initialized": "the consensus enclave was used before enclave_init",
+    "node.form_block_parent_mismatch": "form_block's parent is not the ledger's last block",
+    "node.tx_not_in_cache": "no well-formed transaction with that hash is cached (NotInCache)",
+    "node.no_propose_tx_result":
+        "the error code has no ProposeTxResult (MobileCoin answers with an RPC status)",
     # node service (refimpl/node/service.py, worker, gRPC APIs, peers)
     "node.bad_request": "a gRPC request's bytes are not an encoding of its message type",
     "node.msg_malformed": "a peer's consensus message payload is malformed or too long",
