@@ -306,6 +306,8 @@ CODES: dict[str, str] = {
         "the port list has the wrong length, duplicates or out-of-range ports",
     "node.localnet_exists": "the local network's base directory is not empty",
     "node.localnet_bad_state": "network-state.json is missing or malformed",
+    "node.localnet_bad_parameter":
+        "a local network's node, account or output count is out of range",
     # node archive and catch-up (refimpl/node/archive.py, refimpl/node/sync.py)
     "node.archive_missing_block": "the archive holds no file for the requested block",
     "node.archive_bad_block": "an archive file does not decode, or its block id, contents hash, "
