@@ -15,9 +15,22 @@ API shape and the attestation rules exactly and the transaction logic minimal bu
   the host; here the enclave state keeps the tx itself (the value is immutable, so nothing
   the host does can change it).
 * ``txs_for_peer`` encrypts a ``TxList`` of proposed transactions to a peer session (``GetTxs``).
+* ``well_formed`` is ``tx_is_well_formed``: the root proofs the host fetched imply one root,
+  the fee token and output tokens are configured, ``validate`` passes at the given block index;
+  it returns the :class:`~refimpl.ledger.apply.WellFormedTxContext` (priority
+  ``fee / (minimum_fee >> 7)``).
 * ``form_block`` re-validates each chosen transaction against the ledger the host supplies
   (:func:`refimpl.ledger.apply.validate_against_ledger`) and forms the block
   (:func:`refimpl.ledger.apply.form_block`: combine, fee outputs, sorted contents).
+
+Verdict cache (a deviation: MobileCoin re-runs all of ``validate`` in ``form_block``):
+``verified`` holds the hashes of proposed transactions known to pass
+:func:`refimpl.transaction.validation.validate_without_ledger` under this enclave's block
+version and fee map (every rule but the membership proofs and the tombstone; ring signatures,
+range proofs and balance among them). The tx hash digests every field of the transaction, so
+the verdict belongs to those bytes; for such a transaction only the ledger rules run again,
+which gives the verdict full validation gives (see ``validate_ledger_rules``). Only a
+successful ``well_formed`` records a verdict; a failing transaction is never cached.
 
 Every call returns the next enclave state; nothing is mutated (sans-I/O).
 """
@@ -53,14 +66,19 @@ from refimpl.enclave.verifier import Policy
 from refimpl.errors import AttestError, EncodingError
 from refimpl.ledger.apply import (
     LedgerReader,
+    WellFormedTxContext,
     form_block,
+    implied_root,
     membership_proof_highest_indices,
     minimum_fee_for,
+    priority,
     validate_against_ledger,
 )
 from refimpl.ledger.block import Block, BlockContents
+from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.protobuf import WIRE_LEN, bytes_field, parse_fields
 from refimpl.transaction.tx import Tx
+from refimpl.transaction.validation import validate, validate_ledger_rules
 
 
 @attrs.frozen
@@ -112,6 +130,8 @@ class ConsensusEnclave:
     peers: Mapping[bytes, AttestedSession] = attrs.field(factory=dict)
     pending: Mapping[str, PendingInitiator] = attrs.field(factory=dict)
     proposed: Mapping[bytes, Tx] = attrs.field(factory=dict)
+    #: Proposed txs that passed ``validate_without_ledger`` (this block version and fee map).
+    verified: frozenset[bytes] = frozenset()
 
     # --- handshakes ----------------------------------------------------------------------------
 
@@ -162,6 +182,19 @@ class ConsensusEnclave:
         fresh = {c.tx_hash: tx for c, tx in zip(contexts, txs, strict=True)}
         return {**self.proposed, **fresh}, contexts
 
+    def tx_propose(self, txs: Sequence[Tx]) -> tuple[ConsensusEnclave, tuple[TxContext, ...]]:
+        """Transactions the host hands in directly (a local tool, a test): the checks of
+        ``client_tx_propose`` after decryption. The host gains nothing it could not get by
+        opening a client session itself."""
+        proposed, contexts = self._accept_txs(txs)
+        return attrs.evolve(self, proposed=proposed), contexts
+
+    def client_discard_message(self, frame: Frame) -> ConsensusEnclave:
+        """``client_discard_message``: decrypt and drop a client frame (the node refuses the
+        request but keeps the session's nonces in step)."""
+        clients, _plaintext = self._open(self.clients, frame)
+        return attrs.evolve(self, clients=clients)
+
     def client_tx_propose(self, frame: Frame) -> tuple[ConsensusEnclave, TxContext]:
         clients, plaintext = self._open(self.clients, frame)
         proposed, (context,) = self._accept_txs([Tx.from_protobuf(plaintext)])
@@ -185,17 +218,64 @@ class ConsensusEnclave:
         session, frame = session.seal(encode_tx_list([self.proposed[h] for h in tx_hashes]), aad)
         return attrs.evolve(self, peers={**self.peers, channel_id: session}), frame
 
+    def _proposed(self, tx_hash: bytes) -> Tx:
+        tx = self.proposed.get(tx_hash)
+        if tx is None:
+            raise AttestError("attest.unknown_tx", f"not proposed here: {tx_hash.hex()}")
+        return tx
+
+    def well_formed(
+        self,
+        tx_hash: bytes,
+        root_proofs: Sequence[TxOutMembershipProof],
+        block_index: int,
+        rng: RandomSource,
+    ) -> WellFormedTxContext:
+        """``tx_is_well_formed``: one root implied by ``root_proofs``, fee token and output
+        tokens configured, then ``validate`` at ``block_index`` (only its ledger rules when
+        the tx is in ``verified``). Record the verdict with :meth:`remember_verified`."""
+        tx = self._proposed(tx_hash)
+        implied_root(root_proofs)
+        minimum = minimum_fee_for(tx, self.fee_map)
+        if tx_hash in self.verified:
+            validate_ledger_rules(tx, block_index, root_proofs)
+        else:
+            validate(tx, block_index, self.block_version, root_proofs, minimum, rng)
+        return WellFormedTxContext.from_tx(tx, priority(tx, minimum))
+
+    def remember_verified(self, tx_hash: bytes) -> ConsensusEnclave:
+        """Keep the verdict of a successful :meth:`well_formed` (a tx no longer proposed is
+        not remembered)."""
+        if tx_hash not in self.proposed or tx_hash in self.verified:
+            return self
+        return attrs.evolve(self, verified=self.verified | {tx_hash})
+
+    def discard(self, tx_hashes: Sequence[bytes]) -> ConsensusEnclave:
+        """Forget proposed transactions (expired, or in a block) and their verdicts."""
+        gone = set(tx_hashes)
+        return attrs.evolve(
+            self,
+            proposed={h: tx for h, tx in self.proposed.items() if h not in gone},
+            verified=self.verified - gone,
+        )
+
     def form_block(
         self, ledger: LedgerReader, tx_hashes: Sequence[bytes], rng: RandomSource
     ) -> tuple[Block, BlockContents]:
-        """Re-validate the chosen transactions against ``ledger`` and form the next block."""
+        """Re-validate the chosen transactions against ``ledger`` (for a tx in ``verified``,
+        only the ledger-dependent checks) and form the next block."""
         txs = []
         for tx_hash in tx_hashes:
-            tx = self.proposed.get(tx_hash)
-            if tx is None:
-                raise AttestError("attest.unknown_tx", f"not proposed here: {tx_hash.hex()}")
+            tx = self._proposed(tx_hash)
             minimum = minimum_fee_for(tx, self.fee_map)
-            validate_against_ledger(tx, ledger, self.block_version, minimum, rng)
+            validate_against_ledger(
+                tx,
+                ledger,
+                self.block_version,
+                minimum,
+                rng,
+                passed_without_ledger=tx_hash in self.verified,
+            )
             txs.append(tx)
         return form_block(ledger, txs, self.block_version, self.fee_map)
 

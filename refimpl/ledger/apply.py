@@ -57,7 +57,7 @@ from refimpl.transaction.fog_hint import EncryptedFogHint
 from refimpl.transaction.key_image import KeyImage
 from refimpl.transaction.tx import Tx
 from refimpl.transaction.tx_out import TxOut
-from refimpl.transaction.validation import validate
+from refimpl.transaction.validation import validate, validate_ledger_rules
 
 #: ``transaction/types/src/constants.rs``.
 MAX_TRANSACTIONS_PER_BLOCK = 5000
@@ -147,11 +147,17 @@ def membership_proof_highest_indices(tx: Tx) -> tuple[int, ...]:
 
 
 def root_proofs_for(tx: Tx, ledger: LedgerReader) -> tuple[TxOutMembershipProof, ...]:
+    """:func:`root_proofs_at` the transaction's highest indices."""
+    return root_proofs_at(membership_proof_highest_indices(tx), ledger)
+
+
+def root_proofs_at(
+    indices: Sequence[int], ledger: LedgerReader
+) -> tuple[TxOutMembershipProof, ...]:
     """``get_tx_out_proof_of_memberships(highest_indices)``: the ledger's current proof of the
     TxOut at each highest index, all read against one root (``LedgerTxOutIndexOutOfBounds``
     past the ledger's end)."""
     count = ledger.num_tx_outs()
-    indices = membership_proof_highest_indices(tx)
     for index in indices:
         if index >= count:
             raise LedgerError(
@@ -161,13 +167,10 @@ def root_proofs_for(tx: Tx, ledger: LedgerReader) -> tuple[TxOutMembershipProof,
     return ledger.get_membership_proofs(indices)
 
 
-def check_root_proofs(
-    root_proofs: Sequence[TxOutMembershipProof], root_element: TxOutMembershipElement
-) -> None:
-    """The enclave's root checks: the root proofs' implied roots are one single element
-    (``tx_is_well_formed``: ``InvalidLocalMembershipProof``; a proof that implies no root is
-    ``InvalidLedgerContext``) and it is the ledger's current root element (``form_block``:
-    ``InvalidLocalMembershipRootElement``)."""
+def implied_root(root_proofs: Sequence[TxOutMembershipProof]) -> TxOutMembershipElement:
+    """``tx_is_well_formed``'s first check: the root proofs imply one single root element
+    (``InvalidLocalMembershipProof`` otherwise, also for no proofs at all; a proof that implies
+    no root is ``InvalidLedgerContext``)."""
     roots = set()
     for position, proof in enumerate(root_proofs):
         try:
@@ -182,16 +185,25 @@ def check_root_proofs(
             f"the root proofs imply {len(roots)} roots, not one",
         )
     (root,) = roots
-    if root != root_element:
+    return root
+
+
+def check_root_proofs(
+    root_proofs: Sequence[TxOutMembershipProof], root_element: TxOutMembershipElement
+) -> None:
+    """The enclave's root checks: the root proofs' implied roots are one single element
+    (:func:`implied_root`) and it is the ledger's current root element (``form_block``:
+    ``InvalidLocalMembershipRootElement``)."""
+    if implied_root(root_proofs) != root_element:
         raise LedgerError(
             "ledger.invalid_local_membership_root_element",
             "the root proofs imply a root other than the ledger's current root",
         )
 
 
-def check_key_images_unspent(tx: Tx, ledger: LedgerReader) -> None:
+def check_key_images_unspent(key_images: Iterable[Point], ledger: LedgerReader) -> None:
     """``is_valid``: no key image is already in the ledger (``ContainsSpentKeyImage``)."""
-    for point in tx.key_images():
+    for point in key_images:
         spent_in = ledger.check_key_image(KeyImage(point))
         if spent_in is not None:
             raise LedgerError(
@@ -200,10 +212,10 @@ def check_key_images_unspent(tx: Tx, ledger: LedgerReader) -> None:
             )
 
 
-def check_output_public_keys_new(tx: Tx, ledger: LedgerReader) -> None:
+def check_output_public_keys_new(public_keys: Iterable[Point], ledger: LedgerReader) -> None:
     """``is_valid``: no output public key is already in the ledger
     (``ContainsExistingOutputPublicKey``)."""
-    for public_key in tx.output_public_keys():
+    for public_key in public_keys:
         index = ledger.get_tx_out_index_by_public_key(public_key.to_bytes())
         if index is not None:
             raise LedgerError(
@@ -218,6 +230,8 @@ def validate_against_ledger(
     block_version: int,
     minimum_fee: int,
     rng: RandomSource,
+    *,
+    passed_without_ledger: bool = False,
 ) -> None:
     """Everything a node checks before a transaction may enter the next block.
 
@@ -226,31 +240,101 @@ def validate_against_ledger(
     ``num_blocks()``, so its tombstone rule is also ``is_valid``'s), then key images unspent
     and output public keys new. Raises the first failure's typed error; returns ``None`` for
     a transaction that may enter.
+
+    ``passed_without_ledger``: the caller already knows that the transaction passed
+    :func:`refimpl.transaction.validation.validate_without_ledger` at this block version and
+    minimum fee; only the ledger rules of ``validate`` run then, with the same verdict.
     """
     current_block_index = ledger.num_blocks()
     root_proofs = root_proofs_for(tx, ledger)
     if root_proofs:
         check_root_proofs(root_proofs, ledger.root_element())
-    validate(tx, current_block_index, block_version, root_proofs, minimum_fee, rng)
-    check_key_images_unspent(tx, ledger)
-    check_output_public_keys_new(tx, ledger)
+    if passed_without_ledger:
+        validate_ledger_rules(tx, current_block_index, root_proofs)
+    else:
+        validate(tx, current_block_index, block_version, root_proofs, minimum_fee, rng)
+    check_key_images_unspent(tx.key_images(), ledger)
+    check_output_public_keys_new(tx.output_public_keys(), ledger)
 
 
 # --- combining candidates ------------------------------------------------------------------------
 
 
-def _context_sort_key(
-    tx: Tx, fee_map: Mapping[int, int]
-) -> tuple[int, bytes, int, list[bytes], tuple[int, ...], list[bytes]]:
-    """``Ord for WellFormedTxContext``: priority descending, then the remaining fields."""
-    return (
-        -priority(tx, minimum_fee_for(tx, fee_map)),
-        tx.hash(),
-        tx.prefix.tombstone_block,
-        [k.to_bytes() for k in tx.key_images()],
-        membership_proof_highest_indices(tx),
-        [k.to_bytes() for k in tx.output_public_keys()],
-    )
+@attrs.frozen
+class WellFormedTxContext:
+    """``WellFormedTxContext`` (``consensus/enclave/api/src/lib.rs``): what the enclave tells
+    the host of a well-formed transaction, and the order of transactions within a block."""
+
+    priority: int
+    tx_hash: bytes
+    tombstone_block: int
+    key_images: tuple[bytes, ...]
+    highest_indices: tuple[int, ...]
+    output_public_keys: tuple[bytes, ...]
+
+    @classmethod
+    def from_tx(cls, tx: Tx, tx_priority: int) -> WellFormedTxContext:
+        """``WellFormedTxContext::from_tx``."""
+        return cls(
+            priority=tx_priority,
+            tx_hash=tx.hash(),
+            tombstone_block=tx.prefix.tombstone_block,
+            key_images=tuple(k.to_bytes() for k in tx.key_images()),
+            highest_indices=membership_proof_highest_indices(tx),
+            output_public_keys=tuple(k.to_bytes() for k in tx.output_public_keys()),
+        )
+
+    def sort_key(
+        self,
+    ) -> tuple[int, bytes, int, tuple[bytes, ...], tuple[int, ...], tuple[bytes, ...]]:
+        """``Ord for WellFormedTxContext``: priority descending, then the remaining fields."""
+        return (
+            -self.priority,
+            self.tx_hash,
+            self.tombstone_block,
+            self.key_images,
+            self.highest_indices,
+            self.output_public_keys,
+        )
+
+
+@attrs.frozen
+class CombinedContexts:
+    """:func:`combine_contexts`' outcome: kept (block order), dropped with the conflict's
+    code, deferred because the block was full."""
+
+    kept: tuple[WellFormedTxContext, ...]
+    dropped: tuple[tuple[WellFormedTxContext, str], ...]
+    deferred: tuple[WellFormedTxContext, ...] = ()
+
+
+def combine_contexts(
+    contexts: Iterable[WellFormedTxContext], max_elements: int = MAX_TRANSACTIONS_PER_BLOCK
+) -> CombinedContexts:
+    """``DefaultTxManagerUntrustedInterfaces::combine``: sort the candidates, then keep each
+    that reuses no key image (else dropped as ``ledger.duplicate_key_image``) and no output
+    public key (``ledger.duplicate_output_public_key``) of one kept before, up to
+    ``max_elements`` kept (the rest are deferred)."""
+    candidates = sorted(contexts, key=WellFormedTxContext.sort_key)
+    kept: list[WellFormedTxContext] = []
+    dropped: list[tuple[WellFormedTxContext, str]] = []
+    used_key_images: set[bytes] = set()
+    used_output_keys: set[bytes] = set()
+    for position, context in enumerate(candidates):
+        if len(kept) >= max_elements:
+            return CombinedContexts(tuple(kept), tuple(dropped), tuple(candidates[position:]))
+        key_images = set(context.key_images)
+        output_keys = set(context.output_public_keys)
+        if not used_key_images.isdisjoint(key_images):
+            dropped.append((context, "ledger.duplicate_key_image"))
+            continue
+        if not used_output_keys.isdisjoint(output_keys):
+            dropped.append((context, "ledger.duplicate_output_public_key"))
+            continue
+        kept.append(context)
+        used_key_images |= key_images
+        used_output_keys |= output_keys
+    return CombinedContexts(tuple(kept), tuple(dropped))
 
 
 @attrs.frozen
@@ -269,30 +353,20 @@ def combine(
     fee_map: Mapping[int, int],
     max_elements: int = MAX_TRANSACTIONS_PER_BLOCK,
 ) -> Combined:
-    """``DefaultTxManagerUntrustedInterfaces::combine``: sort the candidates, then keep each
-    that reuses no key image (else dropped as ``ledger.duplicate_key_image``) and no output
-    public key (``ledger.duplicate_output_public_key``) of one kept before, up to
-    ``max_elements`` kept (the rest are deferred)."""
-    candidates = sorted(txs, key=lambda tx: _context_sort_key(tx, fee_map))
-    kept: list[Tx] = []
-    dropped: list[tuple[Tx, str]] = []
-    used_key_images: set[Point] = set()
-    used_output_keys: set[Point] = set()
-    for position, tx in enumerate(candidates):
-        if len(kept) >= max_elements:
-            return Combined(tuple(kept), tuple(dropped), tuple(candidates[position:]))
-        key_images = set(tx.key_images())
-        output_keys = set(tx.output_public_keys())
-        if not used_key_images.isdisjoint(key_images):
-            dropped.append((tx, "ledger.duplicate_key_image"))
-            continue
-        if not used_output_keys.isdisjoint(output_keys):
-            dropped.append((tx, "ledger.duplicate_output_public_key"))
-            continue
-        kept.append(tx)
-        used_key_images |= key_images
-        used_output_keys |= output_keys
-    return Combined(tuple(kept), tuple(dropped))
+    """:func:`combine_contexts` over the transactions' ``WellFormedTxContext`` (priority from
+    the fee map)."""
+    by_hash: dict[bytes, Tx] = {}
+    contexts = []
+    for tx in txs:
+        context = WellFormedTxContext.from_tx(tx, priority(tx, minimum_fee_for(tx, fee_map)))
+        by_hash[context.tx_hash] = tx
+        contexts.append(context)
+    combined = combine_contexts(contexts, max_elements)
+    return Combined(
+        tuple(by_hash[c.tx_hash] for c in combined.kept),
+        tuple((by_hash[c.tx_hash], code) for c, code in combined.dropped),
+        tuple(by_hash[c.tx_hash] for c in combined.deferred),
+    )
 
 
 # --- fee outputs ---------------------------------------------------------------------------------

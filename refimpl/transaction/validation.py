@@ -376,6 +376,40 @@ def validate_that_no_input_rules_exist(tx: Tx) -> None:
 # --- the whole check ---------------------------------------------------------------------------
 
 
+def _rules_before_membership_proofs(block_version: int, prefix: TxPrefix) -> None:
+    """Rules 1-7: version, counts, rings and input order (the transaction alone)."""
+    validate_block_version(block_version)
+    validate_number_of_inputs(prefix)
+    validate_number_of_outputs(prefix)
+    validate_ring_sizes(prefix)
+    validate_ring_elements_are_unique(prefix)
+    validate_ring_elements_are_sorted(prefix)
+    validate_inputs_are_sorted(prefix)
+
+
+def _rules_signature_to_output_keys(
+    tx: Tx, block_version: int, minimum_fee: int, rng: RandomSource
+) -> None:
+    """Rules 9-12: signature, fee, key images and output keys unique (the transaction alone)."""
+    validate_signature(block_version, tx, rng)
+    validate_transaction_fee(tx, minimum_fee)
+    validate_key_images_are_unique(tx)
+    validate_outputs_public_keys_are_unique(tx)
+
+
+def _rules_after_tombstone(tx: Tx, block_version: int) -> None:
+    """Rules 14-16: each output, output order, input rules (the transaction alone)."""
+    for tx_out in tx.prefix.outputs:
+        validate_tx_out(block_version, tx_out)
+    # BlockVersion::validate_transaction_outputs_are_sorted (v >= 3)
+    if bv.mixed_transactions_are_supported(block_version):
+        validate_outputs_are_sorted(tx.prefix)
+    if bv.signed_input_rules_are_supported(block_version):
+        validate_all_input_rules(block_version, tx)
+    else:
+        validate_that_no_input_rules_exist(tx)
+
+
 def validate(
     tx: Tx,
     current_block_index: int,
@@ -386,29 +420,42 @@ def validate(
 ) -> None:
     """``validate``: all rules in MobileCoin's order; returns ``None`` or raises the first
     failing rule's ``TxError``."""
-    validate_block_version(block_version)
-    prefix = tx.prefix
-    validate_number_of_inputs(prefix)
-    validate_number_of_outputs(prefix)
-    validate_ring_sizes(prefix)
-    validate_ring_elements_are_unique(prefix)
-    validate_ring_elements_are_sorted(prefix)
-    validate_inputs_are_sorted(prefix)
-    validate_membership_proofs(prefix, root_proofs)
-    validate_signature(block_version, tx, rng)
-    validate_transaction_fee(tx, minimum_fee)
-    validate_key_images_are_unique(tx)
-    validate_outputs_public_keys_are_unique(tx)
-    validate_tombstone(current_block_index, prefix.tombstone_block)
-    for tx_out in prefix.outputs:
-        validate_tx_out(block_version, tx_out)
-    # BlockVersion::validate_transaction_outputs_are_sorted (v >= 3)
-    if bv.mixed_transactions_are_supported(block_version):
-        validate_outputs_are_sorted(prefix)
-    if bv.signed_input_rules_are_supported(block_version):
-        validate_all_input_rules(block_version, tx)
-    else:
-        validate_that_no_input_rules_exist(tx)
+    _rules_before_membership_proofs(block_version, tx.prefix)
+    validate_membership_proofs(tx.prefix, root_proofs)
+    _rules_signature_to_output_keys(tx, block_version, minimum_fee, rng)
+    validate_tombstone(current_block_index, tx.prefix.tombstone_block)
+    _rules_after_tombstone(tx, block_version)
+
+
+# --- the same rules split by what they read ------------------------------------------------------
+#
+# Only rule 8 (the transaction's membership proofs against the ledger's root proofs) and rule 13
+# (the tombstone against the index of the block being built) read the ledger. For a fixed block
+# version and minimum fee every other rule is a function of the transaction's bytes alone (the
+# ring members are inside the transaction), so its verdict can be kept under the tx hash, which
+# digests every field. Because ``validate`` stops at its first failure, a transaction that passes
+# :func:`validate_without_ledger` fails ``validate`` exactly when :func:`validate_ledger_rules`
+# fails, with the same error: rules 8 and 13 run in the same order, every other rule passes.
+
+
+def validate_without_ledger(
+    tx: Tx, block_version: int, minimum_fee: int, rng: RandomSource
+) -> None:
+    """Every rule of :func:`validate` except 8 and 13, in ``validate``'s order: the verdict
+    that depends only on the transaction, the block version and the minimum fee."""
+    _rules_before_membership_proofs(block_version, tx.prefix)
+    _rules_signature_to_output_keys(tx, block_version, minimum_fee, rng)
+    _rules_after_tombstone(tx, block_version)
+
+
+def validate_ledger_rules(
+    tx: Tx, current_block_index: int, root_proofs: Sequence[TxOutMembershipProof]
+) -> None:
+    """Rules 8 and 13 of :func:`validate`, in its order: membership proofs against the root
+    proofs, then the tombstone against the block being built. For a transaction that passes
+    :func:`validate_without_ledger`, this raises exactly what :func:`validate` raises."""
+    validate_membership_proofs(tx.prefix, root_proofs)
+    validate_tombstone(current_block_index, tx.prefix.tombstone_block)
 
 
 def validate_in(tx: Tx, context: LedgerContext, rng: RandomSource) -> None:
