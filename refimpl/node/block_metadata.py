@@ -208,8 +208,8 @@ def _quorum_set_from_protobuf(data: bytes, keys: dict[str, bytes], depth: int = 
 class BlockMetadataContents:
     """What a node signs about a block it externalized (``BlockMetadataContents``).
 
-    ``node_keys`` maps every node of ``quorum_set`` to its 32-byte message-signing public key
-    (a mapping is accepted and stored as sorted pairs). ``responder_id`` is ``host:port``.
+    ``node_keys`` maps exactly the nodes of ``quorum_set`` to their 32-byte message-signing
+    public keys (a mapping is accepted and stored as sorted pairs). ``responder_id`` is ``host:port``.
     Construction refuses inconsistent values with ``node.metadata_malformed``.
     """
 
@@ -234,6 +234,9 @@ class BlockMetadataContents:
         missing = sorted(self.quorum_set.nodes() - keys.keys())
         if missing:
             raise _malformed(f"no public key for quorum set nodes {missing}")
+        extra = sorted(keys.keys() - self.quorum_set.nodes())
+        if extra:
+            raise _malformed(f"keys given for nodes outside the quorum set: {extra}")
         if any(len(k) != KEY_LEN for k in keys.values()):
             raise _malformed(f"node keys must be {KEY_LEN} bytes")
 
@@ -347,8 +350,8 @@ class BlockMetadata:
 @attrs.frozen
 class MetadataSigner:
     """What a node needs to make metadata for blocks it appends (``ConsensusMetadataProvider``):
-    its responder id, quorum set with its members' keys, its enclave's evidence and its
-    message-signing key."""
+    its responder id, quorum set, the keys of (at least) the quorum set's members, its
+    enclave's evidence and its message-signing key."""
 
     responder_id: str
     quorum_set: QuorumSet
@@ -358,7 +361,9 @@ class MetadataSigner:
 
     def metadata_for(self, block_id: bytes) -> BlockMetadata:
         """Signed metadata naming ``block_id``."""
+        nodes = self.quorum_set.nodes()
+        keys = tuple((node, key) for node, key in self.node_keys if node in nodes)
         contents = BlockMetadataContents(
-            block_id, self.quorum_set, self.node_keys, self.evidence, self.responder_id
+            block_id, self.quorum_set, keys, self.evidence, self.responder_id
         )
         return BlockMetadata.sign(contents, self.signing_key)
