@@ -18,8 +18,8 @@ TIMEOUT_S = 10.0
 
 
 @contextmanager
-def serving(handlers: Sequence[ServiceHandler]) -> Iterator[grpc.Channel]:
-    """Serve ``handlers`` on a free 127.0.0.1 port; yields a connected channel."""
+def serving_at(handlers: Sequence[ServiceHandler]) -> Iterator[tuple[grpc.Channel, int]]:
+    """Serve ``handlers`` on a free 127.0.0.1 port; yields a connected channel and the port."""
     server = grpc.server(ThreadPoolExecutor(max_workers=4))
     server.add_generic_rpc_handlers(tuple(handlers))
     port = server.add_insecure_port("127.0.0.1:0")
@@ -27,10 +27,17 @@ def serving(handlers: Sequence[ServiceHandler]) -> Iterator[grpc.Channel]:
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     try:
         grpc.channel_ready_future(channel).result(timeout=TIMEOUT_S)
-        yield channel
+        yield channel, port
     finally:
         channel.close()
         server.stop(grace=None).wait(timeout=TIMEOUT_S)
+
+
+@contextmanager
+def serving(handlers: Sequence[ServiceHandler]) -> Iterator[grpc.Channel]:
+    """Serve ``handlers`` on a free 127.0.0.1 port; yields a connected channel."""
+    with serving_at(handlers) as (channel, _port):
+        yield channel
 
 
 def refusal(call: Callable[[], Any]) -> tuple[grpc.StatusCode, str]:
