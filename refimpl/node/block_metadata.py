@@ -209,8 +209,8 @@ class BlockMetadataContents:
     """What a node signs about a block it externalized (``BlockMetadataContents``).
 
     ``node_keys`` maps exactly the nodes of ``quorum_set`` to their 32-byte message-signing
-    public keys (a mapping is accepted and stored as sorted pairs). ``responder_id`` is ``host:port``.
-    Construction refuses inconsistent values with ``node.metadata_malformed``.
+    public keys (a mapping is accepted and stored as sorted pairs). ``responder_id`` is
+    ``host:port``. Construction refuses inconsistent values with ``node.metadata_malformed``.
     """
 
     block_id: bytes
