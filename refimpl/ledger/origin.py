@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from refimpl.account.keys import AccountKey
 from refimpl.crypto.hashing import blake2b256, blake2b512
 from refimpl.crypto.ristretto import Scalar
+from refimpl.errors import EncodingError
 from refimpl.ledger.block import Block, BlockContents
 from refimpl.ledger.signature import signing_key_from_bytes
 from refimpl.transaction.amount import Amount
@@ -47,15 +48,25 @@ def demo_block_signer(seed: bytes) -> Ed25519PrivateKey:
 
 
 def origin_contents(seed: bytes, accounts: tuple[AccountKey, ...],
-                    value: int = DEMO_VALUE) -> BlockContents:
-    """One output of ``value`` to each account's default subaddress, in account order."""
+                    value: int = DEMO_VALUE, outputs_per_account: int = 1) -> BlockContents:
+    """``value`` to each account's default subaddress, in account order, split into
+    ``outputs_per_account`` outputs of ``value // outputs_per_account`` each (account ``i``'s
+    outputs are consecutive). Output ``j > 0`` of account ``i`` has the tx private key
+    ``Scalar::from_bytes_mod_order_wide(Blake2b512("mcref-demo-origin-tx-key" || seed ||
+    LE32(i) || LE32(j)))``; output 0 keeps the one-output derivation of the module docstring."""
+    if outputs_per_account < 1:
+        raise EncodingError("encoding.integer_out_of_range",
+                            "outputs_per_account must be at least 1")
+    each = value // outputs_per_account
     outputs = []
     for i, account in enumerate(accounts):
-        tx_key = Scalar.from_bytes_mod_order_wide(
-            blake2b512(b"mcref-demo-origin-tx-key", seed, struct.pack("<I", i))
-        )
-        outputs.append(TxOut.new(0, Amount(value), account.default_subaddress(), tx_key,
-                                 EncryptedFogHint.zero()))
+        for j in range(outputs_per_account):
+            suffix = struct.pack("<I", j) if j else b""
+            tx_key = Scalar.from_bytes_mod_order_wide(
+                blake2b512(b"mcref-demo-origin-tx-key", seed, struct.pack("<I", i), suffix)
+            )
+            outputs.append(TxOut.new(0, Amount(each), account.default_subaddress(), tx_key,
+                                     EncryptedFogHint.zero()))
     return BlockContents(outputs=tuple(outputs))
 
 
