@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 
 from refimpl.enclave.channel import client_init
 from refimpl.enclave.consensus_api import SIM_CONSENSUS_CODE
+from refimpl.enclave.evidence import decode_evidence
 from refimpl.enclave.platform_sim import seeded_rng
+from refimpl.enclave.sgx.quote import ReportBody
 from refimpl.errors import RefImplError
 from refimpl.ledger import signature
 from refimpl.ledger.apply import apply_transactions, root_proofs_for, validate_against_ledger
@@ -97,6 +99,11 @@ def test_platforms_share_one_root_and_differ_per_index() -> None:
     assert simulated_platform(b"another network", 0).root_cert_der != a.root_cert_der
     assert _enclave(0).mrenclave == _enclave(1).mrenclave == consensus_mrenclave()
     assert _enclave(0, code=b"patched").mrenclave != consensus_mrenclave()
+    # the evidence published in block metadata and GetNodeConfig verifies under the network
+    evidence = decode_evidence(_enclave(1).evidence_bytes)
+    assert evidence.report_data is not None
+    body = network_verifier(SEED)(evidence, evidence.report_data)
+    assert isinstance(body, ReportBody) and body.mr_enclave == consensus_mrenclave()
 
 
 def _handshake(initiator: NodeEnclave, responder: NodeEnclave, dial_as: str) -> None:
@@ -189,6 +196,17 @@ def test_a_client_proposes_over_an_attested_session(ledger: LedgerStore) -> None
     proofs = root_proofs_for(tx, ledger)
     entry = enclave.tx_is_well_formed(context, proofs, ledger.num_blocks() - 1)
     assert entry.tx_hash == tx.hash() and entry.priority == 128
+    # root proofs from two ledger states imply two roots: the host's proofs are inconsistent
+    older = MerkleTree([ledger.get_tx_out(i) for i in range(ledger.num_tx_outs() - 1)])
+    mixed = (*proofs[:-1], older.proof(0))
+    assert _code(lambda: enclave.tx_is_well_formed(context, mixed, 0)) == (
+        "ledger.invalid_local_membership_proof"
+    )
+    # the fee token must be configured
+    elsewhere = _enclave(0, fee_map={5: MINIMUM_FEE})
+    assert _code(lambda: elsewhere.tx_is_well_formed(tx, proofs, 0)) == (
+        "ledger.token_not_yet_configured"
+    )
     other_map = attrs.evolve(tx, fee_map_digest=bytes(32))
     assert _code(lambda: enclave.tx_propose(other_map)) == "attest.fee_map_mismatch"
     enclave.tx_propose(attrs.evolve(tx, fee_map_digest=fee_map_digest(FEE_MAP)))
