@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         attest,
         bench,
         check,
+        client,
         conformance,
         keys,
         ledger,
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mcref", description="MobileCoin reference implementation")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in (check, conformance, keys, address, tx, ledger, scp, quorum, tlc, trace,
-                   bench, attest):
+                   bench, attest, client):
         module.register(sub)
     return parser
 

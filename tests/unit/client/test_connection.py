@@ -6,7 +6,6 @@ all on one grpc server on 127.0.0.1."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,18 +18,14 @@ from refimpl.client.connection import ConsensusClient, parse_client_uri
 from refimpl.client.ledger_source import GrpcLedgerSource
 from refimpl.client.pay import pay, result_name, submit, wait_for_key_images
 from refimpl.client.wallet import Wallet
-from refimpl.enclave.channel import Frame
-from refimpl.enclave.consensus_api import ConsensusEnclave, SimulatedNetwork
+from refimpl.enclave.consensus_api import SimulatedNetwork
 from refimpl.enclave.sgx.quote import ReportBody
 from refimpl.errors import CODES, ClientError, RefImplError
 from refimpl.ledger.store import LedgerStore
-from refimpl.node.api import attest_pb2, consensus_common_pb2
-from refimpl.node.grpc_util import ServiceHandler, service_handler, unary_handler
-from refimpl.node.ledger_access import LedgerAccessServicer
-from refimpl.node.metrics import NodeMetrics
-from refimpl.node.services import Methods, blockchain_service
+from refimpl.node.api import consensus_common_pb2
 from refimpl.transaction.key_image import KeyImage
 from refimpl.transaction.tx import Tx
+from tests.unit.client._mini_node import RESPONDER_ID, MiniNode
 from tests.unit.client._serving import TIMEOUT_S, serving_at
 from tests.unit.ledger._wallets import (
     BLOCK_VERSION,
@@ -46,74 +41,6 @@ from tests.unit.transaction._txbuild import rng_from
 
 ALICE, BOB = WALLETS[:2]
 ORIGIN = origin_outputs()
-RESPONDER_ID = "127.0.0.1:3223"
-
-#: The ProposeTxResult of the ledger refusals these tests provoke.
-RESULTS = {"ledger.contains_spent_key_image": consensus_common_pb2.ContainsSpentKeyImage}
-
-
-class MiniNode:
-    """``attest.AttestedApi/Auth`` and ``ClientTxPropose`` over a real consensus enclave: the
-    frame's nonce is the session's receive counter (as the node derives it); an unknown
-    session or undecryptable frame is PERMISSION_DENIED; a proposed tx is validated and formed
-    into the next block at once."""
-
-    def __init__(self, network: SimulatedNetwork, ledger: LedgerStore) -> None:
-        self.enclave = ConsensusEnclave(
-            client_responder_id=RESPONDER_ID, peer_responder_id="127.0.0.1:8080",
-            local=network.locals[0], verifier=network.verifier(),
-            block_version=BLOCK_VERSION, fee_map=FEE_MAP,
-        )
-        self.ledger = ledger
-        self.rng = rng_from("mini-node")
-        self.lock = threading.Lock()
-        self.deny_all = False
-
-    def forget_sessions(self) -> None:
-        with self.lock:
-            self.enclave = attrs.evolve(self.enclave, clients={})
-
-    def auth(self, request: attest_pb2.AuthMessage,
-             context: grpc.ServicerContext) -> attest_pb2.AuthMessage:
-        with self.lock:
-            self.enclave, message2 = self.enclave.client_accept(request.data, self.rng)
-        return attest_pb2.AuthMessage(data=message2)
-
-    def propose(self, request: attest_pb2.Message,
-                context: grpc.ServicerContext) -> consensus_common_pb2.ProposeTxResponse:
-        with self.lock:
-            session = self.enclave.clients.get(request.channel_id)
-            if session is None or self.deny_all:
-                context.abort(grpc.StatusCode.PERMISSION_DENIED, "Permission Denied (attestation)")
-            frame = Frame(request.aad, request.channel_id, request.data, session.recv.cipher.n)
-            try:
-                self.enclave, tx_context = self.enclave.client_tx_propose(frame)
-            except RefImplError as err:
-                context.abort(grpc.StatusCode.PERMISSION_DENIED, err.one_line())
-            try:
-                block, contents = self.enclave.form_block(
-                    self.ledger, [tx_context.tx_hash], self.rng)
-            except RefImplError as err:
-                return consensus_common_pb2.ProposeTxResponse(
-                    result=RESULTS[err.code], err_msg=err.one_line(),
-                    block_count=self.ledger.num_blocks())
-            self.ledger.append_block(block, contents)
-            return consensus_common_pb2.ProposeTxResponse(
-                result=consensus_common_pb2.Ok, block_count=self.ledger.num_blocks(),
-                block_version=BLOCK_VERSION)
-
-    def handlers(self) -> list[ServiceHandler]:
-        return [
-            service_handler("attest.AttestedApi", {
-                "Auth": unary_handler(self.auth, attest_pb2.AuthMessage, attest_pb2.AuthMessage),
-            }),
-            service_handler("consensus_client.ConsensusClientAPI", {
-                "ClientTxPropose": unary_handler(self.propose, attest_pb2.Message,
-                                                 consensus_common_pb2.ProposeTxResponse),
-            }),
-            blockchain_service(Methods(NodeMetrics()), self.ledger, FEE_MAP, BLOCK_VERSION),
-            LedgerAccessServicer(self.ledger).handlers(),
-        ]
 
 
 @attrs.frozen
@@ -137,7 +64,7 @@ def network() -> SimulatedNetwork:
 @pytest.fixture
 def served(network: SimulatedNetwork, tmp_path: Path) -> Iterator[Served]:
     ledger = create_ledger(tmp_path / "ledger", ORIGIN)
-    node = MiniNode(network, ledger)
+    node = MiniNode(network.locals[0], ledger)
     try:
         with serving_at(node.handlers()) as (channel, port):
             yield Served(node, ledger, f"insecure-mc://127.0.0.1:{port}/", channel, network)
