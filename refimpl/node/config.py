@@ -792,10 +792,10 @@ def parse_node_config(document: object, path: Path) -> NodeConfig:
     base = path.resolve().parent
 
     def file(key: str) -> Path:
-        return base / t.string(key)
+        return (base / t.string(key)).resolve()
 
     def opt_file(key: str) -> Path | None:
-        return base / t.string(key) if t.has(key) else None
+        return file(key) if t.has(key) else None
 
     def listen(key: str, schemes: Mapping[str, int], default: str | None) -> ListenUri | None:
         if not t.has(key) and default is None:

@@ -328,15 +328,24 @@ def _typed(obj: Any, key: str, kind: type) -> Any:
     return value
 
 
+def _port(obj: Any, key: str) -> int:
+    value: int = _typed(obj, key, int)
+    if not 1 <= value <= 65535:
+        raise ValueError(f"{key} {value} is not a port")
+    return value
+
+
 def _node_from_json(obj: Any) -> LocalNode:
+    key = bytes.fromhex(_typed(obj, "msg_public_key", str))
+    if len(key) != 32:
+        raise ValueError("msg_public_key must be 32 bytes")
     return LocalNode(
         name=_typed(obj, "name", str), index=_typed(obj, "index", int),
         directory=Path(_typed(obj, "directory", str)),
         peer_responder_id=_typed(obj, "peer_responder_id", str),
         client_responder_id=_typed(obj, "client_responder_id", str),
-        client_port=_typed(obj, "client_port", int), peer_port=_typed(obj, "peer_port", int),
-        admin_port=_typed(obj, "admin_port", int),
-        msg_public_key=bytes.fromhex(_typed(obj, "msg_public_key", str)),
+        client_port=_port(obj, "client_port"), peer_port=_port(obj, "peer_port"),
+        admin_port=_port(obj, "admin_port"), msg_public_key=key,
         quorum_set=QuorumSet.from_json(obj["quorum_set"]),
     )
 
