@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from refimpl.client.ledger_source import GrpcLedgerSource, StoreLedgerSource
-from refimpl.client.wallet import Wallet, choose_ring_indices
+from refimpl.client.pay import wait_for_key_images
+from refimpl.client.wallet import Wallet, build_payment, choose_ring_indices
 from refimpl.errors import ClientError, TxError
 from refimpl.ledger.apply import apply_transactions, validate_against_ledger
 from refimpl.ledger.store import LedgerStore
@@ -167,3 +168,20 @@ def test_grpc_errors_name_the_method(ledger: LedgerStore) -> None:
     assert info.value.code == "client.rpc_failed"
     assert "GetTxOuts" in info.value.message and "INVALID_ARGUMENT" in info.value.message
     assert "node.ledger_access_out_of_range" in info.value.message
+
+
+def test_key_images_spent_in_different_blocks_are_a_conflict(ledger: LedgerStore) -> None:
+    local = StoreLedgerSource(ledger)
+    alice = Wallet(ALICE)
+    alice.sync(local)
+    images = []
+    for position, owned in enumerate(alice.owned[:2]):
+        tx = build_payment(local, ALICE, [owned], BOB.default_subaddress(), 10,
+                           rng_from(f"conflict{position}"), fee=MINIMUM_FEE, tombstone_block=10,
+                           block_version=BLOCK_VERSION)
+        apply(ledger, tx)
+        images += [KeyImage(p) for p in tx.key_images()]
+    assert wait_for_key_images(local, images[:1], timeout_s=0.0) == 1
+    with pytest.raises(ClientError) as info:
+        wait_for_key_images(local, images, timeout_s=0.0)
+    assert info.value.code == "client.tx_conflict"
