@@ -31,5 +31,3 @@ def call(caller: UnaryCaller[Req, Resp], request: Req, timeout_s: float | None) 
         return caller(request, timeout_s)
     except grpc.RpcError as err:
         raise rpc_failed(caller.path, err) from err
-
-
