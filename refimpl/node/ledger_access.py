@@ -30,7 +30,7 @@ from refimpl.errors import NodeError
 from refimpl.ledger.block_protobuf import block_contents_to_protobuf, block_to_protobuf
 from refimpl.ledger.store import LedgerStore
 from refimpl.node.api import ledger_access_pb2 as pb
-from refimpl.node.grpc_util import ServiceHandler, service_handler, unary_handler
+from refimpl.node.grpc_util import Observer, ServiceHandler, service_handler, unary_handler
 from refimpl.transaction.key_image import KeyImage
 from refimpl.transaction.tx import tx_out_to_protobuf
 
@@ -55,14 +55,20 @@ class LedgerAccessServicer:
     def __init__(self, ledger: LedgerStore) -> None:
         self.ledger = ledger
 
-    def handlers(self) -> ServiceHandler:
+    def handlers(self, observe: Observer | None = None) -> ServiceHandler:
+        """The service's generic handler; ``observe`` (optional) sees every call's method name,
+        status and duration (the node's per-RPC metrics)."""
         return service_handler(SERVICE, {
             "GetBlockContents": unary_handler(
-                self.get_block_contents, pb.BlockContentsRequest, pb.BlockContentsResponse
+                self.get_block_contents, pb.BlockContentsRequest, pb.BlockContentsResponse,
+                observe, "GetBlockContents",
             ),
-            "GetTxOuts": unary_handler(self.get_tx_outs, pb.TxOutsRequest, pb.TxOutsResponse),
+            "GetTxOuts": unary_handler(
+                self.get_tx_outs, pb.TxOutsRequest, pb.TxOutsResponse, observe, "GetTxOuts"
+            ),
             "CheckKeyImages": unary_handler(
-                self.check_key_images, pb.KeyImagesRequest, pb.KeyImagesResponse
+                self.check_key_images, pb.KeyImagesRequest, pb.KeyImagesResponse,
+                observe, "CheckKeyImages",
             ),
         })
 

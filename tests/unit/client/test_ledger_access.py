@@ -230,3 +230,12 @@ def test_block_contents_protobuf_round_trips(ledger: LedgerStore) -> None:
     for index in range(ledger.num_blocks()):
         contents = ledger.get_block_contents(index)
         assert block_contents_from_protobuf(block_contents_to_protobuf(contents)) == contents
+
+
+def test_every_call_is_observed_with_its_status(ledger: LedgerStore) -> None:
+    seen: list[tuple[str, str]] = []
+    servicer = LedgerAccessServicer(ledger)
+    with serving([servicer.handlers(lambda name, status, _s: seen.append((name, status)))]) as ch:
+        get_tx_outs(ch, [0])
+        refusal(lambda: get_tx_outs(ch, [ledger.num_tx_outs()]))
+    assert seen == [("GetTxOuts", "OK"), ("GetTxOuts", "INVALID_ARGUMENT")]
