@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         conformance,
         keys,
         ledger,
+        network,
+        node,
         quorum,
         scp,
         tlc,
@@ -49,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mcref", description="MobileCoin reference implementation")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in (check, conformance, keys, address, tx, ledger, scp, quorum, tlc, trace,
-                   bench, attest, client):
+                   bench, attest, node, network, client):
         module.register(sub)
     return parser
 

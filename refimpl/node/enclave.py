@@ -45,12 +45,20 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
+import attrs
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from refimpl.crypto.digestible import DigestWriter, digest32_with
 from refimpl.crypto.noise import Rng
 from refimpl.crypto.ristretto import RandomSource
-from refimpl.enclave.channel import EvidenceVerifier, Frame, LocalEnclave, Variant, dcap_verifier
+from refimpl.enclave.channel import (
+    AttestedSession,
+    EvidenceVerifier,
+    Frame,
+    LocalEnclave,
+    Variant,
+    dcap_verifier,
+)
 from refimpl.enclave.consensus_api import (
     SIM_CONSENSUS_CODE,
     SIM_SIGNER_KEY,
@@ -378,6 +386,34 @@ class NodeEnclave:
             self._state, message2 = self._state.peer_accept(message1, self._rng)
             (channel_id,) = set(self._state.peers) - set(before)
         return message2, channel_id
+
+    def _frame(self, sessions: Mapping[bytes, AttestedSession], aad: bytes, channel_id: bytes,
+               data: bytes) -> Frame:
+        session = sessions.get(channel_id)
+        if session is None:
+            raise AttestError("attest.unknown_channel", "no session with that channel id")
+        return Frame(aad, channel_id, data, session.recv.cipher.n)
+
+    def client_frame(self, aad: bytes, channel_id: bytes, data: bytes) -> Frame:
+        """The frame of an ``attest.Message`` from a client: MobileCoin's message carries no
+        nonce, the session's next expected one is implied (calls on a session are ordered)."""
+        with self._lock:
+            return self._frame(self._state.clients, aad, channel_id, data)
+
+    def peer_frame(self, aad: bytes, channel_id: bytes, data: bytes) -> Frame:
+        """As :meth:`client_frame`, for a peer session (either direction's initiator)."""
+        with self._lock:
+            return self._frame(self._state.peers, aad, channel_id, data)
+
+    def has_peer_session(self, channel_id: bytes) -> bool:
+        with self._lock:
+            return channel_id in self._state.peers
+
+    def drop_peer_session(self, channel_id: bytes) -> None:
+        """Forget a peer session (the connection failed; the next call re-attests)."""
+        with self._lock:
+            peers = {k: v for k, v in self._state.peers.items() if k != channel_id}
+            self._state = attrs.evolve(self._state, peers=peers)
 
     def _with_config(self, peer_id: str) -> str:
         return peer_responder_id_with_config(peer_id, self._state.fee_map, self.block_version)

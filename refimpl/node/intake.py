@@ -7,7 +7,7 @@ capacity and sync checks, decrypt in the enclave, well-formed check, validity ch
 
 Outcomes a client can see:
 
-* ``UNAVAILABLE "Temporarily over capacity"`` when at least ``PENDING_LIMIT`` (500) values
+* ``UNAVAILABLE "Temporarily over capacity"`` when at least ``PENDING_LIMIT`` (500, :mod:`refimpl.node.tx_manager`) values
   are pending; the frame is still decrypted and discarded so the session's nonces stay in step;
 * ``UNAVAILABLE "Temporarily not serving requests"`` while the node is behind (same discard);
 * ``PERMISSION_DENIED "Permission Denied (attestation)"`` for an unknown or broken session;
@@ -24,12 +24,11 @@ from typing import Protocol
 import attrs
 
 from refimpl.enclave.channel import Frame
+from refimpl.enclave.consensus_api import TxContext
 from refimpl.errors import RefImplError
 from refimpl.node.api import consensus_common_pb2
 from refimpl.node.metrics import NodeMetrics
-
-#: ``client_api_service.rs`` ``PENDING_LIMIT``.
-PENDING_LIMIT = 500
+from refimpl.node.tx_manager import client_over_capacity
 
 OVER_CAPACITY = "Temporarily over capacity"
 NOT_SERVING = "Temporarily not serving requests"
@@ -37,15 +36,17 @@ ATTESTATION_DENIED = "Permission Denied (attestation)"
 
 
 class IntakeEnclave(Protocol):
-    def client_message_frame(self, aad: bytes, channel_id: bytes, data: bytes) -> Frame: ...
-    def client_tx_propose(self, frame: Frame) -> bytes: ...
-    def discard_client_message(self, frame: Frame) -> None: ...
-    def peer_message_frame(self, aad: bytes, channel_id: bytes, data: bytes) -> Frame: ...
-    def accept_peer_txs(self, frame: Frame) -> Sequence[bytes]: ...
+    """What intake needs of :class:`refimpl.node.enclave.NodeEnclave`."""
+
+    def client_frame(self, aad: bytes, channel_id: bytes, data: bytes) -> Frame: ...
+    def client_tx_propose(self, frame: Frame) -> TxContext: ...
+    def client_discard_message(self, frame: Frame) -> None: ...
+    def peer_frame(self, aad: bytes, channel_id: bytes, data: bytes) -> Frame: ...
+    def peer_tx_propose(self, frame: Frame) -> tuple[TxContext, ...]: ...
 
 
 class IntakeTxs(Protocol):
-    def check_new_tx(self, tx_hash: bytes) -> None:
+    def check_new_tx(self, context: TxContext) -> None:
         """Well-formed (cached) and valid against the ledger now, or a typed error."""
         ...
     def pending_count(self) -> int: ...
@@ -88,48 +89,48 @@ class Intake:
         """``ClientTxPropose`` (raises :class:`Refusal` for a status answer)."""
         self._metrics.count("add_tx_initiated")
         try:
-            frame = self._enclave.client_message_frame(aad, channel_id, data)
+            frame = self._enclave.client_frame(aad, channel_id, data)
         except RefImplError:
             raise Refusal("PERMISSION_DENIED", ATTESTATION_DENIED) from None
-        busy = self._txs.pending_count() >= PENDING_LIMIT
+        busy = client_over_capacity(self._txs.pending_count())
         if busy or self._is_behind():
             try:
-                self._enclave.discard_client_message(frame)
+                self._enclave.client_discard_message(frame)
             except RefImplError:
                 raise Refusal("PERMISSION_DENIED", ATTESTATION_DENIED) from None
             raise Refusal("UNAVAILABLE", OVER_CAPACITY if busy else NOT_SERVING)
         try:
-            tx_hash = self._enclave.client_tx_propose(frame)
+            context = self._enclave.client_tx_propose(frame)
         except RefImplError as exc:
             if exc.code.startswith(("attest.unknown_channel", "crypto.noise")):
                 raise Refusal("PERMISSION_DENIED", ATTESTATION_DENIED) from None
             return self._refused(exc)
-        return self._admit([tx_hash], frozenset())
+        return self._admit([context], frozenset())
 
     def peer_propose(self, aad: bytes, channel_id: bytes, data: bytes,
                      origin: str) -> consensus_common_pb2.ProposeTxResponse:
         """``PeerTxPropose``: every tx of the list that passes is admitted (no relay)."""
         try:
-            hashes = self._enclave.accept_peer_txs(
-                self._enclave.peer_message_frame(aad, channel_id, data))
+            contexts = self._enclave.peer_tx_propose(
+                self._enclave.peer_frame(aad, channel_id, data))
         except RefImplError:
             raise Refusal("PERMISSION_DENIED", ATTESTATION_DENIED) from None
         admitted = []
-        for tx_hash in hashes:
+        for context in contexts:
             try:
-                self._check(tx_hash)
+                self._check(context)
             except RefImplError as exc:
                 self._metrics.tx_validation_errors.labels(err=exc.code).inc()
                 continue
-            admitted.append(tx_hash)
+            admitted.append(context.tx_hash)
         if admitted:
             self._to_worker(admitted, time.time())
         return self._response(0)
 
-    def _check(self, tx_hash: bytes) -> None:
+    def _check(self, context: TxContext) -> None:
         started = time.perf_counter()
         try:
-            self._txs.check_new_tx(tx_hash)
+            self._txs.check_new_tx(context)
         finally:
             self._metrics.scp_duration.labels(op="well_formed_check_time").observe(
                 time.perf_counter() - started)
@@ -138,13 +139,14 @@ class Intake:
         self._metrics.tx_validation_errors.labels(err=exc.code).inc()
         return self._response(self._result_code(exc.code), exc.one_line())
 
-    def _admit(self, hashes: Sequence[bytes],
+    def _admit(self, contexts: Sequence[TxContext],
                exclude: frozenset[str]) -> consensus_common_pb2.ProposeTxResponse:
-        for tx_hash in hashes:
+        for context in contexts:
             try:
-                self._check(tx_hash)
+                self._check(context)
             except RefImplError as exc:
                 return self._refused(exc)
+        hashes = [c.tx_hash for c in contexts]
         self._metrics.count("add_tx", len(hashes))
         self._to_peers(hashes, exclude)
         self._to_worker(hashes, time.time())

@@ -46,16 +46,20 @@ GET_TXS_CHUNK = 100
 
 
 class PeerEnclave(Protocol):
-    """What a peer connection needs of the local consensus enclave."""
+    """What a peer connection needs of :class:`refimpl.node.enclave.NodeEnclave` (which
+    appends the blockchain-config digest to the peer responder id itself)."""
 
-    def ix_responder_id(self, peer_responder_id: str) -> str: ...
-    def peer_init(self, ix_responder_id: str) -> bytes: ...
-    def peer_connect(self, ix_responder_id: str, message2: bytes) -> bytes: ...
+    def peer_init(self, peer_id: str) -> bytes: ...
+    def peer_connect(self, peer_id: str, message2: bytes) -> bytes: ...
     def txs_for_peer(self, tx_hashes: Sequence[bytes], channel_id: bytes,
-                     aad: bytes = b"") -> Frame: ...
-    def peer_message_frame(self, aad: bytes, channel_id: bytes, data: bytes) -> Frame: ...
-    def accept_peer_txs(self, frame: Frame) -> Sequence[bytes]: ...
+                     aad: bytes) -> Frame: ...
+    def peer_frame(self, aad: bytes, channel_id: bytes, data: bytes) -> Frame: ...
     def drop_peer_session(self, channel_id: bytes) -> None: ...
+
+
+#: Takes a ``GetTxs`` reply frame into the enclave and the tx manager; returns the hashes of
+#: the txs that passed the well-formed check.
+AcceptTxs = Callable[[Frame], Sequence[bytes]]
 
 
 @attrs.frozen
@@ -71,10 +75,12 @@ class PeerConnection:
     """One attested connection to a peer's peer port (``PeerConnection``)."""
 
     def __init__(self, local_responder_id: str, peer: PeerAddress, enclave: PeerEnclave,
+                 accept_txs: AcceptTxs,
                  on_attest_failure: Callable[[str], None] | None = None) -> None:
         self.local_responder_id = local_responder_id
         self.peer = peer
         self._enclave = enclave
+        self._accept_txs = accept_txs
         self._on_attest_failure = on_attest_failure or (lambda code: None)
         self._channel = grpc.insecure_channel(f"{peer.host}:{peer.port}")
         self._session: bytes | None = None
@@ -101,11 +107,11 @@ class PeerConnection:
     def _attest(self) -> bytes:
         """Attest if there is no session (``attested_call``)."""
         if self._session is None:
-            ix_id = self._enclave.ix_responder_id(self.peer.responder_id)
-            message1 = self._enclave.peer_init(ix_id)
+            peer_id = self.peer.responder_id
+            message1 = self._enclave.peer_init(peer_id)
             reply = self._auth(attest_pb2.AuthMessage(data=message1), RPC_TIMEOUT_S)
             try:
-                self._session = self._enclave.peer_connect(ix_id, reply.data)
+                self._session = self._enclave.peer_connect(peer_id, reply.data)
             except RefImplError as exc:
                 self._on_attest_failure(exc.code)
                 log.warning("attestation of %s failed: %s", self.peer.responder_id,
@@ -129,7 +135,7 @@ class PeerConnection:
         with self._lock:
             try:
                 channel_id = self._attest()
-                frame = self._enclave.txs_for_peer(tx_hashes, channel_id)
+                frame = self._enclave.txs_for_peer(tx_hashes, channel_id, b"")
                 self._propose(attest_pb2.Message(aad=frame.aad, channel_id=frame.channel_id,
                                                  data=frame.data), RPC_TIMEOUT_S)
             except (grpc.RpcError, RefImplError):
@@ -148,8 +154,8 @@ class PeerConnection:
                     if reply.WhichOneof("payload") != "success":
                         return False
                     m = reply.success
-                    got = self._enclave.accept_peer_txs(
-                        self._enclave.peer_message_frame(m.aad, m.channel_id, m.data))
+                    got = self._accept_txs(
+                        self._enclave.peer_frame(m.aad, m.channel_id, m.data))
                     if set(got) != set(chunk):
                         return False
                 return True

@@ -22,6 +22,7 @@ import grpc
 from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from refimpl.enclave.channel import Frame
 from refimpl.errors import RefImplError
 from refimpl.ledger.block_protobuf import block_to_protobuf
 from refimpl.ledger.store import LedgerStore
@@ -45,10 +46,10 @@ Resp = TypeVar("Resp", bound=Message)
 
 
 class ServiceEnclave(Protocol):
-    def client_accept(self, message1: bytes) -> bytes: ...
-    def peer_accept(self, message1: bytes) -> bytes: ...
+    """What the peer API needs of :class:`refimpl.node.enclave.NodeEnclave`."""
+
     def txs_for_peer(self, tx_hashes: Sequence[bytes], channel_id: bytes,
-                     aad: bytes = b"") -> Any: ...
+                     aad: bytes) -> Frame: ...
     def has_peer_session(self, channel_id: bytes) -> bool: ...
 
 
@@ -189,7 +190,7 @@ def peer_service(methods: Methods, intake: Intake, enclave: ServiceEnclave,
         if missing:
             return consensus_peer_pb2.GetTxsResponse(
                 tx_hashes_not_in_cache=consensus_peer_pb2.TxHashesNotInCache(tx_hashes=missing))
-        frame = enclave.txs_for_peer(list(request.tx_hashes), request.channel_id)
+        frame = enclave.txs_for_peer(list(request.tx_hashes), request.channel_id, b"")
         return consensus_peer_pb2.GetTxsResponse(success=attest_pb2.Message(
             aad=frame.aad, channel_id=frame.channel_id, data=frame.data))
 

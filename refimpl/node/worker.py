@@ -41,11 +41,10 @@ from refimpl.errors import RefImplError
 from refimpl.ledger.block import Block
 from refimpl.node.consensus_msg import ConsensusMsg
 from refimpl.node.node_trace import NodeTrace
+from refimpl.node.tx_manager import MAX_PENDING_VALUES_TO_NOMINATE
 
 log = logging.getLogger("mcref.node.worker")
 
-#: ``byzantine_ledger/mod.rs``.
-MAX_PENDING_VALUES_TO_NOMINATE = 100
 #: Messages for future slots kept while waiting (per node; older ones are dropped first).
 MAX_FUTURE_MSGS = 10_000
 #: Tick sleep when idle (MobileCoin: 10 ms).
@@ -80,7 +79,7 @@ class BlockMaker(Protocol):
 class Sync(Protocol):
     """The catch-up state machine as the worker drives it."""
 
-    def observe(self, sender: NodeID, slot_index: int) -> None: ...
+    def observe(self, msg: Msg) -> None: ...
     def step(self, now_s: float) -> bool:
         """Advance the state machine (and catch up when behind); True while behind."""
         ...
@@ -236,7 +235,7 @@ class Worker:
             except queue.Empty:
                 break
             busy = True
-            self._sync.observe(msg.scp_msg.sender, msg.scp_msg.slot_index)
+            self._sync.observe(msg.scp_msg)
             self._msgs.append((msg, from_peer))
             while len(self._msgs) > MAX_FUTURE_MSGS:
                 self._msgs.popleft()
