@@ -7,7 +7,8 @@ capacity and sync checks, decrypt in the enclave, well-formed check, validity ch
 
 Outcomes a client can see:
 
-* ``UNAVAILABLE "Temporarily over capacity"`` when at least ``PENDING_LIMIT`` (500, :mod:`refimpl.node.tx_manager`) values
+* ``UNAVAILABLE "Temporarily over capacity"`` when at least ``PENDING_LIMIT`` (500,
+  :mod:`refimpl.node.tx_manager`) values
   are pending; the frame is still decrypted and discarded so the session's nonces stay in step;
 * ``UNAVAILABLE "Temporarily not serving requests"`` while the node is behind (same discard);
 * ``PERMISSION_DENIED "Permission Denied (attestation)"`` for an unknown or broken session;
