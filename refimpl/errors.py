@@ -342,6 +342,7 @@ CODES: dict[str, str] = {
     "node.ledger_access_out_of_range": "a ledger-access request names a TxOut past the ledger end",
     # --- client: the wallet client of `mcref client` and `mcref network` ----------------------
     # client (refimpl/client/): connection, wallet, payments
+    "client.load_failed": "a load-generating client stopped with an error",
     "client.bad_uri": "a node URI is not insecure-mc://HOST:PORT/",
     "client.rpc_failed": "a gRPC call to the node failed (status and details in the message)",
     "client.bad_response": "a node's answer is malformed or does not match the request",

@@ -102,16 +102,17 @@ class TxContext:
         )
 
 
-def encode_tx_list(txs: Sequence[Tx]) -> bytes:
-    """``TxList { repeated Tx txs = 1; }``."""
-    return b"".join(bytes_field(1, tx.to_protobuf()) for tx in txs)
-
-
 def decode_tx_list(data: bytes) -> tuple[Tx, ...]:
+    return tuple(tx for tx, _ in decode_tx_list_with_bytes(data))
+
+
+def decode_tx_list_with_bytes(data: bytes) -> tuple[tuple[Tx, bytes], ...]:
+    """Each ``Tx`` of a ``TxList`` with the bytes it was decoded from."""
     fields = parse_fields(data)
     if any(f.tag != 1 or f.wire_type != WIRE_LEN for f in fields):
         raise EncodingError("encoding.bad_protobuf", "TxList holds only field 1 (Tx)")
-    return tuple(Tx.from_protobuf(f.value) for f in fields if isinstance(f.value, bytes))
+    return tuple((Tx.from_protobuf(f.value), f.value) for f in fields
+                 if isinstance(f.value, bytes))
 
 
 @attrs.frozen
@@ -130,6 +131,9 @@ class ConsensusEnclave:
     peers: Mapping[bytes, AttestedSession] = attrs.field(factory=dict)
     pending: Mapping[str, PendingInitiator] = attrs.field(factory=dict)
     proposed: Mapping[bytes, Tx] = attrs.field(factory=dict)
+    #: The protobuf bytes each proposed tx arrived as (forwarded to peers without re-encoding:
+    #: they decode to the same ``Tx``, whose hash is computed from the decoded value).
+    wire: Mapping[bytes, bytes] = attrs.field(factory=dict)
     #: Proposed txs that passed ``validate_without_ledger`` (this block version and fee map).
     verified: frozenset[bytes] = frozenset()
 
@@ -174,6 +178,13 @@ class ConsensusEnclave:
         session, plaintext = session.open(frame)
         return {**sessions, frame.channel_id: session}, plaintext
 
+    def _accept_wire(
+        self, txs: Sequence[tuple[Tx, bytes]]
+    ) -> tuple[ConsensusEnclave, tuple[TxContext, ...]]:
+        proposed, contexts = self._accept_txs([tx for tx, _ in txs])
+        wire = {**self.wire, **{c.tx_hash: raw for c, (_, raw) in zip(contexts, txs, strict=True)}}
+        return attrs.evolve(self, proposed=proposed, wire=wire), contexts
+
     def _accept_txs(self, txs: Sequence[Tx]) -> tuple[dict[bytes, Tx], tuple[TxContext, ...]]:
         for tx in txs:
             if tx.fee_map_digest and tx.fee_map_digest != self.fee_map_digest:
@@ -186,8 +197,7 @@ class ConsensusEnclave:
         """Transactions the host hands in directly (a local tool, a test): the checks of
         ``client_tx_propose`` after decryption. The host gains nothing it could not get by
         opening a client session itself."""
-        proposed, contexts = self._accept_txs(txs)
-        return attrs.evolve(self, proposed=proposed), contexts
+        return self._accept_wire([(tx, tx.to_protobuf()) for tx in txs])
 
     def client_discard_message(self, frame: Frame) -> ConsensusEnclave:
         """``client_discard_message``: decrypt and drop a client frame (the node refuses the
@@ -197,13 +207,13 @@ class ConsensusEnclave:
 
     def client_tx_propose(self, frame: Frame) -> tuple[ConsensusEnclave, TxContext]:
         clients, plaintext = self._open(self.clients, frame)
-        proposed, (context,) = self._accept_txs([Tx.from_protobuf(plaintext)])
-        return attrs.evolve(self, clients=clients, proposed=proposed), context
+        state, (context,) = self._accept_wire([(Tx.from_protobuf(plaintext), plaintext)])
+        return attrs.evolve(state, clients=clients), context
 
     def peer_tx_propose(self, frame: Frame) -> tuple[ConsensusEnclave, tuple[TxContext, ...]]:
         peers, plaintext = self._open(self.peers, frame)
-        proposed, contexts = self._accept_txs(decode_tx_list(plaintext))
-        return attrs.evolve(self, peers=peers, proposed=proposed), contexts
+        state, contexts = self._accept_wire(decode_tx_list_with_bytes(plaintext))
+        return attrs.evolve(state, peers=peers), contexts
 
     def txs_for_peer(
         self, tx_hashes: Sequence[bytes], channel_id: bytes, aad: bytes = b""
@@ -215,7 +225,8 @@ class ConsensusEnclave:
         missing = [h.hex() for h in tx_hashes if h not in self.proposed]
         if missing:
             raise AttestError("attest.unknown_tx", f"not proposed here: {missing[0]}")
-        session, frame = session.seal(encode_tx_list([self.proposed[h] for h in tx_hashes]), aad)
+        tx_list = b"".join(bytes_field(1, self.wire[h]) for h in tx_hashes)
+        session, frame = session.seal(tx_list, aad)
         return attrs.evolve(self, peers={**self.peers, channel_id: session}), frame
 
     def _proposed(self, tx_hash: bytes) -> Tx:
@@ -256,6 +267,7 @@ class ConsensusEnclave:
         return attrs.evolve(
             self,
             proposed={h: tx for h, tx in self.proposed.items() if h not in gone},
+            wire={h: raw for h, raw in self.wire.items() if h not in gone},
             verified=self.verified - gone,
         )
 

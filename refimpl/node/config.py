@@ -31,6 +31,7 @@ key                                   default     meaning
 ``scp_timebase_ms``                   1000        base nomination / ballot timeout
 ``variant``                           correct     ``correct`` or ``mobilecoin``
 ``allow_non_intersecting_quorums``    false       start even if two quorums are disjoint
+``relay_consensus_msgs``              true        relay peers' SCP messages to the other peers
 ``trace_epoch_ms``                    none        wall-clock origin of trace timestamps
 ====================================  ==========  ==============================================
 
@@ -772,6 +773,7 @@ class NodeConfig:
     scp_timebase_ms: int
     variant: str
     allow_non_intersecting_quorums: bool
+    relay_consensus_msgs: bool
     trace_epoch_ms: int | None
 
 
@@ -841,6 +843,7 @@ def parse_node_config(document: object, path: Path) -> NodeConfig:
                          if t.has("scp_timebase_ms") else DEFAULT_SCP_TIMEBASE_MS),
         variant=variant,
         allow_non_intersecting_quorums=t.boolean("allow_non_intersecting_quorums", False),
+        relay_consensus_msgs=t.boolean("relay_consensus_msgs", True),
         trace_epoch_ms=t.opt_integer("trace_epoch_ms", 0, 2**63 - 1),
     )
 

@@ -506,6 +506,8 @@ def generate_local_network(
             "scp_timebase_ms": scp_timebase_ms,
             "variant": variant,
             "allow_non_intersecting_quorums": allow_non_intersecting_quorums,
+            # a full mesh hears every message first-hand: relaying would only repeat it
+            "relay_consensus_msgs": len(peers) < nodes - 1,
         }
         if scp_debug_dump:
             table["scp_debug_dump"] = "scp-debug"

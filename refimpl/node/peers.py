@@ -26,7 +26,7 @@ import attrs
 import grpc
 
 from refimpl.enclave.channel import Frame
-from refimpl.errors import RefImplError
+from refimpl.errors import CryptoError, RefImplError
 from refimpl.node.api import attest_pb2, consensus_common_pb2, consensus_peer_pb2
 from refimpl.node.consensus_msg import ConsensusMsg
 from refimpl.node.grpc_util import UnaryCaller
@@ -39,10 +39,14 @@ RETRY_ATTEMPTS = 3
 MAX_MESSAGE_AGE_S = 30.0
 #: One RPC's deadline.
 RPC_TIMEOUT_S = 5.0
+#: Tx proposals coalesced into one ``PeerTxPropose`` (split further to fit a Noise message).
+MAX_COALESCED_TXS = 100
 #: Tasks queued per peer before the oldest are dropped (a dead peer must not eat memory).
 MAX_QUEUE = 5_000
-#: ``fetch_missing_txs``: hashes per GetTxs call.
-GET_TXS_CHUNK = 100
+#: Hashes per GetTxs call (MobileCoin asks for 100; our Noise transport caps one sealed
+#: ``TxList`` at 65535 bytes, about 18 one-input transactions, so chunks start smaller and
+#: are halved when the answer would not fit).
+GET_TXS_CHUNK = 16
 
 
 class PeerEnclave(Protocol):
@@ -131,36 +135,56 @@ class PeerConnection:
         return int(self._send_msg(request, RPC_TIMEOUT_S).result)
 
     def propose_txs(self, tx_hashes: Sequence[bytes]) -> None:
-        """``PeerTxPropose`` of the named txs, sealed under the IX session."""
+        """``PeerTxPropose`` of the named txs, sealed under the IX session; a list whose
+        ``TxList`` would not fit one Noise message (65535 bytes) goes in halves."""
         with self._lock:
             try:
                 channel_id = self._attest()
-                frame = self._enclave.txs_for_peer(tx_hashes, channel_id, b"")
-                self._propose(attest_pb2.Message(aad=frame.aad, channel_id=frame.channel_id,
-                                                 data=frame.data), RPC_TIMEOUT_S)
+                for part in self._sealable(list(tx_hashes), channel_id):
+                    self._propose(attest_pb2.Message(aad=part.aad, channel_id=part.channel_id,
+                                                     data=part.data), RPC_TIMEOUT_S)
             except (grpc.RpcError, RefImplError):
                 self._reset()
                 raise
 
+    def _sealable(self, tx_hashes: list[bytes], channel_id: bytes) -> list[Frame]:
+        try:
+            return [self._enclave.txs_for_peer(tx_hashes, channel_id, b"")]
+        except CryptoError as exc:
+            if exc.code != "crypto.noise_message_too_long" or len(tx_hashes) < 2:
+                raise
+        half = len(tx_hashes) // 2
+        return (self._sealable(tx_hashes[:half], channel_id)
+                + self._sealable(tx_hashes[half:], channel_id))
+
     def fetch_txs(self, tx_hashes: Sequence[bytes]) -> bool:
-        """``GetTxs`` in chunks of 100; True when every tx arrived and was accepted."""
+        """``GetTxs`` in chunks of at most :data:`GET_TXS_CHUNK`, halved when the peer cannot
+        fit the answer in one Noise message; True when every tx arrived and was accepted."""
         with self._lock:
             try:
                 channel_id = self._attest()
-                for start in range(0, len(tx_hashes), GET_TXS_CHUNK):
-                    chunk = list(tx_hashes[start:start + GET_TXS_CHUNK])
-                    reply = self._get_txs(consensus_peer_pb2.GetTxsRequest(
-                        channel_id=channel_id, tx_hashes=chunk), RPC_TIMEOUT_S)
+                pending = [list(tx_hashes[i:i + GET_TXS_CHUNK])
+                           for i in range(0, len(tx_hashes), GET_TXS_CHUNK)]
+                while pending:
+                    chunk = pending.pop(0)
+                    try:
+                        reply = self._get_txs(consensus_peer_pb2.GetTxsRequest(
+                            channel_id=channel_id, tx_hashes=chunk), RPC_TIMEOUT_S)
+                    except grpc.RpcError as exc:
+                        if len(chunk) > 1 and "noise_message_too_long" in _short(exc):
+                            half = len(chunk) // 2
+                            pending[:0] = [chunk[:half], chunk[half:]]
+                            continue
+                        raise
                     if reply.WhichOneof("payload") != "success":
                         return False
                     m = reply.success
-                    got = self._accept_txs(
-                        self._enclave.peer_frame(m.aad, m.channel_id, m.data))
+                    got = self._accept_txs(self._enclave.peer_frame(m.aad, m.channel_id, m.data))
                     if set(got) != set(chunk):
                         return False
                 return True
             except (grpc.RpcError, RefImplError) as exc:
-                log.info("GetTxs from %s failed: %s", self.peer.responder_id, exc)
+                log.info("GetTxs from %s failed: %s", self.peer.responder_id, _short(exc))
                 self._reset()
                 return False
 
@@ -237,7 +261,7 @@ class Broadcaster:
             if task.kind == "txs":  # coalesce queued proposals into one TxList
                 hashes = list(task.tx_hashes)
                 requeue: list[_Task] = []
-                while len(hashes) < 100:
+                while len(hashes) < MAX_COALESCED_TXS:
                     try:
                         nxt = q.get_nowait()
                     except queue.Empty:

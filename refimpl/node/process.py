@@ -18,6 +18,8 @@ Every component is in its own module (docs/node-interface.md); this one only wir
 
 from __future__ import annotations
 
+import collections
+import hashlib
 import logging
 import shutil
 import signal
@@ -70,6 +72,8 @@ KEEPALIVE_INTERVAL_S = 10.0
 STOP_GRACE_S = 2.0
 #: gRPC server threads per port.
 SERVER_THREADS = 16
+#: Payload digests remembered to drop repeated consensus messages before verifying them.
+SEEN_PAYLOADS = 50_000
 #: ``MAX_EXTERNALIZED_SLOTS`` (``node_impl.rs``): txs stay cached this many slots after expiry.
 MAX_EXTERNALIZED_SLOTS = 1
 
@@ -194,7 +198,7 @@ class NodeProcess:
             peers=self.broadcaster, make_block=self._make_block, sync=self.sync,
             sign=self._sign, variant=c.variant, scp_timebase_ms=c.scp_timebase_ms,
             trace=self.trace, trace_epoch_ms=c.trace_epoch_ms or 0,
-            on_msg_dropped=self._msg_dropped)
+            on_msg_dropped=self._msg_dropped, relay=c.relay_consensus_msgs)
         self.intake = Intake(
             self.enclave, self.txs, self.metrics, self.ledger.num_blocks, c.block_version,
             is_behind=lambda: self.worker.is_behind, to_worker=self.worker.push_values,
@@ -203,6 +207,8 @@ class NodeProcess:
         self._servers: list[grpc.Server] = []
         self._threads: list[threading.Thread] = []
         self._heard: dict[str, float] = {}
+        self._seen: collections.OrderedDict[bytes, None] = collections.OrderedDict()
+        self._seen_lock = threading.Lock()
 
     # --- wiring callbacks ----------------------------------------------------------------------
 
@@ -272,6 +278,16 @@ class NodeProcess:
         if ok:
             self._heard[responder_id] = time.monotonic()
         return ok
+
+    def first_sight(self, payload: bytes) -> bool:
+        digest = hashlib.blake2b(payload, digest_size=16).digest()
+        with self._seen_lock:
+            if digest in self._seen:
+                return False
+            self._seen[digest] = None
+            if len(self._seen) > SEEN_PAYLOADS:
+                self._seen.popitem(last=False)
+        return True
 
     def msg_keys(self) -> dict[str, bytes]:
         return {**self.node.peer_keys, self.node.node_id: self.node.msg_public_key}

@@ -149,6 +149,9 @@ class PeerHooks(Protocol):
     """What the peer API needs of the node."""
 
     def accepts_from(self, responder_id: str) -> bool: ...
+    def first_sight(self, payload: bytes) -> bool:
+        """False for a payload already received (checked before the signature)."""
+        ...
     def msg_keys(self) -> Mapping[str, bytes]: ...
     def push_msg(self, msg: ConsensusMsg, from_peer: str) -> None: ...
     def latest_msg(self) -> ConsensusMsg | None: ...
@@ -172,6 +175,8 @@ def peer_service(methods: Methods, intake: Intake, enclave: ServiceEnclave,
         if not hooks.accepts_from(request.from_responder_id):
             return consensus_peer_pb2.ConsensusMsgResponse(
                 result=consensus_peer_pb2.UnknownPeer)
+        if not hooks.first_sight(request.payload):
+            return consensus_peer_pb2.ConsensusMsgResponse(result=consensus_peer_pb2.Ok)
         msg = ConsensusMsg.decode_verified(request.payload, hooks.msg_keys())
         hooks.push_msg(msg, request.from_responder_id)
         return consensus_peer_pb2.ConsensusMsgResponse(result=consensus_peer_pb2.Ok)

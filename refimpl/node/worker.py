@@ -9,7 +9,8 @@ MobileCoin ``consensus/service/src/byzantine_ledger/worker.rs``. Each :meth:`tic
 4. handles queued messages of the current and previous slot (future ones wait, older ones and
    those on another parent block are dropped: "Msg refers to a different blockchain"),
    fetching unknown tx hashes from the peer that relayed the message (``GetTxs``) and
-   relaying each new message to the other peers;
+   relaying each new message to the other peers (unless ``relay`` is off: in a full mesh
+   every node hears every message first-hand, and relaying only multiplies the traffic);
 5. fires due SCP timers;
 6. when the slot externalizes: forms the block inside the enclave, appends it, publishes it
    to the archive, drops the externalized and now-invalid values, expires old txs, and asks
@@ -123,6 +124,7 @@ class Worker:
         trace: NodeTrace | None = None,
         trace_epoch_ms: int = 0,
         on_msg_dropped: Callable[[str], None] | None = None,
+        relay: bool = True,
     ) -> None:
         self.node_id = node_id
         self.quorum_set = quorum_set
@@ -138,6 +140,7 @@ class Worker:
         self._trace = trace
         self._trace_epoch_ms = trace_epoch_ms
         self._dropped = on_msg_dropped or (lambda reason: None)
+        self._relay = relay
         self._values_in: queue.SimpleQueue[tuple[tuple[bytes, ...], float]] = queue.SimpleQueue()
         self._msgs_in: queue.SimpleQueue[tuple[ConsensusMsg, str]] = queue.SimpleQueue()
         self._msgs: collections.deque[tuple[ConsensusMsg, str]] = collections.deque()
@@ -275,7 +278,8 @@ class Worker:
             self._seen[digest] = None
             while len(self._seen) > 50_000:
                 self._seen.popitem(last=False)
-            self._peers.broadcast(msg, frozenset({msg.scp_msg.sender, from_peer}))
+            if self._relay:
+                self._peers.broadcast(msg, frozenset({msg.scp_msg.sender, from_peer}))
             self._apply(self.scp.handle_message(msg.scp_msg, now), now)
             busy = True
         return busy
