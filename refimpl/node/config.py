@@ -32,6 +32,7 @@ key                                   default     meaning
 ``variant``                           correct     ``correct`` or ``mobilecoin``
 ``allow_non_intersecting_quorums``    false       start even if two quorums are disjoint
 ``relay_consensus_msgs``              true        relay peers' SCP messages to the other peers
+``byzantine``                         none        test behaviour: ``equivocate`` (see worker.py)
 ``trace_epoch_ms``                    none        wall-clock origin of trace timestamps
 ====================================  ==========  ==============================================
 
@@ -774,10 +775,22 @@ class NodeConfig:
     variant: str
     allow_non_intersecting_quorums: bool
     relay_consensus_msgs: bool
+    byzantine: str | None
     trace_epoch_ms: int | None
 
 
 NODE_FIELDS = tuple(f.name for f in attrs.fields(NodeConfig) if f.name != "path")
+
+
+#: Byzantine behaviours a node can be configured with, for fault tests of a local network.
+BYZANTINE_BEHAVIOURS = ("equivocate",)
+
+
+def _byzantine(t: _Table) -> str | None:
+    value = t.opt_string("byzantine")
+    if value is not None and value not in BYZANTINE_BEHAVIOURS:
+        raise t.bad_type("byzantine", " or ".join(BYZANTINE_BEHAVIOURS))
+    return value
 
 
 def load_node_config(path: Path) -> NodeConfig:
@@ -844,6 +857,7 @@ def parse_node_config(document: object, path: Path) -> NodeConfig:
         variant=variant,
         allow_non_intersecting_quorums=t.boolean("allow_non_intersecting_quorums", False),
         relay_consensus_msgs=t.boolean("relay_consensus_msgs", True),
+        byzantine=_byzantine(t),
         trace_epoch_ms=t.opt_integer("trace_epoch_ms", 0, 2**63 - 1),
     )
 

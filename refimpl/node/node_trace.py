@@ -37,14 +37,15 @@ class NodeTrace:
     """Appends one node's trace lines to a file (thread-safe, flushed per line)."""
 
     def __init__(self, path: Path, node_id: str, quorum_set: QuorumSet, variant: str,
-                 incarnation: int) -> None:
+                 incarnation: int, byzantine: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._stream: IO[str] = path.open("a")
         self._lock = threading.Lock()
         self.path = path
         self._write({"kind": "header", "format": FORMAT, "config": {"source": "node"},
                      "seed": 0, "variant": variant, "nodes": {node_id: quorum_set.to_json()},
-                     "byzantine": [], "incarnation": incarnation})
+                     "byzantine": [node_id] if byzantine else [],
+                     "incarnation": incarnation})
 
     def _write(self, obj: dict[str, Any]) -> None:
         with self._lock:
@@ -55,6 +56,13 @@ class NodeTrace:
         """Write the steps of one SCP input (``seq`` is the node-local order)."""
         for step in steps:
             self._write({"kind": "step", "seq": 0, **step, "time_ms": time_ms})
+
+    def byzantine_sends(self, steps: Iterable[dict[str, Any]], time_ms: int) -> None:
+        """A Byzantine node's trace: only its sends, marked (docs/scp-interface.md)."""
+        for step in steps:
+            if step["event"] == "send":
+                self._write({"kind": "step", "seq": 0, **step, "time_ms": time_ms,
+                             "byzantine": True})
 
     def close(self) -> None:
         with self._lock:
@@ -95,6 +103,7 @@ def merge_traces(paths: Sequence[Path]) -> list[dict[str, Any]]:
     if not paths:
         raise _bad("no trace files to merge")
     nodes: dict[str, Any] = {}
+    byzantine: set[str] = set()
     variant = None
     streams: list[list[dict[str, Any]]] = []
     incarnation_of: list[tuple[str, int]] = []
@@ -106,6 +115,7 @@ def merge_traces(paths: Sequence[Path]) -> list[dict[str, Any]]:
         if variant is not None and header.get("variant") != variant:
             raise _bad(f"{path}: variant differs from the other files'")
         variant = header.get("variant")
+        byzantine.update(header.get("byzantine", []))
         streams.append(steps)
         (node,) = header["nodes"] if len(header.get("nodes", {})) == 1 else (None,)
         incarnation_of.append((str(node), int(header.get("incarnation", 0))))
@@ -149,7 +159,7 @@ def merge_traces(paths: Sequence[Path]) -> list[dict[str, Any]]:
     for seq, step in enumerate(out):
         step["seq"] = seq
     return [{"kind": "header", "format": FORMAT, "config": {"source": "network"}, "seed": 0,
-             "variant": variant, "nodes": nodes, "byzantine": []},
+             "variant": variant, "nodes": nodes, "byzantine": sorted(byzantine)},
             *out, _verdict(out, streams, incarnation_of)]
 
 

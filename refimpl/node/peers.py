@@ -232,6 +232,9 @@ class Broadcaster:
             self._on_failure(rid, "queue_full")
         q.put(task)
 
+    def peer_ids(self) -> list[str]:
+        return list(self.connections)
+
     def broadcast(self, msg: ConsensusMsg, exclude: frozenset[str]) -> None:
         for rid in self.connections:
             if rid not in exclude:

@@ -198,7 +198,8 @@ class NodeProcess:
             peers=self.broadcaster, make_block=self._make_block, sync=self.sync,
             sign=self._sign, variant=c.variant, scp_timebase_ms=c.scp_timebase_ms,
             trace=self.trace, trace_epoch_ms=c.trace_epoch_ms or 0,
-            on_msg_dropped=self._msg_dropped, relay=c.relay_consensus_msgs)
+            on_msg_dropped=self._msg_dropped, relay=c.relay_consensus_msgs,
+            equivocate_to=self._equivocation_group())
         self.intake = Intake(
             self.enclave, self.txs, self.metrics, self.ledger.num_blocks, c.block_version,
             is_behind=lambda: self.worker.is_behind, to_worker=self.worker.push_values,
@@ -212,6 +213,13 @@ class NodeProcess:
 
     # --- wiring callbacks ----------------------------------------------------------------------
 
+    def _equivocation_group(self) -> frozenset[str] | None:
+        """``byzantine = "equivocate"``: the half of the peers told the other story."""
+        if self.config.byzantine != "equivocate":
+            return None
+        peers = sorted(p.responder_id for p in self.node.network.broadcast_peers)
+        return frozenset(peers[len(peers) // 2:])
+
     def _open_trace(self) -> NodeTrace | None:
         c = self.config
         if c.scp_debug_dump is None:
@@ -220,7 +228,8 @@ class NodeProcess:
         name = c.peer_responder_id.replace(":", "_")
         previous = len(list(c.scp_debug_dump.glob(f"trace-{name}-*.ndjson")))
         return NodeTrace(c.scp_debug_dump / f"trace-{name}-{started}.ndjson",
-                         c.peer_responder_id, self.node.quorum_set, c.variant, previous)
+                         c.peer_responder_id, self.node.quorum_set, c.variant, previous,
+                         byzantine=c.byzantine is not None)
 
     def _sign(self, msg: Msg, prev_block_id: bytes) -> ConsensusMsg:
         return ConsensusMsg.sign(msg, prev_block_id, self.node.msg_signer_key)

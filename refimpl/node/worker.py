@@ -68,6 +68,7 @@ class Peers(Protocol):
     """What the worker needs of the peer connections."""
 
     def broadcast(self, msg: ConsensusMsg, exclude: frozenset[str]) -> None: ...
+    def peer_ids(self) -> Sequence[str]: ...
     def fetch_txs(self, peer: str, tx_hashes: Sequence[bytes]) -> bool: ...
 
 
@@ -125,6 +126,7 @@ class Worker:
         trace_epoch_ms: int = 0,
         on_msg_dropped: Callable[[str], None] | None = None,
         relay: bool = True,
+        equivocate_to: frozenset[str] | None = None,
     ) -> None:
         self.node_id = node_id
         self.quorum_set = quorum_set
@@ -141,6 +143,12 @@ class Worker:
         self._trace_epoch_ms = trace_epoch_ms
         self._dropped = on_msg_dropped or (lambda reason: None)
         self._relay = relay
+        # Byzantine test behaviour (``byzantine = "equivocate"``): a second, shadow SCP
+        # instance hears the same messages but proposes other values; its signed messages go
+        # to ``equivocate_to``, the main instance's to every other peer.
+        self._equivocate_to = equivocate_to
+        self._shadow: Node | None = None
+        self._shadow_timers: dict[TimerKey, int] = {}
         self._values_in: queue.SimpleQueue[tuple[tuple[bytes, ...], float]] = queue.SimpleQueue()
         self._msgs_in: queue.SimpleQueue[tuple[ConsensusMsg, str]] = queue.SimpleQueue()
         self._msgs: collections.deque[tuple[ConsensusMsg, str]] = collections.deque()
@@ -180,11 +188,16 @@ class Worker:
         return int((time.time() * 1000 - self._trace_epoch_ms) * self._scale)
 
     def _new_node(self) -> Node:
-        node = Node(self.node_id, self.quorum_set, self._txs.is_valid, self._combine,
+        node = self._make_node()
+        self._timers = {}
+        if self._equivocate_to is not None:
+            self._shadow, self._shadow_timers = self._make_node(), {}
+        return node
+
+    def _make_node(self) -> Node:
+        return Node(self.node_id, self.quorum_set, self._txs.is_valid, self._combine,
                     variant=self._variant,  # type: ignore[arg-type]
                     slot_index=self._num_blocks(), trace=self._trace is not None)
-        self._timers = {}
-        return node
 
     def _combine(self, values: Sequence[Value]) -> Sequence[Value]:
         return tuple(sorted(self._txs.combine(values)))
@@ -208,18 +221,30 @@ class Worker:
             values = self._txs.pending_first(MAX_PENDING_VALUES_TO_NOMINATE)
             self._need_nominate = False
             self._apply(self.scp.propose_values(values, now), now)
+            if self._shadow is not None:  # the other story: only the newest value
+                self._apply_shadow(self._shadow.propose_values(values[-1:], now), now)
             busy = True
         busy |= self._process_msgs(now)
-        for key, deadline in sorted(self._timers.items(), key=lambda kv: kv[1]):
-            if deadline <= now and self._timers.get(key) == deadline:
-                del self._timers[key]
+        busy |= self._fire_timers(self.scp, self._timers, now, self._apply)
+        if self._shadow is not None:
+            busy |= self._fire_timers(self._shadow, self._shadow_timers, now,
+                                      self._apply_shadow)
+        self._update_status()
+        return busy
+
+    @staticmethod
+    def _fire_timers(node: Node, timers: dict[TimerKey, int], now: int,
+                     apply: Callable[[NodeOutput, int], None]) -> bool:
+        busy = False
+        for key, deadline in sorted(timers.items(), key=lambda kv: kv[1]):
+            if deadline <= now and timers.get(key) == deadline:
+                del timers[key]
                 try:
-                    out = self.scp.handle_timeout(key[0], key[1], now)
+                    out = node.handle_timeout(key[0], key[1], now)
                 except RefImplError:
                     continue  # a timer of a slot the node has left
-                self._apply(out, now)
+                apply(out, now)
                 busy = True
-        self._update_status()
         return busy
 
     def _drain(self) -> bool:
@@ -281,12 +306,17 @@ class Worker:
             if self._relay:
                 self._peers.broadcast(msg, frozenset({msg.scp_msg.sender, from_peer}))
             self._apply(self.scp.handle_message(msg.scp_msg, now), now)
+            if self._shadow is not None:
+                self._apply_shadow(self._shadow.handle_message(msg.scp_msg, now), now)
             busy = True
         return busy
 
     def _apply(self, out: NodeOutput, now: int) -> None:
         if self._trace is not None and out.steps:
-            self._trace.steps(out.steps, now)
+            if self._equivocate_to is None:
+                self._trace.steps(out.steps, now)
+            else:
+                self._trace.byzantine_sends(out.steps, now)
         for key, deadline in out.timers.items():
             if deadline is None:
                 self._timers.pop(key, None)
@@ -297,10 +327,25 @@ class Worker:
             if msg.slot_index == self.scp.current_slot_index or out.externalized:
                 self.latest_msg = signed
             self._seen[signed.signature] = None
-            self._peers.broadcast(signed, frozenset())
+            self._peers.broadcast(signed, self._equivocate_to or frozenset())
         if out.externalized is not None:
             slot, values = out.externalized
             self._complete_slot(slot, values)
+
+    def _apply_shadow(self, out: NodeOutput, now: int) -> None:
+        """The shadow instance's output: its timers, and its messages to its half only."""
+        if self._trace is not None and out.steps:
+            self._trace.byzantine_sends(out.steps, now)
+        for key, deadline in out.timers.items():
+            if deadline is None:
+                self._shadow_timers.pop(key, None)
+            else:
+                self._shadow_timers[key] = deadline
+        others = frozenset(p for p in self._peers.peer_ids()
+                           if p not in (self._equivocate_to or ()))
+        for msg in out.messages:
+            self._peers.broadcast(self._sign(msg, self._block_id(msg.slot_index - 1)), others)
+
 
     def _complete_slot(self, slot: int, values: tuple[Value, ...]) -> None:
         """``complete_current_slot``: form and append the block, clean up, re-nominate."""
@@ -310,6 +355,8 @@ class Worker:
         self._txs.complete_slot(values, self._num_blocks())
         self._need_nominate = self._txs.pending_count() > 0
         self._timers = {k: v for k, v in self._timers.items() if k[0] > slot}
+        if self._shadow is not None:
+            self._shadow, self._shadow_timers = self._make_node(), {}
         self._sync.slot_externalized()
         self.status.prev_slot = slot
         self.status.prev_slot_ended_at_ms = int(time.time() * 1000)
