@@ -31,9 +31,10 @@ WAIT_S = 60.0
 
 
 @contextlib.contextmanager
-def running_network(base: Path, nodes: int = 4, *, accounts: int = 4,
-                    outputs_per_account: int = 3, start: bool = True,
-                    edit: dict[str, str] | None = None) -> Iterator[tuple[LocalNetwork, Supervisor]]:
+def running_network(
+    base: Path, nodes: int = 4, *, accounts: int = 4, outputs_per_account: int = 3,
+    start: bool = True, edit: dict[str, str] | None = None,
+) -> Iterator[tuple[LocalNetwork, Supervisor]]:
     """A dense local network; ``edit`` appends lines to named nodes' node.toml first."""
     network = generate_local_network(base, nodes, "dense", b"network-tests", accounts=accounts,
                                      outputs_per_account=outputs_per_account,
