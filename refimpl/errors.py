@@ -340,6 +340,11 @@ CODES: dict[str, str] = {
     # node ledger access (refimpl/node/ledger_access.py): the mcref_ledger.LedgerAccessAPI
     "node.ledger_access_too_many": "a ledger-access request asks for more items than a call takes",
     "node.ledger_access_out_of_range": "a ledger-access request names a TxOut past the ledger end",
+    # node link proxy (refimpl/node/linkproxy.py): TCP forwarders on peer links for partitions
+    "node.linkproxy_bad_link": "a proxied link is malformed or repeats a listen port or a pair",
+    "node.linkproxy_unknown_node": "a cut or isolation names a node that is on no link",
+    "node.linkproxy_bad_groups": "a partition names one node in two groups",
+    "node.linkproxy_bind_failed": "a link's listen port could not be bound on 127.0.0.1",
     # --- client: the wallet client of `mcref client` and `mcref network` ----------------------
     # client (refimpl/client/): connection, wallet, payments
     "client.load_failed": "a load-generating client stopped with an error",
@@ -352,6 +357,9 @@ CODES: dict[str, str] = {
     "client.tx_conflict": "the tx's key images were spent in different blocks (another tx won)",
     "client.timeout": "the tx's key images were not all spent before the timeout",
     "client.bad_network_state": "a network state file is malformed or lacks the node or account",
+    # client network benchmark (tools/bench/network_bench.py)
+    "client.bench_bad_argument": "a network benchmark argument is malformed or out of range",
+    "client.bench_bad_profile": "a py-spy raw profile line is not 'frame;...;frame count'",
     # --- cli -----------------------------------------------------------------------------------
     "cli.usage": "the command line is malformed",
     "cli.io": "a file could not be read or written",

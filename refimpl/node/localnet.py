@@ -21,6 +21,14 @@ whose quorum sets name it (peering is symmetric); ``known_peers`` is empty; ``tx
 are the ``file://`` URLs of every other node's archive; ``peer_quorum_sets`` lists every other
 node's quorum set, so a single node checks the whole network's quorum intersection at start.
 
+With ``links=True`` every ordered pair of peers ``(src, dst)`` also gets a link port (allocated
+after the nodes' ports, pairs in node order, each node's peers in node order): ``src``'s network
+file names ``dst`` as ``insecure-mcp://127.0.0.1:<link port>/?consensus-msg-key=<dst's key>&
+responder-id=<dst's peer responder id>``, so ``src`` dials the link port while ``dst`` keeps its
+identity; ``refimpl/node/linkproxy.py`` forwards each link port to ``dst``'s peer port (and can
+cut it). The links are recorded in :attr:`LocalNetwork.links`. Without the proxy running, such
+a network's peers cannot reach each other.
+
 Topologies (``nodes`` = N; a name may carry its size, ``dense5``, which must equal N):
 
 * ``dense``: every node trusts the N-1 others with threshold ``N-1 - floor((N-1)/3)``: for
@@ -208,7 +216,7 @@ def _allocate(ports: Ports | None, count: int) -> list[int]:
                     for p in got):
         raise NodeError("node.localnet_bad_ports",
                         f"need {count} distinct ports in 1..65535 (client, peer, admin per "
-                        f"node), got {got!r}"[:300])
+                        f"node, then one per proxied link), got {got!r}"[:300])
     return got
 
 
@@ -274,6 +282,8 @@ class LocalNetwork:
     value_per_output: int
     minimum_fee: int
     origin_block_id: bytes
+    links: tuple[tuple[str, str, int, int], ...] = ()
+    """``(src, dst, listen_port, target_port)`` per proxied peer link (``links=True``)."""
 
     @property
     def origin_ledger(self) -> Path:
@@ -303,6 +313,7 @@ class LocalNetwork:
             "value_per_output": self.value_per_output,
             "accounts": [e.hex() for e in self.account_root_entropies],
             "nodes": [n.to_json() for n in self.nodes],
+            "links": [list(link) for link in self.links],
         }
 
     @staticmethod
@@ -335,6 +346,14 @@ def _port(obj: Any, key: str) -> int:
     return value
 
 
+def _link_from_json(obj: Any) -> tuple[str, str, int, int]:
+    if not isinstance(obj, list) or len(obj) != 4:
+        raise TypeError("a link is [src, dst, listen_port, target_port]")
+    named = dict(zip(("src", "dst", "listen_port", "target_port"), obj, strict=True))
+    return (_typed(named, "src", str), _typed(named, "dst", str), _port(named, "listen_port"),
+            _port(named, "target_port"))
+
+
 def _node_from_json(obj: Any) -> LocalNode:
     key = bytes.fromhex(_typed(obj, "msg_public_key", str))
     if len(key) != 32:
@@ -353,16 +372,23 @@ def _node_from_json(obj: Any) -> LocalNode:
 def _network_from_json(obj: Any) -> LocalNetwork:
     if _typed(obj, "version", int) != STATE_VERSION:
         raise ValueError(f"version must be {STATE_VERSION}")
+    nodes = tuple(_node_from_json(n) for n in _typed(obj, "nodes", list))
+    links = tuple(_link_from_json(x) for x in (_typed(obj, "links", list) if "links" in obj
+                                               else []))
+    names = {n.name for n in nodes}
+    if any(src not in names or dst not in names for src, dst, _, _ in links):
+        raise ValueError("a link names a node that is not in the network")
     return LocalNetwork(
         base_dir=Path(_typed(obj, "base_dir", str)), chain_id=_typed(obj, "chain_id", str),
         topology=_typed(obj, "topology", str), seed=bytes.fromhex(_typed(obj, "seed", str)),
         sgx_seed=bytes.fromhex(_typed(obj, "sgx_seed", str)),
-        nodes=tuple(_node_from_json(n) for n in _typed(obj, "nodes", list)),
+        nodes=nodes,
         account_root_entropies=tuple(bytes.fromhex(e) for e in _typed(obj, "accounts", list)),
         outputs_per_account=_typed(obj, "outputs_per_account", int),
         value_per_output=_typed(obj, "value_per_output", int),
         minimum_fee=_typed(obj, "minimum_fee", int),
         origin_block_id=bytes.fromhex(_typed(obj, "origin_block_id", str)),
+        links=links,
     )
 
 
@@ -440,6 +466,7 @@ def generate_local_network(
     scp_debug_dump: bool = True,
     trace_epoch_ms: int | None = None,
     allow_non_intersecting_quorums: bool = False,
+    links: bool = False,
 ) -> LocalNetwork:
     """Write a local network of ``nodes`` validators under ``base_dir`` (which must be absent
     or empty: ``node.localnet_exists``) and return what it wrote (also saved as
@@ -459,13 +486,20 @@ def generate_local_network(
     base = Path(base_dir).resolve()
     if base.exists() and (not base.is_dir() or any(base.iterdir())):
         raise NodeError("node.localnet_exists", f"{base} exists and is not an empty directory")
-    port_list = _allocate(ports, 3 * nodes)
+    names = [node_name(i) for i in range(nodes)]
+    peers_of = {name: [other for other in names if other != name and
+                       (other in named[name].nodes() or name in named[other].nodes())]
+                for name in names}
+    pairs = [(src, dst) for src in names for dst in peers_of[src]] if links else []
+    port_list = _allocate(ports, 3 * nodes + len(pairs))
     tokens = {"tokens": [{"token_id": 0, "minimum_fee": minimum_fee, "allow_any_fee": True}]}
     parse_tokens_config(tokens, str(base / TOKENS_FILE))
 
     sgx_seed = blake2b256(b"mcref-localnet-sgx", seed)
-    names = [node_name(i) for i in range(nodes)]
     peer_ports = {name: port_list[3 * i + 1] for i, name in enumerate(names)}
+    link_list = tuple((src, dst, port, peer_ports[dst])
+                      for (src, dst), port in zip(pairs, port_list[3 * nodes:], strict=True))
+    dial = {(src, dst): port for src, dst, port, _ in link_list}
     ids = {name: f"{HOST}:{peer_ports[name]}" for name in names}
     qsets = {name: _rename(named[name], ids) for name in names}
     pubs = {name: signing_key_from_bytes(msg_signer_seed(seed, i)).public_key().public_bytes_raw()
@@ -475,11 +509,12 @@ def generate_local_network(
     for i, name in enumerate(names):
         client, peer, admin = port_list[3 * i:3 * i + 3]
         directory = base / f"node{i}"
-        peers = [other for other in names if other != name and
-                 (other in named[name].nodes() or name in named[other].nodes())]
+        peers = peers_of[name]
         network = {
             "quorum_set": quorum_set_to_mobilecoin(qsets[name]),
-            "broadcast_peers": [peer_uri_for(HOST, peer_ports[p], pubs[p]) for p in peers],
+            "broadcast_peers": [
+                peer_uri_for(HOST, dial[(name, p)], pubs[p]) + f"&responder-id={ids[p]}"
+                if links else peer_uri_for(HOST, peer_ports[p], pubs[p]) for p in peers],
             "tx_source_urls": [(base / f"node{j}" / "archive").as_uri()
                                for j in range(nodes) if j != i],
             "known_peers": [],
@@ -540,7 +575,7 @@ def generate_local_network(
         account_root_entropies=tuple(demo_root_entropy(seed, i) for i in range(accounts)),
         outputs_per_account=outputs_per_account,
         value_per_output=DEMO_VALUE // outputs_per_account, minimum_fee=minimum_fee,
-        origin_block_id=block.id,
+        origin_block_id=block.id, links=link_list,
     )
     all_qsets = result.quorum_sets()
     for n in local_nodes:  # every node file must load and pass start-up validation

@@ -363,3 +363,71 @@ def test_corrupted_state_raises_typed_errors(state: dict[str, Any], path: list[i
         LocalNetwork.from_json(_corrupt(state, path, value))
     except Exception as exc:  # noqa: BLE001
         assert isinstance(exc, NodeError) and exc.code == "node.localnet_bad_state", repr(exc)
+
+
+# --- proxied peer links (links=True) -------------------------------------------------------
+
+
+def test_links_route_every_peer_through_its_own_port(tmp_path: Path) -> None:
+    net = generate_local_network(tmp_path / "net", 4, "dense4", SEED, ports_from(27000),
+                                 accounts=1, links=True)
+    check_generated(net)  # loads, validates, every peer named by its real id and key
+    plain = generate_local_network(tmp_path / "plain", 4, "dense4", SEED, ports_from(27000),
+                                   accounts=1)
+    # same node ports and identities as without links; the 12 link ports come after them
+    assert [(n.client_port, n.peer_port, n.admin_port, n.peer_responder_id) for n in net.nodes] \
+        == [(n.client_port, n.peer_port, n.admin_port, n.peer_responder_id) for n in plain.nodes]
+    assert len(net.links) == 12 and plain.links == ()
+    assert [port for _, _, port, _ in net.links] == list(range(27012, 27024))
+    by_name = {n.name: n for n in net.nodes}
+    recorded = {(src, dst): (listen, target) for src, dst, listen, target in net.links}
+    for node in net.nodes:
+        config = load_node_config(node.config_path)
+        network = json.loads((node.directory / "network.json").read_text())
+        uris = [parse_peer_uri(u) for u in network["broadcast_peers"]]
+        assert len({u.port for u in uris}) == len(uris) == 3
+        for uri in uris:
+            dst = net.node(uri.responder_id)
+            assert uri.responder_id == dst.peer_responder_id == f"127.0.0.1:{dst.peer_port}"
+            assert uri.consensus_msg_key == dst.msg_public_key
+            assert recorded[(node.name, dst.name)] == (uri.port, dst.peer_port)
+            assert uri.port != dst.peer_port and uri.host == "127.0.0.1"
+        assert config.peer_responder_id == by_name[node.name].peer_responder_id
+    # every link port is dialled by exactly one node and no link port is a node port
+    node_ports = {p for n in net.nodes for p in (n.client_port, n.peer_port, n.admin_port)}
+    assert not node_ports & {listen for _, _, listen, _ in net.links}
+    assert load_local_network(net.base_dir) == net
+    assert LocalNetwork.from_json(json.loads(json.dumps(net.to_json()))).links == net.links
+
+
+def test_links_follow_the_peering(tmp_path: Path) -> None:
+    """Only peers get links: in a FILE topology of two pairs, 2 links per pair."""
+    path = write_topology(tmp_path / "t.json", {
+        "n0": {"threshold": 1, "members": ["n1"]}, "n1": {"threshold": 1, "members": ["n0"]},
+        "n2": {"threshold": 1, "members": ["n3"]}, "n3": {"threshold": 1, "members": ["n2"]},
+    })
+    net = generate_local_network(tmp_path / "net", 4, path, SEED, ports_from(28000), accounts=1,
+                                 allow_non_intersecting_quorums=True, links=True)
+    check_generated(net)
+    assert [(s, d) for s, d, _, _ in net.links] == [("n0", "n1"), ("n1", "n0"), ("n2", "n3"),
+                                                    ("n3", "n2")]
+    assert all(t == net.node(d).peer_port for _, d, _, t in net.links)
+    refused("node.localnet_bad_ports",  # 3 per node and one per link
+            lambda: generate_local_network(tmp_path / "b", 2, "dense", SEED,
+                                           list(range(29000, 29006)), links=True))
+    two = generate_local_network(tmp_path / "c", 2, "dense", SEED, list(range(29000, 29008)),
+                                 accounts=1, links=True)
+    assert two.links == (("n0", "n1", 29006, 29004), ("n1", "n0", 29007, 29001))
+
+
+@pytest.mark.parametrize("link", [["n0", "n9", 1000, 1001], ["n0", "n1", 0, 1001],
+                                  ["n0", "n1", 1000], ["n0", 1, 1000, 1001], "n0",
+                                  ["n0", "n1", True, 1001]])
+def test_malformed_links_in_the_state(dense5: LocalNetwork, link: Any) -> None:
+    doc = dense5.to_json()
+    doc["links"] = [link]
+    refused("node.localnet_bad_state", lambda: LocalNetwork.from_json(doc))
+    doc["links"] = {}
+    refused("node.localnet_bad_state", lambda: LocalNetwork.from_json(doc))
+    del doc["links"]  # a state written before links existed
+    assert LocalNetwork.from_json(doc) == dense5
