@@ -144,8 +144,9 @@ class Worker:
         self._dropped = on_msg_dropped or (lambda reason: None)
         self._relay = relay
         # Byzantine test behaviour (``byzantine = "equivocate"``): a second, shadow SCP
-        # instance hears the same messages but proposes other values; its signed messages go
-        # to ``equivocate_to``, the main instance's to every other peer.
+        # instance hears the same messages but judges values otherwise (_shadow_valid), so it
+        # votes for other sets; its signed messages go to ``equivocate_to``, the main
+        # instance's to every other peer.
         self._equivocate_to = equivocate_to
         self._shadow: Node | None = None
         self._shadow_timers: dict[TimerKey, int] = {}
@@ -191,13 +192,19 @@ class Worker:
         node = self._make_node()
         self._timers = {}
         if self._equivocate_to is not None:
-            self._shadow, self._shadow_timers = self._make_node(), {}
+            self._shadow, self._shadow_timers = self._make_node(shadow=True), {}
         return node
 
-    def _make_node(self) -> Node:
-        return Node(self.node_id, self.quorum_set, self._txs.is_valid, self._combine,
+    def _make_node(self, shadow: bool = False) -> Node:
+        valid = self._shadow_valid if shadow else self._txs.is_valid
+        return Node(self.node_id, self.quorum_set, valid, self._combine,
                     variant=self._variant,  # type: ignore[arg-type]
                     slot_index=self._num_blocks(), trace=self._trace is not None)
+
+    def _shadow_valid(self, value: Value) -> bool:
+        """The shadow story leaves out every value whose first byte is even: it votes,
+        accepts and prepares other sets than the node's main instance."""
+        return value[0] % 2 == 1 and self._txs.is_valid(value)
 
     def _combine(self, values: Sequence[Value]) -> Sequence[Value]:
         return tuple(sorted(self._txs.combine(values)))
@@ -221,8 +228,8 @@ class Worker:
             values = self._txs.pending_first(MAX_PENDING_VALUES_TO_NOMINATE)
             self._need_nominate = False
             self._apply(self.scp.propose_values(values, now), now)
-            if self._shadow is not None:  # the other story: only the newest value
-                self._apply_shadow(self._shadow.propose_values(values[-1:], now), now)
+            if self._shadow is not None:
+                self._apply_shadow(self._shadow.propose_values(values, now), now)
             busy = True
         busy |= self._process_msgs(now)
         busy |= self._fire_timers(self.scp, self._timers, now, self._apply)
@@ -356,7 +363,7 @@ class Worker:
         self._need_nominate = self._txs.pending_count() > 0
         self._timers = {k: v for k, v in self._timers.items() if k[0] > slot}
         if self._shadow is not None:
-            self._shadow, self._shadow_timers = self._make_node(), {}
+            self._shadow, self._shadow_timers = self._make_node(shadow=True), {}
         self._sync.slot_externalized()
         self.status.prev_slot = slot
         self.status.prev_slot_ended_at_ms = int(time.time() * 1000)
