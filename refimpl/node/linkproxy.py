@@ -140,7 +140,8 @@ class _Conn:
 class LinkProxy:
     """Forwarders for many links at once; see the module docstring.
 
-    Cuts accumulate (:meth:`cut`, :meth:`cut_node`, :meth:`cut_link`) until :meth:`heal`."""
+    Cuts accumulate (:meth:`cut`, :meth:`cut_node`, :meth:`cut_link`) until :meth:`heal` (or
+    :meth:`heal_link` for one direction)."""
 
     def __init__(self, links: Iterable[Link | tuple[str, str, int, int]]) -> None:
         self.links = _check_links(links)
@@ -263,6 +264,12 @@ class LinkProxy:
         """Restore every link (connections are made afresh by the peers)."""
         with self._lock:
             self._cut.clear()
+
+    def heal_link(self, src: str, dst: str) -> None:
+        """Restore the one direction ``src`` dials ``dst`` (a partial heal)."""
+        self._known([src, dst])
+        with self._lock:
+            self._cut -= {i for i, x in enumerate(self.links) if (x.src, x.dst) == (src, dst)}
 
     def is_cut(self, src: str, dst: str) -> bool:
         with self._lock:

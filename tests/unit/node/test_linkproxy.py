@@ -199,6 +199,11 @@ def test_cut_node_and_one_direction(
     proxy.isolate("c")  # cuts accumulate
     assert {p for p in ports if proxy.is_cut(*p)} == {
         ("a", "b"), ("a", "c"), ("c", "a"), ("b", "c"), ("c", "b")}
+    proxy.heal_link("b", "c")  # one direction back
+    with dial(ports[("b", "c")]) as s:
+        assert round_trip(s, b"b to c") == b"b to c"
+    assert dropped(ports[("c", "b")])
+    refused("node.linkproxy_unknown_node", lambda: proxy.heal_link("c", "zz"))
     proxy.heal()
     with dial(ports[("c", "b")]) as s:
         assert round_trip(s, b"back") == b"back"
