@@ -127,6 +127,9 @@ class _Watcher:
         with self._lock:
             self._open[ack.key_images[0]] = ack
 
+    def running(self) -> bool:
+        return not self.stop.is_set()
+
     def outstanding(self) -> int:
         with self._lock:
             return len(self._open)
@@ -152,10 +155,11 @@ class _Watcher:
 
 
 def _client_loop(index: int, network: LocalNetwork, account: AccountKey, payments: int,
-                 interval_s: float | None, ready: threading.Barrier, acks: list[Ack],
-                 watcher: _Watcher, errors: list[str]) -> None:
+                 interval_s: float | None, window: int | None, ready: threading.Barrier,
+                 acks: list[Ack], watcher: _Watcher, errors: list[str]) -> None:
     """Build this client's payments first (each from its own origin output), wait for the
-    others, then submit them, paced at ``interval_s`` if given."""
+    others, then submit them, paced at ``interval_s`` if given, with at most ``window`` of
+    its accepted payments not yet in a block if given (a closed loop)."""
     node = network.nodes[index % len(network.nodes)]
     verifier = network_verifier(network.sgx_seed)
     recipient = AccountKey.from_root_entropy(
@@ -183,9 +187,13 @@ def _client_loop(index: int, network: LocalNetwork, account: AccountKey, payment
         waited = True
         ready.wait()
         start_at = time.time()
+        mine: list[Ack] = []
         for n, tx in enumerate(txs):
             if interval_s is not None:
                 time.sleep(max(0.0, start_at + n * interval_s - time.time()))
+            while window is not None and watcher.running() and sum(
+                    1 for a in mine if a.accepted and a.committed_at is None) >= window:
+                time.sleep(WATCH_POLL_S)
             ack = Ack(index, node.name, tx.hash(), tuple(KeyImage(p) for p in tx.key_images()),
                       "", time.time())
             try:
@@ -194,6 +202,7 @@ def _client_loop(index: int, network: LocalNetwork, account: AccountKey, payment
             except RefImplError as exc:
                 ack.result = "rpc:" + exc.code
             acks.append(ack)
+            mine.append(ack)
             if ack.accepted:
                 watcher.add(ack)
     except (RefImplError, grpc.RpcError, threading.BrokenBarrierError) as exc:
@@ -205,9 +214,11 @@ def _client_loop(index: int, network: LocalNetwork, account: AccountKey, payment
 
 
 def run_load(network: LocalNetwork, payments: int, clients: int, rate: float | None = None,
-             timeout_s: float = 300.0) -> LoadReport:
+             timeout_s: float = 300.0, window: int | None = None) -> LoadReport:
     """``payments`` payments from ``clients`` concurrent clients (see the module docstring);
-    returns once every accepted payment is in a block or ``timeout_s`` has passed."""
+    returns once every accepted payment is in a block or ``timeout_s`` has passed.
+    ``rate`` paces the submissions (payments per second in total); ``window`` closes the loop
+    (each client keeps at most that many accepted payments waiting for a block)."""
     if clients < 1 or clients > len(network.account_root_entropies):
         raise ClientError("client.bad_network_state",
                           f"{clients} clients need as many demo accounts")
@@ -227,7 +238,7 @@ def run_load(network: LocalNetwork, payments: int, clients: int, rate: float | N
     ready = threading.Barrier(clients + 1, action=lambda: started.__setitem__(0, time.time()))
     threads = [threading.Thread(target=_client_loop, daemon=True,
                                 args=(i, network, accounts[i], per_client[i], interval,
-                                      ready, acks, watcher, errors))
+                                      window, ready, acks, watcher, errors))
                for i in range(clients)]
     for t in threads:
         t.start()

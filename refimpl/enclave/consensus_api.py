@@ -289,7 +289,7 @@ class ConsensusEnclave:
                 passed_without_ledger=tx_hash in self.verified,
             )
             txs.append(tx)
-        return form_block(ledger, txs, self.block_version, self.fee_map)
+        return form_block(ledger, txs, self.block_version, self.fee_map, tx_hashes=tx_hashes)
 
 
 # --- simulated consensus enclaves (demo, benchmarks, tests) ---------------------------------

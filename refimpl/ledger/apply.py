@@ -273,11 +273,13 @@ class WellFormedTxContext:
     output_public_keys: tuple[bytes, ...]
 
     @classmethod
-    def from_tx(cls, tx: Tx, tx_priority: int) -> WellFormedTxContext:
-        """``WellFormedTxContext::from_tx``."""
+    def from_tx(cls, tx: Tx, tx_priority: int, tx_hash: bytes | None = None
+                ) -> WellFormedTxContext:
+        """``WellFormedTxContext::from_tx`` (``tx_hash``: the hash when the caller knows it;
+        computing it digests the whole transaction)."""
         return cls(
             priority=tx_priority,
-            tx_hash=tx.hash(),
+            tx_hash=tx.hash() if tx_hash is None else tx_hash,
             tombstone_block=tx.prefix.tombstone_block,
             key_images=tuple(k.to_bytes() for k in tx.key_images()),
             highest_indices=membership_proof_highest_indices(tx),
@@ -352,13 +354,17 @@ def combine(
     txs: Iterable[Tx],
     fee_map: Mapping[int, int],
     max_elements: int = MAX_TRANSACTIONS_PER_BLOCK,
+    tx_hashes: Sequence[bytes] | None = None,
 ) -> Combined:
     """:func:`combine_contexts` over the transactions' ``WellFormedTxContext`` (priority from
-    the fee map)."""
+    the fee map; ``tx_hashes``, if given, are the transactions' hashes in the same order)."""
     by_hash: dict[bytes, Tx] = {}
     contexts = []
-    for tx in txs:
-        context = WellFormedTxContext.from_tx(tx, priority(tx, minimum_fee_for(tx, fee_map)))
+    txs = list(txs)
+    hashes: Sequence[bytes | None] = [None] * len(txs) if tx_hashes is None else tx_hashes
+    for tx, tx_hash in zip(txs, hashes, strict=True):
+        context = WellFormedTxContext.from_tx(tx, priority(tx, minimum_fee_for(tx, fee_map)),
+                                              tx_hash)
         by_hash[context.tx_hash] = tx
         contexts.append(context)
     combined = combine_contexts(contexts, max_elements)
@@ -508,10 +514,12 @@ def form_block(
     block_version: int,
     fee_map: Mapping[int, int],
     fee_recipient: PublicAddress = DEMO_FEE_RECIPIENT,
+    tx_hashes: Sequence[bytes] | None = None,
 ) -> tuple[Block, BlockContents]:
     """``combine`` then ``form_block``: the next block from valid transactions, conflicting
-    ones dropped first come first served in MobileCoin's order."""
-    combined = combine(txs, fee_map)
+    ones dropped first come first served in MobileCoin's order (``tx_hashes``: their hashes,
+    when known)."""
+    combined = combine(txs, fee_map, tx_hashes=tx_hashes)
     return block_from_transactions(ledger, combined.kept, block_version, fee_map, fee_recipient)
 
 

@@ -39,6 +39,9 @@ RETRY_ATTEMPTS = 3
 MAX_MESSAGE_AGE_S = 30.0
 #: One RPC's deadline.
 RPC_TIMEOUT_S = 5.0
+#: gRPC reconnect back-off (initial, maximum) in ms: a healed link is used again within
+#: seconds, not after gRPC's default back-off of up to two minutes.
+RECONNECT_BACKOFF_MS = (250, 2000)
 #: Tx proposals coalesced into one ``PeerTxPropose`` (split further to fit a Noise message).
 MAX_COALESCED_TXS = 100
 #: Tasks queued per peer before the oldest are dropped (a dead peer must not eat memory).
@@ -86,7 +89,9 @@ class PeerConnection:
         self._enclave = enclave
         self._accept_txs = accept_txs
         self._on_attest_failure = on_attest_failure or (lambda code: None)
-        self._channel = grpc.insecure_channel(f"{peer.host}:{peer.port}")
+        self._channel = grpc.insecure_channel(f"{peer.host}:{peer.port}", options=[
+            ("grpc.initial_reconnect_backoff_ms", RECONNECT_BACKOFF_MS[0]),
+            ("grpc.max_reconnect_backoff_ms", RECONNECT_BACKOFF_MS[1])])
         self._session: bytes | None = None
         self._lock = threading.RLock()
         c = self._channel
