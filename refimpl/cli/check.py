@@ -47,9 +47,10 @@ def _layer_checks() -> list[tuple[str, Callable[[], CheckResult]]]:
     from refimpl.enclave import check as enclave_check
     from refimpl.formal import check as formal_check
     from refimpl.formal import quorum_check
+    from refimpl.node import check as node_check
 
     return [*consensus_check.CHECKS, *quorum_check.CHECKS, *formal_check.CHECKS,
-            *enclave_check.CHECKS]
+            *enclave_check.CHECKS, *node_check.CHECKS]
 
 
 def register(sub: Any) -> None:

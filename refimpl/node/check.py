@@ -1,0 +1,78 @@
+"""The validator network check of ``mcref check`` (``make run``), picked up by
+refimpl/cli/check.py: four ``mcref node run`` processes on 127.0.0.1, a few payments from
+concurrent clients through different nodes, then every acknowledged payment in exactly one
+block, four identical ledgers that pass ``mcref ledger verify``, and the merged SCP trace of
+the run accepted by the Z3 trace checker (the TLC check of such traces is a test:
+tests/network/test_network_trace.py).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from refimpl.client.load import check_acks, run_load
+from refimpl.errors import RefImplError
+from refimpl.formal.z3trace import check_trace
+from refimpl.ledger.store import LedgerStore
+from refimpl.ledger.verify import verify_ledger
+from refimpl.node.localnet import generate_local_network
+from refimpl.node.node_trace import merge_traces
+from refimpl.node.supervisor import Supervisor
+
+CheckResult = tuple[bool, list[str], dict[str, Any]]
+
+NODES = 4
+PAYMENTS = 8
+CLIENTS = 4
+TIMEBASE_MS = 200
+
+
+def network_check() -> CheckResult:
+    """Run the network, pay, stop, check (see the module docstring)."""
+    base_tmp = Path(os.environ.get("TMPDIR") or tempfile.gettempdir())
+    base_tmp.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="mcref-network-", dir=base_tmp) as scratch:
+        network = generate_local_network(
+            Path(scratch) / "net", NODES, "dense", b"mcref-check", accounts=CLIENTS,
+            outputs_per_account=PAYMENTS // CLIENTS + 2, scp_timebase_ms=TIMEBASE_MS,
+            trace_epoch_ms=int(time.time() * 1000))
+        supervisor = Supervisor(network)
+        try:
+            supervisor.start_all()
+            supervisor.wait_serving(timeout_s=60)
+            report = run_load(network, PAYMENTS, CLIENTS, timeout_s=120)
+        except RefImplError as exc:
+            return False, [exc.one_line()], {"error": exc.code}
+        finally:
+            supervisor.stop_all()
+        summary = report.summary()
+        ledgers = {n.name: n.directory / "ledger" for n in network.nodes}
+        acks = check_acks(report.acks, ledgers)
+        sound = {}
+        for name, path in ledgers.items():
+            with LedgerStore.open(path, read_only=True) as store:
+                sound[name] = verify_ledger(store).ok
+        merged = merge_traces(sorted(network.base_dir.glob("node*/scp-debug/trace-*.ndjson")))
+        z3 = check_trace(merged)
+    ok = (acks.ok and all(sound.values()) and z3.ok and summary["committed"] == PAYMENTS
+          and merged[-1]["agreement"] is True)
+    lines = [
+        f"{NODES} node processes, {PAYMENTS} payments from {CLIENTS} clients: "
+        f"{summary['committed']} committed, p50 {summary['latency_p50_s']} s",
+        f"ledgers: {acks.num_blocks} blocks, identical: {acks.identical}, "
+        f"verify: {'ok' if all(sound.values()) else sound}",
+        f"acknowledged payments missing: {len(acks.missing)}, in two blocks: {len(acks.split)}",
+        f"merged SCP trace: {len(merged) - 2} steps, agreement {merged[-1]['agreement']}, "
+        f"Z3 trace check {'accepted' if z3.ok else 'REJECTED: ' + str(z3.failure)}",
+    ]
+    return ok, lines, {"load": summary, "ledgers": acks.num_blocks, "z3": z3.to_json()}
+
+
+CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [
+    ("validator network: 4 node processes", network_check),
+]
