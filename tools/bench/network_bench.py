@@ -22,10 +22,12 @@ the raw file (lines ``frame;frame;... count``) is aggregated into inclusive fram
 the busy samples only (stacks whose leaf frame waits, selects, polls, sleeps or acquires a lock
 are dropped).
 
-MobileCoin measures the same with ``mobilecoind-dev-faucet``'s ``/slam`` against a network
-(``mobilecoind-dev-faucet/src/slam.rs``); its consensus service bounds a node's queue at 500
-pending values and nominates at most 100 per slot
-(``consensus/service/src/byzantine_ledger/pending_values.rs``, ``worker.rs``).
+MobileCoin drives a network the same way with ``mobilecoind-dev-faucet``'s ``/slam``
+(``mobilecoind-dev-faucet/src/slam/mod.rs``: rings and membership proofs prepared first,
+then transactions built and submitted from many threads); its consensus service refuses
+client proposals at 500 pending values (``consensus/service/src/api/client_api_service.rs``)
+and nominates at most 100 values per slot (``consensus/service/src/byzantine_ledger/mod.rs``).
+The measured figures are in docs/network-performance.md.
 """
 
 from __future__ import annotations
