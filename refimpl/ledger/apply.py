@@ -164,7 +164,9 @@ def root_proofs_at(
                 "ledger.tx_out_index_out_of_bounds",
                 f"a membership proof's highest index {index} is past the ledger's {count} TxOuts",
             )
-    return ledger.get_membership_proofs(indices)
+    distinct = sorted(set(indices))  # ring members' proofs usually share one highest index
+    by_index = dict(zip(distinct, ledger.get_membership_proofs(distinct), strict=True))
+    return tuple(by_index[index] for index in indices)
 
 
 def implied_root(root_proofs: Sequence[TxOutMembershipProof]) -> TxOutMembershipElement:
@@ -172,7 +174,11 @@ def implied_root(root_proofs: Sequence[TxOutMembershipProof]) -> TxOutMembership
     (``InvalidLocalMembershipProof`` otherwise, also for no proofs at all; a proof that implies
     no root is ``InvalidLedgerContext``)."""
     roots = set()
+    seen: set[TxOutMembershipProof] = set()
     for position, proof in enumerate(root_proofs):
+        if proof in seen:  # the same proof implies the same root
+            continue
+        seen.add(proof)
         try:
             roots.add(compute_implied_merkle_root(proof))
         except LedgerError as exc:

@@ -28,7 +28,7 @@ from refimpl.ledger.merkle import (
     derive_proof_at_index,
     is_membership_proof_valid,
 )
-from refimpl.ledger.merkle_types import TxOutMembershipProof
+from refimpl.ledger.merkle_types import TxOutMembershipElement, TxOutMembershipProof
 from refimpl.transaction import block_version as bv
 from refimpl.transaction.input_rules import verify_input_rules
 from refimpl.transaction.rct_signature import verify_tx
@@ -201,15 +201,19 @@ def validate_membership_proofs(
     for root_proof in root_proofs:
         if any(e.range.from_ > e.range.to for e in root_proof.elements):
             raise _fail("tx.membership_proof_validation_error", "a root proof range has from > to")
+    derived_roots: dict[TxOutMembershipProof, TxOutMembershipElement] = {}
     for position, ((tx_out, proof), root_proof) in enumerate(
         zip(members, root_proofs, strict=True)
     ):
-        try:
-            root = compute_implied_merkle_root(derive_proof_at_index(root_proof))
-        except LedgerError as exc:
-            raise _fail(
-                "tx.invalid_ledger_context", f"root proof {position}: {exc.message}"
-            ) from exc
+        root = derived_roots.get(root_proof)  # ring members share root proofs: fold each once
+        if root is None:
+            try:
+                root = compute_implied_merkle_root(derive_proof_at_index(root_proof))
+            except LedgerError as exc:
+                raise _fail(
+                    "tx.invalid_ledger_context", f"root proof {position}: {exc.message}"
+                ) from exc
+            derived_roots[root_proof] = root
         try:
             valid = is_membership_proof_valid(tx_out, proof, root.hash)
         except LedgerError as exc:
