@@ -333,6 +333,9 @@ CODES: dict[str, str] = {
     "node.no_propose_tx_result":
         "the error code has no ProposeTxResult (MobileCoin answers with an RPC status)",
     # node service (refimpl/node/service.py, worker, gRPC APIs, peers)
+    "node.bind_failed": "a listen URI could not be bound (address in use or not allowed)",
+    "node.not_ready": "a node of a local network did not start serving in time",
+    "node.unknown_node": "no node of that name in the local network",
     "node.bad_request": "a gRPC request's bytes are not an encoding of its message type",
     "node.msg_malformed": "a peer's consensus message payload is malformed or too long",
     "node.msg_unknown_sender": "a consensus message names a sender with no configured key",

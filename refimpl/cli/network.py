@@ -10,6 +10,7 @@ endpoints and a live status line, and stops every node on Ctrl-C (or after ``--d
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -60,6 +61,7 @@ def _up(args: argparse.Namespace) -> int:
         accounts=args.accounts, outputs_per_account=args.outputs_per_account,
         trace_epoch_ms=int(time.time() * 1000), **extra)
     supervisor = Supervisor(network)
+    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops the nodes as Ctrl-C does
     supervisor.start_all()
     try:
         supervisor.wait_serving(timeout_s=120)
@@ -67,7 +69,7 @@ def _up(args: argparse.Namespace) -> int:
             print(f"{node.name}: client {node.client_uri}  peer 127.0.0.1:{node.peer_port}  "
                   f"admin {node.admin_uri}  (log {node.directory / 'node.log'})")
         print(f"state: {network.base_dir / 'network-state.json'}; pay with `mcref client pay "
-              f"--network {network.base_dir} ...`; Ctrl-C stops the network")
+              f"--network-state {network.base_dir} ...`; Ctrl-C stops the network")
         deadline = None if args.duration is None else time.monotonic() + args.duration
         while deadline is None or time.monotonic() < deadline:
             sys.stdout.write("\r" + supervisor.status_line()[:200])
@@ -80,6 +82,10 @@ def _up(args: argparse.Namespace) -> int:
         supervisor.stop_all()
         print("network stopped")
     return 0
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -83,12 +83,14 @@ class PeerConnection:
 
     def __init__(self, local_responder_id: str, peer: PeerAddress, enclave: PeerEnclave,
                  accept_txs: AcceptTxs,
-                 on_attest_failure: Callable[[str], None] | None = None) -> None:
+                 on_attest_failure: Callable[[str], None] | None = None,
+                 on_attest_start: Callable[[], None] | None = None) -> None:
         self.local_responder_id = local_responder_id
         self.peer = peer
         self._enclave = enclave
         self._accept_txs = accept_txs
         self._on_attest_failure = on_attest_failure or (lambda code: None)
+        self._on_attest_start = on_attest_start or (lambda: None)
         self._channel = grpc.insecure_channel(f"{peer.host}:{peer.port}", options=[
             ("grpc.initial_reconnect_backoff_ms", RECONNECT_BACKOFF_MS[0]),
             ("grpc.max_reconnect_backoff_ms", RECONNECT_BACKOFF_MS[1])])
@@ -117,6 +119,7 @@ class PeerConnection:
         """Attest if there is no session (``attested_call``)."""
         if self._session is None:
             peer_id = self.peer.responder_id
+            self._on_attest_start()
             message1 = self._enclave.peer_init(peer_id)
             reply = self._auth(attest_pb2.AuthMessage(data=message1), RPC_TIMEOUT_S)
             try:

@@ -181,7 +181,8 @@ class NodeProcess:
             self.archive.catch_up_from(self.ledger)
         peers = [PeerConnection(c.peer_responder_id,
                                 PeerAddress(p.responder_id, p.host, p.port),
-                                self.enclave, self._accept_fetched, self._attest_failed_out)
+                                self.enclave, self._accept_fetched, self._attest_failed_out,
+                                self._attest_started)
                  for p in node.network.broadcast_peers]
         self.broadcaster = Broadcaster(peers, self._broadcast_failed)
         self.health_client = Health()
@@ -236,6 +237,9 @@ class NodeProcess:
 
     def _accept_fetched(self, frame: Frame) -> list[bytes]:
         return self.txs.accept_fetched(self.enclave.peer_tx_propose(frame))
+
+    def _attest_started(self) -> None:
+        self.metrics.count("attestation_initiated")
 
     def _attest_failed_out(self, code: str) -> None:
         self.metrics.attestation_failures.labels(direction="outbound", code=code).inc()
@@ -360,6 +364,7 @@ class NodeProcess:
         m.gauge("prev_slot_number", w.prev_slot)
         m.gauge("prev_slot_ended_at", w.prev_slot_ended_at_ms)
         m.gauge("prev_slot_num_ext_vals", w.prev_slot_values)
+        m.gauge("consensus_msgs_from_network_queue_size", self.worker.msg_queue_size())
         m.num_blocks.set(self.ledger.num_blocks())
 
     # --- running -------------------------------------------------------------------------------
@@ -369,7 +374,9 @@ class NodeProcess:
         server = grpc.server(ThreadPoolExecutor(max_workers=SERVER_THREADS,
                                                 thread_name_prefix=what),
                              handlers=list(handlers),
-                             options=[("grpc.max_receive_message_length", 8 << 20)])
+                             options=[("grpc.max_receive_message_length", 8 << 20),
+                                      # a second process on the same port must fail to bind
+                                      ("grpc.so_reuseport", 0)])
         (health or Health()).add_to(server)
         try:
             port = server.add_insecure_port(address)
@@ -398,7 +405,9 @@ class NodeProcess:
             attested_service(methods, lambda m: self.enclave.client_accept(m)[0],
                              lambda exc: None),
             client_service(methods, self.intake, self.node_config), chain,
-            LedgerAccessServicer(self.ledger).handlers()], self.health_client, "client")
+            LedgerAccessServicer(self.ledger).handlers(methods.observe)], self.health_client,
+            "client")
+        self.metrics.gauge("enclave_attestation_evidence_timestamp", int(time.time()))
         self._spawn(self.worker.run, "worker")
         self._spawn(self._keepalive, "keepalive")
         self._spawn(self._gauges, "gauges")

@@ -59,7 +59,8 @@ class Methods:
     def __init__(self, metrics: NodeMetrics) -> None:
         self._metrics = metrics
 
-    def _observe(self, name: str, status: str, seconds: float) -> None:
+    def observe(self, name: str, status: str, seconds: float) -> None:
+        """Count one handled call (also given to servicers built elsewhere)."""
         m = self._metrics
         m.num_req.labels(method=name).inc()
         m.duration.labels(method=name).observe(seconds)
@@ -69,7 +70,7 @@ class Methods:
 
     def handler(self, name: str, fn: Callable[[Req, grpc.ServicerContext], Resp],
                 req: type[Req], resp: type[Resp]) -> MethodHandler:
-        return unary_handler(fn, req, resp, observe=self._observe, name=name)
+        return unary_handler(fn, req, resp, observe=self.observe, name=name)
 
 
 def _abort(context: grpc.ServicerContext, refusal: Refusal) -> None:

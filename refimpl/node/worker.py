@@ -172,6 +172,10 @@ class Worker:
         """A verified consensus message, received from ``from_peer`` (maybe a relayer)."""
         self._msgs_in.put((msg, from_peer))
 
+    def msg_queue_size(self) -> int:
+        """Consensus messages received and not yet handed to SCP."""
+        return self._msgs_in.qsize() + len(self._msgs)
+
     # --- the loop ------------------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
@@ -373,13 +377,11 @@ class Worker:
 
     def _update_status(self) -> None:
         slot = self.scp.current
-        state = slot.state() if self._trace is not None else None
         self.status.slot = slot.slot_index
         self.status.phase = slot.phase
         self.status.nominate_round = slot.nominate_round
-        if state is not None:
-            b = state.get("B")
-            self.status.ballot_counter = int(b["counter"]) if b else 0
-            self.status.voted = len(state.get("X", ()))
-            self.status.accepted = len(state.get("Y", ()))
-            self.status.confirmed = len(state.get("Z", ()))
+        ballot = slot.ballot.B
+        self.status.ballot_counter = 0 if ballot is None else ballot.counter
+        self.status.voted = len(slot.X)
+        self.status.accepted = len(slot.Y)
+        self.status.confirmed = len(slot.Z)
