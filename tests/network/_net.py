@@ -8,6 +8,7 @@ is stopped in a ``finally``, which also asserts that no node process outlived th
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from refimpl.client.connection import ConsensusClient
 from refimpl.client.ledger_source import GrpcLedgerSource
 from refimpl.client.pay import Payment, pay
 from refimpl.client.wallet import Wallet
+from refimpl.errors import RefImplError
 from refimpl.ledger.store import LedgerStore
 from refimpl.ledger.verify import verify_ledger
 from refimpl.node.enclave import network_verifier
@@ -74,6 +76,31 @@ def pay_through(network: LocalNetwork, node_name: str, sender: int, recipient: i
         return pay(client, source, Wallet(account(network, sender)),
                    account(network, recipient).default_subaddress(), amount,
                    timeout_s=timeout_s, poll_s=0.1)
+
+
+class BackgroundPayment:
+    """:func:`pay_through` on a thread: for a payment that must wait (no quorum yet)."""
+
+    def __init__(self, network: LocalNetwork, node_name: str, sender: int, recipient: int,
+                 timeout_s: float = 3 * WAIT_S) -> None:
+        self.outcome: list[Payment | str] = []
+        self._thread = threading.Thread(target=self._pay, daemon=True,
+                                        args=(network, node_name, sender, recipient, timeout_s))
+        self._thread.start()
+
+    def _pay(self, network: LocalNetwork, node_name: str, sender: int, recipient: int,
+             timeout_s: float) -> None:
+        try:
+            self.outcome.append(pay_through(network, node_name, sender, recipient,
+                                            timeout_s=timeout_s))
+        except RefImplError as exc:
+            self.outcome.append(exc.one_line())
+
+    def result(self, timeout_s: float = 3 * WAIT_S) -> Payment:
+        """Wait for the payment; it must have committed."""
+        self._thread.join(timeout=timeout_s)
+        assert len(self.outcome) == 1 and isinstance(self.outcome[0], Payment), self.outcome
+        return self.outcome[0]
 
 
 def block_ids(path: Path) -> list[bytes]:

@@ -15,6 +15,7 @@ from refimpl.errors import RefImplError
 from refimpl.node.supervisor import admin_metrics
 from tests.network._net import (
     WAIT_S,
+    BackgroundPayment,
     assert_ledgers_identical_and_sound,
     pay_through,
     running_network,
@@ -82,23 +83,12 @@ def test_losing_the_quorum_halts_and_its_return_resumes_without_a_fork(tmp_path:
         first = pay_through(network, "n0", 0, 1)
         supervisor.stop("n2")
         supervisor.stop("n3")  # n0, n1 alone: no quorum
-        result: list[Payment | str] = []
-
-        def pay_now() -> None:
-            try:
-                result.append(pay_through(network, "n0", 1, 0, timeout_s=3 * WAIT_S))
-            except RefImplError as exc:
-                result.append(exc.one_line())
-
-        payer = threading.Thread(target=pay_now)
-        payer.start()
+        payment = BackgroundPayment(network, "n0", 1, 0)
         time.sleep(5.0)  # 25 base intervals: no block without a quorum
         heights = supervisor.heights()
         assert heights["n0"] == heights["n1"] == first.block_index + 1
-        assert not result
+        assert not payment.outcome
         supervisor.start("n2")
         supervisor.start("n3")
-        payer.join(timeout=3 * WAIT_S)
-        assert len(result) == 1 and isinstance(result[0], Payment), result
-        supervisor.wait_heights_equal(result[0].block_index + 1, WAIT_S)
+        supervisor.wait_heights_equal(payment.result().block_index + 1, WAIT_S)
     assert_ledgers_identical_and_sound(network)

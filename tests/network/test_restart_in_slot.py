@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import json
 import signal
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from refimpl.client.pay import Payment
-from refimpl.errors import RefImplError
 from refimpl.formal.z3trace import check_trace
 from refimpl.node.node_trace import merge_traces
-from tests.network._net import WAIT_S, pay_through, running_network
+from tests.network._net import WAIT_S, BackgroundPayment, pay_through, running_network
 
 
 def _wait_until_voted(trace_dir: Path, slot: int) -> None:
@@ -50,16 +47,7 @@ def test_a_node_restarted_inside_an_open_slot_rejoins_it_and_the_trace_says_so(
         supervisor.wait_heights_equal(2, WAIT_S)
         supervisor.stop("n2")
         supervisor.stop("n3")  # no quorum: the next slot stays open
-        outcome: list[Payment | str] = []
-
-        def pay() -> None:
-            try:
-                outcome.append(pay_through(network, "n0", 1, 2, timeout_s=3 * WAIT_S))
-            except RefImplError as exc:
-                outcome.append(exc.one_line())
-
-        payer = threading.Thread(target=pay)
-        payer.start()
+        payment = BackgroundPayment(network, "n0", 1, 2)
         _wait_until_voted(network.node("n1").directory / "scp-debug", slot=2)
         supervisor.kill("n1", signal.SIGKILL)
         supervisor.start("n1")  # back in slot 2, with nothing remembered of it
@@ -67,9 +55,7 @@ def test_a_node_restarted_inside_an_open_slot_rejoins_it_and_the_trace_says_so(
         time.sleep(2.0)
         supervisor.start("n2")
         supervisor.start("n3")
-        payer.join(timeout=3 * WAIT_S)
-        assert len(outcome) == 1 and isinstance(outcome[0], Payment), outcome
-        supervisor.wait_heights_equal(outcome[0].block_index + 1, WAIT_S)
+        supervisor.wait_heights_equal(payment.result().block_index + 1, WAIT_S)
     merged = merge_traces(sorted(network.base_dir.glob("node*/scp-debug/trace-*.ndjson")))
     n1 = network.node("n1").peer_responder_id
     assert [n1, 2] in merged[-1]["amnesia"]
