@@ -46,6 +46,8 @@ def network_check() -> CheckResult:
             supervisor.start_all()
             supervisor.wait_serving(timeout_s=60)
             report = run_load(network, PAYMENTS, CLIENTS, timeout_s=120)
+            last = max((a.block_index or 0) for a in report.acks)
+            supervisor.wait_heights_equal(last + 1, timeout_s=60)  # every node, same chain
         except RefImplError as exc:
             return False, [exc.one_line()], {"error": exc.code}
         finally:

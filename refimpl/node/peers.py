@@ -136,8 +136,19 @@ class PeerConnection:
             self._enclave.drop_peer_session(self._session)
         self._session = None
 
+    def _attested(self) -> None:
+        """``attested_call``: even the plain calls attest first (a peer whose enclave we
+        cannot attest, or that refuses ours, gets nothing from us)."""
+        with self._lock:
+            try:
+                self._attest()
+            except (grpc.RpcError, RefImplError):
+                self._reset()
+                raise
+
     def send_consensus_msg(self, msg: ConsensusMsg) -> int:
         """``SendConsensusMsg``; returns the ``ConsensusMsgResult`` (0 Ok, 10 UnknownPeer)."""
+        self._attested()
         request = consensus_peer_pb2.ConsensusMsg(from_responder_id=self.local_responder_id,
                                                   payload=msg.encode())
         return int(self._send_msg(request, RPC_TIMEOUT_S).result)
@@ -198,10 +209,12 @@ class PeerConnection:
 
     def get_latest_msg(self) -> bytes:
         """``GetLatestMsg``: the peer's latest signed consensus message payload (or empty)."""
+        self._attested()
         return self._latest(consensus_common_pb2.Empty(), RPC_TIMEOUT_S).payload
 
     def get_blocks(self, offset: int, limit: int) -> Sequence[bytes]:
         """``BlockchainAPI/GetBlocks``: block header protobufs from ``offset``."""
+        self._attested()
         reply = self._blocks(consensus_common_pb2.BlocksRequest(offset=offset, limit=limit),
                              RPC_TIMEOUT_S)
         return list(reply.blocks)

@@ -18,6 +18,7 @@ from refimpl.node.api import attest_pb2, consensus_common_pb2
 from refimpl.node.grpc_util import unary_call
 from refimpl.transaction.tx import Tx
 from tests.network._net import (
+    WAIT_S,
     account,
     assert_ledgers_identical_and_sound,
     client_for,
@@ -56,7 +57,7 @@ def _bad_signature(tx: Tx) -> Tx:
 
 @pytest.mark.slow
 def test_bad_input_is_refused_and_the_node_keeps_serving(tmp_path: Path) -> None:
-    with running_network(tmp_path / "net", 4) as (network, _):
+    with running_network(tmp_path / "net", 4) as (network, supervisor):
         n0 = network.node("n0")
         # malformed protobuf on every method of both ports
         for port, methods in ((n0.client_port, CLIENT_METHODS), (n0.peer_port, PEER_METHODS)):
@@ -100,4 +101,5 @@ def test_bad_input_is_refused_and_the_node_keeps_serving(tmp_path: Path) -> None
         # still serving: a real payment commits, the ledgers agree
         payment = pay_through(network, "n1", 0, 1)
         assert payment.block_index >= 1
+        supervisor.wait_heights_equal(payment.block_index + 1, WAIT_S)
     assert_ledgers_identical_and_sound(network)

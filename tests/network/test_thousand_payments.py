@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from refimpl.client.load import check_acks, run_load
-from tests.network._net import assert_ledgers_identical_and_sound, running_network
+from tests.network._net import WAIT_S, assert_ledgers_identical_and_sound, running_network
 
 PAYMENTS = 1000
 CLIENTS = 20
@@ -20,8 +20,11 @@ CLIENTS = 20
 @pytest.mark.slow
 def test_five_nodes_take_a_thousand_payments_from_twenty_clients(tmp_path: Path) -> None:
     with running_network(tmp_path / "net", 5, accounts=CLIENTS,
-                         outputs_per_account=PAYMENTS // CLIENTS) as (network, _):
+                         outputs_per_account=PAYMENTS // CLIENTS) as (network, supervisor):
         report = run_load(network, PAYMENTS, CLIENTS, window=2, timeout_s=900)
+        # the load watched one node; every node must hold the same chain before the stop
+        supervisor.wait_heights_equal(max(a.block_index or 0 for a in report.acks) + 1,
+                                      WAIT_S)
     summary = report.summary()
     assert summary["submitted"] == PAYMENTS, summary
     assert summary["accepted"] == PAYMENTS, summary  # the closed loop stays under 500 pending
