@@ -159,7 +159,6 @@ class Worker:
         self.latest_msg: ConsensusMsg | None = None
         self.status = SlotStatus()
         self.is_behind = False
-        self._lock = threading.Lock()
         self.scp = self._new_node()
 
     # --- inputs (any thread) ---------------------------------------------------------------
@@ -360,7 +359,7 @@ class Worker:
 
     def _complete_slot(self, slot: int, values: tuple[Value, ...]) -> None:
         """``complete_current_slot``: form and append the block, clean up, re-nominate."""
-        block = self._make_block(values)
+        self._make_block(values)
         log.info("Slot %d ended with %d externalized values and %d pending values.",
                  slot, len(values), self._txs.pending_count())
         self._txs.complete_slot(values, self._num_blocks())
@@ -373,7 +372,6 @@ class Worker:
         self.status.prev_slot_ended_at_ms = int(time.time() * 1000)
         self.status.prev_slot_values = len(values)
         self.status.externalized_total += len(values)
-        del block
 
     def _update_status(self) -> None:
         slot = self.scp.current
