@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # gRPC's C core logs its own lines on stderr (a failed bind, a refused connection); the
+    # CLI reports those as its one error line. GRPC_VERBOSITY=ERROR in the environment
+    # brings them back.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

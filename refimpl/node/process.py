@@ -470,8 +470,8 @@ def run_node(config_path: Path) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    process.start()
     try:
+        process.start()  # a bind failure stops what already started, then exits 2
         while not stop.wait(0.5):
             pass
     finally:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from refimpl.node.config import load_node_config, validate_node
 from refimpl.node.localnet import LocalNetwork, generate_local_network
+from refimpl.node.supervisor import Supervisor, admin_info
 
 
 def _run(config: Path) -> subprocess.CompletedProcess[str]:
@@ -78,3 +80,18 @@ def test_disjoint_quorums_are_refused_unless_overridden(tmp_path: Path) -> None:
                                                  "allow_non_intersecting_quorums = true"))
     validated = validate_node(load_node_config(config))  # every check passes
     assert validated.quorum_set.nodes() == {ids[1]}
+
+
+def test_a_second_process_on_a_nodes_ports_is_refused(network: LocalNetwork) -> None:
+    supervisor = Supervisor(network)
+    try:
+        supervisor.start("n0")
+        deadline = time.monotonic() + 60
+        while admin_info(network.node("n0"), 1.0) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert admin_info(network.node("n0"), 1.0) is not None
+        _one_error_line(_run(network.node("n0").config_path), "node.bind_failed")
+        assert supervisor.running() == ["n0"]  # the first one still serves
+    finally:
+        supervisor.stop_all()
+    assert supervisor.running() == []
