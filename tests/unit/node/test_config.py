@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ from refimpl.node.config import (
     validate_node,
 )
 from refimpl.node.localnet import toml_document
+from tests.unit.node._refusals import refused
 
 SELF = "127.0.0.1:9001"
 B, C, D = "127.0.0.1:9002", "127.0.0.1:9003", "127.0.0.1:9004"
@@ -67,14 +68,6 @@ def peer(rid: str, i: int, extra: str = "") -> str:
     host, port = rid.split(":")
     return peer_uri_for(host, int(port), pub(i)) + extra
 
-
-def refused(code: str, fn: Callable[[], object], *words: str) -> NodeError:
-    with pytest.raises(NodeError) as info:
-        fn()
-    assert info.value.code == code, info.value.one_line()
-    for word in words:
-        assert word in info.value.message, (word, info.value.message)
-    return info.value
 
 
 def assert_registered(exc: BaseException) -> None:

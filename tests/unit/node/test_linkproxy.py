@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +19,10 @@ from hypothesis import strategies as st
 from refimpl.errors import NodeError
 from refimpl.node.linkproxy import LinkProxy, proxy_for
 from refimpl.node.localnet import free_ports, generate_local_network
+from tests.unit.node._refusals import refused
 
 TIMEOUT_S = 5.0
 
-
-def refused(code: str, fn: Callable[[], object]) -> None:
-    with pytest.raises(NodeError) as info:
-        fn()
-    assert info.value.code == code, info.value.one_line()
 
 
 def proxy_threads() -> list[threading.Thread]:

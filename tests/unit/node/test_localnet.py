@@ -39,17 +39,10 @@ from refimpl.node.localnet import (
     ring_quorum_sets,
     topology_quorum_sets,
 )
+from tests.unit.node._refusals import refused
 
 SEED = b"localnet-test"
 
-
-def refused(code: str, fn: Callable[[], object], *words: str) -> NodeError:
-    with pytest.raises(NodeError) as info:
-        fn()
-    assert info.value.code == code, info.value.one_line()
-    for word in words:
-        assert word in info.value.message, (word, info.value.message)
-    return info.value
 
 
 def ports_from(start: int) -> Callable[[], int]:
