@@ -108,8 +108,8 @@ class Intake:
             return self._refused(exc)
         return self._admit([context], frozenset())
 
-    def peer_propose(self, aad: bytes, channel_id: bytes, data: bytes,
-                     origin: str) -> consensus_common_pb2.ProposeTxResponse:
+    def peer_propose(self, aad: bytes, channel_id: bytes,
+                     data: bytes) -> consensus_common_pb2.ProposeTxResponse:
         """``PeerTxPropose``: every tx of the list that passes is admitted (no relay)."""
         try:
             contexts = self._enclave.peer_tx_propose(
@@ -119,7 +119,7 @@ class Intake:
         admitted = []
         for context in contexts:
             try:
-                self._check(context)
+                self._txs.check_new_tx(context)
             except RefImplError as exc:
                 self._metrics.tx_validation_errors.labels(err=exc.code).inc()
                 continue
@@ -127,14 +127,6 @@ class Intake:
         if admitted:
             self._to_worker(admitted, time.time())
         return self._response(0)
-
-    def _check(self, context: TxContext) -> None:
-        started = time.perf_counter()
-        try:
-            self._txs.check_new_tx(context)
-        finally:
-            self._metrics.scp_duration.labels(op="well_formed_check_time").observe(
-                time.perf_counter() - started)
 
     def _refused(self, exc: RefImplError) -> consensus_common_pb2.ProposeTxResponse:
         self._metrics.tx_validation_errors.labels(err=exc.code).inc()
@@ -144,7 +136,7 @@ class Intake:
                exclude: frozenset[str]) -> consensus_common_pb2.ProposeTxResponse:
         for context in contexts:
             try:
-                self._check(context)
+                self._txs.check_new_tx(context)
             except RefImplError as exc:
                 return self._refused(exc)
         hashes = [c.tx_hash for c in contexts]

@@ -19,13 +19,14 @@ Every component is in its own module (docs/node-interface.md); this one only wir
 from __future__ import annotations
 
 import collections
+import contextlib
 import hashlib
 import logging
 import shutil
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -127,14 +128,19 @@ class Transactions:
         log.info("Number of pending values post cleanup: %d", len(self.pending))
 
     def check_new_tx(self, context: TxContext) -> None:
+        """Well-formed (cached) and valid now, each check timed (failures too)."""
+        with self._timed("well_formed_check_time"):
+            self.txm.insert(context)
+        with self._timed("validate_tx_time"):
+            self.txm.validate(context.tx_hash)
+
+    @contextlib.contextmanager
+    def _timed(self, op: str) -> Iterator[None]:
         started = time.perf_counter()
-        self.txm.insert(context)
-        self._metrics.scp_duration.labels(op="well_formed_check_time").observe(
-            time.perf_counter() - started)
-        started = time.perf_counter()
-        self.txm.validate(context.tx_hash)
-        self._metrics.scp_duration.labels(op="validate_tx_time").observe(
-            time.perf_counter() - started)
+        try:
+            yield
+        finally:
+            self._metrics.scp_duration.labels(op=op).observe(time.perf_counter() - started)
 
     def accept_fetched(self, contexts: Sequence[TxContext]) -> list[bytes]:
         """Txs fetched with ``GetTxs``: well-formed check into the cache (validity is SCP's

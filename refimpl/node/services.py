@@ -166,7 +166,7 @@ def peer_service(methods: Methods, intake: Intake, enclave: ServiceEnclave,
     def propose(request: attest_pb2.Message,
                 context: grpc.ServicerContext) -> consensus_common_pb2.ProposeTxResponse:
         try:
-            return intake.peer_propose(request.aad, request.channel_id, request.data, "")
+            return intake.peer_propose(request.aad, request.channel_id, request.data)
         except Refusal as refusal:
             _abort(context, refusal)
             raise

@@ -102,7 +102,6 @@ class SlotStatus:
     prev_slot: int = 0
     prev_slot_ended_at_ms: int = 0
     prev_slot_values: int = 0
-    externalized_total: int = 0
 
 
 class Worker:
@@ -371,7 +370,6 @@ class Worker:
         self.status.prev_slot = slot
         self.status.prev_slot_ended_at_ms = int(time.time() * 1000)
         self.status.prev_slot_values = len(values)
-        self.status.externalized_total += len(values)
 
     def _update_status(self) -> None:
         slot = self.scp.current
