@@ -363,6 +363,26 @@ CODES: dict[str, str] = {
     # client network benchmark (tools/bench/network_bench.py)
     "client.bench_bad_argument": "a network benchmark argument is malformed or out of range",
     "client.bench_bad_profile": "a py-spy raw profile line is not 'frame;...;frame count'",
+    # --- fog: report, ingest, view, ledger services and the fog client (refimpl/fog) ---------------
+    # fog ORAM and oblivious map (refimpl/fog/oram/)
+    # fog-codes:oram (keep this marker; add ORAM codes above it)
+    # fog KexRng, records, ingest enclave (refimpl/fog/kex_rng.py, records.py, ingest_enclave.py)
+    # fog-codes:ingest-enclave (keep this marker)
+    # fog recovery database (refimpl/fog/recovery_db/)
+    # fog-codes:recovery-db (keep this marker)
+    # fog view store, router, view service (refimpl/fog/view/)
+    # fog-codes:view (keep this marker)
+    # fog ledger: key-image store, outputs, blocks, untrusted TxOuts (refimpl/fog/ledger/)
+    # fog-codes:ledger (keep this marker)
+    # fog report server, report validation, ingest server (refimpl/fog/report.py, ingest/)
+    # fog-codes:report-ingest (keep this marker)
+    # fog enclave hosting, service processes, `mcref network up --fog` (refimpl/fog/enclave.py ...)
+    "fog.bad_message": "a fog protobuf message is malformed",
+    "fog.bad_block_range": "a block range is not START-END with START <= END < 2^64",
+    "fog.bad_search_result": "a fixed search result's ciphertext or payload length is wrong",
+    # fog-codes:services (keep this marker)
+    # fog client (refimpl/fog/client/, `mcref fog`)
+    # fog-codes:client (keep this marker)
     # --- cli -----------------------------------------------------------------------------------
     "cli.usage": "the command line is malformed",
     "cli.io": "a file could not be read or written",
@@ -435,6 +455,10 @@ class NodeError(RefImplError):
 
 class ClientError(RefImplError):
     area = "client"
+
+
+class FogError(RefImplError):
+    area = "fog"
 
 
 class CliError(RefImplError):
