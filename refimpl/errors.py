@@ -367,6 +367,19 @@ CODES: dict[str, str] = {
     # fog ORAM and oblivious map (refimpl/fog/oram/)
     # fog-codes:oram (keep this marker; add ORAM codes above it)
     # fog KexRng, records, ingest enclave (refimpl/fog/kex_rng.py, records.py, ingest_enclave.py)
+    "fog.kex_rng_unknown_version": "a KexRng public key or stored RNG names an unknown version",
+    "fog.kex_rng_bad_pubkey": "a KexRng public key is not a valid ristretto255 point",
+    "fog.stored_rng_bad_length": "a stored KexRng's secret is not 32 bytes or its buffer not 16",
+    "fog.tx_out_record_too_long":
+        "an encrypted TxOutRecord would exceed the 239 bytes a view store holds",
+    "fog.tx_out_record_decryption_failed": "an encrypted TxOutRecord does not open with this key",
+    "fog.bad_tx_out_record": "a decrypted TxOutRecord is not a valid TxOutRecord message",
+    "fog.rng_store_key_rejected": "the RNG store's oblivious map refused a key (internal error)",
+    "fog.ingest_invalid_block_data": "a TxOut given to the ingest enclave has no masked amount",
+    "fog.ingest_chunk_too_big":
+        "a chunk of TxOuts overflowed the RNG store even after rotating the egress key",
+    "fog.bad_sealed_ingress_key": "a sealed ingress key does not unseal in this enclave",
+    "fog.bad_ingress_key": "an ingress private key is not 32 bytes of a canonical scalar",
     # fog-codes:ingest-enclave (keep this marker)
     # fog recovery database (refimpl/fog/recovery_db/)
     # fog-codes:recovery-db (keep this marker)
