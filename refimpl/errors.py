@@ -393,6 +393,7 @@ CODES: dict[str, str] = {
     "fog.bad_message": "a fog protobuf message is malformed",
     "fog.bad_block_range": "a block range is not START-END with START <= END < 2^64",
     "fog.bad_search_result": "a fixed search result's ciphertext or payload length is wrong",
+    "fog.bind_failed": "a fog service could not bind its listen address",
     # fog-codes:services (keep this marker)
     # fog client (refimpl/fog/client/, `mcref fog`)
     # fog-codes:client (keep this marker)
