@@ -28,6 +28,7 @@ FILES: dict[str, str] = {
     # known-answer data re-encoded from MobileCoin test code (§2)
     _UP + "derived/digestible_block_kat.json": f"{_BLOCKS}:run_digestible_block_kat",
     _UP + "derived/schnorrkel_sig_kat.json": f"{_DERIVED}:run_schnorrkel_kat",
+    _UP + "derived/kex_rng_kat.json": "refimpl.vectors.upstream_fog:run_kex_rng_kat",
     # memos (§3.9; hidden keys regenerated from StdRng [2u8; 32]) and fog TxOutRecords (§3.10)
     _UP + "memos/correct_encrypted_sender_memos.jsonl": f"{_MEMOS}:run_correct_sender_memos",
     _UP + "memos/incorrect_encrypted_sender_memos.jsonl": f"{_MEMOS}:run_incorrect_sender_memos",
