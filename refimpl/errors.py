@@ -385,6 +385,22 @@ CODES: dict[str, str] = {
     # fog-codes:recovery-db (keep this marker)
     # fog view store, router, view service (refimpl/fog/view/)
     # fog-codes:view (keep this marker)
+    "fog.recovery_db_bad_url":
+        "a recovery database url is not sqlite:///PATH or postgresql://... (or is malformed)",
+    "fog.recovery_db_io": "the recovery database could not be opened, reached or written",
+    "fog.recovery_db_corrupt":
+        "a recovery database row breaks its schema (undecodable data or missing fields)",
+    "fog.recovery_db_bad_argument": "an argument to the recovery database has the wrong type",
+    "fog.recovery_db_bad_ingress_key": "an ingress public key is not 32 bytes",
+    "fog.recovery_db_out_of_range":
+        "a block index, count, id or timestamp is outside what the recovery database stores",
+    "fog.recovery_db_bad_report_id": "a fog report id is longer than 64 characters",
+    "fog.recovery_db_unknown_ingress_key": "the ingress public key is not in the recovery database",
+    "fog.recovery_db_ingress_key_exists": "the ingress public key is already in the recovery database",
+    "fog.recovery_db_unknown_ingest_invocation": "no ingest invocation has that id",
+    "fog.recovery_db_already_decommissioned": "the ingest invocation is already decommissioned",
+    "fog.recovery_db_egress_key_exists":
+        "the egress (KexRng) public key already belongs to another ingest invocation",
     # fog ledger: key-image store, outputs, blocks, untrusted TxOuts (refimpl/fog/ledger/)
     # fog-codes:ledger (keep this marker)
     # fog report server, report validation, ingest server (refimpl/fog/report.py, ingest/)
