@@ -396,7 +396,8 @@ CODES: dict[str, str] = {
         "a block index, count, id or timestamp is outside what the recovery database stores",
     "fog.recovery_db_bad_report_id": "a fog report id is longer than 64 characters",
     "fog.recovery_db_unknown_ingress_key": "the ingress public key is not in the recovery database",
-    "fog.recovery_db_ingress_key_exists": "the ingress public key is already in the recovery database",
+    "fog.recovery_db_ingress_key_exists":
+        "the ingress public key is already in the recovery database",
     "fog.recovery_db_unknown_ingest_invocation": "no ingest invocation has that id",
     "fog.recovery_db_already_decommissioned": "the ingest invocation is already decommissioned",
     "fog.recovery_db_egress_key_exists":
