@@ -4,9 +4,6 @@ them (consensus/api/proto/*.proto, attest/api/proto/attest.proto)."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,27 +14,11 @@ from refimpl.node.api import (
     consensus_common_pb2,
     consensus_peer_pb2,
 )
-
-ROOT = Path(__file__).resolve().parents[3]
-API = ROOT / "refimpl" / "node" / "api"
-
-
-def _gen_protos() -> object:
-    spec = importlib.util.spec_from_file_location("gen_protos", ROOT / "tools" / "gen_protos.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.unit.generated_protos import ROOT, assert_generated_up_to_date
 
 
 def test_generated_modules_are_up_to_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep
-                       + os.environ.get("PATH", ""))  # protoc-gen-mypy
-    _gen_protos().generate(tmp_path)  # type: ignore[attr-defined]
-    generated = sorted((tmp_path / "refimpl" / "node" / "api").glob("*_pb2.py*"))
-    assert [p.name for p in generated] == sorted(p.name for p in API.glob("*_pb2.py*"))
-    for path in generated:
-        assert path.read_bytes() == (API / path.name).read_bytes(), f"stale: {path.name}"
+    assert_generated_up_to_date(ROOT / "refimpl" / "node" / "api", tmp_path, monkeypatch)
 
 
 def _numbers(message: type) -> dict[str, int]:
