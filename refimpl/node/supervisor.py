@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import grpc
 from grpc_health.v1 import health_pb2
 
@@ -61,9 +62,9 @@ def admin_metrics(node: LocalNode, timeout_s: float = 2.0) -> str | None:
     return reply.metrics
 
 
-def client_serving(node: LocalNode, timeout_s: float = 1.0) -> bool:
-    """``grpc.health.v1.Health/Check`` on the client port says SERVING."""
-    with grpc.insecure_channel(f"127.0.0.1:{node.client_port}") as channel:
+def health_serving(address: str, timeout_s: float = 1.0) -> bool:
+    """``grpc.health.v1.Health/Check`` at ``address`` (``HOST:PORT``) says SERVING."""
+    with grpc.insecure_channel(address) as channel:
         try:
             reply = unary_call(channel, "/grpc.health.v1.Health/Check",
                                health_pb2.HealthCheckRequest(service=""),
@@ -73,13 +74,39 @@ def client_serving(node: LocalNode, timeout_s: float = 1.0) -> bool:
     return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
 
+def client_serving(node: LocalNode, timeout_s: float = 1.0) -> bool:
+    """The node's client port is SERVING (it is not behind)."""
+    return health_serving(f"127.0.0.1:{node.client_port}", timeout_s)
+
+
+@attrs.frozen
+class ServiceProcess:
+    """A process beside the nodes (a fog service): its command line, its log file and the
+    address whose gRPC health says it is ready."""
+
+    argv: tuple[str, ...]
+    log: Path
+    health_address: str
+
+
 class Supervisor:
-    """The node processes of one local network."""
+    """The node processes of one local network, and the services added beside them."""
 
     def __init__(self, network: LocalNetwork, env: dict[str, str] | None = None) -> None:
         self.network = network
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.services: dict[str, ServiceProcess] = {}
         self._env = {**os.environ, **(env or {})}
+
+    def add_service(self, name: str, service: ServiceProcess) -> None:
+        """Register a service process (started by :meth:`start` / :meth:`start_services`)."""
+        if name in self.services or any(n.name == name for n in self.network.nodes):
+            raise NodeError("node.unknown_node", f"a process named {name!r} already exists")
+        self.services[name] = service
+
+    def start_services(self) -> None:
+        for name in self.services:
+            self.start(name)
 
     def _node(self, name: str) -> LocalNode:
         for node in self.network.nodes:
@@ -87,14 +114,21 @@ class Supervisor:
                 return node
         raise NodeError("node.unknown_node", f"no node named {name!r} in this network")
 
-    def start(self, name: str) -> None:
-        """Start (or restart) one node process."""
+    def _argv_and_log(self, name: str) -> tuple[list[str], Path]:
+        service = self.services.get(name)
+        if service is not None:
+            return list(service.argv), service.log
         node = self._node(name)
+        return node_command(node.config_path), node.config_path.parent / "node.log"
+
+    def start(self, name: str) -> None:
+        """Start (or restart) one node or service process."""
+        argv, log_path = self._argv_and_log(name)
         proc = self.procs.get(name)
         if proc is not None and proc.poll() is None:
             return
-        log = (node.config_path.parent / "node.log").open("ab")
-        self.procs[name] = subprocess.Popen(node_command(node.config_path), stdout=log,
+        log = log_path.open("ab")
+        self.procs[name] = subprocess.Popen(argv, stdout=log,
                                             stderr=subprocess.STDOUT, env=self._env,
                                             start_new_session=True)
         log.close()
@@ -141,19 +175,26 @@ class Supervisor:
         pids = {n: p.pid for n, p in self.procs.items() if p.poll() is None}
         (self.network.base_dir / "pids.json").write_text(json.dumps(pids, sort_keys=True))
 
+    def _serving(self, name: str) -> bool:
+        service = self.services.get(name)
+        if service is not None:
+            return health_serving(service.health_address)
+        return client_serving(self._node(name))
+
     def wait_serving(self, names: Sequence[str] | None = None, timeout_s: float = 60.0) -> None:
-        """Wait until every named node's client port is SERVING (``node.not_ready``)."""
+        """Wait until every named process is SERVING (nodes: the client port; services: their
+        health address); default: every node (``node.not_ready``)."""
         deadline = time.monotonic() + timeout_s
         pending = list(names or [n.name for n in self.network.nodes])
         while pending:
-            pending = [n for n in pending if not client_serving(self._node(n))]
+            pending = [n for n in pending if not self._serving(n)]
             if not pending:
                 return
             for n in pending:
                 proc = self.procs.get(n)
                 if proc is not None and proc.poll() is not None:
                     raise NodeError("node.not_ready", f"{n} exited with {proc.returncode}; "
-                                    f"see {self._node(n).config_path.parent / 'node.log'}")
+                                    f"see {self._argv_and_log(n)[1]}")
             if time.monotonic() > deadline:
                 raise NodeError("node.not_ready", f"not serving after {timeout_s} s: {pending}")
             time.sleep(0.2)
