@@ -160,6 +160,7 @@ CODES: dict[str, str] = {
     "tx.builder_input_not_owned": "an input TxOut does not belong to the sender's subaddress",
     "tx.builder_insufficient_funds": "the inputs do not cover the outputs and the fee",
     "tx.builder_not_enough_ring_members": "too few ring candidates to fill a ring",
+    "tx.builder_no_fog_resolver": "an output's address has fog but no fog report was resolved",
     # --- ledger: blocks, block ids, Merkle proofs, the LMDB store --------------------------------
     # ledger Merkle tree (refimpl/ledger/merkle.py; MobileCoin MembershipProofError names)
     "ledger.merkle_empty_tree": "an empty TxOut tree has no root element",

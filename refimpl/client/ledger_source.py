@@ -38,6 +38,17 @@ BlockWithContents = tuple[Block, BlockContents]
 TxOutWithProof = tuple[TxOut, TxOutMembershipProof]
 
 
+class TxOutSource(Protocol):
+    """What building a payment reads: the TxOut count (decoys are drawn below it) and TxOuts
+    with membership proofs (a validator's ``LedgerAccessAPI``, or fog's ``GetOutputs``)."""
+
+    def num_tx_outs(self) -> int: ...
+
+    def get_tx_outs(self, indices: Sequence[int]) -> Sequence[TxOutWithProof]:
+        """The TxOuts at these global indices, each with its membership proof."""
+        ...
+
+
 class LedgerSource(Protocol):
     """The ledger reads a wallet needs."""
 

@@ -25,7 +25,7 @@ import attrs
 
 from refimpl.account.keys import CHANGE_SUBADDRESS_INDEX, DEFAULT_SUBADDRESS_INDEX, AccountKey
 from refimpl.account.public_address import PublicAddress
-from refimpl.client.ledger_source import MAX_BLOCKS, LedgerSource
+from refimpl.client.ledger_source import MAX_BLOCKS, LedgerSource, TxOutSource
 from refimpl.crypto.ristretto import Point, RandomSource
 from refimpl.errors import ClientError, RefImplError, TxError
 from refimpl.ledger.block import Block, BlockContents
@@ -37,6 +37,7 @@ from refimpl.transaction.builder import (
     RingCandidate,
     TransactionBuilder,
 )
+from refimpl.transaction.fog_hint import FogPubkeyResolver
 from refimpl.transaction.key_image import KeyImage
 from refimpl.transaction.onetime_keys import (
     recover_onetime_private_key,
@@ -170,22 +171,8 @@ class Wallet:
     def select_inputs(
         self, total: int, token_id: int = MOB_TOKEN_ID, max_inputs: int = MAX_INPUTS
     ) -> list[Owned]:
-        """Largest unspent outputs first until ``total`` is covered, at most ``max_inputs``
-        (``client.insufficient_funds`` otherwise)."""
-        chosen: list[Owned] = []
-        covered = 0
-        for owned in sorted(self.unspent(token_id), key=lambda o: (-o.value, o.index)):
-            if covered >= total or len(chosen) == max_inputs:
-                break
-            chosen.append(owned)
-            covered += owned.value
-        if covered < total or not chosen:
-            raise ClientError(
-                "client.insufficient_funds",
-                f"{total} of token {token_id} needed; at most {covered} from "
-                f"{len(chosen)} inputs (unspent balance {self.balance(token_id)})",
-            )
-        return chosen
+        """:func:`select_inputs` over this wallet's unspent outputs."""
+        return select_inputs(self.unspent(token_id), total, token_id, max_inputs)
 
     def build_payment(
         self,
@@ -208,6 +195,29 @@ class Wallet:
             fee=fee, tombstone_block=tombstone_block, block_version=block_version,
             token_id=token_id, fee_map_digest=fee_map_digest,
         )
+
+
+def select_inputs(
+    unspent: Sequence[Owned], total: int, token_id: int = MOB_TOKEN_ID,
+    max_inputs: int = MAX_INPUTS,
+) -> list[Owned]:
+    """Largest of the ``unspent`` outputs of ``token_id`` first until ``total`` is covered, at
+    most ``max_inputs`` (``client.insufficient_funds`` otherwise)."""
+    candidates = [o for o in unspent if o.token_id == token_id]
+    chosen: list[Owned] = []
+    covered = 0
+    for owned in sorted(candidates, key=lambda o: (-o.value, o.index)):
+        if covered >= total or len(chosen) == max_inputs:
+            break
+        chosen.append(owned)
+        covered += owned.value
+    if covered < total or not chosen:
+        raise ClientError(
+            "client.insufficient_funds",
+            f"{total} of token {token_id} needed; at most {covered} from "
+            f"{len(chosen)} inputs (unspent balance {sum(o.value for o in candidates)})",
+        )
+    return chosen
 
 
 def choose_ring_indices(
@@ -240,7 +250,7 @@ def choose_ring_indices(
 
 
 def build_payment(
-    source: LedgerSource,
+    source: TxOutSource,
     sender: AccountKey,
     inputs: Sequence[Owned],
     recipient: PublicAddress,
@@ -253,12 +263,16 @@ def build_payment(
     token_id: int = MOB_TOKEN_ID,
     ring_size: int = RING_SIZE,
     fee_map_digest: bytes = b"",
+    fog_resolver: FogPubkeyResolver | None = None,
 ) -> Tx:
     """A signed payment of ``value`` from ``sender``'s ``inputs``, change back to the sender.
 
     Decoys come from :func:`choose_ring_indices` over ``source.num_tx_outs()``; the inputs and
-    decoys are fetched with their membership proofs in one ``get_tx_outs`` call. An input the
-    source answers with another TxOut is ``client.bad_response``.
+    decoys are fetched with their membership proofs in one ``get_tx_outs`` call, so every proof
+    is against the same root. Each real input is the TxOut as the source holds it (a TxOut a fog
+    client recovered lacks its fog hint, which the ledger's hash covers); one answered with
+    another public key is ``client.bad_response``. ``fog_resolver`` gives the fog keys of
+    addresses with fog (the recipient's, and the sender's for its change).
     """
     input_indices = [o.index for o in inputs]
     decoys = choose_ring_indices(
@@ -272,7 +286,7 @@ def build_payment(
         if tx_out.public_key != owned.tx_out.public_key:
             raise ClientError("client.bad_response",
                               f"TxOut {owned.index} is not the output the wallet owns")
-        owned_inputs.append(OwnedInput(owned.tx_out, owned.subaddress_index, proof))
+        owned_inputs.append(OwnedInput(tx_out, owned.subaddress_index, proof))
     builder = TransactionBuilder(
         block_version=block_version,
         sender=sender,
@@ -284,5 +298,6 @@ def build_payment(
         fee_token_id=token_id,
         ring_size=ring_size,
         fee_map_digest=fee_map_digest,
+        fog_resolver=fog_resolver,
     )
     return builder.build(rng)

@@ -14,8 +14,13 @@ Layout rules (§4.2): each ring is sorted by TxOut public key, inputs by their r
 public key, outputs by public key from block version 3 (the order MobileCoin requires there).
 Change: for every token the inputs spend, ``inputs - outputs - fee (fee token)`` goes to the
 sender's change subaddress when positive; a negative balance is ``tx.builder_insufficient_funds``.
-Fog hints: this reference has no fog report server, so every output carries a fake hint
-(``fake_onetime_hint``), as MobileCoin does for recipients without fog.
+Fog hints (``create_fog_hint``): an output to an address without fog carries a fake hint
+(``fake_onetime_hint``); for an address with fog, the hint is its view public key sealed to the
+ingest key ``fog_resolver`` gives for it (``tx.builder_no_fog_resolver`` without one), and the
+transaction's tombstone block is lowered to that key's ``pubkey_expiry`` when it is earlier
+(``impose_tombstone_block_limit``). As in ``add_change_output``, a change output's hint names the
+sender's DEFAULT subaddress, so a fog user finds its change with one RNG. The hint is drawn
+right after the output's tx private key.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.transaction import block_version as bv
 from refimpl.transaction import rct_signature
 from refimpl.transaction.amount import Amount
-from refimpl.transaction.fog_hint import EncryptedFogHint
+from refimpl.transaction.fog_hint import NO_PUBKEY_EXPIRY, EncryptedFogHint, FogPubkeyResolver
 from refimpl.transaction.memo import MemoPayload
 from refimpl.transaction.memos.authenticated_sender import (
     AuthenticatedSenderMemo,
@@ -105,6 +110,7 @@ def _outputs(v: Iterable[OutputRequest]) -> tuple[OutputRequest, ...]:
 class _PlannedOutput:
     tx_out: TxOut
     secret: OutputSecret
+    pubkey_expiry: int = NO_PUBKEY_EXPIRY
 
 
 @attrs.frozen
@@ -132,6 +138,7 @@ class TransactionBuilder:
     ring_size: int = RING_SIZE
     memo_policy: MemoPolicy = "rth"
     fee_map_digest: bytes = b""
+    fog_resolver: FogPubkeyResolver | None = None
 
     # --- inputs --------------------------------------------------------------------------
     def _unmask(self, owned: OwnedInput) -> _Spend:
@@ -183,18 +190,39 @@ class TransactionBuilder:
         return rings
 
     # --- outputs -------------------------------------------------------------------------
+    def _fog_hint(
+        self, hint_address: PublicAddress, rng: RandomSource
+    ) -> tuple[EncryptedFogHint, int]:
+        """``create_fog_hint``: (hint, pubkey_expiry) for an output whose hint names
+        ``hint_address``."""
+        if not hint_address.has_fog:
+            return EncryptedFogHint.fake_onetime_hint(rng), NO_PUBKEY_EXPIRY
+        if self.fog_resolver is None:
+            raise TxError(
+                "tx.builder_no_fog_resolver",
+                f"{hint_address.fog_report_url}: an address with fog needs its fog report",
+            )
+        fog = self.fog_resolver(hint_address)
+        hint = EncryptedFogHint.encrypt(rng, fog.pubkey, hint_address.view_public)
+        return hint, fog.pubkey_expiry
+
     def _make_output(
-        self, recipient: PublicAddress, amount: Amount, memo_for: _MemoFactory, rng: RandomSource
+        self,
+        recipient: PublicAddress,
+        amount: Amount,
+        memo_for: _MemoFactory,
+        rng: RandomSource,
+        hint_address: PublicAddress | None = None,
     ) -> _PlannedOutput:
         tx_private_key = Scalar.random(rng)
-        hint = EncryptedFogHint.fake_onetime_hint(rng)
+        hint, pubkey_expiry = self._fog_hint(hint_address or recipient, rng)
         public_key = create_tx_out_public_key(tx_private_key, recipient.spend_public)
         memo = memo_for(public_key)
         out = TxOut.new(self.block_version, amount, recipient, tx_private_key, hint, memo)
         assert out.masked_amount is not None
         shared_secret = create_shared_secret(recipient.view_public, tx_private_key)
         _amount, blinding = out.masked_amount.get_value(shared_secret)
-        return _PlannedOutput(out, OutputSecret(amount, blinding))
+        return _PlannedOutput(out, OutputSecret(amount, blinding), pubkey_expiry)
 
     def _change_amounts(self, spends: Sequence[_Spend]) -> list[Amount]:
         totals: dict[int, int] = {}
@@ -238,7 +266,8 @@ class TransactionBuilder:
                     return MemoPayload()
                 return self._destination_memo(change.token_id).to_payload()
 
-            planned.append(self._make_output(change_address, change, destination_memo, rng))
+            planned.append(self._make_output(change_address, change, destination_memo, rng,
+                                             self.sender.default_subaddress()))
         if bv.mixed_transactions_are_supported(self.block_version):
             planned.sort(key=lambda p: p.tx_out.public_key.to_bytes())
         return planned
@@ -283,8 +312,9 @@ class TransactionBuilder:
                     reduced, real_index, spend.onetime_private_key, spend.amount, spend.blinding
                 )
             )
+        tombstone_block = min([self.tombstone_block] + [p.pubkey_expiry for p in planned])
         prefix = TxPrefix(
-            tx_ins, [p.tx_out for p in planned], self.fee, self.tombstone_block, self.fee_token_id
+            tx_ins, [p.tx_out for p in planned], self.fee, tombstone_block, self.fee_token_id
         )
         signature = rct_signature.sign(
             self.block_version,

@@ -6,12 +6,21 @@ plaintext is the recipient subaddress VIEW public key (32 bytes) followed by two
 public key: 34 + 50 = 84 bytes. Without fog, ``fake_onetime_hint`` seals 34 zero bytes to a
 random point, which is indistinguishable from a real hint. Outputs minted by consensus (fees)
 carry 84 zero bytes (:meth:`EncryptedFogHint.zero`).
+
+A sender learns a fog recipient's ingest public key from the recipient's fog report server:
+:class:`FogPubkey` is ``FullyValidatedFogPubkey`` (``fog/report/validation/src/lib.rs``), the key
+with its ``pubkey_expiry`` (the tombstone block of a transaction using it may not exceed it),
+and :data:`FogPubkeyResolver` is ``FogPubkeyResolver::get_fog_pubkey``: address -> validated key
+(``refimpl/fog/client`` resolves them from fetched reports).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 
+from refimpl.account.public_address import PublicAddress
 from refimpl.crypto import box
 from refimpl.crypto.ristretto import Point, RandomSource, Scalar
 from refimpl.errors import EncodingError, TxError
@@ -19,6 +28,8 @@ from refimpl.errors import EncodingError, TxError
 ENCRYPTED_FOG_HINT_LEN = 84
 _MAGIC = bytes([42, 42])
 _PLAINTEXT_LEN = ENCRYPTED_FOG_HINT_LEN - box.FOOTER_SIZE  # 34
+#: ``pubkey_expiry`` of an output without fog: no limit on the tombstone block.
+NO_PUBKEY_EXPIRY = 2**64 - 1
 
 
 def _check_len(_instance: object, _attribute: object, value: bytes) -> None:
@@ -63,3 +74,17 @@ class EncryptedFogHint:
         if plaintext[32:] != _MAGIC:
             raise TxError("tx.bad_fog_hint", "the fog hint magic bytes do not match")
         return Point.from_bytes(plaintext[:32])
+
+
+@attrs.frozen
+class FogPubkey:
+    """``FullyValidatedFogPubkey``: a fog ingest (ingress) public key from a validated report,
+    and the block count after which ingest may no longer hold its private key."""
+
+    pubkey: Point
+    pubkey_expiry: int
+
+
+#: ``FogPubkeyResolver::get_fog_pubkey``: the validated fog key of a recipient with fog
+#: (a typed error when it cannot be resolved).
+FogPubkeyResolver = Callable[[PublicAddress], FogPubkey]
