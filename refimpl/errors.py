@@ -366,6 +366,9 @@ CODES: dict[str, str] = {
     "client.bench_bad_profile": "a py-spy raw profile line is not 'frame;...;frame count'",
     # --- fog: report, ingest, view, ledger services and the fog client (refimpl/fog) ---------------
     # fog ORAM and oblivious map (refimpl/fog/oram/)
+    "fog.oram_bad_input": "an ORAM index, block, or oblivious-map key/value/size is out of range",
+    "fog.oram_stash_overflow": "the Path ORAM stash overflowed; the ORAM is unusable from then on",
+    "fog.oram_tampered": "a bucket returned by untrusted ORAM storage fails its Merkle check",
     # fog-codes:oram (keep this marker; add ORAM codes above it)
     # fog KexRng, records, ingest enclave (refimpl/fog/kex_rng.py, records.py, ingest_enclave.py)
     "fog.kex_rng_unknown_version": "a KexRng public key or stored RNG names an unknown version",
