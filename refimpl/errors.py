@@ -409,6 +409,42 @@ CODES: dict[str, str] = {
     # fog ledger: key-image store, outputs, blocks, untrusted TxOuts (refimpl/fog/ledger/)
     # fog-codes:ledger (keep this marker)
     # fog report server, report validation, ingest server (refimpl/fog/report.py, ingest/)
+    "fog.report_bad_message": "a report server response or report is malformed",
+    "fog.report_bad_evidence":
+        "a report's DCAP evidence does not decode or has no ingress key (custom identity)",
+    "fog.report_unsupported_evidence":
+        "a report carries a legacy IAS verification report; only DCAP evidence is supported",
+    "fog.report_bad_signature": "the report server's signature over its reports does not verify",
+    "fog.report_chain_empty": "the report server's certificate chain is empty",
+    "fog.report_chain_bad_certificate": "a certificate of the report chain is not DER X.509",
+    "fog.report_chain_broken": "a certificate of the report chain is not issued by the next one",
+    "fog.report_chain_not_valid_now": "a report chain certificate is expired or not yet valid",
+    "fog.report_chain_no_root": "the last certificate of the report chain is not self-issued",
+    "fog.report_leaf_not_ed25519": "the report chain's leaf certificate key is not Ed25519",
+    "fog.report_bad_pem": "a report signing chain file is unreadable or not PEM certificates",
+    "fog.report_bad_signing_key": "the report signing key is not a PEM Ed25519 private key",
+    "fog.report_chain_key_mismatch": "the report signing key is not the key of the chain's leaf",
+    "fog.report_no_fog": "the address has no fog report url",
+    "fog.report_bad_authority_signature":
+        "the address's fog authority signature does not sign the report chain's root",
+    "fog.report_unknown_report_id": "no report has the address's fog report id",
+    "fog.report_missing_evidence": "the report carries no attestation evidence",
+    "fog.report_evidence_refused": "the report's evidence is not from an allowed ingest enclave",
+    "fog.report_bad_ingress_key": "the report's ingress key is not a ristretto255 point",
+    "fog.report_pubkey_expired": "the fog ingress key expires before the next block",
+    "fog.report_bad_url": "a fog report url is not fog:// or insecure-fog://HOST[:PORT]",
+    "fog.report_no_response": "no report server response was fetched for the address's url",
+    "fog.report_unreachable": "the report server could not be reached or refused the call",
+    "fog.report_bad_config": "a report server setting is malformed",
+    "fog.ingest_bad_config": "a fog ingest setting is out of range or malformed",
+    "fog.ingest_not_idle": "the ingest server must be idle for this operation",
+    "fog.ingest_key_retired": "the ingress key is retired and past its expiry: nothing to scan",
+    "fog.ingest_cannot_reduce_expiry_window":
+        "the pubkey expiry window may only grow while the ingest server is active",
+    "fog.ingest_not_supported": "the operation (peer key sharing) is not supported by refimpl",
+    "fog.ingest_bad_state_file": "the ingest state file is unreadable or malformed",
+    "fog.ingest_bad_ingress_pubkey": "an ingress public key is not 32 bytes of a ristretto point",
+    "fog.ingest_admin_unreachable": "the ingest admin API could not be reached or refused",
     # fog-codes:report-ingest (keep this marker)
     # fog enclave hosting, service processes, `mcref network up --fog` (refimpl/fog/enclave.py ...)
     "fog.bad_message": "a fog protobuf message is malformed",
