@@ -473,6 +473,16 @@ class RefImplError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+    "fog.client_bad_uri": "a fog view or ledger URI is not [insecure-]fog-view|fog-ledger://HOST",
+    "fog.client_tls_unsupported": "a fog URI asks for TLS; this client dials insecure-* URIs only",
+    "fog.client_bad_response": "a fog server's answer is malformed or does not match the request",
+    "fog.client_search_failed": "fog view answered a search key with an error result code",
+    "fog.client_unexpected_search_key": "fog view found a search key that none of our RNGs was at",
+    "fog.client_record_not_ours": "a TxOut fog returned does not recover or is not the account's",
+    "fog.client_key_image_error": "fog ledger answered a key image with an error result code",
+    "fog.client_output_unavailable": "fog ledger has no such TxOut or failed to read it",
+    "fog.client_no_consensus": "paying needs a consensus node and none was given",
+    "fog.client_bad_network_state": "the network state has no fog section or it is malformed",
 
     def one_line(self) -> str:
         """The CLI form: ``error[CODE]: message`` on a single line."""

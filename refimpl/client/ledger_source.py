@@ -49,6 +49,16 @@ class TxOutSource(Protocol):
         ...
 
 
+class KeyImageSource(Protocol):
+    """What confirming a payment reads: the block count and key-image status."""
+
+    def num_blocks(self) -> int: ...
+
+    def check_key_images(self, key_images: Sequence[KeyImage]) -> Sequence[int | None]:
+        """For each key image, the index of the block that spent it, or ``None``."""
+        ...
+
+
 class LedgerSource(Protocol):
     """The ledger reads a wallet needs."""
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import attrs
 
 from refimpl.account.public_address import PublicAddress
-from refimpl.client.ledger_source import LedgerSource
+from refimpl.client.ledger_source import KeyImageSource, LedgerSource
 from refimpl.client.wallet import Wallet
 from refimpl.crypto.ristretto import RandomSource
 from refimpl.errors import ClientError
@@ -113,7 +113,7 @@ def submit(client: TxSubmitter, tx: Tx) -> consensus_common_pb2.ProposeTxRespons
 
 
 def wait_for_key_images(
-    source: LedgerSource,
+    source: KeyImageSource,
     key_images: Sequence[KeyImage],
     timeout_s: float = DEFAULT_TIMEOUT_S,
     poll_s: float = DEFAULT_POLL_S,
