@@ -110,6 +110,8 @@ class ObliviousMap:
         ]
 
     def __len__(self) -> int:
+        """Successful insertions so far; as in MobileCoin, removals do not decrease it (the
+        count is public through the insertion timing anyway, removals are oblivious)."""
         return self._num_items
 
     # --- helpers ---------------------------------------------------------------------------

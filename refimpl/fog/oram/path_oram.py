@@ -180,6 +180,28 @@ class PathOram:
             raise failure
         return result
 
+    def check_invariants(self) -> dict[int, int]:
+        """Debugging aid (``ORAMDebug``): visit every branch and check that each stored block
+        sits on the branch of its leaf and is stored once (tree and stash together). Returns
+        block number -> leaf. Not oblivious; for small trees in tests."""
+        nodes: dict[tuple[int, int], Slot] = {}
+        first_leaf = 1 << self.height
+        for leaf in range(first_leaf, 2 * first_leaf):
+            slots = self.storage.checkout(leaf)
+            for position, slot in enumerate(slots):
+                level = position // Z
+                nodes[(leaf >> level, position % Z)] = slot
+                if slot[0] and slot[0] >> level != leaf >> level:
+                    raise AssertionError(f"block {slot[1]} is off the branch of leaf {slot[0]}")
+            self.storage.checkin(leaf, slots)
+        seen: dict[int, int] = {}
+        for slot in [*nodes.values(), *self._stash]:
+            if slot[0]:
+                if slot[1] in seen:
+                    raise AssertionError(f"block {slot[1]} is stored twice")
+                seen[slot[1]] = slot[0]
+        return seen
+
     def read(self, index: int) -> bytes:
         """The block at ``index`` (zeros if never written)."""
         return self.access(index, bytes)
