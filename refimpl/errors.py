@@ -388,6 +388,17 @@ CODES: dict[str, str] = {
     # fog recovery database (refimpl/fog/recovery_db/)
     # fog-codes:recovery-db (keep this marker)
     # fog view store, router, view service (refimpl/fog/view/)
+    "fog.view_bad_record_key":
+        "an ETxOutRecord search key is not 16 bytes, or the oblivious map refuses it (all zeros)",
+    "fog.view_record_too_large": "an ETxOutRecord payload is longer than the view store's 239 bytes",
+    "fog.view_store_full": "the view store's oblivious map is full (raise --omap-capacity)",
+    "fog.view_too_many_search_keys": "a view QueryRequest carries more search keys than allowed",
+    "fog.view_response_too_large": "a view QueryResponse does not fit one attested message",
+    "fog.view_shard_range_mismatch":
+        "a view store answered with another block range than the router configured for it",
+    "fog.view_bad_config": "a fog view store or router setting is invalid",
+    "fog.view_bad_shard_uri": "a view store URI is malformed or its sharding_strategy is invalid",
+    "fog.view_shard_exists": "the view router already has a shard with that URI",
     # fog-codes:view (keep this marker)
     "fog.recovery_db_bad_url":
         "a recovery database url is not sqlite:///PATH or postgresql://... (or is malformed)",
