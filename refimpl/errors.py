@@ -390,7 +390,7 @@ CODES: dict[str, str] = {
     # fog view store, router, view service (refimpl/fog/view/)
     "fog.view_bad_record_key":
         "an ETxOutRecord search key is not 16 bytes, or the oblivious map refuses it (all zeros)",
-    "fog.view_record_too_large": "an ETxOutRecord payload is longer than the view store's 239 bytes",
+    "fog.view_record_too_large": "an ETxOutRecord payload is longer than a view store's 239 bytes",
     "fog.view_store_full": "the view store's oblivious map is full (raise --omap-capacity)",
     "fog.view_too_many_search_keys": "a view QueryRequest carries more search keys than allowed",
     "fog.view_response_too_large": "a view QueryResponse does not fit one attested message",
