@@ -418,6 +418,17 @@ CODES: dict[str, str] = {
     "fog.recovery_db_egress_key_exists":
         "the egress (KexRng) public key already belongs to another ingest invocation",
     # fog ledger: key-image store, outputs, blocks, untrusted TxOuts (refimpl/fog/ledger/)
+    "fog.ledger_too_many_indices": "a GetOutputs request asks for more than 2000 outputs",
+    "fog.ledger_too_many_queries":
+        "a key image or TxOut public key request holds more queries than one call allows",
+    "fog.ledger_bad_tx_out_pubkey": "a TxOut public key is not a 32-byte CompressedRistretto",
+    "fog.ledger_key_image_rejected": "the key image store's oblivious map refused a key image",
+    "fog.ledger_key_image_store_full":
+        "the key image store's oblivious map is full (restart with a larger --omap-capacity)",
+    "fog.ledger_config_bad_uri": "a fog ledger listen URI or responder id is malformed",
+    "fog.ledger_config_bad_value": "a fog ledger setting is out of range or malformed",
+    "fog.ledger_response_too_large":
+        "a fog ledger answer does not fit one attested message (ask for fewer outputs)",
     # fog-codes:ledger (keep this marker)
     # fog report server, report validation, ingest server (refimpl/fog/report.py, ingest/)
     "fog.report_bad_message": "a report server response or report is malformed",
