@@ -24,17 +24,18 @@ import attrs
 import grpc
 from google.protobuf.message import DecodeError, Message
 
-from refimpl import protobuf as pb
 from refimpl.client.rpc import call
 from refimpl.enclave.channel import EvidenceVerifier
 from refimpl.errors import FogError, RefImplError
 from refimpl.fog.api import fog_common_pb2, ledger_pb2
-from refimpl.fog.client.polling import Query, QueryResponse
+from refimpl.fog.client.polling import Query
 from refimpl.fog.client.recovery import MissedBlock
 from refimpl.fog.client.tx_data import KeyImageAnswer
 from refimpl.fog.client.uri import FogUri
 from refimpl.fog.connection import AttestedConnection
+from refimpl.fog.ledger.messages import CheckKeyImagesResponse, check_key_images_request
 from refimpl.fog.types import BlockRange, KeyImageResultCode
+from refimpl.fog.view.messages import QueryResponse
 from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.node.grpc_util import UnaryCaller, method_path
 from refimpl.transaction.key_image import KeyImage
@@ -74,15 +75,6 @@ def _decode(what: str, message_type: type[M], data: bytes) -> M:
         raise _bad(what, str(exc)) from None
 
 
-def _key_image_message(key_image: KeyImage) -> bytes:
-    """``external.KeyImage {bytes data = 1}``."""
-    return pb.bytes_field(1, key_image.to_bytes())
-
-
-def _key_image_from_message(data: bytes) -> bytes:
-    return pb.Fields(data).get_bytes(1)
-
-
 class FogViewConnection:
     """Attested ``fog_view.FogViewAPI``: :meth:`query` (a poll's :class:`ViewQuerier`)."""
 
@@ -97,8 +89,11 @@ class FogViewConnection:
 
     def query(self, query: Query) -> QueryResponse:
         self.calls[VIEW_QUERY] += 1
-        return QueryResponse.from_protobuf(
-            self.conn.call(VIEW_QUERY, query.request(), query.aad()))
+        data = self.conn.call(VIEW_QUERY, query.request(), query.aad())
+        try:
+            return QueryResponse.from_protobuf(data)
+        except RefImplError as exc:
+            raise _bad("QueryResponse", exc.message) from None
 
     def close(self) -> None:
         self.conn.close()
@@ -176,17 +171,14 @@ class FogLedgerConnection:
         return KeyImagesAnswer(tuple(results), *counts)
 
     def _check_chunk(self, key_images: Sequence[KeyImage]) -> KeyImagesAnswer:
-        request = ledger_pb2.CheckKeyImagesRequest(queries=[
-            ledger_pb2.KeyImageQuery(key_image=_key_image_message(k)) for k in key_images])
+        request = check_key_images_request([k.to_bytes() for k in key_images])
         self.calls[CHECK_KEY_IMAGES] += 1
-        data = self.key_images.call(CHECK_KEY_IMAGES, request.SerializeToString())
-        response = _decode("CheckKeyImagesResponse", ledger_pb2.CheckKeyImagesResponse, data)
-        by_image: dict[bytes, ledger_pb2.KeyImageResult] = {}
-        for result in response.results:
-            try:
-                by_image[_key_image_from_message(result.key_image)] = result
-            except RefImplError as exc:
-                raise _bad("CheckKeyImages", exc.message) from None
+        data = self.key_images.call(CHECK_KEY_IMAGES, request)
+        try:
+            response = CheckKeyImagesResponse.from_protobuf(data)
+        except RefImplError as exc:
+            raise _bad("CheckKeyImagesResponse", exc.message) from None
+        by_image = {r.key_image: r for r in response.results}
         answers = []
         for key_image in key_images:
             answered = by_image.get(key_image.to_bytes())

@@ -30,18 +30,17 @@ from __future__ import annotations
 from typing import Protocol
 
 import attrs
-from google.protobuf.message import DecodeError
 
 from refimpl.crypto.ristretto import Scalar
-from refimpl.errors import FogError, RefImplError
-from refimpl.fog.api import view_pb2
-from refimpl.fog.client.rng_set import FoundPayload, SearchResult, UserRngSet
-from refimpl.fog.types import (
-    BlockRange,
-    DecommissionedIngestInvocation,
-    FixedTxOutSearchResult,
-    KexRngPubkey,
-    RngRecord,
+from refimpl.errors import RefImplError
+from refimpl.fog.client.rng_set import FoundPayload, UserRngSet
+from refimpl.fog.types import BlockRange, DecommissionedIngestInvocation
+from refimpl.fog.view.messages import (
+    QueryRequest,
+    QueryRequestAAD,
+    QueryResponse,
+    TxOutSearchResult,
+    legacy_results,
 )
 
 #: Search keys per query, spread over the live RNGs (polling.rs: 500 performed best).
@@ -59,65 +58,17 @@ class Query:
     search_keys: tuple[bytes, ...] = ()
 
     def aad(self) -> bytes:
-        return view_pb2.QueryRequestAAD(
-            start_from_user_event_id=self.start_from_user_event_id,
-            start_from_block_index=self.start_from_block_index,
-        ).SerializeToString()
+        return QueryRequestAAD(self.start_from_user_event_id,
+                               self.start_from_block_index).to_protobuf()
 
     def request(self) -> bytes:
-        return view_pb2.QueryRequest(get_txos=list(self.search_keys)).SerializeToString()
+        return QueryRequest(self.search_keys).to_protobuf()
 
 
-@attrs.frozen
-class QueryResponse:
-    """``QueryResponse``, with the search results read from ``tx_out_search_results`` (the
-    router's form) or, when that is empty, from ``fixed_tx_out_search_results``."""
-
-    highest_processed_block_count: int
-    next_start_from_user_event_id: int
-    highest_processed_block_signature_timestamp: int = 0
-    missed_block_ranges: tuple[BlockRange, ...] = ()
-    rng_records: tuple[RngRecord, ...] = ()
-    decommissioned_ingest_invocations: tuple[DecommissionedIngestInvocation, ...] = ()
-    search_results: tuple[SearchResult, ...] = ()
-    last_known_block_count: int = 0
-    last_known_block_cumulative_txo_count: int = 0
-
-    @classmethod
-    def from_protobuf(cls, data: bytes) -> QueryResponse:
-        """Decode; malformed bytes or values are ``fog.client_bad_response``."""
-        try:
-            msg = view_pb2.QueryResponse.FromString(data)
-            results = [SearchResult(r.search_key, r.result_code, r.ciphertext)
-                       for r in msg.tx_out_search_results]
-            if not results:
-                for r in msg.fixed_tx_out_search_results:
-                    fixed = FixedTxOutSearchResult(r.search_key, r.result_code, r.ciphertext,
-                                                   r.payload_length)
-                    results.append(SearchResult(fixed.search_key, fixed.result_code,
-                                                fixed.payload))
-            return cls(
-                highest_processed_block_count=msg.highest_processed_block_count,
-                next_start_from_user_event_id=msg.next_start_from_user_event_id,
-                highest_processed_block_signature_timestamp=(
-                    msg.highest_processed_block_signature_timestamp),
-                missed_block_ranges=tuple(BlockRange(r.start_block, r.end_block)
-                                          for r in msg.missed_block_ranges),
-                rng_records=tuple(
-                    RngRecord(r.ingest_invocation_id,
-                              KexRngPubkey(r.pubkey.pubkey, r.pubkey.version), r.start_block)
-                    for r in msg.rngs),
-                decommissioned_ingest_invocations=tuple(
-                    DecommissionedIngestInvocation(d.ingest_invocation_id, d.last_ingested_block)
-                    for d in msg.decommissioned_ingest_invocations),
-                search_results=tuple(results),
-                last_known_block_count=msg.last_known_block_count,
-                last_known_block_cumulative_txo_count=msg.last_known_block_cumulative_txo_count,
-            )
-        except DecodeError as exc:
-            raise FogError("fog.client_bad_response", f"QueryResponse: {exc}") from None
-        except RefImplError as exc:
-            raise FogError("fog.client_bad_response", f"QueryResponse: {exc.message}") from None
+def search_results(response: QueryResponse) -> tuple[TxOutSearchResult, ...]:
+    """The answer's search results: ``tx_out_search_results`` (the router's form) or, when
+    that is empty, the legacy form of ``fixed_tx_out_search_results``."""
+    return response.tx_out_search_results or legacy_results(response.fixed_tx_out_search_results)
 
 
 class ViewQuerier(Protocol):
@@ -207,7 +158,7 @@ def poll(view: ViewQuerier, rng_set: UserRngSet, view_private: Scalar) -> PollRe
         except RefImplError as exc:
             return result(exc, last)
         new_count = min(new_count, last.highest_processed_block_count)
-        matched, round_errors = rng_set.ingest_search_results(last.search_results)
+        matched, round_errors = rng_set.ingest_search_results(search_results(last))
         found.extend(matched)
         errors.extend(round_errors)
         dead = dead_rngs(before, rng_set, multiplier)

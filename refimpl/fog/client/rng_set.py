@@ -12,7 +12,8 @@ Matching search results (``ingest_tx_out_search_results``): every ``Found`` resu
 its search key; then each RNG takes, while its current output is filed, that payload and
 advances. A result code other than ``Found`` / ``NotFound``, and a ``Found`` key no RNG reached,
 are reported as errors without stopping the match (as in MobileCoin, a poll gathers as much as
-it can). Decryption is left to the caller: the payloads come back in match order.
+it can). Decryption is left to the caller: the payloads (a ``Found`` result's ciphertext, without
+padding) come back in match order.
 """
 
 from __future__ import annotations
@@ -25,16 +26,7 @@ from refimpl.crypto.ristretto import Scalar
 from refimpl.errors import FogError, RefImplError
 from refimpl.fog.kex_rng import VersionedKexRng
 from refimpl.fog.types import RngRecord, TxOutSearchResultCode
-
-
-@attrs.frozen
-class SearchResult:
-    """One ``TxOutSearchResult`` as the client reads it: the payload is the ciphertext without
-    its padding (meaningful when ``result_code`` is ``Found``)."""
-
-    search_key: bytes
-    result_code: int
-    payload: bytes = b""
+from refimpl.fog.view.messages import TxOutSearchResult
 
 
 @attrs.frozen
@@ -68,14 +60,14 @@ class UserRngSet:
         return {key: rng.index for key, rng in self.rngs.items()}
 
     def ingest_search_results(
-        self, results: Iterable[SearchResult]
+        self, results: Iterable[TxOutSearchResult]
     ) -> tuple[list[FoundPayload], list[RefImplError]]:
         """Match ``Found`` results to the RNGs, advancing each past what it found."""
         errors: list[RefImplError] = []
         found: dict[bytes, bytes] = {}
         for result in results:
             if result.result_code == TxOutSearchResultCode.FOUND:
-                found[result.search_key] = result.payload
+                found[result.search_key] = result.ciphertext
             elif result.result_code != TxOutSearchResultCode.NOT_FOUND:
                 errors.append(_search_failure(result))
         matched: list[FoundPayload] = []
@@ -90,7 +82,7 @@ class UserRngSet:
         return matched, errors
 
 
-def _search_failure(result: SearchResult) -> FogError:
+def _search_failure(result: TxOutSearchResult) -> FogError:
     try:
         name = TxOutSearchResultCode(result.result_code).name
     except ValueError:
