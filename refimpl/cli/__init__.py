@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         check,
         client,
         conformance,
+        fog,
         keys,
         ledger,
         network,
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mcref", description="MobileCoin reference implementation")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in (check, conformance, keys, address, tx, ledger, scp, quorum, tlc, trace,
-                   bench, attest, node, network, client):
+                   bench, attest, node, network, client, fog):
         module.register(sub)
     return parser
 

@@ -33,6 +33,7 @@ from refimpl.account.public_address import PublicAddress
 from refimpl.client.connection import CLIENT_TX_PROPOSE, GET_LAST_BLOCK_INFO
 from refimpl.client.ledger_source import TxOutWithProof
 from refimpl.client.pay import (
+    DEFAULT_TIMEOUT_S,
     DEFAULT_TOMBSTONE_DELTA,
     Payment,
     TxSubmitter,
@@ -62,7 +63,6 @@ from refimpl.transaction.tx import Tx
 
 #: Seconds between key-image checks while a payment is pending (each check is attested).
 DEFAULT_CONFIRM_POLL_S = 0.25
-DEFAULT_CONFIRM_TIMEOUT_S = 60.0
 #: ``report.ReportAPI/GetReports``, as counted.
 GET_REPORTS = "/report.ReportAPI/GetReports"
 
@@ -282,7 +282,7 @@ class FogClient:
 
     def pay(self, to: PublicAddress, amount: int, *, fee: int | None = None,
             tombstone_delta: int = DEFAULT_TOMBSTONE_DELTA, token_id: int = MOB_TOKEN_ID,
-            timeout_s: float = DEFAULT_CONFIRM_TIMEOUT_S,
+            timeout_s: float = DEFAULT_TIMEOUT_S,
             poll_s: float = DEFAULT_CONFIRM_POLL_S,
             rng: RandomSource = os_random) -> Payment:
         """Build, submit and confirm a payment (its key images spent in fog ledger)."""
