@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 export TMPDIR := $(CURDIR)/.tmp
 export HYPOTHESIS_PROFILE ?= $(if $(CI),ci,dev)
 
-.PHONY: run test bench lint typecheck vectors clean install
+.PHONY: run test bench lint typecheck vectors clean install postgres
 
 $(STAMP): pyproject.toml
 	@mkdir -p $(TMPDIR)
@@ -23,8 +23,12 @@ run: $(STAMP)
 	@mkdir -p $(TMPDIR)
 	$(BIN)/mcref check
 
+# The PostgreSQL server the fog recovery-database tests start (installed when missing).
+postgres:
+	@tools/postgres.sh
+
 # ruff and mypy --strict first (the conventions of DESIGN.md are checked, not hoped for).
-test: $(STAMP) lint typecheck
+test: $(STAMP) postgres lint typecheck
 	@mkdir -p $(TMPDIR)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
