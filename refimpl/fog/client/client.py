@@ -261,33 +261,38 @@ class FogClient:
                 check_pubkey_usable(resolver(address), num_blocks)
         return resolver
 
-    def build_transaction(self, to: PublicAddress, amount: int, *, fee: int | None = None,
+    def build_transaction(self, to: PublicAddress, amount: int, *, fee: int,
+                          block_version: int,
                           tombstone_delta: int = DEFAULT_TOMBSTONE_DELTA,
                           token_id: int = MOB_TOKEN_ID,
-                          rng: RandomSource = os_random) -> tuple[Tx, int]:
-        """Poll, then a signed payment of ``amount`` to ``to`` and its fee."""
-        self.poll()
-        info = self._consensus().last_block_info()
-        fee = minimum_fee(info, token_id) if fee is None else fee
+                          rng: RandomSource = os_random) -> Tx:
+        """A signed payment of ``amount`` to ``to`` from the unspent outputs the last
+        :meth:`poll` found, change back to us. The tombstone is fog ledger's block count plus
+        ``tombstone_delta``, lowered to the fog keys' expiry by the builder."""
         inputs = select_inputs(self.tx_data.unspent(token_id), amount + fee, token_id)
         num_blocks = self.ledger_source.num_blocks()
         resolver = self.fog_resolver([to, self.account.default_subaddress()], num_blocks)
-        block_version = max(info.network_block_version, self.tx_data.latest_block_version)
-        tx = build_payment(
+        return build_payment(
             self.ledger_source, self.account, inputs, to, amount, rng,
             fee=fee, tombstone_block=num_blocks + tombstone_delta,
             block_version=block_version, token_id=token_id, fog_resolver=resolver,
         )
-        return tx, fee
 
     def pay(self, to: PublicAddress, amount: int, *, fee: int | None = None,
             tombstone_delta: int = DEFAULT_TOMBSTONE_DELTA, token_id: int = MOB_TOKEN_ID,
             timeout_s: float = DEFAULT_TIMEOUT_S,
             poll_s: float = DEFAULT_CONFIRM_POLL_S,
             rng: RandomSource = os_random) -> Payment:
-        """Build, submit and confirm a payment (its key images spent in fog ledger)."""
-        tx, fee = self.build_transaction(to, amount, fee=fee, tombstone_delta=tombstone_delta,
-                                         token_id=token_id, rng=rng)
+        """Poll, build, submit and confirm a payment (its key images spent in fog ledger).
+        The fee (unless given) and the block version come from the node's
+        ``GetLastBlockInfo`` (the block version at least the one fog ledger reports)."""
+        self.poll()
+        info = self._consensus().last_block_info()
+        fee = minimum_fee(info, token_id) if fee is None else fee
+        block_version = max(info.network_block_version, self.tx_data.latest_block_version)
+        tx = self.build_transaction(to, amount, fee=fee, block_version=block_version,
+                                    tombstone_delta=tombstone_delta, token_id=token_id,
+                                    rng=rng)
         key_images = tuple(KeyImage(p) for p in tx.key_images())
         tombstone_block = tx.prefix.tombstone_block
         submitted_at = time.time()
