@@ -157,3 +157,25 @@ def test_omap_lookup_trace_is_independent_of_keys() -> None:
             cells = list(range(1 << oram.height, 2 << oram.height))
             assert len(cells) == 32
             assert chi_square(Counter(leaves), cells) < CRITICAL_0_999[31]
+
+
+def test_omap_access_and_insert_trace_is_independent_of_presence() -> None:
+    # found: the real write overwrites and the dummy key is inserted; not found: the real
+    # write inserts and the dummy write has no effect. Both look like one insertion.
+    n = 60
+
+    def bump(code: int, buffer: bytearray) -> None:
+        buffer[0] = (buffer[0] + 1) % 256
+
+    def present(omap: ObliviousMap) -> None:
+        for _ in range(n):
+            omap.access_and_insert((7).to_bytes(2, "little") * 8, bytes(240), bump)
+
+    def absent(omap: ObliviousMap) -> None:
+        for i in range(n):
+            omap.access_and_insert((1000 + i).to_bytes(2, "little") * 8, bytes(240), bump)
+
+    trace_a, _ = run_omap(8, present)
+    trace_b, _ = run_omap(9, absent)
+    assert trace_a.shape() == trace_b.shape()
+    assert len(trace_a) > 0
