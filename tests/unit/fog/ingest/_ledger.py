@@ -20,6 +20,9 @@ from pathlib import Path
 from refimpl.account.keys import AccountKey
 from refimpl.crypto.chacha_rng import std_rng_from_seed
 from refimpl.crypto.ristretto import Point, Scalar
+from refimpl.fog.api import ingest_common_pb2
+from refimpl.fog.block_source import BlockSource
+from refimpl.fog.ingest.controller import IngestController
 from refimpl.fog.kex_rng import VersionedKexRng
 from refimpl.fog.records import decrypt_tx_out_record
 from refimpl.fog.recovery_db import SqlRecoveryDb
@@ -113,6 +116,27 @@ def append_in_child(path: Path, blocks: Sequence[BlockContents], timeout_s: floa
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
         subprocess.run([sys.executable, "-c", _APPENDER, str(path), str(plan)], env=env,
                        check=True, timeout=timeout_s, cwd=REPO_ROOT)
+
+
+def run_blocks(controller: IngestController, ledger: Path, upto: int) -> None:
+    """Feed the controller every block up to ``upto`` (exclusive) from the ledger."""
+    source = BlockSource(ledger)
+    try:
+        while True:
+            index, idle = controller.next_block_index()
+            if idle or index >= upto:
+                return
+            controller.process_next_block(source.block_data(index))
+    finally:
+        source.close()
+
+
+def activate_on(controller: IngestController, ledger: Path) -> ingest_common_pb2.IngestSummary:
+    source = BlockSource(ledger)
+    try:
+        return controller.activate(source.num_blocks())
+    finally:
+        source.close()
 
 
 def find_outputs(db: SqlRecoveryDb, account: AccountKey, limit: int = 16

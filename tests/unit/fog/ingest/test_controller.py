@@ -25,31 +25,19 @@ from refimpl.ledger.block import BlockContents
 from refimpl.ledger.synthetic import SyntheticSource
 from refimpl.transaction.tx_out import TxOut
 
-from ._ledger import BASE_TIMESTAMP, append_blocks, contents, find_outputs, fog_output, recipient
+from ._ledger import (
+    BASE_TIMESTAMP,
+    activate_on,
+    append_blocks,
+    contents,
+    find_outputs,
+    fog_output,
+    recipient,
+    run_blocks,
+)
 from .conftest import SGX_SEED, MakeConfig
 
 BOB, ALICE = recipient(1), recipient(2)
-
-
-def _run(controller: IngestController, ledger: Path, upto: int) -> None:
-    """Feed the controller every block up to ``upto`` (exclusive) from the ledger."""
-    source = BlockSource(ledger)
-    try:
-        while True:
-            index, idle = controller.next_block_index()
-            if idle or index >= upto:
-                return
-            controller.process_next_block(source.block_data(index))
-    finally:
-        source.close()
-
-
-def _activate(controller: IngestController, ledger: Path) -> ingest_common_pb2.IngestSummary:
-    source = BlockSource(ledger)
-    try:
-        return controller.activate(source.num_blocks())
-    finally:
-        source.close()
 
 
 def _rngs(db: SqlRecoveryDb) -> list[RngRecord]:
@@ -93,7 +81,7 @@ def test_blocks_are_ingested_in_order_into_findable_records(
         make_config: MakeConfig, host: FogEnclave, db: SqlRecoveryDb, ledger: Path) -> None:
     controller = IngestController(make_config(), host, db)
     assert controller.summary().mode == ingest_common_pb2.Idle
-    summary = _activate(controller, ledger)
+    summary = activate_on(controller, ledger)
     assert (summary.mode, summary.next_block_index) == (ingest_common_pb2.Active, 1)
     ingress = controller.ingress_public_key()
     assert decode_compressed_ristretto(summary.ingress_pubkey) == ingress
@@ -144,10 +132,10 @@ def test_restart_with_the_state_file_keeps_the_key_and_resumes(
         make_config: MakeConfig, host: FogEnclave, db: SqlRecoveryDb, ledger: Path,
         tmp_path: Path) -> None:
     first = IngestController(make_config(), host, db)
-    _activate(first, ledger)
+    activate_on(first, ledger)
     plan = Plan(first)
     append_blocks(ledger, [plan.block(bob=1), plan.block(alice=1)])
-    _run(first, ledger, 3)
+    run_blocks(first, ledger, 3)
     ingress = first.ingress_public_key()
     saved = ingest_common_pb2.IngestStateFile.FromString((tmp_path / "ingest-state").read_bytes())
     assert saved.summary.next_block_index == 3 and saved.sealed_ingress_key
@@ -156,7 +144,7 @@ def test_restart_with_the_state_file_keeps_the_key_and_resumes(
     assert second.ingress_public_key() == ingress
     assert second.next_block_index() == (3, False)
     append_blocks(ledger, [plan.block(bob=1)])
-    _run(second, ledger, 4)
+    run_blocks(second, ledger, 4)
     assert second.next_block_index() == (4, False)
     assert db.get_last_scanned_block_index(ingress.to_bytes()) == 3
     # the restarted enclave has a new egress key: a second invocation from block 3
@@ -170,11 +158,11 @@ def test_restart_resumes_past_blocks_the_database_already_holds(
         tmp_path: Path) -> None:
     """A crash between add_block_data and the state-file write: resume after the DB's block."""
     first = IngestController(make_config(), host, db)
-    _activate(first, ledger)
+    activate_on(first, ledger)
     stale = (tmp_path / "ingest-state").read_bytes()
     plan = Plan(first)
     append_blocks(ledger, [plan.block(bob=1), plan.block(bob=1)])
-    _run(first, ledger, 3)
+    run_blocks(first, ledger, 3)
     (tmp_path / "ingest-state").write_bytes(stale)  # says: next block 1
     second = IngestController(make_config(), host, db)
     assert second.next_block_index() == (3, False)
@@ -183,22 +171,22 @@ def test_restart_resumes_past_blocks_the_database_already_holds(
 def test_restart_with_new_keys_makes_a_new_ingress_key_and_invocation(
         make_config: MakeConfig, host: FogEnclave, db: SqlRecoveryDb, ledger: Path) -> None:
     first = IngestController(make_config(), host, db)
-    _activate(first, ledger)
+    activate_on(first, ledger)
     old = first.ingress_public_key()
     plan = Plan(first)
     append_blocks(ledger, [plan.block(bob=1), plan.block()])
-    _run(first, ledger, 3)
+    run_blocks(first, ledger, 3)
 
     second = IngestController(make_config(new_keys=True), host, db)
     new = second.ingress_public_key()
     assert new != old and second.next_block_index() == (0, True)
-    summary = _activate(second, ledger)
+    summary = activate_on(second, ledger)
     assert summary.next_block_index == 3  # past the highest block any key scanned
     assert db.get_ingress_key_status(new.to_bytes()) is not None
     assert db.get_ingress_key_status(new.to_bytes()).start_block == 3  # type: ignore[union-attr]
     new_plan = Plan(second, b"new plan")
     append_blocks(ledger, [new_plan.block(alice=1)])
-    _run(second, ledger, 4)
+    run_blocks(second, ledger, 4)
     rngs = _rngs(db)
     assert [r.start_block for r in rngs] == [1, 3]
     assert db.get_tx_outs_by_block_and_key(new.to_bytes(), 3) is not None
@@ -216,7 +204,7 @@ def test_new_keys_only_while_idle(make_config: MakeConfig, host: FogEnclave,
     after = controller.new_keys()
     assert after.ingress_pubkey != before.ingress_pubkey
     assert after.egress_pubkey != before.egress_pubkey
-    _activate(controller, ledger)
+    activate_on(controller, ledger)
     with pytest.raises(FogError) as info:
         controller.new_keys()
     assert info.value.code == "fog.ingest_not_idle"
@@ -229,10 +217,10 @@ def test_new_keys_only_while_idle(make_config: MakeConfig, host: FogEnclave,
 def test_report_lost_ingress_key_makes_the_missed_range(
         make_config: MakeConfig, host: FogEnclave, db: SqlRecoveryDb, ledger: Path) -> None:
     controller = IngestController(make_config(), host, db)
-    _activate(controller, ledger)
+    activate_on(controller, ledger)
     plan = Plan(controller)
     append_blocks(ledger, [plan.block(bob=1), plan.block()])
-    _run(controller, ledger, 3)
+    run_blocks(controller, ledger, 3)
     key = controller.ingress_public_key().to_bytes()
     assert controller.get_missed_block_ranges() == []
     controller.report_lost_ingress_key(key)
@@ -246,13 +234,13 @@ def test_report_lost_ingress_key_makes_the_missed_range(
 def test_retired_key_scans_to_its_expiry_then_goes_idle(
         make_config: MakeConfig, host: FogEnclave, db: SqlRecoveryDb, ledger: Path) -> None:
     controller = IngestController(make_config(pubkey_expiry_window=2), host, db)
-    _activate(controller, ledger)  # report expiry 1 + 2 = 3
+    activate_on(controller, ledger)  # report expiry 1 + 2 = 3
     plan = Plan(controller)
     append_blocks(ledger, [plan.block(bob=1) for _ in range(4)])
-    _run(controller, ledger, 2)
+    run_blocks(controller, ledger, 2)
     assert db.get_all_reports()[0][1].pubkey_expiry == 3
     controller.retire()
-    _run(controller, ledger, 5)
+    run_blocks(controller, ledger, 5)
     # blocks 2 and 3 are still scanned (a sender may have used the key up to 3); block 4 is not
     assert controller.next_block_index() == (4, True)
     assert db.get_last_scanned_block_index(controller.ingress_public_key().to_bytes()) == 3
@@ -260,10 +248,10 @@ def test_retired_key_scans_to_its_expiry_then_goes_idle(
     assert [(d.last_ingested_block) for d in _decommissioned(db)] == [3]
     assert _found(db, BOB) == _keys(plan.sent["bob"][:3])
     with pytest.raises(FogError) as info:
-        _activate(controller, ledger)
+        activate_on(controller, ledger)
     assert info.value.code == "fog.ingest_key_retired"
     controller.unretire()
-    assert _activate(controller, ledger).next_block_index == 4
+    assert activate_on(controller, ledger).next_block_index == 4
 
 
 def test_rng_store_overflow_rotates_the_egress_key(
@@ -271,11 +259,11 @@ def test_rng_store_overflow_rotates_the_egress_key(
     """Every synthetic output is a new user: the small store overflows, the enclave rotates
     its egress key, and the controller replaces the invocation (decommissioning the old)."""
     controller = IngestController(make_config(user_capacity=1), host, db)
-    _activate(controller, ledger)
+    activate_on(controller, ledger)
     plan = Plan(controller)
     blocks = [plan.block(bob=1, others=20) for _ in range(5)]
     append_blocks(ledger, blocks)
-    _run(controller, ledger, 6)
+    run_blocks(controller, ledger, 6)
     assert controller.next_block_index() == (6, False)
     rngs = _rngs(db)
     assert len(rngs) >= 2
@@ -289,18 +277,18 @@ def test_two_active_servers_with_one_key_the_second_goes_idle(
         make_config: MakeConfig, host: FogEnclave, db: SqlRecoveryDb, ledger: Path,
         tmp_path: Path) -> None:
     first = IngestController(make_config(), host, db)
-    _activate(first, ledger)
+    activate_on(first, ledger)
     shutil.copy(tmp_path / "ingest-state", tmp_path / "copy")
     second = IngestController(make_config(state_file=tmp_path / "copy"), host, db)
     assert second.ingress_public_key() == first.ingress_public_key()
     assert second.next_block_index() == (1, False)
     plan = Plan(first)
     append_blocks(ledger, [plan.block(bob=1), plan.block(bob=1)])
-    _run(first, ledger, 2)
-    _run(second, ledger, 2)
+    run_blocks(first, ledger, 2)
+    run_blocks(second, ledger, 2)
     assert second.next_block_index() == (1, True)
     assert len(_decommissioned(db)) == 1
-    _run(first, ledger, 3)
+    run_blocks(first, ledger, 3)
     assert first.next_block_index() == (3, False)
     assert _found(db, BOB) == _keys(plan.sent["bob"])
 
