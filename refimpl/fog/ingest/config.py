@@ -41,6 +41,8 @@ MAX_USER_CAPACITY = 1 << 32
 MAX_FOG_INDEX = 2**31
 MAX_REPORT_ID_LEN = 64
 U63_MAX = 2**63 - 1
+#: Largest expiry window: block index + window must stay a database BIGINT.
+MAX_PUBKEY_EXPIRY_WINDOW = 2**62
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
 
 
@@ -94,7 +96,7 @@ class IngestConfig:
     fog_report_id: str = attrs.field(default="", validator=_check_report_id)
     pubkey_expiry_window: int = attrs.field(
         default=DEFAULT_PUBKEY_EXPIRY_WINDOW,
-        validator=_in_range("--pubkey-expiry-window", 0, U63_MAX))
+        validator=_in_range("--pubkey-expiry-window", 0, MAX_PUBKEY_EXPIRY_WINDOW))
     poll_interval_ms: int = attrs.field(
         default=DEFAULT_POLL_INTERVAL_MS,
         validator=_in_range("--poll-interval-ms", 1, MAX_POLL_INTERVAL_MS))

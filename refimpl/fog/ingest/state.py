@@ -23,6 +23,7 @@ from google.protobuf.message import DecodeError
 
 from refimpl.errors import FogError
 from refimpl.fog.api import ingest_common_pb2
+from refimpl.fog.ingest.config import MAX_PUBKEY_EXPIRY_WINDOW
 
 log = logging.getLogger("refimpl.fog.ingest")
 
@@ -71,7 +72,10 @@ class IngestControllerState:
     def set_pubkey_expiry_window(self, value: int) -> None:
         """Any value while idle; while active it may only grow
         (``fog.ingest_cannot_reduce_expiry_window``): reports already published promise the
-        longer window."""
+        longer window. ``fog.ingest_bad_config`` beyond :data:`MAX_PUBKEY_EXPIRY_WINDOW`."""
+        if not 0 <= value <= MAX_PUBKEY_EXPIRY_WINDOW:
+            raise FogError("fog.ingest_bad_config",
+                           f"pubkey_expiry_window {value} is not in 0..{MAX_PUBKEY_EXPIRY_WINDOW}")
         if self.is_active and value < self.pubkey_expiry_window:
             raise FogError("fog.ingest_cannot_reduce_expiry_window",
                            f"cannot reduce pubkey_expiry_window from "

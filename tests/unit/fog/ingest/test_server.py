@@ -64,6 +64,7 @@ def test_admin_api_and_worker(make_config: MakeConfig, ledger: Path, db_url: str
         renewed = admin.new_keys()
         assert renewed.ingress_pubkey != status.ingress_pubkey
         assert admin.set_pubkey_expiry_window(5).pubkey_expiry_window == 5
+        _refused("fog.ingest_bad_config", lambda: admin.set_pubkey_expiry_window(2**63))
         active = admin.activate()
         assert (active.mode, active.next_block_index) == (ingest_common_pb2.Active, 1)
         assert admin.activate() == active  # already active: nothing changes

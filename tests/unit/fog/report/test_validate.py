@@ -315,3 +315,23 @@ def test_expired_pubkey(account: AccountKey, operator: OperatorChain, ingest_hos
         with pytest.raises(FogError) as info:
             check_pubkey_usable(key, num_blocks)
         assert info.value.code == "fog.report_pubkey_expired"
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=200))
+def test_arbitrary_bytes_decode_or_are_refused_typed(data: bytes) -> None:
+    try:
+        ReportResponse.from_protobuf(data)
+    except FogError as exc:
+        assert exc.code.startswith("fog.report_")
+
+
+@settings(max_examples=50, deadline=None)
+@given(chain=st.lists(st.binary(max_size=64), max_size=3))
+def test_arbitrary_chains_are_refused_typed(account: AccountKey, response: ReportResponse,
+                                            verifier: EvidenceVerifier,
+                                            chain: list[bytes]) -> None:
+    with pytest.raises(FogError) as info:
+        validate_fog_pubkey(account.default_subaddress(),
+                            attrs.evolve(response, chain=tuple(chain)), verifier)
+    assert info.value.code in {"fog.report_chain_empty", "fog.report_chain_bad_certificate"}
