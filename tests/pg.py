@@ -66,7 +66,7 @@ def _free_port() -> int:
         return port
 
 
-def _process_gone(pid: int) -> bool:
+def process_gone(pid: int) -> bool:
     """Whether ``pid`` has exited (a zombie waiting for its parent counts as exited)."""
     try:
         os.kill(pid, 0)
@@ -156,7 +156,7 @@ class PostgresCluster:
         assert self.postmaster_pid() is None, "postmaster.pid left behind"
         # The postmaster removes its pid file just before it exits: give it a moment.
         deadline = time.monotonic() + _TIMEOUT_S
-        while not _process_gone(pid):
+        while not process_gone(pid):
             assert time.monotonic() < deadline, f"postmaster {pid} still running after stop"
             time.sleep(0.02)
 

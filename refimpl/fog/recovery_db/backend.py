@@ -42,6 +42,9 @@ POSTGRES_CONNECT_TIMEOUT_S = 10
 #: Key of the PostgreSQL advisory lock held while creating the schema.
 _SCHEMA_LOCK_KEY = 0x0F0C_DB01
 
+#: admin_shutdown, crash_shutdown, cannot_connect_now: the server dropped or refused us.
+_SERVER_SHUTDOWN_STATES = frozenset({"57P01", "57P02", "57P03"})
+
 _EVENT_TYPES = ("new_ingest_invocation", "decommission_ingest_invocation", "missing_blocks")
 _EVENT_TYPE_LIST = ", ".join(f"'{name}'" for name in _EVENT_TYPES)
 
@@ -81,6 +84,22 @@ class Backend(ABC):
     @abstractmethod
     def reset(self) -> None:
         """Drop the connection (after a failure); the next statement reconnects."""
+
+    @abstractmethod
+    def is_connected(self) -> bool:
+        """Whether a connection is open (this never connects)."""
+
+    def rollback(self) -> None:
+        """Roll back the open transaction, if the connection still stands (never reconnects:
+        a new connection has no transaction); a connection that cannot is dropped."""
+        if not self.is_connected():
+            return
+        try:
+            self.execute("ROLLBACK", ())
+        except Exception as exc:
+            if self.classify(exc) is None:
+                raise
+            self.reset()
 
     @abstractmethod
     def schema_statements(self) -> list[str]:
@@ -155,6 +174,9 @@ class SqliteBackend(Backend):
             conn, self._conn = self._conn, None
             conn.close()
 
+    def is_connected(self) -> bool:
+        return self._conn is not None
+
     def schema_statements(self) -> list[str]:
         return _schema(
             {
@@ -191,7 +213,8 @@ class PostgresBackend(Backend):
         try:
             self._params = psycopg.conninfo.conninfo_to_dict(url)
         except psycopg.Error as exc:
-            raise FogError("fog.recovery_db_bad_url", f"PostgreSQL url: {exc}") from exc
+            reason = str(exc).split(" in URI", 1)[0].strip()  # libpq repeats the URI: secrets
+            raise FogError("fog.recovery_db_bad_url", f"PostgreSQL url: {reason}") from exc
         self._url = url
         self._conn: psycopg.Connection[tuple[Any, ...]] | None = None
 
@@ -211,10 +234,12 @@ class PostgresBackend(Backend):
     def classify(self, exc: BaseException) -> ErrorKind | None:
         if isinstance(exc, psycopg.errors.UniqueViolation):
             return ErrorKind.UNIQUE
-        if isinstance(exc, psycopg.OperationalError) and (
-            self._conn is None or self._conn.closed or self._conn.broken
-        ):
-            return ErrorKind.RETRY
+        if isinstance(exc, psycopg.OperationalError):
+            conn = self._conn
+            lost = conn is None or conn.closed or conn.broken
+            state = exc.sqlstate or ""
+            if lost or state.startswith("08") or state in _SERVER_SHUTDOWN_STATES:
+                return ErrorKind.RETRY
         if isinstance(exc, psycopg.Error):
             return ErrorKind.FAILURE
         return None
@@ -223,6 +248,9 @@ class PostgresBackend(Backend):
         if self._conn is not None:
             conn, self._conn = self._conn, None
             conn.close()
+
+    def is_connected(self) -> bool:
+        return self._conn is not None and not self._conn.closed
 
     def schema_statements(self) -> list[str]:
         return [

@@ -213,9 +213,9 @@ class SqlRecoveryDb(RecoveryDb, ReportDb):
                 tx.execute("COMMIT")
             return result
         except BaseException as exc:
+            kind = self._backend.classify(exc)  # before the rollback changes the connection
             if atomic:
-                self._rollback()
-            kind = self._backend.classify(exc)
+                self._backend.rollback()
             if kind is None:
                 raise
             if kind is ErrorKind.UNIQUE:
@@ -225,14 +225,6 @@ class SqlRecoveryDb(RecoveryDb, ReportDb):
                 raise _Retry(str(exc).strip()) from exc
             raise FogError("fog.recovery_db_io",
                            f"{self._backend.describe()}: {str(exc).strip()}") from exc
-
-    def _rollback(self) -> None:
-        try:
-            self._backend.execute("ROLLBACK", ())
-        except Exception as exc:
-            if self._backend.classify(exc) is None:
-                raise
-            self._backend.reset()  # the connection is unusable; start afresh next time
 
     def _create_schema(self, tx: Tx) -> None:
         for statement in self._backend.schema_statements():
