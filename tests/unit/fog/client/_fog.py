@@ -47,13 +47,14 @@ def ingest_enclave(seed: int = 1) -> IngestEnclave:
 
 
 def hinted_tx_out(ingress: Point | None, to: PublicAddress, value: int, seed: int,
-                  hint_for: PublicAddress | None = None) -> TxOut:
+                  hint_for: PublicAddress | None = None,
+                  block_version: int = MAX_BLOCK_VERSION) -> TxOut:
     """A TxOut of ``value`` to ``to`` whose fog hint names ``hint_for`` (default ``to``) to the
     ingest key ``ingress`` (a fake hint when ``ingress`` is None)."""
     r = rng(20_000 + seed)
     hint = (EncryptedFogHint.fake_onetime_hint(r) if ingress is None else
             EncryptedFogHint.encrypt(r, ingress, (hint_for or to).view_public))
-    return TxOut.new(MAX_BLOCK_VERSION, Amount(value), to, Scalar.random(r), hint)
+    return TxOut.new(block_version, Amount(value), to, Scalar.random(r), hint)
 
 
 @attrs.define
