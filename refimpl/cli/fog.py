@@ -69,8 +69,10 @@ def register(sub: Any) -> None:
 
 
 def register_serve(inner: Any) -> None:
-    """Where ``mcref fog serve <role>`` (the lead's) plugs in; nothing yet."""
-    del inner
+    """``mcref fog serve <role>`` (:mod:`refimpl.cli.fog_serve`)."""
+    from refimpl.cli import fog_serve
+
+    fog_serve.register_serve(inner)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

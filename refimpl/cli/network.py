@@ -40,6 +40,12 @@ def register(sub: Any) -> None:
                     help="real duration of SCP's 1000 ms base interval")
     up.add_argument("--duration", type=float, default=None,
                     help="stop after this many seconds (default: until Ctrl-C)")
+    up.add_argument("--fog", action="store_true",
+                    help="also run fog: ingest, report, view router + stores, ledger")
+    up.add_argument("--fog-recovery-db", metavar="URL", default=None,
+                    help="postgresql://... (default: SQLite under DIR/fog)")
+    up.add_argument("--fog-view-shards", type=int, default=2, metavar="N",
+                    help="view stores, each a block range (default: %(default)s)")
     up.set_defaults(handler=_up)
     status = inner.add_parser("status", help="each node's height, sync state, pending values")
     status.add_argument("--dir", type=Path, default=Path("mcref-network"))
@@ -61,6 +67,13 @@ def _up(args: argparse.Namespace) -> int:
         accounts=args.accounts, outputs_per_account=args.outputs_per_account,
         trace_epoch_ms=int(time.time() * 1000), **extra)
     supervisor = Supervisor(network)
+    fog_names: list[str] = []
+    if args.fog:
+        from refimpl.fog.localnet import add_fog_services, generate_local_fog
+
+        fog = generate_local_fog(network, recovery_db=args.fog_recovery_db,
+                                 view_shards=args.fog_view_shards)
+        fog_names = add_fog_services(supervisor, fog)
     signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops the nodes as Ctrl-C does
     supervisor.start_all()
     try:
@@ -68,6 +81,12 @@ def _up(args: argparse.Namespace) -> int:
         for node in network.nodes:
             print(f"{node.name}: client {node.client_uri}  peer 127.0.0.1:{node.peer_port}  "
                   f"admin {node.admin_uri}  (log {node.directory / 'node.log'})")
+        if fog_names:
+            supervisor.start_services()
+            supervisor.wait_serving(fog_names, timeout_s=120)
+            for name in fog_names:
+                service = supervisor.services[name]
+                print(f"{name}: {service.health_address}  (log {service.log})")
         print(f"state: {network.base_dir / 'network-state.json'}; pay with `mcref client pay "
               f"--network-state {network.base_dir} ...`; Ctrl-C stops the network")
         deadline = None if args.duration is None else time.monotonic() + args.duration

@@ -1,0 +1,109 @@
+"""``mcref fog serve <role>``: run one fog service process until SIGTERM or Ctrl-C.
+
+Roles, as MobileCoin deploys fog (one binary each there):
+
+==============  ==========================================  ===============================
+role            module                                      MobileCoin
+==============  ==========================================  ===============================
+``report``      :mod:`refimpl.fog.report.server`            ``fog/report/server``
+``ingest``      :mod:`refimpl.fog.ingest.server`            ``fog/ingest/server``
+``view-store``  :mod:`refimpl.fog.view.server`              ``fog/view/server`` (store)
+``view-router`` :mod:`refimpl.fog.view.server`              ``fog/view/server`` (router)
+``ledger``      :mod:`refimpl.fog.ledger.server`            ``fog/ledger/server``
+==============  ==========================================  ===============================
+
+Each role takes MobileCoin's flag names where they exist (``mcref fog serve ROLE --help``).
+A bad flag value is one ``error[fog.*]`` line and exit 2, before anything binds; once serving,
+the process prints ``ready: <role> <what> HOST:PORT`` lines (so a parent that asked for port
+0 learns the port) and stops every thread and port on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import attrs
+
+
+class _Server(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+@attrs.frozen
+class Role:
+    """Where a role's flags, config and server live (imported when the role runs)."""
+
+    config_module: str
+    server_module: str
+    add_arguments: str
+    config_from_args: str
+    server: str
+    help: str
+    #: (label, attribute of the started server holding a port) printed on the ready lines
+    ports: tuple[tuple[str, str], ...]
+
+
+ROLES: dict[str, Role] = {
+    "report": Role("refimpl.fog.report.server", "refimpl.fog.report.server",
+                   "add_arguments", "config_from_args",
+                   "ReportServer", "the fog report server (signed ingest reports)",
+                   (("client", "port"),)),
+    "ingest": Role("refimpl.fog.ingest.config", "refimpl.fog.ingest.server",
+                   "add_arguments", "config_from_args",
+                   "IngestServer", "fog ingest (fog hints -> encrypted TxOut records)",
+                   (("admin", "admin_port"),)),
+    "view-store": Role("refimpl.fog.view.server", "refimpl.fog.view.server",
+                       "add_store_arguments",
+                       "store_config_from_args", "ViewStoreServer",
+                       "a fog view store (one block-range shard)", (("client", "port"),)),
+    "view-router": Role("refimpl.fog.view.server", "refimpl.fog.view.server",
+                        "add_router_arguments",
+                        "router_config_from_args", "ViewRouterServer",
+                        "the fog view router (clients' FogViewAPI over the stores)",
+                        (("client", "port"), ("admin", "admin_port"))),
+    "ledger": Role("refimpl.fog.ledger.server", "refimpl.fog.ledger.server",
+                   "add_arguments", "config_from_args",
+                   "LedgerServer", "fog ledger (key images, outputs, blocks, TxOuts)",
+                   (("client", "port"),)),
+}
+
+
+def _config_attribute(role: Role, name: str) -> Any:
+    return getattr(importlib.import_module(role.config_module), name)
+
+
+def register_serve(inner: Any) -> None:
+    """Add ``serve`` with one sub-command per role to the ``fog`` sub-command group."""
+    serve = inner.add_parser("serve", help="run a fog service process",
+                             description="Run one fog service until SIGTERM or Ctrl-C.")
+    roles = serve.add_subparsers(dest="fog_role", required=True)
+    for name, role in ROLES.items():
+        parser = roles.add_parser(name, help=role.help, description=role.help)
+        _config_attribute(role, role.add_arguments)(parser)
+        parser.set_defaults(handler=_runner(name, role))
+
+
+def _runner(name: str, role: Role) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        from refimpl.fog.grpc_host import wait_for_termination
+
+        config = _config_attribute(role, role.config_from_args)(args)
+        server_class = getattr(importlib.import_module(role.server_module), role.server)
+        server: _Server = server_class(config)
+        server.start()
+        try:
+            for label, attribute in role.ports:
+                port = getattr(server, attribute, 0)
+                if port:
+                    print(f"ready: {name} {label} 127.0.0.1:{port}", flush=True)
+            wait_for_termination(threading.Event())
+        finally:
+            server.stop()
+        return 0
+
+    return run
