@@ -386,20 +386,6 @@ CODES: dict[str, str] = {
     "fog.bad_ingress_key": "an ingress private key is not 32 bytes of a canonical scalar",
     # fog-codes:ingest-enclave (keep this marker)
     # fog recovery database (refimpl/fog/recovery_db/)
-    # fog-codes:recovery-db (keep this marker)
-    # fog view store, router, view service (refimpl/fog/view/)
-    "fog.view_bad_record_key":
-        "an ETxOutRecord search key is not 16 bytes, or the oblivious map refuses it (all zeros)",
-    "fog.view_record_too_large": "an ETxOutRecord payload is longer than a view store's 239 bytes",
-    "fog.view_store_full": "the view store's oblivious map is full (raise --omap-capacity)",
-    "fog.view_too_many_search_keys": "a view QueryRequest carries more search keys than allowed",
-    "fog.view_response_too_large": "a view QueryResponse does not fit one attested message",
-    "fog.view_shard_range_mismatch":
-        "a view store answered with another block range than the router configured for it",
-    "fog.view_bad_config": "a fog view store or router setting is invalid",
-    "fog.view_bad_shard_uri": "a view store URI is malformed or its sharding_strategy is invalid",
-    "fog.view_shard_exists": "the view router already has a shard with that URI",
-    # fog-codes:view (keep this marker)
     "fog.recovery_db_bad_url":
         "a recovery database url is not sqlite:///PATH or postgresql://... (or is malformed)",
     "fog.recovery_db_io": "the recovery database could not be opened, reached or written",
@@ -417,6 +403,20 @@ CODES: dict[str, str] = {
     "fog.recovery_db_already_decommissioned": "the ingest invocation is already decommissioned",
     "fog.recovery_db_egress_key_exists":
         "the egress (KexRng) public key already belongs to another ingest invocation",
+    # fog-codes:recovery-db (keep this marker)
+    # fog view store, router, view service (refimpl/fog/view/)
+    "fog.view_bad_record_key":
+        "an ETxOutRecord search key is not 16 bytes, or the oblivious map refuses it (all zeros)",
+    "fog.view_record_too_large": "an ETxOutRecord payload is longer than a view store's 239 bytes",
+    "fog.view_store_full": "the view store's oblivious map is full (raise --omap-capacity)",
+    "fog.view_too_many_search_keys": "a view QueryRequest carries more search keys than allowed",
+    "fog.view_response_too_large": "a view QueryResponse does not fit one attested message",
+    "fog.view_shard_range_mismatch":
+        "a view store answered with another block range than the router configured for it",
+    "fog.view_bad_config": "a fog view store or router setting is invalid",
+    "fog.view_bad_shard_uri": "a view store URI is malformed or its sharding_strategy is invalid",
+    "fog.view_shard_exists": "the view router already has a shard with that URI",
+    # fog-codes:view (keep this marker)
     # fog ledger: key-image store, outputs, blocks, untrusted TxOuts (refimpl/fog/ledger/)
     "fog.ledger_too_many_indices": "a GetOutputs request asks for more than 2000 outputs",
     "fog.ledger_too_many_queries":
@@ -473,8 +473,19 @@ CODES: dict[str, str] = {
     "fog.bad_block_range": "a block range is not START-END with START <= END < 2^64",
     "fog.bad_search_result": "a fixed search result's ciphertext or payload length is wrong",
     "fog.bind_failed": "a fog service could not bind its listen address",
+    "fog.localnet_bad_parameter": "a local network's fog parameter is out of range",
     # fog-codes:services (keep this marker)
     # fog client (refimpl/fog/client/, `mcref fog`)
+    "fog.client_bad_uri": "a fog view or ledger URI is not [insecure-]fog-view|fog-ledger://HOST",
+    "fog.client_tls_unsupported": "a fog URI asks for TLS; this client dials insecure-* URIs only",
+    "fog.client_bad_response": "a fog server's answer is malformed or does not match the request",
+    "fog.client_search_failed": "fog view answered a search key with an error result code",
+    "fog.client_unexpected_search_key": "fog view found a search key that none of our RNGs was at",
+    "fog.client_record_not_ours": "a TxOut fog returned does not recover or is not the account's",
+    "fog.client_key_image_error": "fog ledger answered a key image with an error result code",
+    "fog.client_output_unavailable": "fog ledger has no such TxOut or failed to read it",
+    "fog.client_no_consensus": "paying needs a consensus node and none was given",
+    "fog.client_bad_network_state": "the network state has no fog section or it is malformed",
     # fog-codes:client (keep this marker)
     # --- cli -----------------------------------------------------------------------------------
     "cli.usage": "the command line is malformed",
@@ -495,16 +506,6 @@ class RefImplError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-    "fog.client_bad_uri": "a fog view or ledger URI is not [insecure-]fog-view|fog-ledger://HOST",
-    "fog.client_tls_unsupported": "a fog URI asks for TLS; this client dials insecure-* URIs only",
-    "fog.client_bad_response": "a fog server's answer is malformed or does not match the request",
-    "fog.client_search_failed": "fog view answered a search key with an error result code",
-    "fog.client_unexpected_search_key": "fog view found a search key that none of our RNGs was at",
-    "fog.client_record_not_ours": "a TxOut fog returned does not recover or is not the account's",
-    "fog.client_key_image_error": "fog ledger answered a key image with an error result code",
-    "fog.client_output_unavailable": "fog ledger has no such TxOut or failed to read it",
-    "fog.client_no_consensus": "paying needs a consensus node and none was given",
-    "fog.client_bad_network_state": "the network state has no fog section or it is malformed",
 
     def one_line(self) -> str:
         """The CLI form: ``error[CODE]: message`` on a single line."""
