@@ -13,6 +13,7 @@ started is stopped."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,8 +24,10 @@ from pathlib import Path
 import attrs
 import pytest
 
+from refimpl.account import b58
 from refimpl.account.keys import CHANGE_SUBADDRESS_INDEX, AccountKey
 from refimpl.account.public_address import decode_compressed_ristretto
+from refimpl.cli import main
 from refimpl.client.connection import GET_BLOCKS as BLOCKCHAIN_GET_BLOCKS
 from refimpl.crypto.ristretto import Point
 from refimpl.errors import RefImplError
@@ -40,7 +43,7 @@ from refimpl.fog.report.server import ReportConfig, ReportServer
 from refimpl.fog.view.server import ViewStoreConfig, ViewStoreServer
 from refimpl.ledger.block import BlockContents
 from refimpl.ledger.synthetic import SyntheticSource
-from refimpl.node.localnet import free_ports
+from refimpl.node.localnet import STATE_FILE, free_ports, generate_local_network
 from refimpl.transaction.key_image import KeyImage
 from refimpl.transaction.tx import Tx
 from refimpl.transaction.validation import validate_in
@@ -253,3 +256,29 @@ def test_find_spend_and_pay_through_fog(fog: Fog) -> None:
         assert client.tx_data.num_blocks() <= 5
         assert BLOCKCHAIN_GET_BLOCKS not in client.calls
 
+
+
+def test_mcref_fog_balance_and_address(fog: Fog, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI over a network state whose fog section names the running servers."""
+    base = tmp_path / "net"
+    generate_local_network(base, 1, "ring", b"fog client cli", accounts=1)
+    document = json.loads((base / STATE_FILE).read_text())
+    document["sgx_seed"] = SGX_SEED.hex()  # the simulated SGX network the servers run on
+    document["fog"] = {"view": fog.endpoints.view.addr, "ledger": fog.endpoints.ledger.addr,
+                       "report_url": fog.report_url, "authority_spki": fog.authority_spki.hex()}
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps(document))
+    bob = fog.account(11)
+    entropy = (bytes([11]) * 32).hex()
+    assert main(["fog", "balance", "--network-state", str(state), "--root-entropy", entropy,
+                 "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    with fog.client(bob) as client:
+        balance = client.balance()
+    assert (shown["balance"], shown["num_blocks"]) == (balance.value, balance.num_blocks)
+    assert shown["balance"] > 0 and len(shown["outputs"]) == len(client.tx_data.owned)
+    assert shown["calls"][VIEW_QUERY] >= 1 and BLOCKCHAIN_GET_BLOCKS not in shown["calls"]
+    assert main(["fog", "address", "--network-state", str(state), "--root-entropy",
+                 entropy]) == 0
+    assert capsys.readouterr().out.strip() == b58.encode_public_address(bob.default_subaddress())
