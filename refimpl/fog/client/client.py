@@ -53,7 +53,7 @@ from refimpl.fog.client.rng_set import UserRngSet
 from refimpl.fog.client.tx_data import CachedTxData
 from refimpl.fog.client.uri import FogUri
 from refimpl.fog.enclave import SIM_FOG_LEDGER_CODE, SIM_FOG_VIEW_CODE, fog_verifier
-from refimpl.fog.report.client import fetch_reports
+from refimpl.fog.report.client import GET_REPORTS, fetch_reports
 from refimpl.fog.report.messages import ReportResponse
 from refimpl.fog.report.validate import FogResolver, check_pubkey_usable, ingest_report_verifier
 from refimpl.node.api import consensus_common_pb2
@@ -63,8 +63,6 @@ from refimpl.transaction.tx import Tx
 
 #: Seconds between key-image checks while a payment is pending (each check is attested).
 DEFAULT_CONFIRM_POLL_S = 0.25
-#: ``report.ReportAPI/GetReports``, as counted.
-GET_REPORTS = "/report.ReportAPI/GetReports"
 
 ReportFetcher = Callable[[str], ReportResponse]
 
