@@ -107,3 +107,12 @@ def test_an_unknown_account_and_a_missing_file_are_refused(
     code, _out, err = _run(capsys, "fog", "address", "--network-state",
                            str(tmp_path / "none.json"), "--account", "0")
     assert code == 2 and err.startswith("error[client.bad_network_state]")
+
+
+def test_pay_refuses_a_bad_recipient_before_dialling(
+        state_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _with_fog(state_dir, tmp_path, _fog_section())
+    code, out, err = _run(capsys, "fog", "pay", "--network-state", str(path), "--account", "0",
+                          "--to", "not-an-address", "--amount", "5")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("error[encoding.")
