@@ -6,10 +6,10 @@ MobileCoin ``fog/view/server/src/router_request_handler.rs`` (``handle_query_req
 
 * the router attests to each store as an NX initiator (the store's ``Auth``), trusting the
   view enclave's MRENCLAVE, and keeps one session per store;
-* for a client query it decodes the client's ``QueryRequest`` (refusing a malformed one or one
-  over the search-key cap before any store is asked), then, concurrently for every store,
-  encrypts the request on that store's session (an ``attest.NonceMessage`` carrying the
-  client's AAD) and calls ``MultiViewStoreQuery``;
+* for a client query it decodes the client's ``QueryRequest`` and ``QueryRequestAAD`` (refusing
+  a malformed one, or one over the search-key cap, before any store is asked), then,
+  concurrently for every store, encrypts the request on that store's session (an
+  ``attest.NonceMessage`` carrying the client's AAD) and calls ``MultiViewStoreQuery``;
 * a store answering with another block range than the router has for it is a hard error
   (``fog.view_shard_range_mismatch``: the whole query fails), as in MobileCoin;
 * ``AUTHENTICATION_ERROR`` (or a failed call, or an answer that does not decrypt) drops the
@@ -41,7 +41,7 @@ from refimpl.fog.api import attest_nonce_pb2, view_pb2
 from refimpl.fog.types import BlockRange
 from refimpl.fog.view.collate import ShardAnswer, create_response
 from refimpl.fog.view.enclave import decode_query_request, encode_response
-from refimpl.fog.view.messages import QueryResponse
+from refimpl.fog.view.messages import QueryRequestAAD, QueryResponse
 from refimpl.fog.view.store_service import VIEW_STORE_API
 from refimpl.fog.view.uri import StoreUri
 from refimpl.node.api import attest_pb2
@@ -164,6 +164,7 @@ class ViewRouter:
     def query(self, plaintext: bytes, aad: bytes) -> bytes:
         """A client's ``QueryRequest`` plaintext -> the collated ``QueryResponse`` bytes."""
         request = decode_query_request(plaintext)
+        QueryRequestAAD.from_protobuf(aad)  # every store would refuse it: refuse it here
         shards = self.shards
         futures = [self._pool.submit(shard.query, plaintext, aad) for shard in shards]
         answers = [ShardAnswer(shard.block_range, future.result())
