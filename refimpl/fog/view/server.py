@@ -269,9 +269,14 @@ class ViewStoreServer:
         return self.service.uri
 
     def start(self) -> None:
-        """Bind (``fog.bind_failed``), start polling; returns once serving."""
-        self.port = _bind(self._server, self.fog, self.config.client_listen_uri,
-                          self.config.client_responder_id)
+        """Bind (``fog.bind_failed``: the database is closed again), start polling; returns
+        once serving."""
+        try:
+            self.port = _bind(self._server, self.fog, self.config.client_listen_uri,
+                              self.config.client_responder_id)
+        except FogError:
+            self.db.close()
+            raise
         self.service.uri = store_uri(self.fog.responder_id, self.config.sharding_strategy)
         self._poll.start()
 
@@ -312,15 +317,20 @@ class ViewRouterServer:
         return f"{_host(self.config.admin_listen_uri)}:{self.admin_port}"
 
     def start(self) -> None:
-        """Bind the client (and admin) ports (``fog.bind_failed``); returns once serving.
-        Stores are attested on the first query."""
-        self.port = _bind(self._server, self.fog, self.config.client_listen_uri,
-                          self.config.client_responder_id)
+        """Bind the client (and admin) ports (``fog.bind_failed``: nothing stays running);
+        returns once serving. Stores are attested on the first query."""
+        try:
+            self.port = _bind(self._server, self.fog, self.config.client_listen_uri,
+                              self.config.client_responder_id)
+        except FogError:
+            self.router.close()
+            raise
         if self._admin is not None:
             try:
                 self.admin_port = self._admin.start()
             except FogError:
                 self._server.stop()
+                self.router.close()
                 raise
 
     def stop(self) -> None:
