@@ -112,11 +112,15 @@ class DbPollWorker:
 
 
 class DbPollThread:
-    """Runs a :class:`DbPollWorker` every ``interval_s`` until stopped."""
+    """Runs a :class:`DbPollWorker` every ``interval_s`` until stopped; ``on_ready`` is called
+    once, after the first round that completed (MobileCoin's readiness indicator: the store's
+    health says serving once it has caught up with the database)."""
 
-    def __init__(self, worker: DbPollWorker, interval_s: float = DEFAULT_POLL_INTERVAL_S) -> None:
+    def __init__(self, worker: DbPollWorker, interval_s: float = DEFAULT_POLL_INTERVAL_S,
+                 on_ready: Callable[[], None] | None = None) -> None:
         self.worker = worker
         self.interval_s = interval_s
+        self._on_ready = on_ready
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -126,11 +130,16 @@ class DbPollThread:
         self._thread.start()
 
     def _run(self) -> None:
+        ready = False
         while not self._stop.is_set():
             try:
                 self.worker.tick()
             except Exception:  # keep polling: a database hiccup must not end the store
                 log.exception("view store poll tick failed")
+            else:
+                if not ready and self._on_ready is not None:
+                    self._on_ready()
+                ready = True
             self._stop.wait(self.interval_s)
 
     def stop(self) -> None:

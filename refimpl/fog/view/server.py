@@ -40,6 +40,7 @@ from refimpl.fog.view.router_service import admin_handler, client_handlers
 from refimpl.fog.view.sharding import EpochShardingStrategy
 from refimpl.fog.view.store_service import ViewStoreService, store_uri
 from refimpl.fog.view.uri import StoreUri, listen_address, parse_store_uri
+from refimpl.node.services import Health
 
 DEFAULT_STORE_LISTEN_URI = "insecure-fog-view-store://0.0.0.0:3225/"
 DEFAULT_ROUTER_LISTEN_URI = "insecure-fog-view://0.0.0.0:3225/"
@@ -251,11 +252,12 @@ class ViewStoreServer:
         self.db = open_recovery_db(config.recovery_db)
         self.worker = DbPollWorker(self.db, self.enclave, config.sharding_strategy,
                                    config.block_query_batch_size)
-        self._poll = DbPollThread(self.worker, config.db_polling_interval_ms / 1000)
         self.service = ViewStoreService(self.enclave, self.db, self.worker,
                                         config.sharding_strategy, "")
         self._server = FogServer("fog-view-store", _address(config.client_listen_uri),
                                  self.service.handlers())
+        self._poll = DbPollThread(self.worker, config.db_polling_interval_ms / 1000,
+                                  on_ready=lambda: self._server.health.set_serving(True))
         self.port = 0
 
     @property
@@ -264,13 +266,19 @@ class ViewStoreServer:
         return f"{_host(self.config.client_listen_uri)}:{self.port}"
 
     @property
+    def health(self) -> Health:
+        return self._server.health
+
+    @property
     def uri(self) -> str:
         """The ``FogViewStoreUri`` a router is given for this store (after :meth:`start`)."""
         return self.service.uri
 
     def start(self) -> None:
         """Bind (``fog.bind_failed``: the database is closed again), start polling; returns
-        once serving."""
+        once serving. Health says ``NOT_SERVING`` until the first poll of the database has
+        completed."""
+        self._server.health.set_serving(False)
         try:
             self.port = _bind(self._server, self.fog, self.config.client_listen_uri,
                               self.config.client_responder_id)

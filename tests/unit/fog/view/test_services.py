@@ -15,6 +15,7 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import empty_pb2
+from grpc_health.v1 import health_pb2
 
 from refimpl.enclave.channel import Frame, client_init
 from refimpl.errors import ClientError
@@ -165,6 +166,14 @@ def test_router_over_two_stores_answers_exactly_as_one_store(
     assert alone.tx_out_search_results[2].ciphertext == expected.payload
     assert {len(r.ciphertext) for r in alone.fixed_tx_out_search_results} == {
         FIXED_CIPHERTEXT_LENGTH}
+
+
+def test_a_store_reports_serving_once_it_has_polled(lone: ViewStoreServer) -> None:
+    with grpc.insecure_channel(lone.address) as channel:
+        check = UnaryCaller(channel, "/grpc.health.v1.Health/Check",
+                            health_pb2.HealthCheckRequest, health_pb2.HealthCheckResponse)
+        wait_until(lambda: check(health_pb2.HealthCheckRequest(), 5).status
+                   == health_pb2.HealthCheckResponse.SERVING, "health")
 
 
 def test_the_event_cursor_is_honoured_by_both(
