@@ -36,6 +36,7 @@ import pytest
 #: The user that owns the cluster when the tests run as root.
 SERVER_USER = "postgres"
 _START_ATTEMPTS = 3
+_SHARED_DATABASE = "tests"
 _TIMEOUT_S = 60
 #: Throwaway data: no fsync, no full-page writes; few connections, small memory.
 _SERVER_OPTIONS = (
@@ -91,6 +92,7 @@ class PostgresCluster:
     base_dir: Path
     port: int = 0
     run_as: str | None = None  # the server's user when we are root
+    _tests_database: bool = False
 
     @property
     def data_dir(self) -> Path:
@@ -165,6 +167,19 @@ class PostgresCluster:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    def create_schema(self, name: str) -> str:
+        """Create an empty schema in the shared database ``tests`` and return a URL whose
+        connections see only that schema (``search_path``) and are named after it
+        (``application_name``): an isolated database for one test, made in milliseconds
+        where ``CREATE DATABASE`` takes a fifth of a second."""
+        if not self._tests_database:
+            self.create_database(_SHARED_DATABASE)
+            self._tests_database = True
+        with psycopg.connect(self.url(_SHARED_DATABASE), autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{name}"')
+        query = f"options=-csearch_path%3D{name}&application_name={name}"
+        return f"{self.url(_SHARED_DATABASE)}?{query}"
 
 
 def _base_dir(as_root: bool) -> Path:

@@ -1,5 +1,5 @@
 """Fixtures: every recovery-database test runs on SQLite (a file in ``tmp_path``) and on a real
-PostgreSQL server (``tests/pg.py``: one throwaway server per session, one database per test).
+PostgreSQL server (``tests/pg.py``: one throwaway server per session, one schema per test).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     if request.param == "sqlite":
         return sqlite_url(str(tmp_path_factory.mktemp("recovery_db") / "recovery.db"))
     server: PostgresCluster = request.getfixturevalue("postgres_server")
-    return server.create_database(f"recovery_{next(_database_numbers)}")
+    return server.create_schema(f"recovery_{next(_database_numbers)}")
 
 
 @pytest.fixture

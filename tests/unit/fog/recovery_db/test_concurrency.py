@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import psycopg
@@ -161,12 +162,11 @@ def test_postgres_connection_dropped_by_the_server_is_retried(
     db: SqlRecoveryDb, db_url: str
 ) -> None:
     db.new_ingress_key(ingress_key(1), 0)
-    with psycopg.connect(db_url, autocommit=True) as admin:
-        dbname = db_url.rsplit("/", 1)[1]
+    name = urllib.parse.parse_qs(urllib.parse.urlsplit(db_url).query)["application_name"][0]
+    with psycopg.connect(db_url, autocommit=True, application_name="admin") as admin:
         for _attempt in range(2):
             pids = admin.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                (dbname,),
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (name,)
             ).fetchall()
             assert len(pids) == 1  # the database object's one connection
             admin.execute("SELECT pg_terminate_backend(%s)", (pids[0][0],))
