@@ -80,8 +80,9 @@ class RecoveryDb(ABC):
 
     @abstractmethod
     def decommission_ingest_invocation(self, ingest_invocation_id: IngestInvocationId) -> None:
-        """Mark an invocation decommissioned and add its user event. Refuses an unknown id and
-        one already decommissioned (MobileCoin fails on the user event's UNIQUE constraint)."""
+        """Mark an invocation decommissioned and add its user event, whose last ingested block
+        is read when events are searched. Refuses an unknown id and one already decommissioned
+        (MobileCoin fails on the user event's UNIQUE constraint)."""
 
     @abstractmethod
     def add_block_data(
