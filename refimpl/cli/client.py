@@ -176,8 +176,15 @@ def _pay(args: argparse.Namespace) -> int:
     recipient = b58.decode_public_address(args.to)
     with ConsensusClient(uri, responder_id, network_verifier(sgx_seed)) as client:
         source = GrpcLedgerSource(client.channel)
+        resolver = None
+        if recipient.has_fog:  # the recipient's fog key, from its report server
+            from refimpl.fog.report.client import fetch_reports
+            from refimpl.fog.report.validate import ingest_report_verifier, resolve_fog_keys
+
+            resolver = resolve_fog_keys([recipient], fetch_reports,
+                                        ingest_report_verifier(sgx_seed), source.num_blocks())
         payment = pay(client, source, Wallet(account), recipient, args.amount, args.fee,
-                      args.tombstone_delta, timeout_s=args.timeout)
+                      args.tombstone_delta, timeout_s=args.timeout, fog_resolver=resolver)
     document = {"node": uri, "to": args.to, **payment.to_json()}
     if args.json:
         print_json(document)

@@ -24,6 +24,7 @@ from refimpl.crypto.ristretto import RandomSource
 from refimpl.errors import ClientError
 from refimpl.node.api import consensus_common_pb2
 from refimpl.transaction.amount import MOB_TOKEN_ID
+from refimpl.transaction.fog_hint import FogPubkeyResolver
 from refimpl.transaction.key_image import KeyImage
 from refimpl.transaction.tx import Tx
 
@@ -146,6 +147,38 @@ def wait_for_key_images(
         time.sleep(poll_s)
 
 
+def submit_and_confirm(
+    client: TxSubmitter,
+    source: KeyImageSource,
+    tx: Tx,
+    amount: int,
+    fee: int,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    poll_s: float = DEFAULT_POLL_S,
+) -> Payment:
+    """Submit ``tx`` (:func:`submit`) and wait until ``source`` sees its key images spent
+    (:func:`wait_for_key_images`, up to its tombstone block)."""
+    key_images = tuple(KeyImage(p) for p in tx.key_images())
+    tombstone_block = tx.prefix.tombstone_block
+    submitted_at = time.time()
+    started = time.monotonic()
+    response = submit(client, tx)
+    block_index = wait_for_key_images(source, key_images, timeout_s, poll_s, tombstone_block)
+    return Payment(
+        tx_hash=tx.hash(),
+        result=response.result,
+        amount=amount,
+        fee=fee,
+        tombstone_block=tombstone_block,
+        key_images=key_images,
+        submitted_at=submitted_at,
+        committed_at=time.time(),
+        latency_s=time.monotonic() - started,
+        block_index=block_index,
+    )
+
+
 def pay(
     client: TxSubmitter,
     source: LedgerSource,
@@ -159,10 +192,13 @@ def pay(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     poll_s: float = DEFAULT_POLL_S,
     token_id: int = MOB_TOKEN_ID,
+    fog_resolver: FogPubkeyResolver | None = None,
 ) -> Payment:
     """Sync ``wallet``, pay ``amount`` to ``to`` (fee: the node's minimum unless given), submit
     through ``client`` and wait until the key images are spent in ``source``'s ledger.
-    Randomness (rings, keys, signatures) from ``rng``, the OS's by default."""
+    Randomness (rings, keys, signatures) from ``rng``, the OS's by default. A recipient with
+    fog needs ``fog_resolver`` (its validated fog key; the tombstone is lowered to its
+    expiry)."""
     wallet.sync(source)
     rng = os_random if rng is None else rng
     info = client.last_block_info()
@@ -172,22 +208,7 @@ def pay(
         source, to, amount, rng,
         fee=fee, tombstone_block=tombstone_block,
         block_version=info.network_block_version, token_id=token_id,
+        fog_resolver=fog_resolver,
     )
-    key_images = tuple(KeyImage(p) for p in tx.key_images())
-    submitted_at = time.time()
-    started = time.monotonic()
-    response = submit(client, tx)
-    block_index = wait_for_key_images(source, key_images, timeout_s, poll_s, tombstone_block)
-    latency_s = time.monotonic() - started
-    return Payment(
-        tx_hash=tx.hash(),
-        result=response.result,
-        amount=amount,
-        fee=fee,
-        tombstone_block=tombstone_block,
-        key_images=key_images,
-        submitted_at=submitted_at,
-        committed_at=time.time(),
-        latency_s=latency_s,
-        block_index=block_index,
-    )
+    return submit_and_confirm(client, source, tx, amount, fee, timeout_s=timeout_s,
+                              poll_s=poll_s)

@@ -186,6 +186,7 @@ class Wallet:
         block_version: int,
         token_id: int = MOB_TOKEN_ID,
         fee_map_digest: bytes = b"",
+        fog_resolver: FogPubkeyResolver | None = None,
     ) -> Tx:
         """A signed payment of ``value`` to ``recipient`` from selected unspent outputs, the
         change back to our change subaddress."""
@@ -193,7 +194,7 @@ class Wallet:
         return build_payment(
             source, self.account, inputs, recipient, value, rng,
             fee=fee, tombstone_block=tombstone_block, block_version=block_version,
-            token_id=token_id, fee_map_digest=fee_map_digest,
+            token_id=token_id, fee_map_digest=fee_map_digest, fog_resolver=fog_resolver,
         )
 
 

@@ -21,7 +21,6 @@ spent in fog ledger, and expires when fog ledger reaches its tombstone block
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from types import TracebackType
@@ -39,8 +38,7 @@ from refimpl.client.pay import (
     TxSubmitter,
     minimum_fee,
     os_random,
-    submit,
-    wait_for_key_images,
+    submit_and_confirm,
 )
 from refimpl.client.wallet import Owned, build_payment, select_inputs
 from refimpl.crypto.ristretto import RandomSource
@@ -55,7 +53,7 @@ from refimpl.fog.client.uri import FogUri
 from refimpl.fog.enclave import SIM_FOG_LEDGER_CODE, SIM_FOG_VIEW_CODE, fog_verifier
 from refimpl.fog.report.client import GET_REPORTS, fetch_reports
 from refimpl.fog.report.messages import ReportResponse
-from refimpl.fog.report.validate import FogResolver, check_pubkey_usable, ingest_report_verifier
+from refimpl.fog.report.validate import FogResolver, ingest_report_verifier, resolve_fog_keys
 from refimpl.node.api import consensus_common_pb2
 from refimpl.transaction.amount import MOB_TOKEN_ID
 from refimpl.transaction.key_image import KeyImage
@@ -247,17 +245,12 @@ class FogClient:
     def fog_resolver(self, addresses: Sequence[PublicAddress], num_blocks: int) -> FogResolver:
         """Fetch the report of every address with fog (once per url) and check each key is
         still usable (``fog.report_*`` codes)."""
-        responses: dict[str, ReportResponse] = {}
-        for address in addresses:
-            url = address.fog_report_url
-            if address.has_fog and url not in responses:
-                self.calls[GET_REPORTS] += 1
-                responses[url] = self._report_fetcher(url)
-        resolver = FogResolver(responses, self.ingest_verifier)
-        for address in addresses:
-            if address.has_fog:
-                check_pubkey_usable(resolver(address), num_blocks)
-        return resolver
+
+        def fetch(url: str) -> ReportResponse:
+            self.calls[GET_REPORTS] += 1
+            return self._report_fetcher(url)
+
+        return resolve_fog_keys(addresses, fetch, self.ingest_verifier, num_blocks)
 
     def build_transaction(self, to: PublicAddress, amount: int, *, fee: int,
                           block_version: int,
@@ -291,16 +284,5 @@ class FogClient:
         tx = self.build_transaction(to, amount, fee=fee, block_version=block_version,
                                     tombstone_delta=tombstone_delta, token_id=token_id,
                                     rng=rng)
-        key_images = tuple(KeyImage(p) for p in tx.key_images())
-        tombstone_block = tx.prefix.tombstone_block
-        submitted_at = time.time()
-        started = time.monotonic()
-        response = submit(self._consensus(), tx)
-        block_index = wait_for_key_images(self.ledger_source, key_images, timeout_s, poll_s,
-                                          tombstone_block)
-        return Payment(
-            tx_hash=tx.hash(), result=response.result, amount=amount, fee=fee,
-            tombstone_block=tombstone_block, key_images=key_images,
-            submitted_at=submitted_at, committed_at=time.time(),
-            latency_s=time.monotonic() - started, block_index=block_index,
-        )
+        return submit_and_confirm(self._consensus(), self.ledger_source, tx, amount, fee,
+                                  timeout_s=timeout_s, poll_s=poll_s)

@@ -23,7 +23,7 @@ be used at all (:func:`check_pubkey_usable`). :class:`FogResolver` is a
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from refimpl.account.public_address import PublicAddress
@@ -137,6 +137,25 @@ def normalize_fog_url(url: str) -> str:
     except ValueError:
         raise FogError("fog.report_bad_url", f"{url!r} has a bad port") from None
     return f"{parts.scheme}://{parts.hostname}:{port}/"
+
+
+def resolve_fog_keys(addresses: Sequence[PublicAddress],
+                     fetch: Callable[[str], ReportResponse], verifier: EvidenceVerifier,
+                     num_blocks: int) -> FogResolver:
+    """Fetch the report of every address with fog (once per report url), and check each key is
+    still usable at ``num_blocks`` (``fog.report_*`` codes): the resolver a transaction
+    builder takes (MobileCoin ``fog/report/resolver``: ``FogResolver::new`` over the
+    responses of ``GetReports``)."""
+    responses: dict[str, ReportResponse] = {}
+    for address in addresses:
+        url = address.fog_report_url
+        if address.has_fog and url not in responses:
+            responses[url] = fetch(url)
+    resolver = FogResolver(responses, verifier)
+    for address in addresses:
+        if address.has_fog:
+            check_pubkey_usable(resolver(address), num_blocks)
+    return resolver
 
 
 class FogResolver:
