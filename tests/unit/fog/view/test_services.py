@@ -16,6 +16,8 @@ import grpc
 import pytest
 from google.protobuf import empty_pb2
 from grpc_health.v1 import health_pb2
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from refimpl.enclave.channel import Frame, client_init
 from refimpl.errors import ClientError
@@ -363,4 +365,22 @@ def test_multi_view_store_query_without_a_known_session(lone: ViewStoreServer) -
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     # the store still answers its clients
     assert query(lone.address, [FOUND_KEYS[1]]).fixed_tx_out_search_results[0].result_code \
+        == Code.FOUND
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=200), st.sampled_from(
+    [QUERY, AUTH, "/fog_view.FogViewStoreAPI/MultiViewStoreQuery",
+     "/fog_view.FogViewStoreAPI/Auth"]))
+def test_random_bytes_never_break_a_service(addresses: list[str], payload: bytes,
+                                            path: str) -> None:
+    for address in addresses:
+        try:
+            raw_call(address, path, payload)
+        except grpc.RpcError as err:
+            assert err.code() in (grpc.StatusCode.INVALID_ARGUMENT,
+                                  grpc.StatusCode.PERMISSION_DENIED,
+                                  grpc.StatusCode.UNIMPLEMENTED)
+    assert query(addresses[0], [FOUND_KEYS[0]]).fixed_tx_out_search_results[0].result_code \
         == Code.FOUND
