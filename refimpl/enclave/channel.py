@@ -28,6 +28,11 @@ accepting replays), the reader here requires exactly the next nonce: replays, dr
 reorderings are refused with ``crypto.noise_nonce_reused``. Both directions REKEY (Noise §11.2)
 every ``rekey_interval`` messages, in lockstep, and a direction is closed after
 ``max_bytes`` plaintext bytes (MobileCoin's 2⁵⁶+4) or ``max_messages``.
+
+Message size: handshake messages keep Noise's 65535-byte limit; a transport message may be
+larger, as in MobileCoin (``crypto/noise/src/cipher_state.rs``: ``encrypt_with_ad`` bounds
+only the bytes sent per key, not one message). Its ceiling here is :data:`MAX_TRANSPORT_MESSAGE`,
+what a gRPC channel receives by default, so every sealed message can travel in one call.
 """
 
 from __future__ import annotations
@@ -39,7 +44,6 @@ from typing import Literal, Protocol
 import attrs
 
 from refimpl.crypto.noise import (
-    MAX_MESSAGE_LEN,
     TAGLEN,
     CipherState,
     HandshakeState,
@@ -63,7 +67,10 @@ quote's REPORTDATA[0..32] is SHA-256 of the expected contents; it raises AttestE
 DEFAULT_MAX_BYTES = 2**56 + 4  # per direction (``crypto/noise``, notes §3.1)
 DEFAULT_MAX_MESSAGES = 2**64 - 1
 DEFAULT_REKEY_INTERVAL = 2**20
-MAX_PLAINTEXT = MAX_MESSAGE_LEN - TAGLEN
+#: The largest transport ciphertext: gRPC's default receive limit (4 MiB) less room for the
+#: ``attest.Message`` around it (AAD, channel id and field headers).
+MAX_TRANSPORT_MESSAGE = 4 * 1024 * 1024 - 4096
+MAX_PLAINTEXT = MAX_TRANSPORT_MESSAGE - TAGLEN
 
 
 class Quoter(Protocol):
@@ -188,7 +195,7 @@ class AttestedSession:
             raise CryptoError(
                 "crypto.noise_nonce_reused", f"nonce {frame.nonce}, expected {self.recv.cipher.n}"
             )
-        if len(frame.data) > MAX_MESSAGE_LEN:
+        if len(frame.data) > MAX_TRANSPORT_MESSAGE:
             raise CryptoError("crypto.noise_message_too_long", f"{len(frame.data)} bytes")
         recv, cipher = self.recv._step(max(len(frame.data) - TAGLEN, 0), self.limits)
         cipher, pt = cipher.decrypt_with_ad(frame.aad, frame.data)

@@ -17,23 +17,20 @@ from collections.abc import Callable, Iterable
 
 import attrs
 
-from refimpl.enclave.channel import MAX_PLAINTEXT
 from refimpl.errors import FogError
 from refimpl.fog.enclave import SIM_FOG_LEDGER_CODE, FogEnclave
 from refimpl.fog.ledger.key_image_store import DEFAULT_OMAP_CAPACITY, KeyImageStore
 from refimpl.fog.ledger.messages import (
-    KEY_IMAGE_RESULT_LEN,
     CheckKeyImagesResponse,
     parse_check_key_images_request,
 )
 from refimpl.fog.oram.trace import AccessTrace
 
 #: The most a ``CheckKeyImagesResponse`` adds besides its results (four counts).
-_RESPONSE_OVERHEAD = 2 * (1 + 10) + 2 * (1 + 5)
-#: Key image queries one ``CheckKeyImages`` call may hold: as many as there are fixed-size
-#: results in one attested message (MobileCoin sets no bound; its transport has no
-#: per-message limit, the Noise transport here holds :data:`MAX_PLAINTEXT` bytes).
-MAX_KEY_IMAGE_QUERIES = (MAX_PLAINTEXT - _RESPONSE_OVERHEAD) // (2 + KEY_IMAGE_RESULT_LEN)
+#: Key image queries one ``CheckKeyImages`` call may hold. MobileCoin sets no bound; here each
+#: query costs two ORAM accesses (a few ms in CPython), so a call is capped like ``GetOutputs``
+#: (2000), whose answers also fit one attested message (:data:`MAX_PLAINTEXT`).
+MAX_KEY_IMAGE_QUERIES = 2000
 
 
 @attrs.frozen

@@ -13,9 +13,10 @@ sessions to its stores are in :mod:`refimpl.fog.view.router`).
 
 Limits of this reference: a query carries at most :data:`MAX_SEARCH_KEYS_PER_QUERY` search
 keys (``fog.view_too_many_search_keys``; MobileCoin has no server-side cap and its client sends
-up to 500), because an attested message here is one Noise transport message of at most 65535
-bytes and each key costs 575 bytes of the answer (a fixed and a legacy result); an answer that
-still does not fit (too many user events) is ``fog.view_response_too_large``.
+up to 500, the cap's reason here is time: each key costs two ORAM accesses, ~4 ms in CPython):
+each key also costs 575 bytes of the answer (a fixed and a legacy result) and one
+answer is one attested message (:data:`refimpl.enclave.channel.MAX_PLAINTEXT`, about 4 MiB);
+an answer that still does not fit (too many user events) is ``fog.view_response_too_large``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from refimpl.fog.view.e_tx_out_store import DEFAULT_OMAP_CAPACITY, ETxOutStore
 from refimpl.fog.view.messages import QueryRequest, QueryResponse
 
 #: The most search keys one query may carry (see the module docstring).
-MAX_SEARCH_KEYS_PER_QUERY = 64
+MAX_SEARCH_KEYS_PER_QUERY = 512
 
 
 @attrs.frozen

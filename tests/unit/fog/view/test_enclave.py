@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from refimpl.enclave.channel import MAX_PLAINTEXT
 from refimpl.errors import FogError
 from refimpl.fog.enclave import SIM_FOG_VIEW_CODE, FogEnclave
 from refimpl.fog.types import (
@@ -76,7 +77,8 @@ def test_too_many_keys_and_too_large_answers_are_refused(enclave: ViewEnclave) -
         enclave.store_query(QueryRequest((b"\x01" * 16,) * (MAX_SEARCH_KEYS_PER_QUERY + 1))
                             .to_protobuf(), UntrustedQueryResponse())
     assert err.value.code == "fog.view_too_many_search_keys"
-    crowded = UntrustedQueryResponse(user_events=tuple(rng(n) for n in range(1500)))
+    crowded = UntrustedQueryResponse(  # more events than one attested message holds
+        user_events=tuple(rng(n) for n in range(MAX_PLAINTEXT // 40)))
     with pytest.raises(FogError) as err:
         enclave.client_query(QueryRequest(()).to_protobuf(), crowded, ALL)
     assert err.value.code == "fog.view_response_too_large"
