@@ -22,6 +22,7 @@ import datetime
 import enum
 import re
 import sqlite3
+import time
 import urllib.parse
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -129,6 +130,20 @@ def _io(message: str) -> FogError:
     return FogError("fog.recovery_db_io", message)
 
 
+
+def _enter_wal(conn: sqlite3.Connection) -> Any:
+    """``PRAGMA journal_mode = WAL``, retried while another connection holds the lock: SQLite
+    answers a journal-mode change that races another opener with SQLITE_BUSY at once, without
+    calling the busy handler."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
 class SqliteBackend(Backend):
     """An SQLite file (``sqlite3``, autocommit mode with explicit transactions)."""
 
@@ -145,7 +160,7 @@ class SqliteBackend(Backend):
             try:
                 conn.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
                 conn.execute("PRAGMA foreign_keys = ON")
-                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                mode = _enter_wal(conn)
                 if mode is None or str(mode[0]).lower() != "wal":
                     raise _io(f"{self.path}: SQLite refused WAL mode ({mode})")
                 conn.execute("PRAGMA synchronous = FULL")
