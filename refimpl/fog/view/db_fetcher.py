@@ -55,6 +55,11 @@ class DbFetcher:
         #: the ingress keys as last loaded (``get_highest_processed_block_context``)
         self.ingress_keys: list[IngressPublicKeyRecord] = []
 
+    @property
+    def tracker(self) -> BlockTracker:
+        """The blocks every ingress key has delivered, inside this store's epoch or not."""
+        return self._tracker
+
     def load_ingress_keys(self) -> None:
         """``load_ingress_keys``; a database failure keeps the previous list."""
         try:

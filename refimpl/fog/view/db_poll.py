@@ -8,6 +8,14 @@ epoch count); then it recomputes the highest fully processed block count over th
 keys, the signature timestamp of the last such block (kept as it was when the count is at most
 1, as MobileCoin does), and the last known block count with its cumulative TxOut count.
 
+Which blocks count (a deviation, docs/findings.md): MobileCoin's enclave block tracker learns
+only of blocks inside the epoch (``db_fetcher.rs`` hands the worker nothing else), so when no
+ingress key delivers the last blocks of a store's epoch (a key reported lost there, its
+successor starting after the epoch) the store's count stops below its end for ever, and the
+router lets it pass only in a query whose *new* user events include that missed range. Here
+the count is computed over every block the fetcher walked, in the epoch or not, and capped at
+the epoch's end; ``count_blocks_outside_epoch=False`` restores MobileCoin's rule.
+
 A record the enclave refuses (a full map, a malformed record) stops the store from loading
 anything more, as MobileCoin (which logs and sleeps for ever); :attr:`DbPollWorker.stalled`
 holds the error.
@@ -51,8 +59,11 @@ class DbPollWorker:
     :meth:`state`."""
 
     def __init__(self, db: RecoveryDb, enclave: ViewEnclave, sharding: EpochShardingStrategy,
-                 block_query_batch_size: int = DEFAULT_BLOCK_QUERY_BATCH_SIZE) -> None:
+                 block_query_batch_size: int = DEFAULT_BLOCK_QUERY_BATCH_SIZE, *,
+                 count_blocks_outside_epoch: bool = True) -> None:
         self._db = db
+        self._sharding = sharding
+        self._count_blocks_outside_epoch = count_blocks_outside_epoch
         self._enclave = enclave
         self._fetcher = DbFetcher(db, sharding, block_query_batch_size)
         self._tracker = BlockTracker(sharding)
@@ -83,8 +94,10 @@ class DbPollWorker:
                 return
             if self._tracker.block_processed(fetched.ingress_key, fetched.block_index):
                 self._update(processed_block_count=self._state.processed_block_count + 1)
-        progress = self._tracker.highest_fully_processed_block_count(self._fetcher.ingress_keys)
-        count = progress.highest_processed_block_count
+        tracker = self._fetcher.tracker if self._count_blocks_outside_epoch else self._tracker
+        progress = tracker.highest_fully_processed_block_count(self._fetcher.ingress_keys)
+        count = min(progress.highest_processed_block_count,
+                    self._sharding.epoch_block_range.end_block)
         changes: dict[str, int] = {"highest_processed_block_count": count}
         timestamp = self._timestamp_of_block_count(count)
         if timestamp is not None:

@@ -35,12 +35,14 @@ def db(tmp_path: Path) -> Iterator[SqlRecoveryDb]:
 
 
 def worker_for(db: SqlRecoveryDb, epoch: BlockRange | None = None,
-               batch: int = 1000) -> tuple[DbPollWorker, ViewEnclave]:
+               batch: int = 1000, *, mobilecoin_rule: bool = False
+               ) -> tuple[DbPollWorker, ViewEnclave]:
     fog = FogEnclave(code=SIM_FOG_VIEW_CODE, sgx_seed=SGX_SEED, index=0,
                      responder_id="store:1")
     enclave = ViewEnclave(fog, 4096)
     sharding = EpochShardingStrategy() if epoch is None else EpochShardingStrategy(epoch)
-    return DbPollWorker(db, enclave, sharding, batch), enclave
+    return DbPollWorker(db, enclave, sharding, batch,
+                        count_blocks_outside_epoch=not mobilecoin_rule), enclave
 
 
 def code_of(enclave: ViewEnclave, key: int, block: int) -> int:
@@ -126,3 +128,23 @@ def test_a_record_the_enclave_refuses_stalls_the_store(db: SqlRecoveryDb) -> Non
     assert worker.stalled is not None and worker.stalled.code == "fog.view_record_too_large"
     worker.tick()
     assert worker.state().highest_processed_block_count <= 2
+
+
+@pytest.mark.parametrize("mobilecoin_rule", [True, False])
+def test_a_lost_key_at_the_end_of_an_epoch_does_not_freeze_the_store(
+        db: SqlRecoveryDb, mobilecoin_rule: bool) -> None:
+    """docs/findings.md: key 1 is lost after block 1, key 2 starts at block 3, so no key ever
+    delivers block 2, the last block of the epoch [0, 3). MobileCoin's store counts only the
+    blocks of its epoch, so it never learns that block 3 exists and its count stays at 2 for
+    ever; counting every block the fetcher walked (ours) reaches the epoch's end."""
+    ingest = Ingest(db)
+    ingest.start_key(1, 1)
+    ingest.blocks(1, range(1, 2))
+    db.report_lost_ingress_key(ingress_key(1))
+    ingest.start_key(2, 3)
+    ingest.blocks(2, range(3, 6))
+    worker, _ = worker_for(db, BlockRange(0, 3), mobilecoin_rule=mobilecoin_rule)
+    for _ in range(3):
+        worker.tick()
+    expected = 2 if mobilecoin_rule else 3
+    assert worker.state().highest_processed_block_count == expected
