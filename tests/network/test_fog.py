@@ -15,6 +15,7 @@ import contextlib
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,15 +29,22 @@ from refimpl.client.ledger_source import GrpcLedgerSource
 from refimpl.client.pay import pay
 from refimpl.client.wallet import Wallet
 from refimpl.fog.client.client import FogClient
+from refimpl.fog.client.connections import FogViewConnection
 from refimpl.fog.client.network_state import FogNetworkState
+from refimpl.fog.client.polling import Query
+from refimpl.fog.client.uri import parse_endpoint
+from refimpl.fog.enclave import SIM_FOG_VIEW_CODE, fog_verifier
 from refimpl.fog.ingest.client import IngestAdminClient
+from refimpl.fog.kex_rng import VersionedKexRng
 from refimpl.fog.localnet import LocalFog, add_fog_services, generate_local_fog
 from refimpl.fog.report.client import fetch_reports
 from refimpl.fog.report.validate import ingest_report_verifier, resolve_fog_keys
+from refimpl.fog.types import TxOutSearchResultCode
 from refimpl.node.enclave import network_verifier
-from refimpl.node.localnet import LocalNetwork
-from refimpl.node.supervisor import Supervisor, admin_metrics
+from refimpl.node.localnet import LocalNetwork, free_ports
+from refimpl.node.supervisor import ServiceProcess, Supervisor, admin_metrics
 from tests.network._net import WAIT_S, account, running_network
+from tests.pg import PostgresCluster, postgres_server  # noqa: F401 (session fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -49,12 +57,18 @@ VALIDATOR_LEDGER_PATHS = ("/consensus_common.BlockchainAPI/GetBlocks",
 
 
 @contextlib.contextmanager
-def fog_network(tmp_path: Path) -> Iterator[tuple[LocalNetwork, Supervisor, LocalFog]]:
-    """A 3-node network with fog; every process is stopped (and checked stopped) at the end."""
+def fog_network(tmp_path: Path, recovery_db: str | None = None
+                ) -> Iterator[tuple[LocalNetwork, Supervisor, LocalFog]]:
+    """A 3-node network with fog (two view shards of 3 blocks, then one more store serving
+    every block, for comparison with the router); every process is stopped (and checked
+    stopped) at the end."""
     with running_network(tmp_path / "net", 3, accounts=4, outputs_per_account=3) as (
             network, supervisor):
-        fog = generate_local_fog(network, view_shards=2, shard_blocks=3)
+        fog = generate_local_fog(network, recovery_db=recovery_db, view_shards=2,
+                                 shard_blocks=3)
         names = add_fog_services(supervisor, fog)
+        supervisor.add_service(WHOLE_STORE, whole_range_store(fog))
+        names.append(WHOLE_STORE)
         try:
             supervisor.start_services()
             supervisor.wait_serving(names, timeout_s=WAIT_S)
@@ -63,6 +77,54 @@ def fog_network(tmp_path: Path) -> Iterator[tuple[LocalNetwork, Supervisor, Loca
             for name in names:
                 supervisor.stop(name)
             assert not set(names) & set(supervisor.running())
+
+
+WHOLE_STORE = "fog-view-store-whole"
+
+
+def whole_range_store(fog: LocalFog) -> ServiceProcess:
+    """A view store serving blocks [0, u64::MAX) on its own port: a one-store view."""
+    shard = fog.services()["fog-view-store-0"]
+    (port,) = free_ports(1)
+    argv = list(shard.argv)
+    for flag, value in (("--client-listen-uri", f"127.0.0.1:{port}"),
+                        ("--sharding-strategy", f"0-{2**64 - 1}"), ("--fog-index", "50")):
+        argv[argv.index(flag) + 1] = value
+    return ServiceProcess(tuple(argv), fog.directory / f"{WHOLE_STORE}.log", f"127.0.0.1:{port}")
+
+
+def view_connection(network: LocalNetwork, address: str) -> FogViewConnection:
+    return FogViewConnection(parse_endpoint(address, "fog-view"),
+                             fog_verifier(network.sgx_seed, SIM_FOG_VIEW_CODE), Counter())
+
+
+def assert_router_answers_as_one_store(network: LocalNetwork, fog: LocalFog,
+                                       supervisor: Supervisor, client: FogClient) -> None:
+    """The router over the two shard processes and the one whole-range store process give the
+    same QueryResponse (events, counters, every search result) to the same query: the
+    client's next search keys, found and not found."""
+    keys = tuple(  # every key the client's RNGs issued so far, and the next two of each
+        k for rng in client.rng_set.rngs.values()
+        for k in VersionedKexRng(rng.to_stored().secret, version=rng.version_id)
+        .peek_ahead(rng.index + 2))
+    keys += (bytes(range(16)),)  # never issued
+    queries = [Query(0, 0, ()), Query(2**63 - 1, 0, keys)]
+    router = view_connection(network, f"127.0.0.1:{fog.router_port}")
+    whole = view_connection(network, supervisor.services[WHOLE_STORE].health_address)
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while True:  # both have loaded the same database state
+            answers = [(router.query(q), whole.query(q)) for q in queries]
+            if all(a == b for a, b in answers) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        for via_router, via_store in answers:
+            assert via_router == via_store
+        codes = [r.result_code for r in answers[1][0].fixed_tx_out_search_results]
+        assert TxOutSearchResultCode.FOUND in codes and TxOutSearchResultCode.NOT_FOUND in codes
+    finally:
+        router.close()
+        whole.close()
 
 
 def fog_state(network: LocalNetwork) -> FogNetworkState:
@@ -135,8 +197,17 @@ def assert_no_validator_ledger_calls(*clients: FogClient) -> None:
         assert not used, used
 
 
-def test_alice_and_bob_pay_each_other_through_fog(tmp_path: Path) -> None:
-    with fog_network(tmp_path) as (network, _supervisor, _fog):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_alice_and_bob_pay_each_other_through_fog(tmp_path: Path, backend: str,
+                                                  request: pytest.FixtureRequest) -> None:
+    """Both fog-enabled; Alice funded by a full-ledger wallet; Alice pays Bob, Bob finds it
+    unspent and pays part back, Alice finds it and her change; no ledger read from a node.
+    The recovery database is SQLite, then a real PostgreSQL server (tests/pg.py)."""
+    recovery_db = None
+    if backend == "postgresql":
+        server: PostgresCluster = request.getfixturevalue("postgres_server")
+        recovery_db = server.create_schema(f"fog_e2e_{int(time.time() * 1000)}")
+    with fog_network(tmp_path, recovery_db) as (network, supervisor, fog):
         alice_key, bob_key = fog_account(network, 1), fog_account(network, 2)
         fund(network, alice_key)
         before = ledger_reads(network)
@@ -152,6 +223,7 @@ def test_alice_and_bob_pay_each_other_through_fog(tmp_path: Path) -> None:
             assert as_of > back.block_index
             wait_balance(bob, 1_000_000_000 - 300_000_000 - back.fee)
             assert_no_validator_ledger_calls(alice, bob)
+            assert_router_answers_as_one_store(network, fog, supervisor, bob)
             assert alice.calls["/fog_view.FogViewAPI/Query"] > 0
         assert ledger_reads(network) == before, "a fog client read the ledger from a node"
 
