@@ -467,6 +467,8 @@ CODES: dict[str, str] = {
     "fog.ingest_bad_state_file": "the ingest state file is unreadable or malformed",
     "fog.ingest_bad_ingress_pubkey": "an ingress public key is not 32 bytes of a ristretto point",
     "fog.ingest_admin_unreachable": "the ingest admin API could not be reached or refused",
+    "fog.ingest_key_not_registered":
+        "Retire/Unretire before the ingress key was first activated (it is not in the database)",
     # fog-codes:report-ingest (keep this marker)
     # fog enclave hosting, service processes, `mcref network up --fog` (refimpl/fog/enclave.py ...)
     "fog.bad_message": "a fog protobuf message is malformed",
@@ -474,6 +476,8 @@ CODES: dict[str, str] = {
     "fog.bad_search_result": "a fixed search result's ciphertext or payload length is wrong",
     "fog.bind_failed": "a fog service could not bind its listen address",
     "fog.localnet_bad_parameter": "a local network's fog parameter is out of range",
+    "fog.scenario_timeout": "a fog balance was not reached in time (mcref check, network tests)",
+    "fog.check_failed": "a step of the fog check of mcref check failed",
     # fog-codes:services (keep this marker)
     # fog client (refimpl/fog/client/, `mcref fog`)
     "fog.client_bad_uri": "a fog view or ledger URI is not [insecure-]fog-view|fog-ledger://HOST",
@@ -487,6 +491,10 @@ CODES: dict[str, str] = {
     "fog.client_no_consensus": "paying needs a consensus node and none was given",
     "fog.client_bad_network_state": "the network state has no fog section or it is malformed",
     # fog-codes:client (keep this marker)
+    # fog benchmarks (refimpl/fog/bench.py, `mcref bench fog`)
+    "fog.bench_bad_sizes": "a fog benchmark size (records, queries, chunks...) is not positive",
+    "fog.bench_not_ready": "a fog view store of the benchmark did not load its blocks in time",
+    # fog-codes:bench (keep this marker)
     # --- cli -----------------------------------------------------------------------------------
     "cli.usage": "the command line is malformed",
     "cli.io": "a file could not be read or written",

@@ -45,12 +45,13 @@ def _layer_checks() -> list[tuple[str, Callable[[], CheckResult]]]:
     """The checks each layer contributes, in the order they run."""
     from refimpl.consensus import check as consensus_check
     from refimpl.enclave import check as enclave_check
+    from refimpl.fog import check as fog_check
     from refimpl.formal import check as formal_check
     from refimpl.formal import quorum_check
     from refimpl.node import check as node_check
 
     return [*consensus_check.CHECKS, *quorum_check.CHECKS, *formal_check.CHECKS,
-            *enclave_check.CHECKS, *node_check.CHECKS]
+            *enclave_check.CHECKS, *node_check.CHECKS, *fog_check.CHECKS]
 
 
 def register(sub: Any) -> None:

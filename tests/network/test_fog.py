@@ -12,8 +12,6 @@ was read from a validator while they did so.
 from __future__ import annotations
 
 import contextlib
-import json
-import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -24,36 +22,31 @@ import pytest
 
 from refimpl.account.keys import AccountKey
 from refimpl.account.public_address import decode_compressed_ristretto
-from refimpl.client.connection import ConsensusClient
-from refimpl.client.ledger_source import GrpcLedgerSource
-from refimpl.client.pay import pay
-from refimpl.client.wallet import Wallet
 from refimpl.fog.client.client import FogClient
 from refimpl.fog.client.connections import FogViewConnection
-from refimpl.fog.client.network_state import FogNetworkState
 from refimpl.fog.client.polling import Query
 from refimpl.fog.client.uri import parse_endpoint
 from refimpl.fog.enclave import SIM_FOG_VIEW_CODE, fog_verifier
 from refimpl.fog.ingest.client import IngestAdminClient
 from refimpl.fog.kex_rng import VersionedKexRng
 from refimpl.fog.localnet import LocalFog, add_fog_services, generate_local_fog
-from refimpl.fog.report.client import fetch_reports
-from refimpl.fog.report.validate import ingest_report_verifier, resolve_fog_keys
+from refimpl.fog.scenario import (
+    fog_account,
+    fog_client,
+    fund_fog_account,
+    node_ledger_reads,
+    validator_ledger_calls,
+    wait_fog_balance,
+)
 from refimpl.fog.types import TxOutSearchResultCode
-from refimpl.node.enclave import network_verifier
 from refimpl.node.localnet import LocalNetwork, free_ports
-from refimpl.node.supervisor import ServiceProcess, Supervisor, admin_metrics
-from tests.network._net import WAIT_S, account, running_network
+from refimpl.node.supervisor import ServiceProcess, Supervisor
+from tests.network._net import WAIT_S, running_network
 from tests.pg import PostgresCluster, postgres_server  # noqa: F401 (session fixture)
 
 pytestmark = pytest.mark.slow
 
 FUNDING = 5_000_000_000
-#: node RPCs that hand out ledger contents (blocks, TxOuts, key images)
-BLOCK_DOWNLOAD_METHODS = ("GetBlocks", "GetBlockContents", "GetTxOuts", "CheckKeyImages")
-#: client-side method paths that would be a block download from a validator
-VALIDATOR_LEDGER_PATHS = ("/consensus_common.BlockchainAPI/GetBlocks",
-                          "/mcref_ledger.LedgerAccessAPI/")
 
 
 @contextlib.contextmanager
@@ -127,74 +120,17 @@ def assert_router_answers_as_one_store(network: LocalNetwork, fog: LocalFog,
         whole.close()
 
 
-def fog_state(network: LocalNetwork) -> FogNetworkState:
-    return FogNetworkState.from_json(
-        json.loads((network.base_dir / "network-state.json").read_text()))
-
-
-def fog_account(network: LocalNetwork, i: int) -> AccountKey:
-    return fog_state(network).account(network.account_root_entropies[i])
-
-
-def fog_client(network: LocalNetwork, who: AccountKey) -> FogClient:
-    state = fog_state(network)
-    node = network.nodes[0]
-    consensus = ConsensusClient(node.client_uri, node.client_responder_id,
-                                network_verifier(network.sgx_seed))
-    return FogClient.connect(who, state.endpoints, network.sgx_seed, consensus=consensus)
-
-
 def fund(network: LocalNetwork, to: AccountKey, amount: int = FUNDING) -> int:
-    """A full-ledger wallet (demo account 0) pays ``to``'s fog address; returns the block."""
-    node = network.nodes[0]
-    with ConsensusClient(node.client_uri, node.client_responder_id,
-                         network_verifier(network.sgx_seed)) as client:
-        source = GrpcLedgerSource(client.channel)
-        recipient = to.default_subaddress()
-        resolver = resolve_fog_keys([recipient], fetch_reports,
-                                    ingest_report_verifier(network.sgx_seed),
-                                    source.num_blocks())
-        payment = pay(client, source, Wallet(account(network, 0)), recipient, amount,
-                      timeout_s=WAIT_S, poll_s=0.1, fog_resolver=resolver)
-    return payment.block_index
+    return fund_fog_account(network, 0, to, amount, WAIT_S)
 
 
-_NUM_REQ = re.compile(r'^consensus_service_num_req(?:_total)?\{method="(\w+)"\} ([0-9.e+]+)$')
-
-
-def ledger_reads(network: LocalNetwork) -> int:
-    """Requests for blocks, TxOuts or key images the nodes have answered, all nodes summed."""
-    total = 0
-    for node in network.nodes:
-        text = admin_metrics(node) or ""
-        for line in text.splitlines():
-            found = _NUM_REQ.match(line)
-            if found and found.group(1) in BLOCK_DOWNLOAD_METHODS:
-                total += int(float(found.group(2)))
-    return total
-
-
-def wait_balance(client: FogClient, value: int, timeout_s: float = WAIT_S) -> int:
-    """Poll fog until the balance is ``value``; returns the block count it is valid as of."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        client.poll()
-        balance = client.balance()
-        if balance.value == value:
-            return balance.num_blocks
-        assert time.monotonic() < deadline, (
-            f"balance {balance.value} as of {balance.num_blocks}, expected {value}; found "
-            f"{[(o.block_index, o.value) for o in client.tx_data.owned.values()]}, view at "
-            f"{client.rng_set.highest_processed_block_count}, missed "
-            f"{client.tx_data.missed_block_ranges}, ledger {client.tx_data.ledger_num_blocks}")
-        time.sleep(0.2)
+def wait_balance(client: FogClient, value: int) -> int:
+    return wait_fog_balance(client, value, WAIT_S)
 
 
 def assert_no_validator_ledger_calls(*clients: FogClient) -> None:
     for client in clients:
-        used = [path for path in client.calls
-                if any(path.startswith(p) for p in VALIDATOR_LEDGER_PATHS)]
-        assert not used, used
+        assert not validator_ledger_calls(client)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -210,7 +146,8 @@ def test_alice_and_bob_pay_each_other_through_fog(tmp_path: Path, backend: str,
     with fog_network(tmp_path, recovery_db) as (network, supervisor, fog):
         alice_key, bob_key = fog_account(network, 1), fog_account(network, 2)
         fund(network, alice_key)
-        before = ledger_reads(network)
+        before = node_ledger_reads(network)
+        assert before > 0  # the full-ledger wallet that funded Alice read the ledger: counted
         with fog_client(network, alice_key) as alice, fog_client(network, bob_key) as bob:
             wait_balance(alice, FUNDING)
             paid = alice.pay(bob_key.default_subaddress(), 1_000_000_000, timeout_s=WAIT_S)
@@ -225,7 +162,7 @@ def test_alice_and_bob_pay_each_other_through_fog(tmp_path: Path, backend: str,
             assert_no_validator_ledger_calls(alice, bob)
             assert_router_answers_as_one_store(network, fog, supervisor, bob)
             assert alice.calls["/fog_view.FogViewAPI/Query"] > 0
-        assert ledger_reads(network) == before, "a fog client read the ledger from a node"
+        assert node_ledger_reads(network) == before, "a fog client read the ledger from a node"
 
 
 def test_ingest_restart_with_a_new_key_and_a_lost_key(tmp_path: Path) -> None:
