@@ -7,9 +7,14 @@ MobileCoin ``fog/ingest/server/src/ingest_service.rs`` and ``fog/api/proto/inges
 sessions) are refused here with ``UNIMPLEMENTED`` and ``error[fog.ingest_not_supported]``.
 
 Statuses (as MobileCoin maps its errors): not idle and an expiry window that may not shrink are
-``FAILED_PRECONDITION``; a malformed key is ``INVALID_ARGUMENT``; an unreachable database is
-``UNAVAILABLE``; a retired key with nothing left to scan (MobileCoin: ``INTERNAL``) and every
-other failure are ``INTERNAL``. The details are the error's ``error[CODE]: message`` line.
+``FAILED_PRECONDITION``; a malformed key or window is ``INVALID_ARGUMENT``; an unreachable
+database is ``UNAVAILABLE``; every other failure is ``INTERNAL``. Refusals MobileCoin answers
+with ``INTERNAL`` (its database errors and ``KeyAlreadyRetired``) get the status of a refusal
+here: a lost key the database does not know and a ``start_block_at_least`` past ``i64`` are
+``INVALID_ARGUMENT``; activating a retired key with nothing left to scan and retiring or
+unretiring a key never activated are ``FAILED_PRECONDITION``. Bytes that are not the method's
+request message are ``INVALID_ARGUMENT`` (``node.bad_request``, from ``unary_handler``). The
+details are the error's ``error[CODE]: message`` line; a refused call changes nothing.
 Ingress keys travel as ``external.CompressedRistretto`` messages (``{ bytes data = 1; }``).
 """
 
@@ -38,9 +43,13 @@ Resp = TypeVar("Resp", bound=Message)
 _STATUS = {
     "fog.ingest_not_idle": grpc.StatusCode.FAILED_PRECONDITION,
     "fog.ingest_cannot_reduce_expiry_window": grpc.StatusCode.FAILED_PRECONDITION,
+    "fog.ingest_key_retired": grpc.StatusCode.FAILED_PRECONDITION,
+    "fog.ingest_key_not_registered": grpc.StatusCode.FAILED_PRECONDITION,
     "fog.ingest_not_supported": grpc.StatusCode.UNIMPLEMENTED,
     "fog.ingest_bad_ingress_pubkey": grpc.StatusCode.INVALID_ARGUMENT,
     "fog.ingest_bad_config": grpc.StatusCode.INVALID_ARGUMENT,
+    "fog.recovery_db_unknown_ingress_key": grpc.StatusCode.INVALID_ARGUMENT,
+    "fog.recovery_db_out_of_range": grpc.StatusCode.INVALID_ARGUMENT,
     "fog.recovery_db_io": grpc.StatusCode.UNAVAILABLE,
 }
 

@@ -31,7 +31,9 @@ Deviations: no peers (key backup over IX sessions, ``SetPeers``, ``SyncKeysFromR
 with ``fog.ingest_not_supported``); restoring an Active state resumes at the later of the state
 file's next block and one past the last block the database holds for the key (a crash between
 ``add_block_data`` and the state-file write would otherwise make the restart meet its own block
-and go idle); the state file is also written when the expiry window changes.
+and go idle); the state file is also written when the expiry window changes; ``retire`` and
+``unretire`` of a key that was never activated are refused (``fog.ingest_key_not_registered``)
+where MobileCoin's update of no row succeeds; a lost key that is not a point is refused.
 """
 
 from __future__ import annotations
@@ -322,15 +324,27 @@ class IngestController:
             return self._summary_locked()
 
     def retire(self) -> ingest_common_pb2.IngestSummary:
-        """``retire``: no new reports; scan up to the published expiry, then go idle."""
+        """``retire``: no new reports; scan up to the published expiry, then go idle.
+        ``fog.ingest_key_not_registered`` before the key was first activated."""
         with self._lock:
-            self._db.retire_ingress_key(self.ingress_public_key().to_bytes(), True)
+            self._db.retire_ingress_key(self._registered_key("retire"), True)
             return self._summary_locked()
 
     def unretire(self) -> ingest_common_pb2.IngestSummary:
+        """``unretire`` (``fog.ingest_key_not_registered`` as :meth:`retire`)."""
         with self._lock:
-            self._db.retire_ingress_key(self.ingress_public_key().to_bytes(), False)
+            self._db.retire_ingress_key(self._registered_key("unretire"), False)
             return self._summary_locked()
+
+    def _registered_key(self, what: str) -> bytes:
+        """Our ingress key, which must be in the database. MobileCoin's update of no row
+        succeeds silently, so a retire before the first activation is lost: the key is
+        registered unretired by the activation that follows."""
+        ours = self.ingress_public_key().to_bytes()
+        if self._db.get_ingress_key_status(ours) is None:
+            raise FogError("fog.ingest_key_not_registered",
+                           f"cannot {what} ingress key {ours.hex()}: activate it first")
+        return ours
 
     def new_keys(self) -> ingest_common_pb2.IngestSummary:
         """``new_keys`` (idle only, ``fog.ingest_not_idle``): new ingress and egress keys."""
@@ -349,10 +363,15 @@ class IngestController:
             return self._summary_locked()
 
     def report_lost_ingress_key(self, key: bytes) -> None:
-        """``report_lost_ingress_key``: ``fog.ingest_bad_ingress_pubkey`` unless 32 bytes."""
+        """``report_lost_ingress_key``: ``fog.ingest_bad_ingress_pubkey`` unless 32 bytes of
+        a ristretto point; ``fog.recovery_db_unknown_ingress_key`` for a key never used."""
         if len(key) != INGRESS_KEY_LEN:
             raise FogError("fog.ingest_bad_ingress_pubkey",
                            f"an ingress public key is {INGRESS_KEY_LEN} bytes, got {len(key)}")
+        try:
+            Point.from_bytes(key)
+        except RefImplError as err:
+            raise FogError("fog.ingest_bad_ingress_pubkey", err.message) from None
         self._db.report_lost_ingress_key(key)
 
     def get_missed_block_ranges(self) -> list[BlockRange]:
