@@ -64,8 +64,11 @@ def register(sub: Any) -> None:
                      help="the node to submit to (a name of the state file, or its client URI; "
                      "default: the first node)")
     pay.set_defaults(handler=_pay)
-    # --- fog services: `mcref fog serve <role>` is registered here by register_serve(inner)
+    # --- fog services: `mcref fog serve <role>` and `mcref fog ingest <action>`
     register_serve(inner)
+    from refimpl.cli.fog_ingest import register_ingest_admin
+
+    register_ingest_admin(inner)
 
 
 def register_serve(inner: Any) -> None:

@@ -12,22 +12,23 @@ was read from a validator while they did so.
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
 
 from refimpl.account.keys import AccountKey
-from refimpl.account.public_address import decode_compressed_ristretto
+from refimpl.cli import main as cli_main
 from refimpl.fog.client.client import FogClient
 from refimpl.fog.client.connections import FogViewConnection
 from refimpl.fog.client.polling import Query
 from refimpl.fog.client.uri import parse_endpoint
 from refimpl.fog.enclave import SIM_FOG_VIEW_CODE, fog_verifier
-from refimpl.fog.ingest.client import IngestAdminClient
 from refimpl.fog.kex_rng import VersionedKexRng
 from refimpl.fog.localnet import LocalFog, add_fog_services, generate_local_fog
 from refimpl.fog.scenario import (
@@ -38,7 +39,7 @@ from refimpl.fog.scenario import (
     validator_ledger_calls,
     wait_fog_balance,
 )
-from refimpl.fog.types import TxOutSearchResultCode
+from refimpl.fog.types import BlockRange, TxOutSearchResultCode
 from refimpl.node.localnet import LocalNetwork, free_ports
 from refimpl.node.supervisor import ServiceProcess, Supervisor
 from tests.network._net import WAIT_S, running_network
@@ -165,7 +166,17 @@ def test_alice_and_bob_pay_each_other_through_fog(tmp_path: Path, backend: str,
         assert node_ledger_reads(network) == before, "a fog client read the ledger from a node"
 
 
-def test_ingest_restart_with_a_new_key_and_a_lost_key(tmp_path: Path) -> None:
+def ingest_admin(capsys: pytest.CaptureFixture[str], action: str, admin: str,
+                 *args: str) -> dict[str, Any]:
+    """``mcref fog ingest ACTION --admin ADMIN --json``, its JSON answer."""
+    capsys.readouterr()
+    assert cli_main(["fog", "ingest", action, *args, "--admin", admin, "--json"]) == 0
+    answer: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return answer
+
+
+def test_ingest_restart_with_a_new_key_and_a_lost_key(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Ingest dies; Alice pays Bob under the old key while it is down; ingest restarts with a
     new key; the operator reports the old key lost. Bob finds the next payment (to the new key)
     through its new RNG record, and Alice's by scanning the missed block range."""
@@ -173,8 +184,7 @@ def test_ingest_restart_with_a_new_key_and_a_lost_key(tmp_path: Path) -> None:
         alice_key, bob_key = fog_account(network, 1), fog_account(network, 2)
         fund(network, alice_key)
         admin_address = f"127.0.0.1:{fog.ingest_admin_port}"
-        with IngestAdminClient(admin_address) as admin:
-            old_key = decode_compressed_ristretto(admin.get_status().ingress_pubkey).to_bytes()
+        old_key = bytes.fromhex(ingest_admin(capsys, "status", admin_address)["ingress_pubkey"])
         with fog_client(network, alice_key) as alice, fog_client(network, bob_key) as bob:
             wait_balance(alice, FUNDING)
             wait_balance(bob, 0)
@@ -188,12 +198,12 @@ def test_ingest_restart_with_a_new_key_and_a_lost_key(tmp_path: Path) -> None:
                 service, argv=(*service.argv, "--new-keys"))
             supervisor.start("fog-ingest")
             supervisor.wait_serving(["fog-ingest"], timeout_s=WAIT_S)
-            with IngestAdminClient(admin_address) as admin:
-                new_key = decode_compressed_ristretto(
-                    admin.get_status().ingress_pubkey).to_bytes()
-                assert new_key != old_key
-                admin.report_lost_ingress_key(old_key)
-                missed = admin.get_missed_block_ranges()
+            status = ingest_admin(capsys, "status", admin_address)
+            assert status["mode"] == "active" and status["ingress_pubkey"] != old_key.hex()
+            # the operator's recovery, with the CLI (MobileCoin's fog_ingest_client)
+            ingest_admin(capsys, "report-lost-key", admin_address, old_key.hex())
+            missed = [BlockRange.parse(r) for r in ingest_admin(
+                capsys, "missed-ranges", admin_address)["missed_block_ranges"]]
             assert any(r.contains(during.block_index) for r in missed), (missed, during)
 
             # a new block for the new key to ingest (the view vouches only for ingested blocks)
