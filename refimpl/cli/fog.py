@@ -33,9 +33,10 @@ from refimpl.cli.client import PICOMOB_PER_MOB, _node
 from refimpl.cli.output import print_json
 from refimpl.client.pay import DEFAULT_TIMEOUT_S, DEFAULT_TOMBSTONE_DELTA
 from refimpl.codec import parse_hex
-from refimpl.errors import ClientError
+from refimpl.errors import ClientError, RefImplError
 
 if TYPE_CHECKING:  # the fog stack is imported when a fog command runs
+    from refimpl.client.wallet import Owned
     from refimpl.fog.client.client import FogClient
     from refimpl.fog.client.network_state import FogNetworkState
     from refimpl.node.localnet import LocalNetwork
@@ -158,7 +159,8 @@ def _balance(args: argparse.Namespace) -> int:
             "unspent_outputs": len(balance.unspent),
             "outputs": [
                 {"index": o.index, "block": o.block_index, "value": o.value,
-                 "subaddress": o.subaddress_index, "spent_at": data.spent_at(o.index)}
+                 "subaddress": o.subaddress_index, "spent_at": data.spent_at(o.index),
+                 "memo": _memo(account, o)}
                 for _i, o in sorted(data.owned.items())
             ],
             "missed_block_ranges": [str(r) for r in data.missed_block_ranges],
@@ -171,6 +173,16 @@ def _balance(args: argparse.Namespace) -> int:
         print(f"balance  {balance.value} picoMOB ({balance.value / PICOMOB_PER_MOB} MOB) in "
               f"{len(balance.unspent)} unspent outputs, as of {balance.num_blocks} blocks")
     return 0
+
+
+def _memo(account: AccountKey, owned: Owned) -> dict[str, Any]:
+    """The output's memo as JSON (its type and fields; an undecodable one as its error)."""
+    from refimpl.fog.client.memos import memo_json, output_memo
+
+    try:
+        return memo_json(account, owned, output_memo(account, owned))
+    except RefImplError as exc:
+        return {"error": exc.code}
 
 
 def _pay(args: argparse.Namespace) -> int:

@@ -22,10 +22,12 @@ from typing import Any
 import attrs
 import pytest
 
-from refimpl.account.keys import AccountKey
+from refimpl.account.keys import CHANGE_SUBADDRESS_INDEX, AccountKey
 from refimpl.cli import main as cli_main
+from refimpl.client.wallet import Owned
 from refimpl.fog.client.client import FogClient
 from refimpl.fog.client.connections import FogViewConnection
+from refimpl.fog.client.memos import authenticated_sender, output_memo
 from refimpl.fog.client.polling import Query
 from refimpl.fog.client.uri import parse_endpoint
 from refimpl.fog.enclave import SIM_FOG_VIEW_CODE, fog_verifier
@@ -42,6 +44,8 @@ from refimpl.fog.scenario import (
 from refimpl.fog.types import BlockRange, TxOutSearchResultCode
 from refimpl.node.localnet import LocalNetwork, free_ports
 from refimpl.node.supervisor import ServiceProcess, Supervisor
+from refimpl.transaction.memos import AuthenticatedSenderMemo
+from refimpl.transaction.memos.destination import DestinationMemo
 from tests.network._net import WAIT_S, running_network
 from tests.pg import PostgresCluster, postgres_server  # noqa: F401 (session fixture)
 
@@ -129,6 +133,25 @@ def wait_balance(client: FogClient, value: int) -> int:
     return wait_fog_balance(client, value, WAIT_S)
 
 
+def assert_memos(alice_key: AccountKey, bob_key: AccountKey, alice: FogClient, found: Owned,
+                 fee: int, amount: int) -> None:
+    """Bob's output carries Alice's authenticated sender memo (its HMAC verifies for Alice's
+    address only); Alice's change carries the destination memo naming Bob, amount and fee."""
+    alice_address, bob_address = alice_key.default_subaddress(), bob_key.default_subaddress()
+    memo = output_memo(bob_key, found)
+    assert isinstance(memo, AuthenticatedSenderMemo)
+    assert authenticated_sender(bob_key, found, memo, [bob_address, alice_address]) \
+        == alice_address
+    assert authenticated_sender(bob_key, found, memo, [bob_address]) is None
+    alice.poll()
+    (change,) = [o for o in alice.tx_data.owned.values()
+                 if o.subaddress_index == CHANGE_SUBADDRESS_INDEX]
+    destination = output_memo(alice_key, change)
+    assert isinstance(destination, DestinationMemo)
+    assert destination.address_hash == bob_address.short_address_hash()
+    assert (destination.fee, destination.total_outlay) == (fee, amount + fee)
+
+
 def assert_no_validator_ledger_calls(*clients: FogClient) -> None:
     for client in clients:
         assert not validator_ledger_calls(client)
@@ -156,6 +179,7 @@ def test_alice_and_bob_pay_each_other_through_fog(tmp_path: Path, backend: str,
             wait_balance(bob, 1_000_000_000)
             (found,) = bob.balance().unspent
             assert bob.tx_data.spent_at(found.index) is None  # fog ledger: not spent
+            assert_memos(alice_key, bob_key, alice, found, paid.fee, 1_000_000_000)
             back = bob.pay(alice_key.default_subaddress(), 300_000_000, timeout_s=WAIT_S)
             as_of = wait_balance(alice, FUNDING - 1_000_000_000 - fee + 300_000_000)
             assert as_of > back.block_index
