@@ -19,15 +19,22 @@ ledger). ``account_ingest.AccountIngestAPI``, which MobileCoin serves on
 from __future__ import annotations
 
 import argparse
-import re
-from collections.abc import Callable
 from pathlib import Path
 
 import attrs
 
-from refimpl.errors import FogError, NodeError
-from refimpl.fog.report.server import parse_listen_address
-from refimpl.node.config import check_responder_id
+from refimpl.fog.service_config import (
+    MAX_FOG_INDEX,
+    MAX_POLL_INTERVAL_MS,
+    Validator,
+    add_enclave_arguments,
+    bad_setting,
+    hex_seed,
+    in_range,
+    listen_target,
+    responder_id_check,
+    seed_bytes,
+)
 
 #: ``AdminUri`` (``insecure-mca``, 9090) and ``FogIngestUri`` (``insecure-fog-ingest``, 3226).
 ADMIN_SCHEMES = {"insecure-mca": 9090, "mca": 9443, "insecure-fog-ingest": 3226,
@@ -36,43 +43,21 @@ DEFAULT_USER_CAPACITY = 262_144
 DEFAULT_MAX_TRANSACTIONS = 100_000
 DEFAULT_PUBKEY_EXPIRY_WINDOW = 10
 DEFAULT_POLL_INTERVAL_MS = 250
-MAX_POLL_INTERVAL_MS = 3_600_000
 MAX_USER_CAPACITY = 1 << 32
-MAX_FOG_INDEX = 2**31
 MAX_REPORT_ID_LEN = 64
 U63_MAX = 2**63 - 1
 #: Largest expiry window: block index + window must stay a database BIGINT.
 MAX_PUBKEY_EXPIRY_WINDOW = 2**62
-_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
+_CODE = "fog.ingest_bad_config"
 
 
-def _bad(what: str, message: str) -> FogError:
-    return FogError("fog.ingest_bad_config", f"{what}: {message}")
-
-
-def _in_range(what: str, low: int, high: int) -> Callable[[object, object, int], None]:
-    def check(_instance: object, _attribute: object, value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise _bad(what, f"{value!r} is not in {low}..{high}")
-
-    return check
-
-
-def _check_seed(_instance: object, _attribute: object, value: bytes) -> None:
-    if not isinstance(value, bytes) or not value:
-        raise _bad("--sgx-seed", "the seed must be non-empty bytes")
+def _in_range(what: str, low: int, high: int) -> Validator:
+    return in_range(what, low, high, _CODE)
 
 
 def _check_report_id(_instance: object, _attribute: object, value: str) -> None:
     if len(value) > MAX_REPORT_ID_LEN:
-        raise _bad("--fog-report-id", f"at most {MAX_REPORT_ID_LEN} characters")
-
-
-def _check_node_id(_instance: object, _attribute: object, value: str) -> None:
-    try:
-        check_responder_id(value, "fog ingest", "--local-node-id")
-    except NodeError as exc:
-        raise _bad("--local-node-id", f"{value!r} is not HOST:PORT") from exc
+        raise bad_setting(_CODE, "--fog-report-id", f"at most {MAX_REPORT_ID_LEN} characters")
 
 
 def _optional_path(value: object) -> Path | None:
@@ -85,14 +70,16 @@ class IngestConfig:
 
     ledger_db: Path = attrs.field(converter=Path)
     recovery_db: str
-    sgx_seed: bytes = attrs.field(validator=_check_seed)
+    sgx_seed: bytes = attrs.field(validator=seed_bytes(_CODE))
     #: ``HOST:PORT`` of the AccountIngestAPI (port 0: any free port); ``None``: no admin API
     admin_listen_address: str | None = None
     state_file: Path | None = attrs.field(default=None, converter=_optional_path)
     new_keys: bool = False
     activate: bool = False
     fog_index: int = attrs.field(default=0, validator=_in_range("--fog-index", 0, MAX_FOG_INDEX))
-    local_node_id: str = attrs.field(default="fog-ingest:3226", validator=_check_node_id)
+    local_node_id: str = attrs.field(
+        default="fog-ingest:3226",
+        validator=responder_id_check("--local-node-id", _CODE, optional=False))
     fog_report_id: str = attrs.field(default="", validator=_check_report_id)
     pubkey_expiry_window: int = attrs.field(
         default=DEFAULT_PUBKEY_EXPIRY_WINDOW,
@@ -112,10 +99,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ledger-db", required=True, help="a node's ledger directory (LMDB)")
     parser.add_argument("--recovery-db", required=True,
                         help="sqlite:///PATH or postgresql://...")
-    parser.add_argument("--sgx-seed", required=True,
-                        help="hex seed of the network's simulated SGX PKI")
-    parser.add_argument("--fog-index", type=int, default=0,
-                        help="simulated fog platform index of this machine")
+    add_enclave_arguments(parser)
     parser.add_argument("--admin-listen-uri",
                         help="insecure-mca://HOST:PORT/ or HOST:PORT for AccountIngestAPI")
     parser.add_argument("--local-node-id", default="fog-ingest:3226",
@@ -140,16 +124,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> IngestConfig:
     """The validated configuration of parsed flags."""
-    seed_text = args.sgx_seed
-    if not isinstance(seed_text, str) or not _HEX.fullmatch(seed_text):
-        raise _bad("--sgx-seed", "expected a non-empty even-length hex string")
+    sgx_seed = hex_seed(args.sgx_seed, _CODE)
     admin = None
     if args.admin_listen_uri is not None:
-        admin = parse_listen_address(args.admin_listen_uri, ADMIN_SCHEMES,
-                                     "fog.ingest_bad_config", "--admin-listen-uri")
+        admin = listen_target(args.admin_listen_uri, ADMIN_SCHEMES, _CODE, "--admin-listen-uri")
     return IngestConfig(
         ledger_db=args.ledger_db, recovery_db=args.recovery_db,
-        sgx_seed=bytes.fromhex(seed_text), admin_listen_address=admin,
+        sgx_seed=sgx_seed, admin_listen_address=admin,
         state_file=args.state_file, new_keys=args.new_keys, activate=args.activate,
         fog_index=args.fog_index, local_node_id=args.local_node_id,
         fog_report_id=args.fog_report_id, pubkey_expiry_window=args.pubkey_expiry_window,

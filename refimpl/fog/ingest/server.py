@@ -23,6 +23,7 @@ from refimpl.fog.ingest.config import IngestConfig, add_arguments, config_from_a
 from refimpl.fog.ingest.controller import IngestController
 from refimpl.fog.ingest.worker import IngestWorker
 from refimpl.fog.recovery_db import SqlRecoveryDb, open_recovery_db
+from refimpl.fog.service_config import with_port
 
 __all__ = ["IngestConfig", "IngestServer", "add_arguments", "config_from_args"]
 
@@ -45,7 +46,7 @@ class IngestServer:
     @property
     def admin_address(self) -> str:
         assert self.config.admin_listen_address is not None
-        return f"{self.config.admin_listen_address.rpartition(':')[0]}:{self.admin_port}"
+        return with_port(self.config.admin_listen_address, self.admin_port)
 
     def start(self) -> None:
         """Open the database and ledger, start the enclave and controller (state file), bind

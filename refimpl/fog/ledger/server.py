@@ -13,13 +13,10 @@ most :data:`refimpl.fog.ledger.db_fetcher.BLOCKS_BEHIND` blocks behind the ledge
 from __future__ import annotations
 
 import argparse
-import re
-from collections.abc import Callable
 from pathlib import Path
 
 import attrs
 
-from refimpl.errors import FogError
 from refimpl.fog.block_source import BlockSource
 from refimpl.fog.grpc_host import FogServer
 from refimpl.fog.ledger.block_service import block_service
@@ -29,78 +26,41 @@ from refimpl.fog.ledger.key_image_service import key_image_service
 from refimpl.fog.ledger.key_image_store import DEFAULT_OMAP_CAPACITY
 from refimpl.fog.ledger.merkle_proof_service import merkle_proof_service
 from refimpl.fog.ledger.untrusted_tx_out_service import untrusted_tx_out_service
+from refimpl.fog.service_config import (
+    MAX_FOG_INDEX,
+    MAX_POLL_INTERVAL_MS,
+    Validator,
+    add_enclave_arguments,
+    hex_seed,
+    in_range,
+    parse_listen_address,
+    responder_id_check,
+    seed_bytes,
+    with_port,
+)
 from refimpl.node.services import Health
 
 #: ``FogLedgerUri`` schemes (and the contract's generic ``insecure-fog``), default port 3223.
 LISTEN_SCHEMES = {"insecure-fog-ledger": 3223, "insecure-fog": 3223}
 DEFAULT_LISTEN_URI = "insecure-fog-ledger://0.0.0.0:3223/"
 DEFAULT_POLL_INTERVAL_MS = 250
-MAX_POLL_INTERVAL_MS = 3_600_000
 MAX_OMAP_CAPACITY = 1 << 32
-#: Fog platform indices run above :data:`refimpl.fog.enclave.FOG_PLATFORM_BASE` in a u32.
-MAX_FOG_INDEX = 2**31
-
-_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
-_PORT = re.compile(r"[0-9]{1,5}")
-_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
-
-
-def _bad_uri(text: str, why: str) -> FogError:
-    return FogError("fog.ledger_config_bad_uri", f"{text!r}: {why}")
-
-
-def split_host_port(text: str, default_port: int | None = None) -> tuple[str, int]:
-    """``HOST:PORT`` (port 0..65535; 0 picks a free port when listening)."""
-    host, sep, port = text.rpartition(":")
-    if not sep:
-        host, port = text, ""
-    if not _HOST.fullmatch(host):
-        raise _bad_uri(text, "expected HOST:PORT")
-    if not port and default_port is not None:
-        return host, default_port
-    if not _PORT.fullmatch(port) or int(port) > 65535:
-        raise _bad_uri(text, "the port must be a number in 0..65535")
-    return host, int(port)
+_BAD_URI = "fog.ledger_config_bad_uri"
+_BAD_VALUE = "fog.ledger_config_bad_value"
 
 
 def parse_listen_uri(text: str) -> tuple[str, int]:
     """Host and port of ``insecure-fog-ledger://HOST[:PORT]/`` (or ``insecure-fog://``, or
-    plain ``HOST:PORT``). TLS schemes are not served here."""
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        return split_host_port(text)
-    if scheme not in LISTEN_SCHEMES:
-        raise _bad_uri(text, f"the scheme must be one of {', '.join(sorted(LISTEN_SCHEMES))}")
-    netloc = rest[:-1] if rest.endswith("/") else rest
-    if not netloc or any(c in netloc for c in "/?#@ "):
-        raise _bad_uri(text, "expected SCHEME://HOST[:PORT]/ without path or parameters")
-    return split_host_port(netloc, LISTEN_SCHEMES[scheme])
-
-
-def _bad_value(what: str, message: str) -> FogError:
-    return FogError("fog.ledger_config_bad_value", f"{what}: {message}")
+    plain ``HOST:PORT``; port 0: any free port); ``fog.ledger_config_bad_uri`` otherwise."""
+    return parse_listen_address(text, LISTEN_SCHEMES, _BAD_URI, "--client-listen-uri")
 
 
 def _check_uri(_instance: object, _attribute: object, value: str) -> None:
     parse_listen_uri(value)
 
 
-def _check_responder_id(_instance: object, _attribute: object, value: str) -> None:
-    if value:
-        split_host_port(value)
-
-
-def _in_range(what: str, low: int, high: int) -> Callable[[object, object, int], None]:
-    def check(_instance: object, _attribute: object, value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise _bad_value(what, f"{value!r} is not in {low}..{high}")
-
-    return check
-
-
-def _check_seed(_instance: object, _attribute: object, value: bytes) -> None:
-    if not isinstance(value, bytes) or not value:
-        raise _bad_value("--sgx-seed", "the seed must be non-empty bytes")
+def _in_range(what: str, low: int, high: int) -> Validator:
+    return in_range(what, low, high, _BAD_VALUE)
 
 
 @attrs.frozen
@@ -108,10 +68,11 @@ class LedgerConfig:
     """Every setting of a fog ledger server, validated (``fog.ledger_config_*``)."""
 
     ledger_db: Path = attrs.field(converter=Path)
-    sgx_seed: bytes = attrs.field(validator=_check_seed)
+    sgx_seed: bytes = attrs.field(validator=seed_bytes(_BAD_VALUE))
     client_listen_uri: str = attrs.field(default=DEFAULT_LISTEN_URI, validator=_check_uri)
     #: empty: the listen host:port
-    client_responder_id: str = attrs.field(default="", validator=_check_responder_id)
+    client_responder_id: str = attrs.field(
+        default="", validator=responder_id_check("--client-responder-id", _BAD_URI))
     fog_index: int = attrs.field(default=0, validator=_in_range("--fog-index", 0, MAX_FOG_INDEX))
     omap_capacity: int = attrs.field(default=DEFAULT_OMAP_CAPACITY,
                                      validator=_in_range("--omap-capacity", 1, MAX_OMAP_CAPACITY))
@@ -138,10 +99,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ledger-db", required=True, help="a node's ledger directory (LMDB)")
     parser.add_argument("--omap-capacity", type=int, default=DEFAULT_OMAP_CAPACITY,
                         help="key images the oblivious map is built for (about 75%% usable)")
-    parser.add_argument("--sgx-seed", required=True,
-                        help="hex seed of the network's simulated SGX PKI")
-    parser.add_argument("--fog-index", type=int, default=0,
-                        help="simulated fog platform index of this machine")
+    add_enclave_arguments(parser)
     parser.add_argument("--poll-interval-ms", "--poll_interval_ms", dest="poll_interval_ms",
                         type=int, default=DEFAULT_POLL_INTERVAL_MS,
                         help="milliseconds between ledger polls")
@@ -149,12 +107,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> LedgerConfig:
     """The validated configuration of parsed flags."""
-    seed_text = args.sgx_seed
-    if not isinstance(seed_text, str) or not _HEX.fullmatch(seed_text):
-        raise _bad_value("--sgx-seed", "expected a non-empty even-length hex string")
     return LedgerConfig(
         ledger_db=args.ledger_db,
-        sgx_seed=bytes.fromhex(seed_text),
+        sgx_seed=hex_seed(args.sgx_seed, _BAD_VALUE),
         client_listen_uri=args.client_listen_uri,
         client_responder_id=args.client_responder_id,
         fog_index=args.fog_index,
@@ -190,8 +145,7 @@ class LedgerServer:
     @property
     def address(self) -> str:
         """``HOST:PORT`` as bound (valid after :meth:`start`)."""
-        host, _ = parse_listen_uri(self.config.client_listen_uri)
-        return f"{host}:{self.port}"
+        return with_port(self.config.listen_address, self.port)
 
     @property
     def health(self) -> Health:

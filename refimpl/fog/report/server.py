@@ -18,44 +18,23 @@ from __future__ import annotations
 
 import argparse
 import threading
-from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
 import grpc
 
-from refimpl.errors import FogError, NodeError, RefImplError
+from refimpl.errors import RefImplError
 from refimpl.fog.api import report_pb2
 from refimpl.fog.grpc_host import FogServer
 from refimpl.fog.recovery_db import ReportDb, SqlRecoveryDb, open_recovery_db
 from refimpl.fog.report.messages import Report, decode_report_evidence
 from refimpl.fog.report.operator import SigningMaterials
-from refimpl.node.config import check_responder_id, parse_listen_uri
+from refimpl.fog.service_config import listen_target, with_port
 from refimpl.node.grpc_util import ServiceHandler, service_handler, unary_handler
 
 REPORT_SERVICE = "report.ReportAPI"
 #: ``FogUri`` (``util/uri``): the report server's URI schemes and default ports.
 FOG_SCHEMES = {"insecure-fog": 3225, "fog": 443}
-
-
-def parse_listen_address(text: str, schemes: Mapping[str, int], code: str,
-                         field: str) -> str:
-    """``HOST:PORT`` from a listen URI of one of ``schemes`` (insecure ones only: refimpl's fog
-    services serve plain gRPC) or a bare ``HOST:PORT`` (port 0: any free port)."""
-    try:
-        if "://" not in text:
-            host, _, port = text.rpartition(":")
-            if port == "0":
-                check_responder_id(f"{host}:1", "fog", field)
-                return text
-            return check_responder_id(text, "fog", field)
-        uri = parse_listen_uri(text, schemes, "fog", field)
-    except NodeError as exc:
-        raise FogError(code, exc.message) from None
-    if uri.tls:
-        raise FogError(code, f"{field}: {text!r}: TLS listen URIs are not supported; use "
-                             f"{next(s for s in schemes if s.startswith('insecure-'))}://")
-    return uri.addr
 
 
 @attrs.frozen
@@ -81,8 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> ReportConfig:
     """``fog.report_bad_config`` for a malformed listen URI."""
-    address = parse_listen_address(args.client_listen_uri, FOG_SCHEMES, "fog.report_bad_config",
-                                   "--client-listen-uri")
+    address = listen_target(args.client_listen_uri, FOG_SCHEMES, "fog.report_bad_config",
+                            "--client-listen-uri")
     return ReportConfig(address, args.recovery_db, args.signing_chain, args.signing_key)
 
 
@@ -121,8 +100,7 @@ class ReportServer:
 
     @property
     def address(self) -> str:
-        host = self.config.client_listen_address.rpartition(":")[0]
-        return f"{host}:{self.port}"
+        return with_port(self.config.client_listen_address, self.port)
 
     def start(self) -> None:
         """Open the database, bind (``fog.bind_failed``) and serve."""

@@ -21,7 +21,6 @@ the bound address.
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -31,6 +30,18 @@ from refimpl.errors import FogError
 from refimpl.fog.enclave import SIM_FOG_VIEW_CODE, FogEnclave, fog_verifier
 from refimpl.fog.grpc_host import FogServer
 from refimpl.fog.recovery_db import open_recovery_db
+from refimpl.fog.service_config import (
+    MAX_FOG_INDEX,
+    MAX_POLL_INTERVAL_MS,
+    Validator,
+    add_enclave_arguments,
+    bad_setting,
+    hex_seed,
+    in_range,
+    responder_id_check,
+    seed_bytes,
+    with_port,
+)
 from refimpl.fog.view.db_fetcher import DEFAULT_BLOCK_QUERY_BATCH_SIZE
 from refimpl.fog.view.db_poll import DbPollThread, DbPollWorker
 from refimpl.fog.view.e_tx_out_store import DEFAULT_OMAP_CAPACITY
@@ -45,25 +56,15 @@ from refimpl.node.services import Health
 DEFAULT_STORE_LISTEN_URI = "insecure-fog-view-store://0.0.0.0:3225/"
 DEFAULT_ROUTER_LISTEN_URI = "insecure-fog-view://0.0.0.0:3225/"
 DEFAULT_DB_POLLING_INTERVAL_MS = 250
-MAX_DB_POLLING_INTERVAL_MS = 3_600_000
 MAX_OMAP_CAPACITY = 1 << 32
 MAX_BLOCK_QUERY_BATCH_SIZE = 1 << 20
-#: Fog platform indices run above :data:`refimpl.fog.enclave.FOG_PLATFORM_BASE` in a u32.
-MAX_FOG_INDEX = 2**31
-_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
-_HOST_PORT = re.compile(r"[^\s:/?#]+:[0-9]{1,5}")
+_CODE = "fog.view_bad_config"
+_check_seed = seed_bytes(_CODE)
+_check_responder_id = responder_id_check("--client-responder-id", _CODE)
 
 
-def _bad(what: str, message: str) -> FogError:
-    return FogError("fog.view_bad_config", f"{what}: {message}")
-
-
-def _in_range(what: str, low: int, high: int) -> Callable[[object, object, int], None]:
-    def check(_instance: object, _attribute: object, value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise _bad(what, f"{value!r} is not in {low}..{high}")
-
-    return check
+def _in_range(what: str, low: int, high: int) -> Validator:
+    return in_range(what, low, high, _CODE)
 
 
 def _check_listen(_instance: object, _attribute: object, value: str) -> None:
@@ -72,22 +73,12 @@ def _check_listen(_instance: object, _attribute: object, value: str) -> None:
 
 def _check_optional_listen(_instance: object, _attribute: object, value: str) -> None:
     if value:
-        listen_address(value, "admin listen uri")
-
-
-def _check_responder_id(_instance: object, _attribute: object, value: str) -> None:
-    if value and not _HOST_PORT.fullmatch(value):
-        raise _bad("--client-responder-id", f"{value!r} is not HOST:PORT")
-
-
-def _check_seed(_instance: object, _attribute: object, value: bytes) -> None:
-    if not isinstance(value, bytes) or not value:
-        raise _bad("--sgx-seed", "the seed must be non-empty bytes")
+        listen_address(value, "--admin-listen-uri")
 
 
 def _check_db(_instance: object, _attribute: object, value: str) -> None:
     if not value:
-        raise _bad("--recovery-db", "a recovery database URL is required")
+        raise bad_setting(_CODE, "--recovery-db", "a recovery database URL is required")
 
 
 def _strings(values: Iterable[str]) -> tuple[str, ...]:
@@ -117,7 +108,7 @@ class ViewStoreConfig:
         validator=_in_range("--block-query-batch-size", 1, MAX_BLOCK_QUERY_BATCH_SIZE))
     db_polling_interval_ms: int = attrs.field(
         default=DEFAULT_DB_POLLING_INTERVAL_MS,
-        validator=_in_range("--db-polling-interval-ms", 1, MAX_DB_POLLING_INTERVAL_MS))
+        validator=_in_range("--db-polling-interval-ms", 1, MAX_POLL_INTERVAL_MS))
     fog_index: int = attrs.field(default=0, validator=_in_range("--fog-index", 0, MAX_FOG_INDEX))
 
 
@@ -136,7 +127,7 @@ class ViewRouterConfig:
     fog_index: int = attrs.field(default=0, validator=_in_range("--fog-index", 0, MAX_FOG_INDEX))
     store_timeout_ms: int = attrs.field(
         default=int(DEFAULT_STORE_TIMEOUT_S * 1000),
-        validator=_in_range("--store-timeout-ms", 1, MAX_DB_POLLING_INTERVAL_MS))
+        validator=_in_range("--store-timeout-ms", 1, MAX_POLL_INTERVAL_MS))
 
     def __attrs_post_init__(self) -> None:
         stores = self.stores
@@ -148,21 +139,12 @@ class ViewRouterConfig:
         return [parse_store_uri(text) for text in self.shard_uris]
 
 
-def _seed(text: object) -> bytes:
-    if not isinstance(text, str) or not _HEX.fullmatch(text):
-        raise _bad("--sgx-seed", "expected a non-empty even-length hex string")
-    return bytes.fromhex(text)
-
-
 def _common_arguments(parser: argparse.ArgumentParser, default_listen: str) -> None:
     parser.add_argument("--client-listen-uri", default=default_listen,
                         help="SCHEME://HOST:PORT/ or HOST:PORT (port 0: any free port)")
     parser.add_argument("--client-responder-id", default="",
                         help="HOST:PORT clients dial (default: the listen address)")
-    parser.add_argument("--sgx-seed", required=True,
-                        help="hex seed of the network's simulated SGX PKI")
-    parser.add_argument("--fog-index", type=int, default=0,
-                        help="simulated fog platform index of this machine")
+    add_enclave_arguments(parser)
 
 
 def add_store_arguments(parser: argparse.ArgumentParser) -> None:
@@ -185,7 +167,7 @@ def add_store_arguments(parser: argparse.ArgumentParser) -> None:
 def store_config_from_args(args: argparse.Namespace) -> ViewStoreConfig:
     return ViewStoreConfig(
         recovery_db=args.recovery_db,
-        sgx_seed=_seed(args.sgx_seed),
+        sgx_seed=hex_seed(args.sgx_seed, _CODE),
         client_listen_uri=args.client_listen_uri,
         client_responder_id=args.client_responder_id,
         sharding_strategy=EpochShardingStrategy.parse(args.sharding_strategy),
@@ -212,7 +194,7 @@ def add_router_arguments(parser: argparse.ArgumentParser) -> None:
 def router_config_from_args(args: argparse.Namespace) -> ViewRouterConfig:
     shard_uris = tuple(s for s in str(args.shard_uris).split(",") if s)
     return ViewRouterConfig(
-        sgx_seed=_seed(args.sgx_seed),
+        sgx_seed=hex_seed(args.sgx_seed, _CODE),
         shard_uris=shard_uris,
         client_listen_uri=args.client_listen_uri,
         client_responder_id=args.client_responder_id,
@@ -220,10 +202,6 @@ def router_config_from_args(args: argparse.Namespace) -> ViewRouterConfig:
         fog_index=args.fog_index,
         store_timeout_ms=args.store_timeout_ms,
     )
-
-
-def _host(uri: str) -> str:
-    return listen_address(uri)[0]
 
 
 def _fog_enclave(sgx_seed: bytes, fog_index: int, listen_uri: str,
@@ -237,7 +215,7 @@ def _bind(server: FogServer, fog: FogEnclave, listen_uri: str, responder_id: str
     address (before any client can have dialled it)."""
     port = server.start()
     if not responder_id:
-        fog.responder_id = f"{_host(listen_uri)}:{port}"
+        fog.responder_id = with_port(_address(listen_uri), port)
     return port
 
 
@@ -263,7 +241,7 @@ class ViewStoreServer:
     @property
     def address(self) -> str:
         """``HOST:PORT`` as bound (valid after :meth:`start`)."""
-        return f"{_host(self.config.client_listen_uri)}:{self.port}"
+        return with_port(_address(self.config.client_listen_uri), self.port)
 
     @property
     def health(self) -> Health:
@@ -318,11 +296,11 @@ class ViewRouterServer:
 
     @property
     def address(self) -> str:
-        return f"{_host(self.config.client_listen_uri)}:{self.port}"
+        return with_port(_address(self.config.client_listen_uri), self.port)
 
     @property
     def admin_address(self) -> str:
-        return f"{_host(self.config.admin_listen_uri)}:{self.admin_port}"
+        return with_port(_address(self.config.admin_listen_uri), self.admin_port)
 
     def start(self) -> None:
         """Bind the client (and admin) ports (``fog.bind_failed``: nothing stays running);

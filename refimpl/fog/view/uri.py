@@ -15,34 +15,21 @@ import urllib.parse
 import attrs
 
 from refimpl.errors import FogError
+from refimpl.fog.service_config import parse_listen_address, split_host_port
 from refimpl.fog.types import BlockRange
 from refimpl.fog.view.sharding import EpochShardingStrategy
 
 DEFAULT_PORT = 3225
-LISTEN_SCHEMES = ("insecure-fog", "insecure-fog-view", "insecure-fog-view-router",
-                  "insecure-fog-view-store")
+#: The schemes a view process listens on, each with its default port.
+LISTEN_SCHEMES = {scheme: DEFAULT_PORT for scheme in (
+    "insecure-fog", "insecure-fog-view", "insecure-fog-view-router", "insecure-fog-view-store")}
 STORE_SCHEME = "insecure-fog-view-store"
 
 
-def _host_port(netloc: str, text: str, code: str) -> tuple[str, int]:
-    host, sep, port_text = netloc.rpartition(":")
-    if not sep:
-        host, port_text = netloc, str(DEFAULT_PORT)
-    if not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise FogError(code, f"{text!r}: expected HOST:PORT")
-    return host, int(port_text)
-
-
-def listen_address(text: str, what: str = "listen uri") -> tuple[str, int]:
-    """(host, port) of ``SCHEME://HOST:PORT/`` or ``HOST:PORT`` (port 0: any free port)."""
-    if "://" not in text:
-        return _host_port(text, text, "fog.view_bad_config")
-    parts = urllib.parse.urlsplit(text)
-    if parts.scheme not in LISTEN_SCHEMES or parts.path not in ("", "/") or parts.query:
-        raise FogError("fog.view_bad_config",
-                       f"{what} {text!r}: expected one of {', '.join(LISTEN_SCHEMES)}"
-                       "://HOST:PORT/ or HOST:PORT")
-    return _host_port(parts.netloc, text, "fog.view_bad_config")
+def listen_address(text: str, what: str = "--client-listen-uri") -> tuple[str, int]:
+    """(host, port) of ``SCHEME://HOST[:PORT]/`` or ``HOST:PORT`` (port 0: any free port);
+    ``fog.view_bad_config`` otherwise."""
+    return parse_listen_address(text, LISTEN_SCHEMES, "fog.view_bad_config", what)
 
 
 @attrs.frozen
@@ -73,7 +60,8 @@ def parse_store_uri(text: str) -> StoreUri:
         raise bad("a path is not allowed")
     try:
         params = urllib.parse.parse_qs(parts.query, keep_blank_values=True, strict_parsing=False)
-        host, port = _host_port(parts.netloc, text, "fog.view_bad_shard_uri")
+        host, port = split_host_port(parts.netloc, DEFAULT_PORT, "fog.view_bad_shard_uri",
+                                     "shard uri")
         strategy = EpochShardingStrategy.parse(params.get("sharding_strategy", ["default"])[-1])
     except FogError as exc:
         raise bad(exc.message) from exc
