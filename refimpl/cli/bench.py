@@ -1,4 +1,5 @@
-"""``mcref bench tx [--json] [--rounds N]``: the transaction benchmark (issue 4, "Must show").
+"""``mcref bench tx [--json] [--rounds N]``: the transaction benchmark (issue 4, "Must show");
+``mcref bench fog [--json] [--quick]``: the fog benchmarks (refimpl/fog/bench.py).
 
 Runs refimpl.vectors.tx_bench.measure (a 1-input, ring-11, 2-output block-version-3
 transaction; medians in milliseconds, including ``verify_ms`` and ``baseline_verify_ms``, the
@@ -9,6 +10,7 @@ ratio ``msm_speedup``). ``--json`` prints the document, otherwise a table.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from refimpl.cli.output import print_json, print_table
@@ -22,6 +24,10 @@ def register(sub: Any) -> None:
     tx.add_argument("--json", action="store_true", help="print the medians as JSON")
     tx.add_argument("--rounds", type=int, default=7, help="timed runs per step (default 7)")
     tx.set_defaults(handler=_bench_tx)
+    fog = bench_sub.add_parser("fog", help="fog view query latency, ingest throughput, ORAM cost")
+    fog.add_argument("--json", action="store_true", help="print the report as JSON")
+    fog.add_argument("--quick", action="store_true", help="fewer records, queries and chunks")
+    fog.set_defaults(handler=_bench_fog)
 
 
 def _bench_tx(args: argparse.Namespace) -> int:
@@ -34,4 +40,16 @@ def _bench_tx(args: argparse.Namespace) -> int:
         print_json(result)
     else:
         print_table(["measure", "value"], [[k, v] for k, v in result.items()])
+    return 0
+
+
+def _bench_fog(args: argparse.Namespace) -> int:
+    from refimpl.fog.bench import FULL, QUICK, report_rows, run_fog_bench
+
+    report = run_fog_bench(QUICK if args.quick else FULL,
+                           progress=lambda step: print(f"fog bench: {step}", file=sys.stderr))
+    if args.json:
+        print_json(report)
+    else:
+        print_table(["measure", "value"], report_rows(report))
     return 0
