@@ -14,16 +14,15 @@ import enum
 
 import attrs
 
-from refimpl.errors import FogError, RefImplError
-from refimpl.protobuf import (
-    WIRE_LEN,
-    Fields,
-    bytes_field,
-    fixed32_field,
-    omit_empty,
-    parse_fields,
-    varint_field,
+from refimpl.errors import FogError
+from refimpl.fog.wire import (
+    decode_fields,
+    int64_field,
+    repeated_bytes,
+    signed_int64,
+    uint_field,
 )
+from refimpl.protobuf import bytes_field, fixed32_field, omit_empty
 
 #: ``FIXED_CIPHERTEXT_LENGTH`` (``fog/types/src/view.rs``): every search result's ciphertext
 #: is padded to this many bytes.
@@ -31,26 +30,6 @@ FIXED_CIPHERTEXT_LENGTH = 255
 SEARCH_KEY_LEN = 16
 KEX_RNG_PUBKEY_LEN = 32
 U64_MAX = 2**64 - 1
-
-
-def _decode(kind: str, data: bytes) -> Fields:
-    """Parse ``data`` as the message ``kind``; malformed bytes are ``fog.bad_message``."""
-    try:
-        return Fields(data)
-    except RefImplError as exc:
-        raise FogError("fog.bad_message", f"{kind}: {exc.message}") from exc
-
-
-def _uint(tag: int, value: int) -> bytes:
-    return varint_field(tag, value) if value else b""
-
-
-def _int64(tag: int, value: int) -> bytes:
-    return varint_field(tag, value % 2**64) if value else b""
-
-
-def _signed(value: int) -> int:
-    return value - 2**64 if value >= 2**63 else value
 
 
 class TxOutSearchResultCode(enum.IntEnum):
@@ -81,11 +60,11 @@ class KexRngPubkey:
     version: int = 0
 
     def to_protobuf(self) -> bytes:
-        return omit_empty(1, self.public_key) + _uint(2, self.version)
+        return omit_empty(1, self.public_key) + uint_field(2, self.version)
 
     @classmethod
     def from_protobuf(cls, data: bytes) -> KexRngPubkey:
-        fields = _decode("KexRngPubkey", data)
+        fields = decode_fields("KexRngPubkey", data)
         version = fields.get_uint(2)
         if version >= 2**32:
             raise FogError("fog.bad_message", "KexRngPubkey.version does not fit u32")
@@ -105,7 +84,7 @@ class ETxOutRecord:
 
     @classmethod
     def from_protobuf(cls, data: bytes) -> ETxOutRecord:
-        fields = _decode("ETxOutRecord", data)
+        fields = decode_fields("ETxOutRecord", data)
         return cls(fields.get_bytes(1), fields.get_bytes(2))
 
 
@@ -121,22 +100,7 @@ class IngestedBlockData:
 
     @classmethod
     def from_protobuf(cls, data: bytes) -> IngestedBlockData:
-        return cls(tuple(ETxOutRecord.from_protobuf(m) for m in _repeated(data, 1, "blocks")))
-
-
-def _repeated(data: bytes, tag: int, kind: str) -> list[bytes]:
-    """Every occurrence of the length-delimited field ``tag``, in order."""
-    try:
-        fields = parse_fields(data)
-    except RefImplError as exc:
-        raise FogError("fog.bad_message", f"{kind}: {exc.message}") from exc
-    out: list[bytes] = []
-    for field in fields:
-        if field.tag == tag:
-            if field.wire_type != WIRE_LEN or not isinstance(field.value, bytes):
-                raise FogError("fog.bad_message", f"{kind}: field {tag} is not a message")
-            out.append(field.value)
-    return out
+        return cls(tuple(ETxOutRecord.from_protobuf(m) for m in repeated_bytes("blocks", data, 1)))
 
 
 @attrs.frozen
@@ -174,11 +138,11 @@ class BlockRange:
         return cls(int(start), int(end))
 
     def to_protobuf(self) -> bytes:
-        return _uint(1, self.start_block) + _uint(2, self.end_block)
+        return uint_field(1, self.start_block) + uint_field(2, self.end_block)
 
     @classmethod
     def from_protobuf(cls, data: bytes) -> BlockRange:
-        fields = _decode("BlockRange", data)
+        fields = decode_fields("BlockRange", data)
         return cls(fields.get_uint(1), fields.get_uint(2))
 
 
@@ -192,14 +156,14 @@ class RngRecord:
     start_block: int
 
     def to_protobuf(self) -> bytes:
-        return (_int64(1, self.ingest_invocation_id) + bytes_field(2, self.pubkey.to_protobuf())
-                + _uint(3, self.start_block))
+        return (int64_field(1, self.ingest_invocation_id)
+                + bytes_field(2, self.pubkey.to_protobuf()) + uint_field(3, self.start_block))
 
     @classmethod
     def from_protobuf(cls, data: bytes) -> RngRecord:
-        fields = _decode("RngRecord", data)
+        fields = decode_fields("RngRecord", data)
         pubkey = fields.get_message(2)
-        return cls(_signed(fields.get_uint(1)), KexRngPubkey.from_protobuf(pubkey or b""),
+        return cls(signed_int64(fields.get_uint(1)), KexRngPubkey.from_protobuf(pubkey or b""),
                    fields.get_uint(3))
 
 
@@ -212,12 +176,12 @@ class DecommissionedIngestInvocation:
     last_ingested_block: int
 
     def to_protobuf(self) -> bytes:
-        return _int64(1, self.ingest_invocation_id) + _uint(2, self.last_ingested_block)
+        return int64_field(1, self.ingest_invocation_id) + uint_field(2, self.last_ingested_block)
 
     @classmethod
     def from_protobuf(cls, data: bytes) -> DecommissionedIngestInvocation:
-        fields = _decode("DecommissionedIngestInvocation", data)
-        return cls(_signed(fields.get_uint(1)), fields.get_uint(2))
+        fields = decode_fields("DecommissionedIngestInvocation", data)
+        return cls(signed_int64(fields.get_uint(1)), fields.get_uint(2))
 
 
 @attrs.frozen
@@ -252,6 +216,6 @@ class FixedTxOutSearchResult:
 
     @classmethod
     def from_protobuf(cls, data: bytes) -> FixedTxOutSearchResult:
-        fields = _decode("FixedTxOutSearchResult", data)
+        fields = decode_fields("FixedTxOutSearchResult", data)
         return cls(fields.get_bytes(1), fields.get_fixed32(2), fields.get_bytes(3),
                    fields.get_fixed32(4))

@@ -26,50 +26,14 @@ from refimpl.fog.types import (
     RngRecord,
     TxOutSearchResultCode,
 )
-from refimpl.protobuf import (
-    WIRE_LEN,
-    Fields,
-    bytes_field,
-    fixed32_field,
-    parse_fields,
-    varint_field,
+from refimpl.fog.wire import (
+    decode_fields,
+    int64_field,
+    repeated_bytes,
+    signed_int64,
+    uint_field,
 )
-
-U64 = 2**64
-
-
-def _fields(kind: str, data: bytes) -> Fields:
-    try:
-        return Fields(data)
-    except RefImplError as exc:
-        raise FogError("fog.bad_message", f"{kind}: {exc.message}") from exc
-
-
-def _repeated_bytes(kind: str, data: bytes, tag: int) -> list[bytes]:
-    """Every occurrence of the length-delimited field ``tag``, in wire order."""
-    try:
-        fields = parse_fields(data)
-    except RefImplError as exc:
-        raise FogError("fog.bad_message", f"{kind}: {exc.message}") from exc
-    out: list[bytes] = []
-    for field in fields:
-        if field.tag == tag:
-            if field.wire_type != WIRE_LEN or not isinstance(field.value, bytes):
-                raise FogError("fog.bad_message", f"{kind}: field {tag} is not length-delimited")
-            out.append(field.value)
-    return out
-
-
-def _uint(tag: int, value: int) -> bytes:
-    return varint_field(tag, value) if value else b""
-
-
-def _int64(tag: int, value: int) -> bytes:
-    return varint_field(tag, value % U64) if value else b""
-
-
-def _signed(value: int) -> int:
-    return value - U64 if value >= 2**63 else value
+from refimpl.protobuf import bytes_field, fixed32_field
 
 
 @attrs.frozen
@@ -82,14 +46,14 @@ class QueryRequestAAD:
     start_from_block_index: int = 0
 
     def to_protobuf(self) -> bytes:
-        return (_int64(1, self.start_from_user_event_id)
-                + _uint(2, self.start_from_block_index))
+        return (int64_field(1, self.start_from_user_event_id)
+                + uint_field(2, self.start_from_block_index))
 
     @classmethod
     def from_protobuf(cls, data: bytes) -> QueryRequestAAD:
-        fields = _fields("QueryRequestAAD", data)
+        fields = decode_fields("QueryRequestAAD", data)
         try:
-            return cls(_signed(fields.get_uint(1)), fields.get_uint(2))
+            return cls(signed_int64(fields.get_uint(1)), fields.get_uint(2))
         except RefImplError as exc:
             raise FogError("fog.bad_message", f"QueryRequestAAD: {exc.message}") from exc
 
@@ -105,7 +69,7 @@ class QueryRequest:
 
     @classmethod
     def from_protobuf(cls, data: bytes) -> QueryRequest:
-        return cls(tuple(_repeated_bytes("QueryRequest", data, 1)))
+        return cls(tuple(repeated_bytes("QueryRequest", data, 1)))
 
 
 @attrs.frozen
@@ -132,7 +96,7 @@ class TxOutSearchResult:
 
     @classmethod
     def from_protobuf(cls, data: bytes) -> TxOutSearchResult:
-        fields = _fields("TxOutSearchResult", data)
+        fields = decode_fields("TxOutSearchResult", data)
         try:
             return cls(fields.get_bytes(1), fields.get_fixed32(2), fields.get_bytes(3),
                        fields.get_bytes(4))
@@ -157,31 +121,31 @@ class QueryResponse:
 
     def to_protobuf(self) -> bytes:
         return b"".join([
-            _uint(1, self.highest_processed_block_count),
-            _uint(2, self.highest_processed_block_signature_timestamp),
-            _int64(3, self.next_start_from_user_event_id),
+            uint_field(1, self.highest_processed_block_count),
+            uint_field(2, self.highest_processed_block_signature_timestamp),
+            int64_field(3, self.next_start_from_user_event_id),
             *(bytes_field(4, r.to_protobuf()) for r in self.missed_block_ranges),
             *(bytes_field(5, r.to_protobuf()) for r in self.rng_records),
             *(bytes_field(6, d.to_protobuf()) for d in self.decommissioned_ingest_invocations),
             *(bytes_field(7, t.to_protobuf()) for t in self.tx_out_search_results),
-            _uint(8, self.last_known_block_count),
-            _uint(9, self.last_known_block_cumulative_txo_count),
+            uint_field(8, self.last_known_block_count),
+            uint_field(9, self.last_known_block_cumulative_txo_count),
             *(bytes_field(10, f.to_protobuf()) for f in self.fixed_tx_out_search_results),
         ])
 
     @classmethod
     def from_protobuf(cls, data: bytes) -> QueryResponse:
         kind = "QueryResponse"
-        fields = _fields(kind, data)
+        fields = decode_fields(kind, data)
 
         def each(tag: int) -> list[bytes]:
-            return _repeated_bytes(kind, data, tag)
+            return repeated_bytes(kind, data, tag)
 
         try:
             return cls(
                 highest_processed_block_count=fields.get_uint(1),
                 highest_processed_block_signature_timestamp=fields.get_uint(2),
-                next_start_from_user_event_id=_signed(fields.get_uint(3)),
+                next_start_from_user_event_id=signed_int64(fields.get_uint(3)),
                 missed_block_ranges=tuple(BlockRange.from_protobuf(m) for m in each(4)),
                 rng_records=tuple(RngRecord.from_protobuf(m) for m in each(5)),
                 decommissioned_ingest_invocations=tuple(
