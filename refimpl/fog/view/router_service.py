@@ -5,7 +5,9 @@ bidirectional stream of ``FogViewRouterRequest`` {auth | query}, each answered i
 failure ending the stream with its status), the unary ``FogViewAPI`` (``Auth`` + ``Query``)
 the router serves when its client listen URI is a ``fog-view`` one (here: always, next to the
 stream), and ``router_admin_service.rs`` (``FogViewRouterAdminAPI.addShard``: a malformed URI
-is ``INVALID_ARGUMENT``, a known one ``FAILED_PRECONDITION``).
+is ``INVALID_ARGUMENT``, a known one ``FAILED_PRECONDITION``). A stream message that is not a
+``FogViewRouterRequest`` ends the stream with ``INVALID_ARGUMENT`` and ``error[node.bad_request]``
+(decoded here, as ``unary_handler`` does: grpc's own deserializer would answer ``INTERNAL``).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2
+from google.protobuf.message import DecodeError
 
-from refimpl.errors import FogError, RefImplError
+from refimpl.errors import FogError, NodeError, RefImplError
 from refimpl.fog.api import fog_common_pb2, view_pb2
 from refimpl.fog.enclave import FogEnclave
 from refimpl.fog.grpc_host import attested_service
@@ -33,9 +36,14 @@ VIEW_ROUTER_ADMIN_API = "fog_view.FogViewRouterAdminAPI"
 def _router_stream(fog: FogEnclave, router: ViewRouter) -> Any:
     """``FogViewRouterAPI.request``: auth and query messages on one stream."""
 
-    def handle(requests: Iterator[view_pb2.FogViewRouterRequest],
+    def handle(messages: Iterator[bytes],
                context: grpc.ServicerContext) -> Iterator[view_pb2.FogViewRouterResponse]:
-        for request in requests:
+        for message in messages:
+            try:
+                request = view_pb2.FogViewRouterRequest.FromString(message)
+            except DecodeError as exc:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, NodeError(
+                    "node.bad_request", f"not a FogViewRouterRequest: {exc}").one_line())
             kind = request.WhichOneof("request_data")
             if kind == "auth":
                 try:
@@ -64,8 +72,11 @@ def _router_stream(fog: FogEnclave, router: ViewRouter) -> Any:
                     "fog.bad_message", "FogViewRouterRequest has neither auth nor query"
                 ).one_line())
 
+    def identity(data: bytes) -> bytes:
+        return data
+
     return grpc.stream_stream_rpc_method_handler(
-        handle, request_deserializer=view_pb2.FogViewRouterRequest.FromString,
+        handle, request_deserializer=identity,
         response_serializer=view_pb2.FogViewRouterResponse.SerializeToString)
 
 

@@ -19,7 +19,7 @@ from grpc_health.v1 import health_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from refimpl.enclave.channel import Frame, client_init
+from refimpl.enclave.channel import AttestedSession, Frame, client_init
 from refimpl.errors import ClientError
 from refimpl.fog.api import attest_nonce_pb2, fog_common_pb2, view_pb2
 from refimpl.fog.connection import AttestedConnection
@@ -383,4 +383,120 @@ def test_random_bytes_never_break_a_service(addresses: list[str], payload: bytes
                                   grpc.StatusCode.PERMISSION_DENIED,
                                   grpc.StatusCode.UNIMPLEMENTED)
     assert query(addresses[0], [FOUND_KEYS[0]]).fixed_tx_out_search_results[0].result_code \
+        == Code.FOUND
+
+
+# --- bad input to the router's stream -----------------------------------------------------------
+
+ROUTER_STREAM = "/fog_view.FogViewRouterAPI/request"
+
+
+def stream_refusal(address: str, messages: list[bytes]) -> tuple[grpc.StatusCode, str]:
+    """Send ``messages`` (raw bytes each) on one ``FogViewRouterAPI`` stream; the refusal."""
+    with grpc.insecure_channel(address) as channel:
+        stream: grpc.StreamStreamMultiCallable[bytes, bytes] = channel.stream_stream(
+            ROUTER_STREAM, request_serializer=None, response_deserializer=None)
+        with pytest.raises(grpc.RpcError) as info:
+            for _ in stream(iter(messages), timeout=10):
+                pass
+    err = info.value
+    assert isinstance(err, grpc.Call)
+    return err.code(), err.details() or ""
+
+
+
+class RouterStream:
+    """One open ``FogViewRouterAPI`` stream sending raw bytes, attested by :meth:`attest`."""
+
+    def __init__(self, channel: grpc.Channel) -> None:
+        self.requests: queue.Queue[bytes | None] = queue.Queue()
+        stream: grpc.StreamStreamMultiCallable[bytes, bytes] = channel.stream_stream(
+            ROUTER_STREAM, request_serializer=None, response_deserializer=None)
+        self.replies = iter(stream(iter(self.requests.get, None), timeout=20))
+
+    def send(self, message: bytes) -> view_pb2.FogViewRouterResponse:
+        self.requests.put(message)
+        return view_pb2.FogViewRouterResponse.FromString(next(self.replies))
+
+    def attest(self, responder_id: str) -> AttestedSession:
+        pending, message1 = client_init(responder_id, VERIFIER, os.urandom)
+        auth = self.send(view_pb2.FogViewRouterRequest(
+            auth=attest_pb2.AuthMessage(data=message1)).SerializeToString())
+        return pending.finish(auth.auth.data)
+
+    def query(self, session: AttestedSession, plaintext: bytes,
+              aad: bytes = b"") -> tuple[AttestedSession, bytes]:
+        """The next session and the sealed answer's ciphertext."""
+        session, frame = session.seal(plaintext, aad)
+        reply = self.send(view_pb2.FogViewRouterRequest(query=attest_pb2.Message(
+            aad=frame.aad, channel_id=frame.channel_id, data=frame.data)).SerializeToString())
+        return session, reply.query.data
+
+    def refusal(self, message: bytes) -> tuple[grpc.StatusCode, str]:
+        self.requests.put(message)
+        with pytest.raises(grpc.RpcError) as info:
+            next(self.replies)
+        self.requests.put(None)
+        err = info.value
+        assert isinstance(err, grpc.Call)
+        return err.code(), err.details() or ""
+
+
+def router_query(data: bytes, channel_id: bytes = b"\x01" * 32) -> bytes:
+    return view_pb2.FogViewRouterRequest(query=attest_pb2.Message(
+        channel_id=channel_id, data=data)).SerializeToString()
+
+
+def test_garbage_on_the_router_stream_is_refused_and_the_router_serves_on(
+        split: tuple[ViewStoreServer, ViewStoreServer, ViewRouterServer]) -> None:
+    router = split[2]
+    bad_auth = view_pb2.FogViewRouterRequest(
+        auth=attest_pb2.AuthMessage(data=b"\x00" * 7)).SerializeToString()
+    for messages, status, error in (
+        ([b"\xff\xff"], grpc.StatusCode.INVALID_ARGUMENT, "error[node.bad_request]"),
+        ([b"\x0a\x05ab"], grpc.StatusCode.INVALID_ARGUMENT, "error[node.bad_request]"),
+        ([b""], grpc.StatusCode.INVALID_ARGUMENT, "error[fog.bad_message]"),
+        ([bad_auth], grpc.StatusCode.PERMISSION_DENIED, "Permission denied: error[crypto."),
+        ([router_query(b"\x02" * 40)], grpc.StatusCode.PERMISSION_DENIED,
+         "Permission denied: error[attest.unknown_channel]"),
+    ):
+        code, details = stream_refusal(router.address, messages)
+        assert (code, details[:len(error)]) == (status, error), details
+    with grpc.insecure_channel(router.address) as channel:
+        # within an attested stream: answers of one size, then bad messages end the stream
+        for bad, status, error in (
+            (b"\xff", grpc.StatusCode.INVALID_ARGUMENT, "error[node.bad_request]"),
+            (None, grpc.StatusCode.INVALID_ARGUMENT, "error[fog.bad_message]"),
+            (router_query(b"\x02" * 40), grpc.StatusCode.PERMISSION_DENIED,
+             "Permission denied: error[attest.unknown_channel]"),
+        ):
+            stream = RouterStream(channel)
+            session = stream.attest(router.fog.responder_id)
+            session, found = stream.query(session,
+                                          QueryRequest(tuple(FOUND_KEYS[:2])).to_protobuf())
+            session, other = stream.query(session, QueryRequest(
+                (b"\x07" * 16, b"\x08" * 16)).to_protobuf())
+            assert len(found) == len(other)
+            if bad is None:  # a sealed plaintext that is no QueryRequest
+                bad_frame = session.seal(b"\x0a\x10short", b"")[1]
+                bad = view_pb2.FogViewRouterRequest(query=attest_pb2.Message(
+                    aad=bad_frame.aad, channel_id=bad_frame.channel_id,
+                    data=bad_frame.data)).SerializeToString()
+            code, details = stream.refusal(bad)
+            assert (code, details[:len(error)]) == (status, error), details
+    assert query(router.address, [FOUND_KEYS[0]]).fixed_tx_out_search_results[0].result_code \
+        == Code.FOUND
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.binary(max_size=120), min_size=1, max_size=3))
+def test_random_stream_messages_never_break_the_router(
+        split: tuple[ViewStoreServer, ViewStoreServer, ViewRouterServer],
+        messages: list[bytes]) -> None:
+    router = split[2]
+    code, details = stream_refusal(router.address, messages)
+    assert code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED), details
+    assert "error[" in details
+    assert query(router.address, [FOUND_KEYS[0]]).fixed_tx_out_search_results[0].result_code \
         == Code.FOUND
