@@ -23,18 +23,7 @@ from pathlib import Path
 
 import attrs
 
-from refimpl.fog.service_config import (
-    MAX_FOG_INDEX,
-    MAX_POLL_INTERVAL_MS,
-    Validator,
-    add_enclave_arguments,
-    bad_setting,
-    hex_seed,
-    in_range,
-    listen_target,
-    responder_id_check,
-    seed_bytes,
-)
+from refimpl.fog.service_config import SettingChecks, add_enclave_arguments
 
 #: ``AdminUri`` (``insecure-mca``, 9090) and ``FogIngestUri`` (``insecure-fog-ingest``, 3226).
 ADMIN_SCHEMES = {"insecure-mca": 9090, "mca": 9443, "insecure-fog-ingest": 3226,
@@ -48,16 +37,12 @@ MAX_REPORT_ID_LEN = 64
 U63_MAX = 2**63 - 1
 #: Largest expiry window: block index + window must stay a database BIGINT.
 MAX_PUBKEY_EXPIRY_WINDOW = 2**62
-_CODE = "fog.ingest_bad_config"
-
-
-def _in_range(what: str, low: int, high: int) -> Validator:
-    return in_range(what, low, high, _CODE)
+_CHECKS = SettingChecks("fog.ingest_bad_config")
 
 
 def _check_report_id(_instance: object, _attribute: object, value: str) -> None:
     if len(value) > MAX_REPORT_ID_LEN:
-        raise bad_setting(_CODE, "--fog-report-id", f"at most {MAX_REPORT_ID_LEN} characters")
+        raise _CHECKS.bad("--fog-report-id", f"at most {MAX_REPORT_ID_LEN} characters")
 
 
 def _optional_path(value: object) -> Path | None:
@@ -70,28 +55,28 @@ class IngestConfig:
 
     ledger_db: Path = attrs.field(converter=Path)
     recovery_db: str
-    sgx_seed: bytes = attrs.field(validator=seed_bytes(_CODE))
+    sgx_seed: bytes = attrs.field(validator=_CHECKS.seed_bytes())
     #: ``HOST:PORT`` of the AccountIngestAPI (port 0: any free port); ``None``: no admin API
     admin_listen_address: str | None = None
     state_file: Path | None = attrs.field(default=None, converter=_optional_path)
     new_keys: bool = False
     activate: bool = False
-    fog_index: int = attrs.field(default=0, validator=_in_range("--fog-index", 0, MAX_FOG_INDEX))
+    fog_index: int = attrs.field(default=0, validator=_CHECKS.fog_index())
     local_node_id: str = attrs.field(
         default="fog-ingest:3226",
-        validator=responder_id_check("--local-node-id", _CODE, optional=False))
+        validator=_CHECKS.responder_id("--local-node-id", optional=False))
     fog_report_id: str = attrs.field(default="", validator=_check_report_id)
     pubkey_expiry_window: int = attrs.field(
         default=DEFAULT_PUBKEY_EXPIRY_WINDOW,
-        validator=_in_range("--pubkey-expiry-window", 0, MAX_PUBKEY_EXPIRY_WINDOW))
-    poll_interval_ms: int = attrs.field(
-        default=DEFAULT_POLL_INTERVAL_MS,
-        validator=_in_range("--poll-interval-ms", 1, MAX_POLL_INTERVAL_MS))
+        validator=_CHECKS.in_range("--pubkey-expiry-window", 0, MAX_PUBKEY_EXPIRY_WINDOW))
+    poll_interval_ms: int = attrs.field(default=DEFAULT_POLL_INTERVAL_MS,
+                                        validator=_CHECKS.interval_ms("--poll-interval-ms"))
     user_capacity: int = attrs.field(
-        default=DEFAULT_USER_CAPACITY, validator=_in_range("--user-capacity", 1, MAX_USER_CAPACITY))
+        default=DEFAULT_USER_CAPACITY,
+        validator=_CHECKS.in_range("--user-capacity", 1, MAX_USER_CAPACITY))
     max_transactions: int = attrs.field(
         default=DEFAULT_MAX_TRANSACTIONS,
-        validator=_in_range("--max-transactions", 1, U63_MAX))
+        validator=_CHECKS.in_range("--max-transactions", 1, U63_MAX))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -124,10 +109,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> IngestConfig:
     """The validated configuration of parsed flags."""
-    sgx_seed = hex_seed(args.sgx_seed, _CODE)
+    sgx_seed = _CHECKS.hex_seed(args.sgx_seed)
     admin = None
     if args.admin_listen_uri is not None:
-        admin = listen_target(args.admin_listen_uri, ADMIN_SCHEMES, _CODE, "--admin-listen-uri")
+        admin = _CHECKS.listen_target(args.admin_listen_uri, ADMIN_SCHEMES, "--admin-listen-uri")
     return IngestConfig(
         ledger_db=args.ledger_db, recovery_db=args.recovery_db,
         sgx_seed=sgx_seed, admin_listen_address=admin,

@@ -26,18 +26,7 @@ from refimpl.fog.ledger.key_image_service import key_image_service
 from refimpl.fog.ledger.key_image_store import DEFAULT_OMAP_CAPACITY
 from refimpl.fog.ledger.merkle_proof_service import merkle_proof_service
 from refimpl.fog.ledger.untrusted_tx_out_service import untrusted_tx_out_service
-from refimpl.fog.service_config import (
-    MAX_FOG_INDEX,
-    MAX_POLL_INTERVAL_MS,
-    Validator,
-    add_enclave_arguments,
-    hex_seed,
-    in_range,
-    parse_listen_address,
-    responder_id_check,
-    seed_bytes,
-    with_port,
-)
+from refimpl.fog.service_config import SettingChecks, add_enclave_arguments, with_port
 from refimpl.node.services import Health
 
 #: ``FogLedgerUri`` schemes (and the contract's generic ``insecure-fog``), default port 3223.
@@ -45,22 +34,18 @@ LISTEN_SCHEMES = {"insecure-fog-ledger": 3223, "insecure-fog": 3223}
 DEFAULT_LISTEN_URI = "insecure-fog-ledger://0.0.0.0:3223/"
 DEFAULT_POLL_INTERVAL_MS = 250
 MAX_OMAP_CAPACITY = 1 << 32
-_BAD_URI = "fog.ledger_config_bad_uri"
-_BAD_VALUE = "fog.ledger_config_bad_value"
+_URI_CHECKS = SettingChecks("fog.ledger_config_bad_uri")
+_VALUE_CHECKS = SettingChecks("fog.ledger_config_bad_value")
 
 
 def parse_listen_uri(text: str) -> tuple[str, int]:
     """Host and port of ``insecure-fog-ledger://HOST[:PORT]/`` (or ``insecure-fog://``, or
     plain ``HOST:PORT``; port 0: any free port); ``fog.ledger_config_bad_uri`` otherwise."""
-    return parse_listen_address(text, LISTEN_SCHEMES, _BAD_URI, "--client-listen-uri")
+    return _URI_CHECKS.listen_address(text, LISTEN_SCHEMES, "--client-listen-uri")
 
 
 def _check_uri(_instance: object, _attribute: object, value: str) -> None:
     parse_listen_uri(value)
-
-
-def _in_range(what: str, low: int, high: int) -> Validator:
-    return in_range(what, low, high, _BAD_VALUE)
 
 
 @attrs.frozen
@@ -68,17 +53,17 @@ class LedgerConfig:
     """Every setting of a fog ledger server, validated (``fog.ledger_config_*``)."""
 
     ledger_db: Path = attrs.field(converter=Path)
-    sgx_seed: bytes = attrs.field(validator=seed_bytes(_BAD_VALUE))
+    sgx_seed: bytes = attrs.field(validator=_VALUE_CHECKS.seed_bytes())
     client_listen_uri: str = attrs.field(default=DEFAULT_LISTEN_URI, validator=_check_uri)
     #: empty: the listen host:port
     client_responder_id: str = attrs.field(
-        default="", validator=responder_id_check("--client-responder-id", _BAD_URI))
-    fog_index: int = attrs.field(default=0, validator=_in_range("--fog-index", 0, MAX_FOG_INDEX))
-    omap_capacity: int = attrs.field(default=DEFAULT_OMAP_CAPACITY,
-                                     validator=_in_range("--omap-capacity", 1, MAX_OMAP_CAPACITY))
-    poll_interval_ms: int = attrs.field(
-        default=DEFAULT_POLL_INTERVAL_MS,
-        validator=_in_range("--poll-interval-ms", 1, MAX_POLL_INTERVAL_MS))
+        default="", validator=_URI_CHECKS.responder_id("--client-responder-id"))
+    fog_index: int = attrs.field(default=0, validator=_VALUE_CHECKS.fog_index())
+    omap_capacity: int = attrs.field(
+        default=DEFAULT_OMAP_CAPACITY,
+        validator=_VALUE_CHECKS.in_range("--omap-capacity", 1, MAX_OMAP_CAPACITY))
+    poll_interval_ms: int = attrs.field(default=DEFAULT_POLL_INTERVAL_MS,
+                                        validator=_VALUE_CHECKS.interval_ms("--poll-interval-ms"))
 
     @property
     def listen_address(self) -> str:
@@ -109,7 +94,7 @@ def config_from_args(args: argparse.Namespace) -> LedgerConfig:
     """The validated configuration of parsed flags."""
     return LedgerConfig(
         ledger_db=args.ledger_db,
-        sgx_seed=hex_seed(args.sgx_seed, _BAD_VALUE),
+        sgx_seed=_VALUE_CHECKS.hex_seed(args.sgx_seed),
         client_listen_uri=args.client_listen_uri,
         client_responder_id=args.client_responder_id,
         fog_index=args.fog_index,

@@ -29,7 +29,7 @@ from refimpl.fog.grpc_host import FogServer
 from refimpl.fog.recovery_db import ReportDb, SqlRecoveryDb, open_recovery_db
 from refimpl.fog.report.messages import Report, decode_report_evidence
 from refimpl.fog.report.operator import SigningMaterials
-from refimpl.fog.service_config import listen_target, with_port
+from refimpl.fog.service_config import SettingChecks, with_port
 from refimpl.node.grpc_util import ServiceHandler, service_handler, unary_handler
 
 REPORT_SERVICE = "report.ReportAPI"
@@ -60,8 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> ReportConfig:
     """``fog.report_bad_config`` for a malformed listen URI."""
-    address = listen_target(args.client_listen_uri, FOG_SCHEMES, "fog.report_bad_config",
-                            "--client-listen-uri")
+    address = SettingChecks("fog.report_bad_config").listen_target(
+        args.client_listen_uri, FOG_SCHEMES, "--client-listen-uri")
     return ReportConfig(address, args.recovery_db, args.signing_chain, args.signing_key)
 
 

@@ -30,18 +30,7 @@ from refimpl.errors import FogError
 from refimpl.fog.enclave import SIM_FOG_VIEW_CODE, FogEnclave, fog_verifier
 from refimpl.fog.grpc_host import FogServer
 from refimpl.fog.recovery_db import open_recovery_db
-from refimpl.fog.service_config import (
-    MAX_FOG_INDEX,
-    MAX_POLL_INTERVAL_MS,
-    Validator,
-    add_enclave_arguments,
-    bad_setting,
-    hex_seed,
-    in_range,
-    responder_id_check,
-    seed_bytes,
-    with_port,
-)
+from refimpl.fog.service_config import SettingChecks, add_enclave_arguments, with_port
 from refimpl.fog.view.db_fetcher import DEFAULT_BLOCK_QUERY_BATCH_SIZE
 from refimpl.fog.view.db_poll import DbPollThread, DbPollWorker
 from refimpl.fog.view.e_tx_out_store import DEFAULT_OMAP_CAPACITY
@@ -58,13 +47,10 @@ DEFAULT_ROUTER_LISTEN_URI = "insecure-fog-view://0.0.0.0:3225/"
 DEFAULT_DB_POLLING_INTERVAL_MS = 250
 MAX_OMAP_CAPACITY = 1 << 32
 MAX_BLOCK_QUERY_BATCH_SIZE = 1 << 20
-_CODE = "fog.view_bad_config"
-_check_seed = seed_bytes(_CODE)
-_check_responder_id = responder_id_check("--client-responder-id", _CODE)
-
-
-def _in_range(what: str, low: int, high: int) -> Validator:
-    return in_range(what, low, high, _CODE)
+_CHECKS = SettingChecks("fog.view_bad_config")
+_check_seed = _CHECKS.seed_bytes()
+_check_responder_id = _CHECKS.responder_id("--client-responder-id")
+_check_fog_index = _CHECKS.fog_index()
 
 
 def _check_listen(_instance: object, _attribute: object, value: str) -> None:
@@ -78,7 +64,7 @@ def _check_optional_listen(_instance: object, _attribute: object, value: str) ->
 
 def _check_db(_instance: object, _attribute: object, value: str) -> None:
     if not value:
-        raise bad_setting(_CODE, "--recovery-db", "a recovery database URL is required")
+        raise _CHECKS.bad("--recovery-db", "a recovery database URL is required")
 
 
 def _strings(values: Iterable[str]) -> tuple[str, ...]:
@@ -102,14 +88,15 @@ class ViewStoreConfig:
     client_responder_id: str = attrs.field(default="", validator=_check_responder_id)
     sharding_strategy: EpochShardingStrategy = EpochShardingStrategy()
     omap_capacity: int = attrs.field(default=DEFAULT_OMAP_CAPACITY,
-                                     validator=_in_range("--omap-capacity", 1, MAX_OMAP_CAPACITY))
+                                     validator=_CHECKS.in_range("--omap-capacity", 1,
+                                                                MAX_OMAP_CAPACITY))
     block_query_batch_size: int = attrs.field(
         default=DEFAULT_BLOCK_QUERY_BATCH_SIZE,
-        validator=_in_range("--block-query-batch-size", 1, MAX_BLOCK_QUERY_BATCH_SIZE))
+        validator=_CHECKS.in_range("--block-query-batch-size", 1, MAX_BLOCK_QUERY_BATCH_SIZE))
     db_polling_interval_ms: int = attrs.field(
         default=DEFAULT_DB_POLLING_INTERVAL_MS,
-        validator=_in_range("--db-polling-interval-ms", 1, MAX_POLL_INTERVAL_MS))
-    fog_index: int = attrs.field(default=0, validator=_in_range("--fog-index", 0, MAX_FOG_INDEX))
+        validator=_CHECKS.interval_ms("--db-polling-interval-ms"))
+    fog_index: int = attrs.field(default=0, validator=_check_fog_index)
 
 
 @attrs.frozen
@@ -124,10 +111,9 @@ class ViewRouterConfig:
     client_responder_id: str = attrs.field(default="", validator=_check_responder_id)
     #: empty: no admin service
     admin_listen_uri: str = attrs.field(default="", validator=_check_optional_listen)
-    fog_index: int = attrs.field(default=0, validator=_in_range("--fog-index", 0, MAX_FOG_INDEX))
-    store_timeout_ms: int = attrs.field(
-        default=int(DEFAULT_STORE_TIMEOUT_S * 1000),
-        validator=_in_range("--store-timeout-ms", 1, MAX_POLL_INTERVAL_MS))
+    fog_index: int = attrs.field(default=0, validator=_check_fog_index)
+    store_timeout_ms: int = attrs.field(default=int(DEFAULT_STORE_TIMEOUT_S * 1000),
+                                        validator=_CHECKS.interval_ms("--store-timeout-ms"))
 
     def __attrs_post_init__(self) -> None:
         stores = self.stores
@@ -167,7 +153,7 @@ def add_store_arguments(parser: argparse.ArgumentParser) -> None:
 def store_config_from_args(args: argparse.Namespace) -> ViewStoreConfig:
     return ViewStoreConfig(
         recovery_db=args.recovery_db,
-        sgx_seed=hex_seed(args.sgx_seed, _CODE),
+        sgx_seed=_CHECKS.hex_seed(args.sgx_seed),
         client_listen_uri=args.client_listen_uri,
         client_responder_id=args.client_responder_id,
         sharding_strategy=EpochShardingStrategy.parse(args.sharding_strategy),
@@ -194,7 +180,7 @@ def add_router_arguments(parser: argparse.ArgumentParser) -> None:
 def router_config_from_args(args: argparse.Namespace) -> ViewRouterConfig:
     shard_uris = tuple(s for s in str(args.shard_uris).split(",") if s)
     return ViewRouterConfig(
-        sgx_seed=hex_seed(args.sgx_seed, _CODE),
+        sgx_seed=_CHECKS.hex_seed(args.sgx_seed),
         shard_uris=shard_uris,
         client_listen_uri=args.client_listen_uri,
         client_responder_id=args.client_responder_id,

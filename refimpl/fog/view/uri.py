@@ -15,7 +15,7 @@ import urllib.parse
 import attrs
 
 from refimpl.errors import FogError
-from refimpl.fog.service_config import parse_listen_address, split_host_port
+from refimpl.fog.service_config import SettingChecks
 from refimpl.fog.types import BlockRange
 from refimpl.fog.view.sharding import EpochShardingStrategy
 
@@ -24,12 +24,14 @@ DEFAULT_PORT = 3225
 LISTEN_SCHEMES = {scheme: DEFAULT_PORT for scheme in (
     "insecure-fog", "insecure-fog-view", "insecure-fog-view-router", "insecure-fog-view-store")}
 STORE_SCHEME = "insecure-fog-view-store"
+_CONFIG = SettingChecks("fog.view_bad_config")
+_SHARD_URI = SettingChecks("fog.view_bad_shard_uri")
 
 
 def listen_address(text: str, what: str = "--client-listen-uri") -> tuple[str, int]:
     """(host, port) of ``SCHEME://HOST[:PORT]/`` or ``HOST:PORT`` (port 0: any free port);
     ``fog.view_bad_config`` otherwise."""
-    return parse_listen_address(text, LISTEN_SCHEMES, "fog.view_bad_config", what)
+    return _CONFIG.listen_address(text, LISTEN_SCHEMES, what)
 
 
 @attrs.frozen
@@ -60,8 +62,7 @@ def parse_store_uri(text: str) -> StoreUri:
         raise bad("a path is not allowed")
     try:
         params = urllib.parse.parse_qs(parts.query, keep_blank_values=True, strict_parsing=False)
-        host, port = split_host_port(parts.netloc, DEFAULT_PORT, "fog.view_bad_shard_uri",
-                                     "shard uri")
+        host, port = _SHARD_URI.host_port(parts.netloc, DEFAULT_PORT, "shard uri")
         strategy = EpochShardingStrategy.parse(params.get("sharding_strategy", ["default"])[-1])
     except FogError as exc:
         raise bad(exc.message) from exc
