@@ -14,10 +14,7 @@ started is stopped."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -32,12 +29,13 @@ from refimpl.client.connection import GET_BLOCKS as BLOCKCHAIN_GET_BLOCKS
 from refimpl.crypto.ristretto import Point
 from refimpl.errors import RefImplError
 from refimpl.fog.api import ingest_common_pb2
-from refimpl.fog.client.client import GET_REPORTS, FogClient, FogEndpoints
+from refimpl.fog.client.client import FogClient, FogEndpoints
 from refimpl.fog.client.connections import CHECK_KEY_IMAGES, GET_OUTPUTS, VIEW_QUERY
 from refimpl.fog.client.connections import GET_BLOCKS as FOG_GET_BLOCKS
 from refimpl.fog.client.uri import parse_endpoint
 from refimpl.fog.ingest.client import IngestAdminClient
 from refimpl.fog.ledger.server import LedgerConfig, LedgerServer
+from refimpl.fog.report.client import GET_REPORTS
 from refimpl.fog.report.operator import make_operator_chain
 from refimpl.fog.report.server import ReportConfig, ReportServer
 from refimpl.fog.view.server import ViewStoreConfig, ViewStoreServer
@@ -48,9 +46,9 @@ from refimpl.transaction.key_image import KeyImage
 from refimpl.transaction.tx import Tx
 from refimpl.transaction.validation import validate_in
 from refimpl.transaction.validation_context import LedgerContext
+from tests.unit.fog._shared import start_python, wait_for
 from tests.unit.fog.client._fog import hinted_tx_out, rng
 from tests.unit.fog.ingest._ledger import (
-    REPO_ROOT,
     append_in_child,
     contents,
     create_ledger,
@@ -61,6 +59,8 @@ SGX_SEED = b"fog client integration test"
 EXPIRY_WINDOW = 40
 FEE = 400
 TIMEOUT_S = 60.0
+#: how often a wait asks again (each ask is a fog poll or an admin call)
+POLL_S = 0.05
 
 _INGEST = """
 import argparse, sys
@@ -72,14 +72,6 @@ server.start()
 sys.stdin.read()  # until the test closes our stdin
 server.stop()
 """
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout_s: float = TIMEOUT_S) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @attrs.frozen
@@ -103,13 +95,12 @@ class Fog:
 
 def _ingest_process(tmp: Path, ledger: Path, db_url: str, admin_port: int
                     ) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, "-c", _INGEST, "--ledger-db", str(ledger), "--recovery-db", db_url,
-            "--sgx-seed", SGX_SEED.hex(), "--admin-listen-uri", f"127.0.0.1:{admin_port}",
-            "--state-file", str(tmp / "ingest-state"), "--activate",
-            "--pubkey-expiry-window", str(EXPIRY_WINDOW), "--poll-interval-ms", "20",
-            "--user-capacity", "64"]
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    return subprocess.Popen(argv, stdin=subprocess.PIPE, env=env, cwd=REPO_ROOT)
+    return start_python(
+        _INGEST, "--ledger-db", str(ledger), "--recovery-db", db_url,
+        "--sgx-seed", SGX_SEED.hex(), "--admin-listen-uri", f"127.0.0.1:{admin_port}",
+        "--state-file", str(tmp / "ingest-state"), "--activate",
+        "--pubkey-expiry-window", str(EXPIRY_WINDOW), "--poll-interval-ms", "20",
+        "--user-capacity", "64")
 
 
 def _active_ingress_key(admin: IngestAdminClient) -> bytes:
@@ -119,7 +110,7 @@ def _active_ingress_key(admin: IngestAdminClient) -> bytes:
         except RefImplError:
             return False  # not listening yet
 
-    wait_for("fog ingest to be active", active)
+    wait_for("fog ingest to be active", active, TIMEOUT_S, POLL_S)
     return admin.get_status().ingress_pubkey
 
 
@@ -174,7 +165,7 @@ def _poll_until(client: FogClient, blocks: int) -> None:
     def caught_up() -> bool:
         return client.poll().num_blocks >= blocks
 
-    wait_for(f"fog to process {blocks} blocks", caught_up)
+    wait_for(f"fog to process {blocks} blocks", caught_up, TIMEOUT_S, POLL_S)
 
 
 def _validate(fog: Fog, tx: Tx, block_version: int) -> None:
@@ -247,7 +238,7 @@ def test_find_spend_and_pay_through_fog(fog: Fog) -> None:
             client.poll()
             return any(o.value == 77 for o in client.tx_data.owned.values())
 
-        wait_for("the missed block to be scanned", scanned)
+        wait_for("the missed block to be scanned", scanned, TIMEOUT_S, POLL_S)
         assert client.calls[FOG_GET_BLOCKS] >= 1
         (found,) = [o for o in client.tx_data.owned.values() if o.value == 77]
         assert (found.block_index, found.tx_out) == (4, unseen)

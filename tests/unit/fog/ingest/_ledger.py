@@ -10,9 +10,6 @@ process (:func:`append_in_child`) while an ingest server reads.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,18 +26,16 @@ from refimpl.fog.recovery_db import SqlRecoveryDb
 from refimpl.fog.types import RngRecord
 from refimpl.ledger.block import BlockContents
 from refimpl.ledger.block_protobuf import block_contents_from_protobuf, block_contents_to_protobuf
-from refimpl.ledger.signature import sign, signing_key_from_bytes
 from refimpl.ledger.store import LedgerStore
 from refimpl.ledger.synthetic import SyntheticSource
 from refimpl.transaction.amount import Amount
 from refimpl.transaction.fog_hint import EncryptedFogHint
 from refimpl.transaction.tx_out import TxOut
+from tests.unit.fog._shared import BASE_TIMESTAMP as BASE_TIMESTAMP  # the ingest tests read it
+from tests.unit.fog._shared import append_signed, run_python
 
-SIGNER = signing_key_from_bytes(bytes(range(1, 33)))
-BASE_TIMESTAMP = 1_700_000_000
 ORIGIN_OUTPUTS = 3
 FOG_URL = "insecure-fog://127.0.0.1:3225/"
-REPO_ROOT = Path(__file__).resolve().parents[4]
 
 
 def recipient(i: int) -> AccountKey:
@@ -64,23 +59,17 @@ def contents(src: SyntheticSource, fog: Sequence[TxOut], others: int = 1) -> Blo
     return BlockContents((src.key_image(),), tuple(outputs))
 
 
-def append(store: LedgerStore, blocks: Sequence[BlockContents]) -> None:
-    for c in blocks:
-        block = store.block_for(c)
-        store.append_block(block, c, sign(block, SIGNER, BASE_TIMESTAMP + block.index))
-
-
 def create_ledger(path: Path, seed: bytes = b"origin") -> None:
     """A closed ledger holding only an origin block."""
     with LedgerStore.create(path) as store:
         origin = SyntheticSource(seed).contents(ORIGIN_OUTPUTS, 0)
-        append(store, [origin])
+        append_signed(store, [origin])
 
 
 def append_blocks(path: Path, blocks: Sequence[BlockContents]) -> None:
     """Append in this process (no other handle on the ledger may be open)."""
     with LedgerStore.open(path) as store:
-        append(store, blocks)
+        append_signed(store, blocks)
 
 
 _APPENDER = """
@@ -113,9 +102,7 @@ def append_in_child(path: Path, blocks: Sequence[BlockContents], timeout_s: floa
     with tempfile.TemporaryDirectory() as tmp:
         plan = Path(tmp) / "blocks.bin"
         write_blocks(plan, blocks)
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-        subprocess.run([sys.executable, "-c", _APPENDER, str(path), str(plan)], env=env,
-                       check=True, timeout=timeout_s, cwd=REPO_ROOT)
+        run_python(_APPENDER, str(path), str(plan), timeout_s=timeout_s)
 
 
 def run_blocks(controller: IngestController, ledger: Path, upto: int) -> None:

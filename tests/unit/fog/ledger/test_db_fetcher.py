@@ -14,22 +14,13 @@ from refimpl.fog.ledger.enclave import LedgerEnclave
 from refimpl.fog.types import KeyImageResultCode
 from refimpl.ledger.store import LedgerStore
 from refimpl.transaction.block_version import MAX_BLOCK_VERSION
-from tests.unit.fog.ledger._ledger import BASE_TIMESTAMP, append, build_ledger, synthetic_contents
-
-TIMEOUT_S = 20.0
+from tests.unit.fog._shared import BASE_TIMESTAMP, append_signed, wait_for
+from tests.unit.fog.ledger._ledger import build_ledger, synthetic_contents
 
 
 def ledger_enclave(capacity: int = 1024) -> LedgerEnclave:
     return LedgerEnclave(sgx_seed=b"seed", index=0, responder_id="ledger.test:3223",
                          omap_capacity=capacity)
-
-
-def wait_until(condition: object, timeout_s: float = TIMEOUT_S) -> None:
-    assert callable(condition)
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_poll_loads_every_key_image_with_its_block_and_timestamp(tmp_path: Path) -> None:
@@ -61,7 +52,7 @@ def test_poll_loads_every_key_image_with_its_block_and_timestamp(tmp_path: Path)
         source.close()
         more = synthetic_contents(b"fetch-more", 2)
         with LedgerStore.open(tmp_path / "ledger") as writer:
-            append(writer, more)
+            append_signed(writer, more)
         assert fetcher.poll_once() == 2
         assert fetcher.state.num_blocks == 8
         for contents in more:
@@ -79,13 +70,13 @@ def test_the_thread_waits_for_the_ledger_then_follows_it(tmp_path: Path) -> None
                         on_readiness=readiness.append)
     fetcher.start()
     try:
-        wait_until(lambda: fetcher.last_error is not None)
+        wait_for("a load error", lambda: fetcher.last_error is not None)
         assert fetcher.last_error is not None
         assert fetcher.last_error.code == "ledger.not_a_ledger"
         assert readiness and not readiness[-1]
         build_ledger(tmp_path / "ledger", b"late", 4)
-        wait_until(lambda: fetcher.state.num_blocks == 4)
-        wait_until(lambda: fetcher.last_error is None and readiness[-1])
+        wait_for("4 blocks", lambda: fetcher.state.num_blocks == 4)
+        wait_for("ready", lambda: fetcher.last_error is None and readiness[-1])
     finally:
         fetcher.stop()
         fetcher.source.close()
@@ -98,7 +89,7 @@ def test_a_full_store_stops_loading_and_is_reported(tmp_path: Path) -> None:
     fetcher = DbFetcher(BlockSource(tmp_path / "ledger"), enclave, poll_interval_s=0.01)
     fetcher.start()
     try:
-        wait_until(lambda: fetcher.last_error is not None)
+        wait_for("a load error", lambda: fetcher.last_error is not None)
         assert fetcher.last_error is not None
         assert fetcher.last_error.code == "fog.ledger_key_image_store_full"
         loaded = fetcher.state.num_blocks
@@ -120,8 +111,8 @@ def test_readiness_follows_the_lag(tmp_path: Path) -> None:
         assert fetcher.poll_once() == 0
         assert readiness == [False]
         fetcher.start()
-        wait_until(lambda: fetcher.state.num_blocks == BLOCKS_BEHIND + 3)
-        wait_until(lambda: readiness[-1])
+        wait_for("every block", lambda: fetcher.state.num_blocks == BLOCKS_BEHIND + 3)
+        wait_for("ready", lambda: readiness[-1])
     finally:
         fetcher.stop()
         source.close()

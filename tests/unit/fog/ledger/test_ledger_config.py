@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 import grpc
 import pytest
 
-from refimpl.errors import CODES, FogError
 from refimpl.fog.ledger.key_image_store import DEFAULT_OMAP_CAPACITY
 from refimpl.fog.ledger.server import (
     LedgerConfig,
@@ -20,6 +18,7 @@ from refimpl.fog.ledger.server import (
     config_from_args,
     parse_listen_uri,
 )
+from tests.unit.fog._shared import assert_refused
 from tests.unit.fog.ledger._ledger import build_ledger
 
 
@@ -27,13 +26,6 @@ def parse(*argv: str) -> LedgerConfig:
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     return config_from_args(parser.parse_args(list(argv)))
-
-
-def refused(code: str, make: Any) -> None:
-    assert code in CODES
-    with pytest.raises(FogError) as info:
-        make()
-    assert info.value.code == code
 
 
 def test_flags_give_a_config_with_mobilecoins_defaults() -> None:
@@ -67,8 +59,8 @@ def test_listen_uris(uri: str, expected: tuple[str, int]) -> None:
     "insecure-fog-ledger://u@x:1/", "x y:1",
 ])
 def test_bad_listen_uris_are_refused(uri: str) -> None:
-    refused("fog.ledger_config_bad_uri", lambda: parse("--ledger-db", "/l", "--sgx-seed", "01",
-                                                        "--client-listen-uri", uri))
+    assert_refused("fog.ledger_config_bad_uri", lambda: parse(
+        "--ledger-db", "/l", "--sgx-seed", "01", "--client-listen-uri", uri))
 
 
 @pytest.mark.parametrize("flags,code", [
@@ -83,7 +75,7 @@ def test_bad_listen_uris_are_refused(uri: str) -> None:
 ])
 def test_bad_values_are_refused(flags: list[str], code: str) -> None:
     argv = ["--ledger-db", "/l", "--sgx-seed", "01", *flags]
-    refused(code, lambda: parse(*argv))
+    assert_refused(code, lambda: parse(*argv))
 
 
 def test_a_taken_port_is_refused_and_nothing_keeps_running(tmp_path: Path) -> None:
@@ -96,7 +88,7 @@ def test_a_taken_port_is_refused_and_nothing_keeps_running(tmp_path: Path) -> No
         taken = LedgerConfig(ledger_db=tmp_path / "ledger", sgx_seed=b"s",
                              client_listen_uri=f"127.0.0.1:{first.port}")
         second = LedgerServer(taken)
-        refused("fog.bind_failed", second.start)
+        assert_refused("fog.bind_failed", second.start)
         second.stop()
         with grpc.insecure_channel(first.address) as channel:  # the first serves on
             grpc.channel_ready_future(channel).result(timeout=10)

@@ -6,7 +6,6 @@ server serving on afterwards."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -45,8 +44,8 @@ from refimpl.protobuf import parse_fields
 from refimpl.transaction.block_version import MAX_BLOCK_VERSION
 from refimpl.transaction.key_image import KeyImage
 from refimpl.transaction.tx import tx_out_from_protobuf
+from tests.unit.fog._shared import BASE_TIMESTAMP, wait_for
 from tests.unit.fog.ledger._ledger import (
-    BASE_TIMESTAMP,
     LedgerFacts,
     append_in_child,
     build_ledger,
@@ -69,13 +68,6 @@ ATTESTED = {
     GET_OUTPUTS: method_path(merkle_proof_service.SERVICE, "Auth"),
 }
 EVERY_METHOD = [*ATTESTED, *ATTESTED.values(), GET_BLOCKS, GET_TX_OUTS]
-
-
-def wait_until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + TIMEOUT_S
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def start_server(ledger_dir: Path, **changes: Any) -> LedgerServer:
@@ -102,7 +94,7 @@ def facts(facts_and_path: tuple[LedgerFacts, Path]) -> LedgerFacts:
 def server(facts_and_path: tuple[LedgerFacts, Path]) -> Iterator[LedgerServer]:
     server = start_server(facts_and_path[1])
     try:
-        wait_until(lambda: server.fetcher.state.num_blocks == NUM_BLOCKS)
+        wait_for("the ledger loaded", lambda: server.fetcher.state.num_blocks == NUM_BLOCKS)
         yield server
     finally:
         server.stop()
@@ -401,7 +393,7 @@ def test_blocks_appended_while_serving_become_visible(tmp_path: Path) -> None:
     build_ledger(path, b"grow", 3)
     server = start_server(path)
     try:
-        wait_until(lambda: server.fetcher.state.num_blocks == 3)
+        wait_for("3 blocks loaded", lambda: server.fetcher.state.num_blocks == 3)
         new = synthetic_contents(b"grow-more", 2)
         key_images = [k.to_bytes() for c in new for k in c.key_images]
         before, _ = check_key_images(server, check_key_images_request(key_images))
@@ -411,7 +403,7 @@ def test_blocks_appended_while_serving_become_visible(tmp_path: Path) -> None:
         def loaded() -> bool:
             return check_key_images(server, b"")[0].num_blocks == 5
 
-        wait_until(loaded)
+        wait_for("the appended blocks served", loaded)
         after, _ = check_key_images(server, check_key_images_request(key_images))
         assert [r.spent_at for r in after.results] == [3, 3, 4, 4]
         assert {r.code for r in after.results} == {KeyImageResultCode.SPENT}

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refimpl.errors import FogError
 from refimpl.fog.recovery_db import sqlite_url
 from refimpl.fog.types import U64_MAX, BlockRange
 from refimpl.fog.view.server import (
@@ -25,6 +24,7 @@ from refimpl.fog.view.server import (
 )
 from refimpl.fog.view.sharding import EpochShardingStrategy
 from refimpl.fog.view.uri import listen_address, parse_store_uri
+from tests.unit.fog._shared import assert_refused
 from tests.unit.fog.view._data import SGX_SEED
 
 SEED_HEX = SGX_SEED.hex()
@@ -81,9 +81,8 @@ def test_router_flags() -> None:
     ["--sgx-seed", SEED_HEX, "--fog-index", "-1"],
 ])
 def test_bad_store_settings_are_refused(argv: list[str]) -> None:
-    with pytest.raises(FogError) as err:
-        store_args("--recovery-db", "sqlite:///tmp/x.db", *argv)
-    assert err.value.code == "fog.view_bad_config"
+    assert_refused("fog.view_bad_config",
+                   lambda: store_args("--recovery-db", "sqlite:///tmp/x.db", *argv))
 
 
 @pytest.mark.parametrize("uri", [
@@ -96,16 +95,14 @@ def test_bad_store_settings_are_refused(argv: list[str]) -> None:
     "insecure-fog-view-store://:1/",
 ])
 def test_bad_shard_uris_are_refused(uri: str) -> None:
-    with pytest.raises(FogError) as err:
-        router_args("--sgx-seed", SEED_HEX, "--shard-uris", uri)
-    assert err.value.code == "fog.view_bad_shard_uri"
+    assert_refused("fog.view_bad_shard_uri",
+                   lambda: router_args("--sgx-seed", SEED_HEX, "--shard-uris", uri))
 
 
 def test_a_shard_given_twice_is_refused() -> None:
     uri = "insecure-fog-view-store://127.0.0.1:4001/"
-    with pytest.raises(FogError) as err:
-        router_args("--sgx-seed", SEED_HEX, "--shard-uris", f"{uri},{uri}")
-    assert err.value.code == "fog.view_bad_shard_uri"
+    assert_refused("fog.view_bad_shard_uri",
+                   lambda: router_args("--sgx-seed", SEED_HEX, "--shard-uris", f"{uri},{uri}"))
 
 
 def test_store_uri_defaults_port_and_range() -> None:
@@ -136,12 +133,8 @@ def test_a_taken_port_is_bind_failed_and_nothing_keeps_running(tmp_path: Path) -
         store = ViewStoreServer(ViewStoreConfig(
             recovery_db=sqlite_url(str(tmp_path / "r.db")), sgx_seed=SGX_SEED,
             client_listen_uri=f"127.0.0.1:{port}", omap_capacity=64))
-        with pytest.raises(FogError) as err:
-            store.start()
-        assert err.value.code == "fog.bind_failed"
+        assert_refused("fog.bind_failed", store.start)
         router = ViewRouterServer(ViewRouterConfig(
             sgx_seed=SGX_SEED, shard_uris=(), client_listen_uri="127.0.0.1:0",
             admin_listen_uri=f"127.0.0.1:{port}"))
-        with pytest.raises(FogError) as err:
-            router.start()
-        assert err.value.code == "fog.bind_failed"
+        assert_refused("fog.bind_failed", router.start)
