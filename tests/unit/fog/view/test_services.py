@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import queue
-import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -37,6 +36,7 @@ from refimpl.fog.view.server import (
 from refimpl.fog.view.sharding import EpochShardingStrategy
 from refimpl.node.api import attest_pb2
 from refimpl.node.grpc_util import UnaryCaller
+from tests.unit.fog._shared import wait_for
 from tests.unit.fog.view._data import SGX_SEED, Ingest, ingress_key, record
 
 CHAIN = 8  # blocks 0..7
@@ -81,14 +81,6 @@ class View:
         self.started.clear()
 
 
-def wait_until(condition: Callable[[], bool], what: str, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
 @pytest.fixture(scope="module")
 def view(tmp_path_factory: pytest.TempPathFactory) -> Iterator[View]:
     path: Path = tmp_path_factory.mktemp("fog_view") / "recovery.db"
@@ -114,15 +106,15 @@ def view(tmp_path_factory: pytest.TempPathFactory) -> Iterator[View]:
 @pytest.fixture(scope="module")
 def lone(view: View) -> ViewStoreServer:
     store = view.store()
-    wait_until(lambda: store.worker.state().highest_processed_block_count == CHAIN, "store")
+    wait_for("store", lambda: store.worker.state().highest_processed_block_count == CHAIN)
     return store
 
 
 @pytest.fixture(scope="module")
 def split(view: View) -> tuple[ViewStoreServer, ViewStoreServer, ViewRouterServer]:
     low, high = view.store("0-4"), view.store(f"4-{2**64 - 1}")
-    wait_until(lambda: low.worker.state().highest_processed_block_count == 4
-               and high.worker.state().highest_processed_block_count == CHAIN, "split stores")
+    wait_for("split stores", lambda: low.worker.state().highest_processed_block_count == 4
+             and high.worker.state().highest_processed_block_count == CHAIN)
     router = view.router([low.uri, high.uri], admin=True)
     return low, high, router
 
@@ -174,8 +166,8 @@ def test_a_store_reports_serving_once_it_has_polled(lone: ViewStoreServer) -> No
     with grpc.insecure_channel(lone.address) as channel:
         check = UnaryCaller(channel, "/grpc.health.v1.Health/Check",
                             health_pb2.HealthCheckRequest, health_pb2.HealthCheckResponse)
-        wait_until(lambda: check(health_pb2.HealthCheckRequest(), 5).status
-                   == health_pb2.HealthCheckResponse.SERVING, "health")
+        wait_for("health", lambda: check(health_pb2.HealthCheckRequest(), 5).status
+                 == health_pb2.HealthCheckResponse.SERVING)
 
 
 def test_the_event_cursor_is_honoured_by_both(
