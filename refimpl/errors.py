@@ -364,7 +364,7 @@ CODES: dict[str, str] = {
     # client network benchmark (tools/bench/network_bench.py)
     "client.bench_bad_argument": "a network benchmark argument is malformed or out of range",
     "client.bench_bad_profile": "a py-spy raw profile line is not 'frame;...;frame count'",
-    # --- fog: report, ingest, view, ledger services and the fog client (refimpl/fog) ---------------
+    # --- fog: report, ingest, view, ledger services and the fog client (refimpl/fog) -------------
     # fog ORAM and oblivious map (refimpl/fog/oram/)
     "fog.oram_bad_input": "an ORAM index, block, or oblivious-map key/value/size is out of range",
     "fog.oram_stash_overflow": "the Path ORAM stash overflowed; the ORAM is unusable from then on",
