@@ -55,18 +55,26 @@ def register(sub: Any) -> None:
     balance.set_defaults(handler=_balance)
     send = inner.add_parser("pay", help="pay an address and wait for the block")
     _common(send)
-    send.add_argument("--to", required=True, metavar="B58", help="the recipient's b58 address")
-    send.add_argument("--amount", required=True, type=int, metavar="N", help="picoMOB")
-    send.add_argument("--fee", type=int, metavar="N", help="picoMOB (default: node's minimum)")
-    send.add_argument("--tombstone-delta", type=int, default=DEFAULT_TOMBSTONE_DELTA,
-                      metavar="N", help="blocks the tx may wait to land")
-    send.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
-                      help="seconds to wait for the block")
+    add_payment_arguments(send)
     send.add_argument("--client-responder-id", metavar="ID",
                       help="the node's client responder id (default: from the state or URI)")
     send.add_argument("--sgx-seed", metavar="HEX",
                       help="the simulated SGX network's seed (default: from the state file)")
     send.set_defaults(handler=_pay)
+
+
+def add_payment_arguments(parser: argparse.ArgumentParser,
+                          tombstone_help: str = "blocks the tx may wait to land") -> None:
+    """``--to --amount --fee --tombstone-delta --timeout`` (``mcref client pay``, ``mcref fog
+    pay``)."""
+    parser.add_argument("--to", required=True, metavar="B58", help="the recipient's b58 address")
+    parser.add_argument("--amount", required=True, type=int, metavar="N", help="picoMOB")
+    parser.add_argument("--fee", type=int, metavar="N",
+                        help="picoMOB (default: node's minimum)")
+    parser.add_argument("--tombstone-delta", type=int, default=DEFAULT_TOMBSTONE_DELTA,
+                        metavar="N", help=tombstone_help)
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
+                        help="seconds to wait for the block")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

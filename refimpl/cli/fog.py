@@ -29,9 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from refimpl.account import b58
 from refimpl.account.keys import AccountKey
-from refimpl.cli.client import PICOMOB_PER_MOB, _node
+from refimpl.cli.client import PICOMOB_PER_MOB, _node, add_payment_arguments
 from refimpl.cli.output import print_json
-from refimpl.client.pay import DEFAULT_TIMEOUT_S, DEFAULT_TOMBSTONE_DELTA
 from refimpl.codec import parse_hex
 from refimpl.errors import ClientError, RefImplError
 
@@ -53,14 +52,7 @@ def register(sub: Any) -> None:
     balance.set_defaults(handler=_balance)
     pay = inner.add_parser("pay", help="pay an address through fog and wait for the block")
     _common(pay)
-    pay.add_argument("--to", required=True, metavar="B58", help="the recipient's b58 address")
-    pay.add_argument("--amount", required=True, type=int, metavar="N", help="picoMOB")
-    pay.add_argument("--fee", type=int, metavar="N", help="picoMOB (default: node's minimum)")
-    pay.add_argument("--tombstone-delta", type=int, default=DEFAULT_TOMBSTONE_DELTA,
-                     metavar="N", help="blocks the tx may wait to land (at most the fog key's "
-                     "expiry)")
-    pay.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
-                     help="seconds to wait for the block")
+    add_payment_arguments(pay, "blocks the tx may wait to land (at most the fog key's expiry)")
     pay.add_argument("--node", metavar="NAME|URI",
                      help="the node to submit to (a name of the state file, or its client URI; "
                      "default: the first node)")
