@@ -311,6 +311,7 @@ NO_PROPOSE_TX_RESULT: dict[str, str] = {
             "tx.memo_unknown_type", "tx.memo_wrong_type", "tx.token_id_not_supported",
             "tx.builder_bad_description", "tx.builder_input_not_owned",
             "tx.builder_insufficient_funds", "tx.builder_not_enough_ring_members",
+            "tx.builder_no_fog_resolver",
         )
     },
     # decoding a Tx: MobileCoin's decode failure is Error::Serialization (RPC status INTERNAL)
