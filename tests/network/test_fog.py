@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -239,3 +242,23 @@ def test_ingest_restart_with_a_new_key_and_a_lost_key(
             assert {during.block_index, after} <= found_in
             assert bob.calls["/fog_ledger.FogBlockAPI/GetBlocks"] > 0
             assert_no_validator_ledger_calls(alice, bob)
+
+
+def test_network_up_with_fog_starts_and_stops_every_process(tmp_path: Path) -> None:
+    """``mcref network up --fog``: the README's command; every fog process reported serving,
+    the state file's fog section written, every process (nodes and fog) gone afterwards."""
+    base = tmp_path / "fognet"
+    done = subprocess.run(
+        [sys.executable, "-m", "refimpl.cli", "network", "up", "--dir", str(base), "--nodes", "3",
+         "--topology", "dense", "--fog", "--duration", "3", "--timebase-ms", "200"],
+        capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name in ("fog-ingest", "fog-report", "fog-view-store-0", "fog-view-store-1",
+                 "fog-view-router", "fog-ledger"):
+        assert f"\n{name}: 127.0.0.1:" in done.stdout
+    assert done.stdout.rstrip().endswith("network stopped")
+    state = json.loads((base / "network-state.json").read_text())
+    assert state["fog"]["view"].startswith("127.0.0.1:")
+    for pid in json.loads((base / "pids.json").read_text()).values():
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
