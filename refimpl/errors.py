@@ -336,6 +336,7 @@ CODES: dict[str, str] = {
     # node service (refimpl/node/service.py, worker, gRPC APIs, peers)
     "node.bind_failed": "a listen URI could not be bound (address in use or not allowed)",
     "node.not_ready": "a node of a local network did not start serving in time",
+    "node.duplicate_process": "a service process is added under a name already in use",
     "node.unknown_node": "no node of that name in the local network",
     "node.bad_request": "a gRPC request's bytes are not an encoding of its message type",
     "node.msg_malformed": "a peer's consensus message payload is malformed or too long",

@@ -101,7 +101,7 @@ class Supervisor:
     def add_service(self, name: str, service: ServiceProcess) -> None:
         """Register a service process (started by :meth:`start` / :meth:`start_services`)."""
         if name in self.services or any(n.name == name for n in self.network.nodes):
-            raise NodeError("node.unknown_node", f"a process named {name!r} already exists")
+            raise NodeError("node.duplicate_process", f"a process named {name!r} already exists")
         self.services[name] = service
 
     def start_services(self) -> None:
