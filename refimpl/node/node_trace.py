@@ -73,7 +73,9 @@ def _bad(message: str) -> FormalError:
     return FormalError("formal.bad_trace", message)
 
 
-def _read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def read_trace_file(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One node's trace file: its header and its steps, as written so far (a partial last
+    line, from a process killed or still writing, is left out)."""
     try:
         lines = path.read_text().splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -108,7 +110,7 @@ def merge_traces(paths: Sequence[Path]) -> list[dict[str, Any]]:
     streams: list[list[dict[str, Any]]] = []
     incarnation_of: list[tuple[str, int]] = []
     for path in paths:
-        header, steps = _read(path)
+        header, steps = read_trace_file(path)
         for node, qset in header.get("nodes", {}).items():
             if nodes.setdefault(node, qset) != qset:
                 raise _bad(f"{path}: node {node} appears with two quorum sets")

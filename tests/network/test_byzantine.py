@@ -17,7 +17,7 @@ from refimpl.consensus.scp.msg import Msg, supersedes
 from refimpl.errors import RefImplError
 from refimpl.formal.z3trace import check_trace
 from refimpl.node.localnet import LocalNetwork
-from refimpl.node.node_trace import merge_traces
+from refimpl.node.node_trace import merge_traces, read_trace_file
 from tests.network._net import (
     WAIT_S,
     assert_ledgers_identical_and_sound,
@@ -29,13 +29,15 @@ ROUNDS = 4  # bursts of payments, until the Byzantine node's two stories have di
 
 
 def _sends(network: LocalNetwork) -> dict[tuple[str, int], list[Msg]]:
-    """Every node's sends per slot, in order, from the (merged) traces written so far."""
-    merged = merge_traces(sorted(network.base_dir.glob("node*/scp-debug/trace-*.ndjson")))
+    """Every node's sends per slot, in order, from the trace files written so far. Each file
+    is read alone: a merge of a running network may meet a receive whose send the sender has
+    not flushed yet."""
     sent: dict[tuple[str, int], list[Msg]] = defaultdict(list)
-    for step in merged[1:-1]:
-        if step["event"] == "send":
-            msg = Msg.from_json(step["args"]["msg"])
-            sent[(step["node"], msg.slot_index)].append(msg)
+    for path in sorted(network.base_dir.glob("node*/scp-debug/trace-*.ndjson")):
+        for step in read_trace_file(path)[1]:
+            if step["event"] == "send":
+                msg = Msg.from_json(step["args"]["msg"])
+                sent[(step["node"], msg.slot_index)].append(msg)
     return sent
 
 
