@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 
 from refimpl.account.keys import AccountKey
-from refimpl.errors import FogError, RefImplError
+from refimpl.errors import CliError, FogError, RefImplError
 from refimpl.fog.report.chain import (
     VerifiedChain,
     chain_to_pem,
@@ -217,8 +217,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed = bytes.fromhex(args.seed) if args.seed is not None else None
         made = make_operator_chain(seed, intermediates=args.intermediates)
         chain_path, key_path = made.write(args.out)
-    except (ValueError, RefImplError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except RefImplError as exc:
+        print(exc.one_line(), file=sys.stderr)
+        return 2
+    except ValueError as exc:  # a seed that is not hex, a negative number of intermediates
+        print(CliError("cli.usage", str(exc)).one_line(), file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(CliError("cli.io", f"{args.out}: {exc}").one_line(), file=sys.stderr)
         return 2
     print(f"{chain_path}\n{key_path}")
     return 0
