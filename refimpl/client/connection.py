@@ -9,23 +9,21 @@ the ``Tx`` protobuf under that session and calls ``ClientTxPropose`` with ``atte
 answer drops the session, re-attests once and retries; any other failure drops the session
 too (the server may or may not have consumed the frame's nonce), so the next call re-attests.
 
-The server takes the frame's nonce from its own session counter, so the calls of one session
-are strictly sequential: a lock covers sealing and sending. ``last_block_info``, ``get_blocks``
-and ``node_config`` are plain calls (``consensus_common.BlockchainAPI``, ``GetNodeConfig``).
+The session, its lock and the retry are :class:`~refimpl.client.attested.AttestedConnection`'s.
+``last_block_info``, ``get_blocks`` and ``node_config`` are plain calls
+(``consensus_common.BlockchainAPI``, ``GetNodeConfig``).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 import urllib.parse
 from types import TracebackType
 
-import grpc
-
-from refimpl.client.rpc import call, rpc_failed, status_code
+from refimpl.client.attested import AttestedConnection
+from refimpl.client.rpc import call
 from refimpl.crypto.noise import Rng
-from refimpl.enclave.channel import AttestedSession, EvidenceVerifier, client_init
+from refimpl.enclave.channel import AttestedSession, EvidenceVerifier
 from refimpl.errors import ClientError, RefImplError
 from refimpl.ledger.block import Block
 from refimpl.ledger.block_protobuf import block_from_protobuf
@@ -62,7 +60,8 @@ def parse_client_uri(uri: str) -> str:
 
 class ConsensusClient:
     """An NX-attested client of one node (``ThickClient``). Thread-safe; close it when done
-    (or use it as a context manager)."""
+    (or use it as a context manager). The attested session is an
+    :class:`~refimpl.client.attested.AttestedConnection` on ``attest.AttestedApi/Auth``."""
 
     def __init__(
         self,
@@ -77,15 +76,9 @@ class ConsensusClient:
         self.target = parse_client_uri(uri)
         self.client_responder_id = client_responder_id
         self.timeout_s = timeout_s
-        self._verifier = verifier
-        self._rng = rng
-        self.channel = grpc.insecure_channel(self.target)
-        self._lock = threading.Lock()
-        self._session: AttestedSession | None = None
-        #: handshakes completed (re-attestations included)
-        self.attestations = 0
-        ch = self.channel
-        self._auth = UnaryCaller(ch, AUTH, attest_pb2.AuthMessage, attest_pb2.AuthMessage)
+        self._attested = AttestedConnection(self.target, client_responder_id, verifier, AUTH,
+                                            timeout_s=timeout_s, rng=rng)
+        self.channel = ch = self._attested.channel
         self._propose = UnaryCaller(
             ch, CLIENT_TX_PROPOSE, attest_pb2.Message, consensus_common_pb2.ProposeTxResponse
         )
@@ -104,7 +97,7 @@ class ConsensusClient:
     # --- lifecycle -----------------------------------------------------------------------
 
     def close(self) -> None:
-        self.channel.close()
+        self._attested.close()
 
     def __enter__(self) -> ConsensusClient:
         return self
@@ -121,55 +114,39 @@ class ConsensusClient:
 
     @property
     def is_attested(self) -> bool:
-        return self._session is not None
+        return self._attested.is_attested
+
+    @property
+    def attestations(self) -> int:
+        """Handshakes completed (re-attestations included)."""
+        return self._attested.attestations
 
     @property
     def enclave_identity(self) -> object:
         """What the verifier returned for the node's enclave (its report body), or ``None``."""
-        session = self._session
-        return None if session is None else session.peer_identity
+        return self._attested.enclave_identity
 
     def attest(self) -> bytes:
         """Run the NX handshake; returns the session's channel id. A refused or unverifiable
         enclave is the verifier's ``attest.*`` error; a failed call ``client.rpc_failed``."""
-        with self._lock:
-            return self._attest_locked().channel_id
+        return self._attested.attest()
 
     def deattest(self) -> None:
-        with self._lock:
-            self._session = None
-
-    def _attest_locked(self) -> AttestedSession:
-        self._session = None
-        pending, message1 = client_init(self.client_responder_id, self._verifier, self._rng)
-        reply = call(self._auth, attest_pb2.AuthMessage(data=message1), self.timeout_s)
-        session = pending.finish(reply.data)
-        self._session = session
-        self.attestations += 1
-        return session
+        self._attested.deattest()
 
     # --- calls ---------------------------------------------------------------------------
 
     def propose_tx(self, tx: Tx) -> consensus_common_pb2.ProposeTxResponse:
         """Submit ``tx``; the answer's ``result`` is MobileCoin's ``ProposeTxResult`` (the
         caller judges it). Attests first when there is no session."""
-        plaintext = tx.to_protobuf()
-        with self._lock:
-            for attempt in range(2):
-                session = self._session or self._attest_locked()
-                session, frame = session.seal(plaintext)
-                self._session = session
-                request = attest_pb2.Message(
-                    aad=frame.aad, channel_id=frame.channel_id, data=frame.data
-                )
-                try:
-                    return self._propose(request, self.timeout_s)
-                except grpc.RpcError as err:
-                    self._session = None
-                    if attempt == 0 and status_code(err) == grpc.StatusCode.PERMISSION_DENIED:
-                        continue
-                    raise rpc_failed(self._propose.path, err) from err
-        raise AssertionError("unreachable: the second attempt returns or raises")
+
+        def keep(session: AttestedSession, reply: consensus_common_pb2.ProposeTxResponse
+                 ) -> tuple[AttestedSession, consensus_common_pb2.ProposeTxResponse]:
+            return session, reply  # the answer is not sealed
+
+        return self._attested.sealed_call(
+            self._propose.path, lambda request: self._propose(request, self.timeout_s),
+            tx.to_protobuf(), b"", keep)
 
     def last_block_info(self) -> consensus_common_pb2.LastBlockInfoResponse:
         return call(self._last_block_info, consensus_common_pb2.Empty(), self.timeout_s)

@@ -5,7 +5,7 @@ What is measured (medians and ratios, no thresholds; for ``mcref bench fog`` and
 
 1. **View query latency** (p50, p90) of a single-search-key ``Query`` (a client's search round:
    ``QueryRequestAAD {start_from_user_event_id = i64::MAX}``, one key that is stored), end to
-   end over gRPC through the attested NX channel (:class:`refimpl.fog.connection.
+   end over gRPC through the attested NX channel (:class:`refimpl.client.attested.
    AttestedConnection`, as :class:`refimpl.fog.client.connections.FogViewConnection` dials it)
    against an in-process :class:`~refimpl.fog.view.server.ViewStoreServer` on 127.0.0.1 over a
    SQLite recovery database, for each ``--omap-capacity``; then through a

@@ -7,7 +7,7 @@ with ``start_block = 0``, ``get_outputs``, ``get_missed_block_ranges``; ``KeyIma
 and ``OutputResultExtension``: a result code other than the known ones is an error). Report
 servers are fetched with :func:`refimpl.fog.report.client.fetch_reports`.
 
-View and the two ledger enclave APIs are attested (:class:`refimpl.fog.connection.
+View and the two ledger enclave APIs are attested (:class:`refimpl.client.attested.
 AttestedConnection`, each with the verifier of its enclave's MRENCLAVE); ``FogBlockAPI`` is
 plain gRPC. Every call is counted per method path in a shared
 :class:`collections.Counter`. Answers are checked against their requests: a missing,
@@ -24,6 +24,7 @@ import attrs
 import grpc
 from google.protobuf.message import DecodeError, Message
 
+from refimpl.client.attested import AttestedConnection
 from refimpl.client.rpc import call
 from refimpl.enclave.channel import EvidenceVerifier
 from refimpl.errors import FogError, RefImplError
@@ -32,7 +33,6 @@ from refimpl.fog.client.polling import Query
 from refimpl.fog.client.recovery import MissedBlock
 from refimpl.fog.client.tx_data import KeyImageAnswer
 from refimpl.fog.client.uri import FogUri
-from refimpl.fog.connection import AttestedConnection
 from refimpl.fog.ledger.messages import CheckKeyImagesResponse, check_key_images_request
 from refimpl.fog.types import BlockRange, KeyImageResultCode
 from refimpl.fog.view.messages import QueryResponse

@@ -17,11 +17,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from refimpl.client.attested import AttestedConnection
 from refimpl.enclave.channel import MAX_PLAINTEXT
 from refimpl.errors import AttestError, ClientError
 from refimpl.fog.api import fog_common_pb2, ledger_pb2
 from refimpl.fog.block_source import TIMESTAMP_UNKNOWN
-from refimpl.fog.connection import AttestedConnection
 from refimpl.fog.enclave import SIM_FOG_LEDGER_CODE, SIM_FOG_VIEW_CODE, fog_verifier
 from refimpl.fog.ledger import block_service, key_image_service, merkle_proof_service
 from refimpl.fog.ledger import untrusted_tx_out_service as tx_out_service

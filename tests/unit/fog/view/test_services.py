@@ -18,10 +18,10 @@ from grpc_health.v1 import health_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from refimpl.client.attested import AttestedConnection
 from refimpl.enclave.channel import AttestedSession, Frame, client_init
 from refimpl.errors import ClientError
 from refimpl.fog.api import attest_nonce_pb2, fog_common_pb2, view_pb2
-from refimpl.fog.connection import AttestedConnection
 from refimpl.fog.enclave import SIM_FOG_VIEW_CODE, fog_verifier
 from refimpl.fog.recovery_db import ReportData, open_recovery_db, sqlite_url
 from refimpl.fog.types import FIXED_CIPHERTEXT_LENGTH, BlockRange, TxOutSearchResultCode

@@ -1,20 +1,26 @@
-"""An attested connection to a fog enclave: NX handshake, then encrypted unary calls.
+"""An attested connection to an enclave: NX handshake, then encrypted unary calls.
 
-MobileCoin ``fog/enclave_connection/src/lib.rs`` (``EnclaveConnection``: ``attest`` runs the
-Noise NX handshake over the service's ``Auth`` method, checking the enclave's DCAP evidence
-against the client's trusted identity; ``encrypted_enclave_request`` seals the request and
-opens the response; a failed call drops the session so that the next one re-attests, and
-``PERMISSION_DENIED`` — the server lost the session — re-attests once and retries). Used by the
-fog client for view (``fog_view.FogViewAPI``), key images (``fog_ledger.FogKeyImageAPI``) and
-outputs (``fog_ledger.FogMerkleProofAPI``), and by nothing that talks to a validator
-(:class:`refimpl.client.connection.ConsensusClient` does that).
+MobileCoin ``fog/enclave_connection/src/lib.rs`` (``EnclaveConnection``) and
+``connection/src/thick.rs`` (``ThickClient::attested_call``): ``attest`` runs the Noise NX
+handshake over the service's ``Auth`` method, checking the enclave's DCAP evidence against the
+client's trusted identity; a call seals the request on the session; a failed call drops the
+session so that the next one re-attests, and ``PERMISSION_DENIED`` — the server lost the
+session — re-attests once and retries. The server takes each frame's nonce from its own
+session counter, so the calls of one session are strictly sequential: a lock covers sealing,
+sending and opening.
+
+Used for a validator's ``ClientTxPropose`` (:class:`refimpl.client.connection.ConsensusClient`,
+whose answer is a plain ``ProposeTxResponse``) and for the fog enclaves (view, key images,
+outputs: :meth:`AttestedConnection.call`, whose answer is sealed too).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from types import TracebackType
+from typing import TypeVar
 
 import grpc
 
@@ -25,6 +31,8 @@ from refimpl.node.api import attest_pb2
 from refimpl.node.grpc_util import UnaryCaller
 
 DEFAULT_TIMEOUT_S = 10.0
+Reply = TypeVar("Reply")
+Result = TypeVar("Result")
 
 
 class AttestedConnection:
@@ -60,6 +68,15 @@ class AttestedConnection:
         self.close()
 
     @property
+    def is_attested(self) -> bool:
+        return self._session is not None
+
+    def deattest(self) -> None:
+        """Forget the session (the next call attests again)."""
+        with self._lock:
+            self._session = None
+
+    @property
     def enclave_identity(self) -> object:
         """What the verifier returned for the enclave (its report body), or ``None``."""
         session = self._session
@@ -88,10 +105,14 @@ class AttestedConnection:
             self._callers[method_path] = caller
         return caller
 
-    def call(self, method_path: str, plaintext: bytes, aad: bytes = b"") -> bytes:
-        """Seal ``plaintext`` (with ``aad`` in clear), call ``method_path``, open the answer.
-        Attests first when there is no session."""
-        caller = self._caller(method_path)
+    def sealed_call(self, method_path: str, send: Callable[[attest_pb2.Message], Reply],
+                    plaintext: bytes, aad: bytes,
+                    finish: Callable[[AttestedSession, Reply], tuple[AttestedSession, Result]]
+                    ) -> Result:
+        """Seal ``plaintext`` (``aad`` in clear) on the session, attesting first when there
+        is none, ``send`` it, and let ``finish`` read the reply with the session (it returns
+        the session to keep). ``PERMISSION_DENIED`` re-attests once and retries; any failure
+        drops the session; a failed call is ``client.rpc_failed`` naming ``method_path``."""
         with self._lock:
             for attempt in range(2):
                 session = self._session or self._attest_locked()
@@ -100,18 +121,29 @@ class AttestedConnection:
                 request = attest_pb2.Message(aad=frame.aad, channel_id=frame.channel_id,
                                              data=frame.data)
                 try:
-                    reply = caller(request, self.timeout_s)
+                    reply = send(request)
                 except grpc.RpcError as err:
                     self._session = None
                     if attempt == 0 and status_code(err) == grpc.StatusCode.PERMISSION_DENIED:
                         continue
                     raise rpc_failed(method_path, err) from err
                 try:
-                    session, answer = session.open(
-                        Frame(reply.aad, reply.channel_id, reply.data, session.recv.cipher.n))
+                    self._session, result = finish(session, reply)
                 except Exception:
                     self._session = None
                     raise
-                self._session = session
-                return answer
+                return result
         raise AssertionError("unreachable: the second attempt returns or raises")
+
+    def call(self, method_path: str, plaintext: bytes, aad: bytes = b"") -> bytes:
+        """Seal ``plaintext`` (with ``aad`` in clear), call ``method_path``, open the sealed
+        answer."""
+        caller = self._caller(method_path)
+
+        def open_reply(session: AttestedSession,
+                       reply: attest_pb2.Message) -> tuple[AttestedSession, bytes]:
+            return session.open(
+                Frame(reply.aad, reply.channel_id, reply.data, session.recv.cipher.n))
+
+        return self.sealed_call(method_path, lambda request: caller(request, self.timeout_s),
+                                plaintext, aad, open_reply)
