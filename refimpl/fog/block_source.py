@@ -21,7 +21,6 @@ import attrs
 from refimpl.ledger.block import Block, BlockContents
 from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.ledger.store import LedgerStore
-from refimpl.transaction.key_image import KeyImage
 from refimpl.transaction.tx_out import TxOut
 
 TIMESTAMP_UNKNOWN = 2**64 - 1
@@ -66,24 +65,14 @@ class BlockSource:
     def num_blocks(self) -> int:
         return self._ledger().num_blocks()
 
-    def num_tx_outs(self) -> int:
-        return self._ledger().num_tx_outs()
-
     def block_data(self, index: int) -> BlockData:
         """Block ``index`` with its contents and timestamp (``ledger.*`` errors past the end)."""
         ledger = self._ledger()
-        block = ledger.get_block(index)
-        contents = ledger.get_block_contents(index)
-        signature = ledger.get_block_signature(index)
-        timestamp = TIMESTAMP_UNKNOWN if signature is None else signature.signed_at
-        return BlockData(block, contents, timestamp)
+        return BlockData(ledger.get_block(index), ledger.get_block_contents(index),
+                         self.timestamp(index))
 
     def block(self, index: int) -> Block:
         return self._ledger().get_block(index)
-
-    def latest_block_version(self) -> int:
-        last = self._ledger().last_block()
-        return 0 if last is None else last.version
 
     def tx_out(self, index: int) -> TxOut:
         return self._ledger().get_tx_out(index)
@@ -96,10 +85,6 @@ class BlockSource:
         proofs = ledger.get_membership_proofs(indices)
         return [(ledger.get_tx_out(i), proof) for i, proof in zip(indices, proofs, strict=True)]
 
-    def key_image_spent_at(self, key_image: KeyImage) -> int | None:
-        """The block that spent ``key_image``, or ``None``."""
-        return self._ledger().check_key_image(key_image)
-
     def tx_out_index_by_public_key(self, public_key: bytes) -> int | None:
         return self._ledger().get_tx_out_index_by_public_key(public_key)
 
@@ -107,5 +92,6 @@ class BlockSource:
         return self._ledger().get_block_index_by_tx_out_index(index)
 
     def timestamp(self, index: int) -> int:
+        """The block's signature time, :data:`TIMESTAMP_UNKNOWN` without a signature."""
         signature = self._ledger().get_block_signature(index)
         return TIMESTAMP_UNKNOWN if signature is None else signature.signed_at

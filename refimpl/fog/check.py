@@ -8,8 +8,6 @@ or key image read from a validator (their request counters) while they do
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +23,8 @@ from refimpl.fog.scenario import (
     validator_ledger_calls,
     wait_fog_balance,
 )
-from refimpl.node.localnet import generate_local_network
+from refimpl.node.check import scratch_directory
+from refimpl.node.localnet import LocalNetwork, generate_local_network
 from refimpl.node.supervisor import Supervisor
 
 CheckResult = tuple[bool, list[str], dict[str, Any]]
@@ -40,9 +39,7 @@ BOB_TO_ALICE = 300_000_000
 
 def fog_check() -> CheckResult:
     """Run the network with fog, pay through fog, stop (see the module docstring)."""
-    base_tmp = Path(os.environ.get("TMPDIR") or tempfile.gettempdir())
-    base_tmp.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="mcref-fog-", dir=base_tmp) as scratch:
+    with scratch_directory("mcref-fog-") as scratch:
         network = generate_local_network(
             Path(scratch) / "net", NODES, "dense", b"mcref-fog-check", accounts=3,
             outputs_per_account=4, scp_timebase_ms=TIMEBASE_MS)
@@ -61,7 +58,7 @@ def fog_check() -> CheckResult:
             supervisor.stop_all()
 
 
-def _alice_and_bob(network: Any) -> CheckResult:
+def _alice_and_bob(network: LocalNetwork) -> CheckResult:
     alice_key, bob_key = fog_account(network, 1), fog_account(network, 2)
     fund_fog_account(network, 0, alice_key, FUNDING, WAIT_S)
     reads_before = node_ledger_reads(network)

@@ -99,8 +99,7 @@ def wait_fog_balance(client: FogClient, value: int, timeout_s: float) -> int:
     (``fog.scenario_timeout`` when it is not reached in ``timeout_s``)."""
     deadline = time.monotonic() + timeout_s
     while True:
-        client.poll()
-        balance = client.balance()
+        balance = client.balance()  # polls fog first
         if balance.value == value:
             return balance.num_blocks
         if time.monotonic() > deadline:

@@ -32,11 +32,17 @@ CLIENTS = 4
 TIMEBASE_MS = 200
 
 
-def network_check() -> CheckResult:
-    """Run the network, pay, stop, check (see the module docstring)."""
+def scratch_directory(prefix: str) -> tempfile.TemporaryDirectory[str]:
+    """A temporary directory for a check's network under ``$TMPDIR`` (the Makefile keeps it in
+    the tree), removed when the check ends."""
     base_tmp = Path(os.environ.get("TMPDIR") or tempfile.gettempdir())
     base_tmp.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="mcref-network-", dir=base_tmp) as scratch:
+    return tempfile.TemporaryDirectory(prefix=prefix, dir=base_tmp)
+
+
+def network_check() -> CheckResult:
+    """Run the network, pay, stop, check (see the module docstring)."""
+    with scratch_directory("mcref-network-") as scratch:
         network = generate_local_network(
             Path(scratch) / "net", NODES, "dense", b"mcref-check", accounts=CLIENTS,
             outputs_per_account=PAYMENTS // CLIENTS + 2, scp_timebase_ms=TIMEBASE_MS,

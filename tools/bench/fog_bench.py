@@ -13,25 +13,14 @@ a minute; the full run takes a few minutes. ``make bench`` runs tools/bench/test
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from refimpl.cli.output import print_json, print_table
-from refimpl.fog.bench import FULL, QUICK, report_rows, run_fog_bench
+from refimpl.cli import main as cli_main
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer records, queries, chunks")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    args = parser.parse_args(argv)
-    report = run_fog_bench(QUICK if args.quick else FULL,
-                           progress=lambda step: print(f"fog bench: {step}", file=sys.stderr))
-    if args.json:
-        print_json(report)
-    else:
-        print_table(["measure", "value"], report_rows(report))
-    return 0
+    """``mcref bench fog`` with these arguments (one implementation of the report)."""
+    return cli_main(["bench", "fog", *argv])
 
 
 if __name__ == "__main__":
