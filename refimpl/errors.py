@@ -197,6 +197,15 @@ CODES: dict[str, str] = {
     "ledger.bad_block_id": "the block id does not match the block's fields",
     "ledger.bad_cumulative_txo_count": "cumulative_txo_count is not the TxOut count after it",
     "ledger.bad_root_element": "root_element is not the TxOut tree root before the block",
+    # ledger environment (refimpl/ledger/env.py): creating/opening the directory, OS and LMDB
+    "ledger.io_error": "a filesystem operation on the ledger failed (the OS error is named)",
+    "ledger.lmdb_error": "LMDB refused an operation for a reason other than damage",
+    "ledger.map_full": "the ledger reached the size of its LMDB memory map",
+    "ledger.no_space": "the filesystem holding the ledger is full (ENOSPC, EDQUOT)",
+    "ledger.not_a_directory": "a path component is a file or a dangling symbolic link",
+    "ledger.not_found": "a path the ledger needs does not exist",
+    "ledger.permission_denied": "the OS denied access to the ledger's directory or files",
+    "ledger.read_only_filesystem": "the ledger's filesystem is mounted read-only (EROFS)",
     # applying transactions (refimpl/ledger/apply.py; consensus is_valid / form_block errors)
     "ledger.contains_spent_key_image": "ContainsSpentKeyImage: a key image is already spent",
     "ledger.contains_existing_output_public_key":
