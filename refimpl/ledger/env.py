@@ -89,7 +89,7 @@ def filesystem_error(exc: OSError, path: Path, doing: str) -> LedgerError:
         if shape is not None:
             return LedgerError("ledger.not_a_directory", f"{prefix}: {shape}")
         if number == errno.ENOENT:
-            return LedgerError("ledger.not_found", f"{prefix}: {failed} does not exist")
+            return LedgerError("ledger.not_found", f"{prefix}: {failed}: {reason}")
         if number == errno.ENOTDIR:
             return LedgerError("ledger.not_a_directory", f"{prefix}: {failed}: {reason}")
     if number in _PERMISSION:
