@@ -7,19 +7,27 @@ block pays N deterministic demo accounts (refimpl/ledger/origin.py).
 its signature, key images and outputs.
 
 ``mcref ledger verify DIR [--json]``: re-check every block (refimpl/ledger/verify.py); exit 0
-when the ledger is sound, 1 naming the first bad block. A directory that is not a ledger, or a
-corrupted one, is a one-line ``error[CODE]`` with exit 2 (notes/crypto-ledger.md §6).
+when the ledger is sound, 1 naming the first bad block. Works on a ledger in a read-only
+directory (refimpl/ledger/env.py opens it without LMDB's lock file).
+
+A directory that is not a ledger, a damaged one, and every filesystem or LMDB failure (a path
+under a file, a dangling symbolic link, permission denied, a read-only filesystem, a full disk)
+are a one-line ``error[CODE]`` with exit 2 (refimpl/ledger/env.py ``filesystem_error``). Each
+command reads and writes the whole ledger first and prints afterwards. See docs/ledger.md;
+MobileCoin's counterpart is ``ledger/db/src/ledger_db.rs`` with the ``mc-ledger-db`` tools.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from refimpl.account import b58
 from refimpl.cli.output import print_json, print_table
 from refimpl.errors import CliError
 from refimpl.ledger.block import Block, BlockContents
+from refimpl.ledger.env import typed_errors
 from refimpl.ledger.origin import (
     DEFAULT_SEED,
     DEMO_VALUE,
@@ -66,8 +74,9 @@ def _init(args: argparse.Namespace) -> int:
     contents = origin_contents(seed, accounts)
     block = origin_block(contents)
     signature = sign(block, demo_block_signer(seed))
-    with LedgerStore.create(args.dir) as store:
-        store.append_block(block, contents, signature)
+    with typed_errors(Path(args.dir), "create the ledger"):
+        with LedgerStore.create(args.dir) as store:
+            store.append_block(block, contents, signature)
     document: dict[str, Any] = {
         "ledger": str(args.dir),
         "origin_block_id": block.id.hex(),
@@ -114,33 +123,21 @@ def _block_row(block: Block, contents: BlockContents, signature: BlockSignature 
     }
 
 
-def _show(args: argparse.Namespace) -> int:
-    with LedgerStore.open(args.dir, read_only=True) as store:
-        if args.block is not None:
-            return _show_block(store, args.block, args.json)
-        rows = [
+def _chain_document(store: LedgerStore) -> dict[str, Any]:
+    n = store.num_blocks()
+    return {
+        "num_blocks": n,
+        "num_tx_outs": store.num_tx_outs(),
+        "root_hash": store.root_hash().hex(),
+        "blocks": [
             _block_row(store.get_block(i), store.get_block_contents(i),
                        store.get_block_signature(i))
-            for i in range(store.num_blocks())
-        ]
-        summary = {
-            "num_blocks": store.num_blocks(),
-            "num_tx_outs": store.num_tx_outs(),
-            "root_hash": store.root_hash().hex(),
-            "blocks": rows,
-        }
-    if args.json:
-        print_json(summary)
-        return 0
-    print(f"{summary['num_blocks']} blocks, {summary['num_tx_outs']} TxOuts, "
-          f"root {summary['root_hash']}")
-    print_table(["block", "id", "version", "key images", "outputs", "txos", "signed"],
-                [[r["index"], r["id"][:16], r["version"], r["key_images"], r["outputs"],
-                  r["cumulative_txo_count"], "yes" if r["signer"] else "no"] for r in rows])
-    return 0
+            for i in range(n)
+        ],
+    }
 
 
-def _show_block(store: LedgerStore, index: int, as_json: bool) -> int:
+def _block_document(store: LedgerStore, index: int) -> dict[str, Any]:
     block = store.get_block(index)
     contents = store.get_block_contents(index)
     signature = store.get_block_signature(index)
@@ -157,26 +154,54 @@ def _show_block(store: LedgerStore, index: int, as_json: bool) -> int:
          "target_key": out.target_key.to_bytes().hex()}
         for k, out in enumerate(contents.outputs)
     ]
-    if as_json:
+    return document
+
+
+def _show(args: argparse.Namespace) -> int:
+    # SNAPSHOT CALL SITE: read through LedgerStore.snapshot() (one LMDB read transaction)
+    # once the store provides it.
+    with typed_errors(Path(args.dir), "read the ledger"):
+        with LedgerStore.open(args.dir, read_only=True) as store:
+            if args.block is not None:
+                document = _block_document(store, args.block)
+            else:
+                document = _chain_document(store)
+    if args.json:
         print_json(document)
-        return 0
+    elif args.block is not None:
+        _print_block(document)
+    else:
+        _print_chain(document)
+    return 0
+
+
+def _print_chain(summary: dict[str, Any]) -> None:
+    rows = summary["blocks"]
+    print(f"{summary['num_blocks']} blocks, {summary['num_tx_outs']} TxOuts, "
+          f"root {summary['root_hash']}")
+    print_table(["block", "id", "version", "key images", "outputs", "txos", "signed"],
+                [[r["index"], r["id"][:16], r["version"], r["key_images"], r["outputs"],
+                  r["cumulative_txo_count"], "yes" if r["signer"] else "no"] for r in rows])
+
+
+def _print_block(document: dict[str, Any]) -> None:
     for key in ("index", "id", "version", "parent_id", "cumulative_txo_count", "contents_hash"):
         print(f"{key}: {document[key]}")
     root = document["root_element"]
     print(f"root_element: [{root['from']}, {root['to']}] {root['hash']}")
     print(f"signer: {document['signer'] or '(unsigned)'}")
-    print(f"key images ({len(contents.key_images)}):")
+    print(f"key images ({len(document['key_images'])}):")
     for ki in document["key_images"]:
         print(f"  {ki}")
-    print(f"outputs ({len(contents.outputs)}):")
+    print(f"outputs ({len(document['outputs'])}):")
     print_table(["tx_out_index", "public_key"],
                 [[o["tx_out_index"], o["public_key"]] for o in document["outputs"]])
-    return 0
 
 
 def _verify(args: argparse.Namespace) -> int:
-    with LedgerStore.open(args.dir, read_only=True) as store:
-        report = verify_ledger(store)
+    with typed_errors(Path(args.dir), "verify the ledger"):
+        with LedgerStore.open(args.dir, read_only=True) as store:
+            report = verify_ledger(store)
     fault = report.fault
     if args.json:
         print_json({
@@ -191,5 +216,6 @@ def _verify(args: argparse.Namespace) -> int:
         print(f"ok: {report.num_blocks} blocks, {report.num_tx_outs} TxOuts, "
               f"{report.signed_blocks} signed")
     else:
-        print(f"FAIL: block {fault.index}: error[{fault.code}]: {fault.message}")
+        where = "" if fault.index is None else f"block {fault.index}: "
+        print(f"FAIL: {where}error[{fault.code}]: {fault.message}")
     return 0 if fault is None else 1
