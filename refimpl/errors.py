@@ -277,6 +277,17 @@ CODES: dict[str, str] = {
     "attest.unknown_channel": "a transport frame names another channel than this session's",
     "attest.fee_map_mismatch": "a proposed tx names another fee map digest than the enclave's",
     "attest.unknown_tx": "the consensus enclave holds no proposed tx with that hash",
+    # attest: Intel QVL trust-chain rules (enclave/sgx/chain_rules.py, crl_rules.py, quote.py)
+    "attest.bad_basic_constraints": "a certificate's basicConstraints (CA flag, pathLen) "
+                                    "do not fit its place in the chain",
+    "attest.bad_key_usage": "a certificate's keyUsage does not fit its place in the chain",
+    "attest.bad_qe_vendor_id": "the quote's QE vendor id is not Intel's",
+    "attest.bad_subject": "a certificate's subject CN does not name its place in the chain",
+    "attest.crl_expired": "a CRL is outside its thisUpdate/nextUpdate window (strict policy)",
+    "attest.crl_issuer_mismatch": "a CRL is not issued by the CA whose certificates it covers",
+    "attest.missing_crl": "a CRL (or the PCK CRL's issuer chain) is missing from the collateral",
+    "attest.wrong_signing_chain": "TCB info or QE identity is not signed by a TCB signing "
+                                  "certificate issued directly by the trusted root",
     # --- node: the validator node process (refimpl/node), its config, archive, APIs ------------
     # node config (refimpl/node/config.py): start-up validation, one code per refused field
     "node.config_bad_file":

@@ -1,16 +1,18 @@
 """``mcref attest``: SGX attestation commands (issue 6).
 
 ``mcref attest verify-quote QUOTE --collateral DIR [--policy FILE] [--allow-advisory ID ...]
-[--allow-debug] [--at ISO-8601] [--root FILE] [--json]`` verifies a DCAP quote v3 with the
-collateral in DIR (file names: refimpl/enclave/sgx/collateral.py ``COLLATERAL_FILES``,
+[--allow-debug] [--strict] [--at ISO-8601] [--root FILE] [--json]`` verifies a DCAP quote v3
+with the collateral in DIR (file names: refimpl/enclave/sgx/collateral.py ``COLLATERAL_FILES``,
 docs/attestation.md) against the Intel SGX Root CA (or ``--root``), then applies the policy.
-Exit 0: valid and accepted; 3: valid but refused by the policy (reasons listed); 2: malformed
-or cryptographically invalid (one ``error[CODE]`` line).
+Exit 0: valid and accepted; 3: valid but refused by the policy (reasons listed); 2: malformed,
+cryptographically invalid or breaking a trust-chain rule (one ``error[CODE]`` line).
 
 Without ``--policy`` the policy accepts any measurement (it is printed), TCB statuses UpToDate
 and SWHardeningNeeded, no advisory ids and no debug enclave; ``--allow-advisory`` and
-``--allow-debug`` widen either policy. ``handshake`` is registered by
-refimpl/cli/attest_handshake.py.
+``--allow-debug`` widen either policy. CRL thisUpdate/nextUpdate windows are printed but, as in
+MobileCoin, not enforced; ``--strict`` applies Intel's rule (QVL ``STATUS_SGX_CRL_EXPIRED``):
+a CRL out of its window is refused with ``attest.crl_expired`` naming it. ``handshake`` is
+registered by refimpl/cli/attest_handshake.py.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ def register(sub: Any) -> None:
     verify.add_argument("--policy", type=Path, metavar="FILE")
     verify.add_argument("--allow-advisory", action="append", default=[], metavar="ID")
     verify.add_argument("--allow-debug", action="store_true")
+    verify.add_argument("--strict", action="store_true",
+                        help="apply Intel's CRL validity rule (refuse an expired CRL); "
+                             "MobileCoin's default does not check CRL windows")
     verify.add_argument("--at", metavar="ISO-8601", help="verification time (default: now)")
     verify.add_argument("--root", type=Path, metavar="FILE",
                         help="trusted root CA (PEM or DER; default: the Intel SGX Root CA)")
@@ -78,7 +83,8 @@ def _verify_quote(args: argparse.Namespace) -> int:
     policy = Policy.from_json(_read(args.policy)) if args.policy else DEFAULT_POLICY
     policy = attrs.evolve(policy,
                           allowed_advisories=policy.allowed_advisories | set(args.allow_advisory),
-                          allow_debug=policy.allow_debug or args.allow_debug)
+                          allow_debug=policy.allow_debug or args.allow_debug,
+                          enforce_crl_windows=policy.enforce_crl_windows or args.strict)
     root = _read(args.root) if args.root else intel_sgx_root_ca()
     if not args.collateral.is_dir():
         raise CliError("cli.io", f"{args.collateral} is not a directory")
@@ -87,11 +93,11 @@ def _verify_quote(args: argparse.Namespace) -> int:
     if args.json:
         print_json(verdict.to_json())
     else:
-        _print_verdict(verdict)
+        _print_verdict(verdict, policy.enforce_crl_windows)
     return EXIT_ACCEPTED if verdict.accepted else EXIT_REFUSED
 
 
-def _print_verdict(verdict: Verdict) -> None:
+def _print_verdict(verdict: Verdict, enforced: bool) -> None:
     doc = verdict.to_json()
     print(f"verdict:          valid, {doc['policy_decision']}")
     print(f"TCB status:       {doc['tcb_status']} (FMSPC {doc['fmspc']})")
@@ -103,6 +109,11 @@ def _print_verdict(verdict: Verdict) -> None:
     print(f"SVN:              {doc['svn']}")
     print(f"debug:            {'yes' if doc['debug'] else 'no'}")
     print(f"verified at:      {doc['at']}")
+    for window in doc["crl_windows"]:
+        state = "in force" if window["in_force"] else (
+            "EXPIRED" if enforced else "out of its window (not enforced; --strict refuses)")
+        print(f"CRL window:       {window['crl']} {window['this_update']} .. "
+              f"{window['next_update']}: {state}")
     print(f"policy decision:  {doc['policy_decision']}")
     for reason in verdict.reasons:
         print(f"  refused[{reason.code}]: {reason.message}")

@@ -1,24 +1,33 @@
 """The simulated DCAP PKI and collateral service: a test root CA and what Intel's PCS serves.
 
-Mirrors DCAP's trust structure (notes attestation-fog.md §6.3) rather than MobileCoin's simpler
-simulation (``attest/verifier/build.rs``, §2.6, one self-signed root and one signer):
+Mirrors DCAP's trust structure (Intel's "SGX PCK Certificate and CRL Profile"; the real
+certificates under ``data/attestation/dcap/``) rather than MobileCoin's simpler simulation
+(``attest/verifier/build.rs``: one self-signed root and one signer):
 
 * a P-256 root CA ("Simulated SGX Root CA"), a "processor" intermediate CA that issues PCK
-  leaves, and a TCB-signing certificate issued by the root (as Intel's ``tcb_signer.pem``);
-* root and processor CRLs (DER, ECDSA-SHA256) with thisUpdate/nextUpdate;
+  leaves, and a TCB-signing certificate issued by the root (as Intel's ``tcb_signer.pem``),
+  each with the subject-CN phrase, basicConstraints, pathLen and keyUsage of its Intel
+  counterpart and the extensions Intel's Quote Verification Library requires
+  (:data:`REQUIRED_EXTENSIONS`), so simulated quotes pass the same trust-chain rules
+  (``refimpl/enclave/sgx/chain_rules.py``);
+* root and processor CRLs (DER, ECDSA-SHA256) with thisUpdate/nextUpdate, cRLNumber and
+  authorityKeyIdentifier;
 * PCK leaf certificates carrying the SGX extension ``1.2.840.113741.1.13.1`` with PPID (.1),
   TCB (.2: .2.1–.2.16 component SVNs, .2.17 PCESVN, .2.18 CPUSVN), PCE-ID (.3), FMSPC (.4) and
   SGX type (.5, ENUMERATED) — the layout of Intel's PCK certificates (the real leaf in
   ``data/attestation/dcap/attestation_leaf_cert.pem``), under the correct OIDs (MobileCoin's
-  simulation emits the SGX type under .4, §2.6);
+  simulation, ``attest/verifier/build.rs``, emits the SGX type under .4);
 * TCB info v3 and QE identity v2 JSON documents, signed (ECDSA-P256 over SHA-256, raw r‖s in
   hex) by the TCB-signing key over the exact bytes of the ``tcbInfo`` / ``enclaveIdentity``
   value, which is emitted compactly; the served document is ``{"tcbInfo":…,"signature":"…"}``.
 
+For tests that craft refused collateral, :func:`issue_certificate` takes any subject CN,
+issuer, CA flag, pathLen, keyUsage and omitted extension, :func:`issue_crl` any issuer (name)
+and thisUpdate/nextUpdate window, and :meth:`SimulatedPki.collateral` any document signer.
+
 Everything is derived from an injected RNG and an explicit issue time; ECDSA signatures are
 deterministic (RFC 6979), so one seed gives byte-identical certificates, CRLs and collateral.
 """
-
 from __future__ import annotations
 
 import datetime as dt
@@ -233,6 +242,34 @@ def _signed_document(field: str, body: dict[str, object], key: ec.EllipticCurveP
 # --- certificates --------------------------------------------------------------------------
 
 
+# --- certificates --------------------------------------------------------------------------
+
+#: The extensions every certificate of Intel's PKI carries; QVL refuses a certificate missing
+#: one (``AttestationParsers/src/X509Constants.h`` ``REQUIRED_X509_EXTENSIONS``). ``omit`` in
+#: :func:`issue_certificate` names those to leave out (to craft refused certificates).
+REQUIRED_EXTENSIONS = (
+    "authority_key_identifier",
+    "crl_distribution_points",
+    "subject_key_identifier",
+    "key_usage",
+    "basic_constraints",
+)
+#: keyUsage of Intel's CA certificates (root, PCK processor CA) and of its leaves (PCK, TCB
+#: signing), as in the real certificates under data/attestation/dcap/.
+CA_KEY_USAGE = frozenset({"key_cert_sign", "crl_sign"})
+LEAF_KEY_USAGE = frozenset({"digital_signature", "content_commitment"})
+_KEY_USAGE_BITS = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+)
+_CRL_URL = "https://pcs.sgx-sim.invalid/crl/"
+
+
 def _name(common_name: str) -> x509.Name:
     return x509.Name(
         [
@@ -263,20 +300,53 @@ class CertifiedKey:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _issue(
+def _key_usage(bits: frozenset[str]) -> x509.KeyUsage:
+    unknown = bits - set(_KEY_USAGE_BITS)
+    if unknown:
+        raise _bad(f"unknown keyUsage bits {sorted(unknown)}")
+    flags = {bit: bit in bits for bit in _KEY_USAGE_BITS}
+    return x509.KeyUsage(**flags, encipher_only=False, decipher_only=False)
+
+
+def issue_certificate(
     rng: Rng,
     subject: str,
     issuer: CertifiedKey | None,
     not_before: dt.datetime,
     not_after: dt.datetime,
     *,
-    ca_path_length: int | None,
+    ca: bool,
+    path_length: int | None = None,
+    key_usage: frozenset[str] | None = None,
+    omit: frozenset[str] = frozenset(),
+    issuer_name: x509.Name | None = None,
     extra: Sequence[x509.ExtensionType] = (),
 ) -> CertifiedKey:
+    """A P-256 certificate with subject CN ``subject``, signed by ``issuer`` (self-signed if
+    None), carrying the extensions of Intel's profile (:data:`REQUIRED_EXTENSIONS`).
+
+    Defaults follow Intel's certificates: basicConstraints ``CA:ca, pathlen:path_length``
+    (critical), keyUsage :data:`CA_KEY_USAGE` or :data:`LEAF_KEY_USAGE` (critical). To craft
+    refused certificates, ``key_usage`` picks other bits, ``omit`` leaves extensions out and
+    ``issuer_name`` writes another issuer name than the signer's subject.
+    """
+    unknown = omit - set(REQUIRED_EXTENSIONS)
+    if unknown:
+        raise _bad(f"unknown extensions to omit {sorted(unknown)}")
     key = p256_key(rng)
     signing_key = issuer.key if issuer is not None else key
-    issuer_name = issuer.cert.subject if issuer is not None else _name(subject)
-    is_ca = ca_path_length is not None
+    if issuer_name is None:
+        issuer_name = issuer.cert.subject if issuer is not None else _name(subject)
+    usage = key_usage if key_usage is not None else (CA_KEY_USAGE if ca else LEAF_KEY_USAGE)
+    extensions: dict[str, tuple[x509.ExtensionType, bool]] = {
+        "basic_constraints": (x509.BasicConstraints(ca=ca, path_length=path_length), True),
+        "key_usage": (_key_usage(usage), True),
+        "subject_key_identifier": (
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False),
+        "authority_key_identifier": (
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()), False),
+        "crl_distribution_points": (_crl_distribution_points(issuer_name), False),
+    }
     builder = (
         x509.CertificateBuilder()
         .subject_name(_name(subject))
@@ -285,44 +355,55 @@ def _issue(
         .serial_number(_serial(rng))
         .not_valid_before(not_before)
         .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=is_ca, path_length=ca_path_length), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=not is_ca,
-                content_commitment=not is_ca,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=is_ca,
-                crl_sign=is_ca,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
-    if issuer is not None:
-        builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
-            critical=False,
-        )
+    for name in REQUIRED_EXTENSIONS:
+        if name not in omit:
+            value, critical = extensions[name]
+            builder = builder.add_extension(value, critical=critical)
     for ext in extra:
         builder = builder.add_extension(ext, critical=False)
     cert = builder.sign(signing_key, hashes.SHA256(), ecdsa_deterministic=True)
     return CertifiedKey(key, cert)
 
 
-def _crl(
-    issuer: CertifiedKey, revoked: Sequence[int], this_update: dt.datetime, next_update: dt.datetime
+def _crl_distribution_points(issuer_name: x509.Name) -> x509.CRLDistributionPoints:
+    """Where the issuer's CRL would be served (a ``.invalid`` URL: nothing is fetched)."""
+    cn = issuer_name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    slug = str(cn[0].value if cn else "ca").lower().replace(" ", "-")
+    point = x509.DistributionPoint(
+        full_name=[x509.UniformResourceIdentifier(_CRL_URL + slug + ".der")],
+        relative_name=None,
+        reasons=None,
+        crl_issuer=None,
+    )
+    return x509.CRLDistributionPoints([point])
+
+
+def issue_crl(
+    issuer: CertifiedKey,
+    revoked: Sequence[int],
+    this_update: dt.datetime,
+    next_update: dt.datetime,
+    *,
+    issuer_name: x509.Name | None = None,
+    omit: frozenset[str] = frozenset(),
 ) -> bytes:
+    """A DER CRL signed by ``issuer``'s key listing ``revoked`` serials, valid
+    ``this_update`` .. ``next_update``, with the extensions Intel's CRLs carry (cRLNumber and
+    authorityKeyIdentifier; QVL ``CertVerification/X509Constants.cpp``
+    ``CRL_REQUIRED_EXTENSIONS``). ``issuer_name`` (default: the issuer's subject) and ``omit``
+    (``"crl_number"``, ``"authority_key_identifier"``) craft refused CRLs."""
     builder = (
         x509.CertificateRevocationListBuilder()
-        .issuer_name(issuer.cert.subject)
+        .issuer_name(issuer_name if issuer_name is not None else issuer.cert.subject)
         .last_update(this_update)
         .next_update(next_update)
-        .add_extension(x509.CRLNumber(1), critical=False)
     )
+    if "crl_number" not in omit:
+        builder = builder.add_extension(x509.CRLNumber(1), critical=False)
+    if "authority_key_identifier" not in omit:
+        aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key())
+        builder = builder.add_extension(aki, critical=False)
     for serial in revoked:
         entry = (
             x509.RevokedCertificateBuilder()
@@ -350,11 +431,13 @@ class SimulatedPki:
         if issued_at.tzinfo is None:
             raise _bad("issued_at must be timezone-aware")
         start, end = issued_at - dt.timedelta(days=1), issued_at + dt.timedelta(days=20 * 365)
-        root = _issue(rng, "Simulated SGX Root CA", None, start, end, ca_path_length=1)
-        processor = _issue(
-            rng, "Simulated SGX PCK Processor CA", root, start, end, ca_path_length=0
+        root = issue_certificate(
+            rng, "Simulated SGX Root CA", None, start, end, ca=True, path_length=1
         )
-        signer = _issue(rng, "Simulated SGX TCB Signing", root, start, end, ca_path_length=None)
+        processor = issue_certificate(
+            rng, "Simulated SGX PCK Processor CA", root, start, end, ca=True, path_length=0
+        )
+        signer = issue_certificate(rng, "Simulated SGX TCB Signing", root, start, end, ca=False)
         return cls(root, processor, signer, issued_at)
 
     def issue_pck(self, rng: Rng, tcb: PlatformTcb) -> CertifiedKey:
@@ -363,13 +446,13 @@ class SimulatedPki:
             x509.ObjectIdentifier(SGX_EXTENSION_OID), tcb.sgx_extension_der()
         )
         start = self.issued_at - dt.timedelta(hours=1)
-        return _issue(
+        return issue_certificate(
             rng,
             "Simulated SGX PCK Certificate",
             self.processor_ca,
             start,
             start + dt.timedelta(days=7 * 365),
-            ca_path_length=None,
+            ca=False,
             extra=(extension,),
         )
 
@@ -385,8 +468,14 @@ class SimulatedPki:
         revoked_pck_serials: Sequence[int] = (),
         revoked_ca_serials: Sequence[int] = (),
         tcb_evaluation_data_number: int = 17,
+        signer: CertifiedKey | None = None,
+        signer_chain: Sequence[bytes] | None = None,
     ) -> Collateral:
-        """Signed TCB info v3, QE identity v2 and both CRLs, issued at ``issue_date``."""
+        """Signed TCB info v3, QE identity v2 and both CRLs, issued at ``issue_date``.
+
+        Both documents are signed by the TCB signing key with issuer chain [TCB signer, root];
+        ``signer`` / ``signer_chain`` sign them with another key and chain (to craft refused
+        collateral, e.g. documents signed by a PCK key)."""
         next_update = issue_date + validity
         tcb_info: dict[str, object] = {
             "id": "SGX",
@@ -414,12 +503,15 @@ class SimulatedPki:
             "isvprodid": qe.isv_prod_id,
             "tcbLevels": [level.to_json() for level in qe.levels],
         }
+        key = (signer if signer is not None else self.tcb_signer).key
+        chain = tuple(signer_chain) if signer_chain is not None else (
+            self.tcb_signer.der, self.root.der)
         return Collateral(
             pck_crl_issuer_chain=(self.processor_ca.der, self.root.der),
-            root_ca_crl=_crl(self.root, revoked_ca_serials, issue_date, next_update),
-            pck_crl=_crl(self.processor_ca, revoked_pck_serials, issue_date, next_update),
-            tcb_info_issuer_chain=(self.tcb_signer.der, self.root.der),
-            tcb_info=_signed_document("tcbInfo", tcb_info, self.tcb_signer.key),
-            qe_identity_issuer_chain=(self.tcb_signer.der, self.root.der),
-            qe_identity=_signed_document("enclaveIdentity", qe_body, self.tcb_signer.key),
+            root_ca_crl=issue_crl(self.root, revoked_ca_serials, issue_date, next_update),
+            pck_crl=issue_crl(self.processor_ca, revoked_pck_serials, issue_date, next_update),
+            tcb_info_issuer_chain=chain,
+            tcb_info=_signed_document("tcbInfo", tcb_info, key),
+            qe_identity_issuer_chain=chain,
+            qe_identity=_signed_document("enclaveIdentity", qe_body, key),
         )

@@ -2,11 +2,15 @@
 
 Mirrors MobileCoin's ``attest/verifier/src/dcap.rs`` (``DcapVerifier``: trusted identities,
 report-data hash, DEBUG attribute) and the identity/advisory rules of
-``mobilecoinfoundation/attestation: verifier/src/{enclave,advisories}.rs``; shared notes
-attestation-fog.md §2.1 (report data), §2.3 (checks 8-9). Differences, on purpose: the allowed
-TCB statuses are listed explicitly (instead of derived from which advisory lists are
-non-empty), and the verification time is always an input, checked against the TCB-info and
-QE-identity issueDate/nextUpdate and every certificate's validity window.
+``mobilecoinfoundation/attestation: verifier/src/{enclave,advisories}.rs``. Differences, on
+purpose: the allowed TCB statuses are listed explicitly (instead of derived from which
+advisory lists are non-empty); Revoked is never allowed (Intel's QvE treats
+``STATUS_TCB_REVOKED`` as a terminal failure, ``QuoteVerification/QvE/Enclave/qve.cpp``
+``is_nonterminal_error``), so no policy can list it; and the verification time is always an
+input, checked against the TCB-info and QE-identity issueDate/nextUpdate and every
+certificate's validity window. CRL thisUpdate/nextUpdate windows are reported in the verdict
+and, as in MobileCoin, not enforced unless ``enforce_crl_windows`` is set (Intel's rule,
+``mcref attest verify-quote --strict``).
 
 :func:`verify_evidence` separates cryptographic validity (an ``AttestError`` is raised) from
 the policy decision (a :class:`Verdict` whose ``reasons`` are typed refusals).
@@ -21,9 +25,11 @@ from typing import Any
 import attrs
 
 from refimpl.enclave.evidence import Collateral, ReportDataContents
+from refimpl.enclave.sgx import crl_rules
 from refimpl.enclave.sgx.collateral import TCB_STATUSES
 from refimpl.enclave.sgx.quote import ReportBody
-from refimpl.enclave.sgx.verify import TimeWindow, VerifiedQuote, verify_quote
+from refimpl.enclave.sgx.verify import VerifiedQuote, verify_quote
+from refimpl.enclave.sgx.windows import TimeWindow
 from refimpl.errors import CODES, AttestError
 
 
@@ -46,10 +52,30 @@ class Refusal:
             raise KeyError(f"unregistered refusal code {self.code}")
 
 
+#: TCB statuses no policy may allow (G5; Intel QVL ``STATUS_TCB_REVOKED`` is terminal).
+NEVER_ALLOWED_TCB_STATUSES = frozenset({"Revoked"})
+
+
+def check_allowed_statuses(statuses: frozenset[str]) -> None:
+    """A policy lists only known TCB statuses, and never Revoked. Refusal:
+    ``attest.bad_policy``."""
+    unknown = statuses - set(TCB_STATUSES)
+    if unknown:
+        raise AttestError("attest.bad_policy", f"unknown TCB status in {sorted(unknown)}")
+    if statuses & NEVER_ALLOWED_TCB_STATUSES:
+        raise AttestError("attest.bad_policy",
+                          "no policy may allow the Revoked TCB status (a revoked platform's "
+                          "keys are presumed compromised)")
+
+
 @attrs.frozen
 class Policy:
     """What a verifier accepts. With no MRENCLAVE and no signer identity, no enclave is
-    accepted unless ``any_measurement`` is set (the CLI's default, which only reports it)."""
+    accepted unless ``any_measurement`` is set (the CLI's default, which only reports it).
+
+    ``allowed_tcb_statuses`` never holds Revoked (:func:`check_allowed_statuses`, checked at
+    construction). ``enforce_crl_windows`` applies Intel's CRL thisUpdate/nextUpdate rule
+    (``attest.crl_expired``); off by default, as MobileCoin does not check CRL windows."""
 
     mr_enclaves: frozenset[bytes] = frozenset()
     signers: tuple[SignerIdentity, ...] = ()
@@ -58,6 +84,10 @@ class Policy:
     allowed_advisories: frozenset[str] = frozenset()
     allow_debug: bool = False
     report_data: ReportDataContents | None = None
+    enforce_crl_windows: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        check_allowed_statuses(self.allowed_tcb_statuses)
 
     @classmethod
     def from_json(cls, data: bytes) -> Policy:
@@ -66,7 +96,10 @@ class Policy:
             {"mrenclave": [hex32...], "mrsigner": [{"mrsigner": hex32, "product_id": int,
              "min_svn": int}...], "any_measurement": bool, "allowed_tcb_statuses": [str...],
              "allowed_advisories": [str...], "allow_debug": bool,
-             "report_data": {"nonce": hex16, "key": hex32, "custom_id": hex32?}}
+             "report_data": {"nonce": hex16, "key": hex32, "custom_id": hex32?},
+             "enforce_crl_windows": bool}
+
+        Listing Revoked (or an unknown status) is ``attest.bad_policy``.
         """
         try:
             doc = json.loads(data)
@@ -74,12 +107,11 @@ class Policy:
                 raise TypeError("not an object")
             unknown = set(doc) - {"mrenclave", "mrsigner", "any_measurement",
                                   "allowed_tcb_statuses", "allowed_advisories", "allow_debug",
-                                  "report_data"}
+                                  "report_data", "enforce_crl_windows"}
             if unknown:
                 raise TypeError(f"unknown keys {sorted(unknown)}")
             statuses = frozenset(_strings(doc.get("allowed_tcb_statuses", ["UpToDate"])))
-            if not statuses <= set(TCB_STATUSES):
-                raise TypeError(f"unknown TCB status in {sorted(statuses)}")
+            check_allowed_statuses(statuses)
             binding = doc.get("report_data")
             return cls(
                 mr_enclaves=frozenset(_hex(h, 32) for h in _list(doc.get("mrenclave", []))),
@@ -93,6 +125,7 @@ class Policy:
                 report_data=None if binding is None else ReportDataContents(
                     _hex(binding["nonce"], 16), _hex(binding["key"], 32),
                     None if binding.get("custom_id") is None else _hex(binding["custom_id"], 32)),
+                enforce_crl_windows=_bool(doc.get("enforce_crl_windows", False)),
             )
         except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
             raise AttestError("attest.bad_policy", f"policy file: {exc}") from None
@@ -151,11 +184,18 @@ def enclave_refusals(policy: Policy, body: ReportBody) -> list[Refusal]:
     return refusals
 
 
+def tcb_status_allowed(policy: Policy, status: str) -> bool:
+    """The policy allows ``status``; Revoked never, whatever the policy holds (G5: even a
+    policy whose fields were set around :meth:`Policy.__attrs_post_init__`)."""
+    return status in policy.allowed_tcb_statuses and status not in NEVER_ALLOWED_TCB_STATUSES
+
+
 def platform_refusals(policy: Policy, verified: VerifiedQuote) -> list[Refusal]:
-    """TCB status and advisories of the platform and the QE, and the time windows."""
+    """TCB status and advisories of the platform and the QE, and the time windows (CRL
+    windows only when the policy enforces them)."""
     refusals = []
     not_allowed = sorted(set(verified.advisory_ids) - policy.allowed_advisories)
-    if verified.tcb_status not in policy.allowed_tcb_statuses or not_allowed:
+    if not tcb_status_allowed(policy, verified.tcb_status) or not_allowed:
         refusals.append(Refusal("attest.tcb_status_not_allowed",
                                 f"platform TCB status {verified.tcb_status}"
                                 + (f" with advisories not allowed: {', '.join(not_allowed)}"
@@ -164,14 +204,27 @@ def platform_refusals(policy: Policy, verified: VerifiedQuote) -> list[Refusal]:
         refusals.append(Refusal("attest.qe_out_of_date",
                                 f"QE TCB status {verified.qe_tcb_status}"))
     refusals += [_window_refusal(w, verified.at) for w in verified.expired_windows()]
+    if policy.enforce_crl_windows:
+        refusals += crl_refusals(verified)
     return refusals
 
 
 def _window_refusal(window: TimeWindow, at: datetime.datetime) -> Refusal:
     code = ("attest.collateral_expired" if window.kind == "collateral"
             else "attest.certificate_expired")
-    return Refusal(code, f"{window.what} is valid {window.not_before.isoformat()} .. "
-                         f"{window.not_after.isoformat()}, not at {at.isoformat()}")
+    return Refusal(code, window.describe(at))
+
+
+def crl_refusals(verified: VerifiedQuote) -> list[Refusal]:
+    """Intel's CRL window rule (:func:`refimpl.enclave.sgx.crl_rules.check_crl_window`) on
+    every CRL of the collateral, as refusals naming the CRL (``attest.crl_expired``)."""
+    refusals = []
+    for window in verified.crl_windows:
+        try:
+            crl_rules.check_crl_window(window, verified.at)
+        except AttestError as exc:
+            refusals.append(Refusal(exc.code, exc.message))
+    return refusals
 
 
 @attrs.frozen
@@ -200,6 +253,10 @@ class Verdict:
             "svn": body.isv_svn,
             "debug": body.debug,
             "at": self.verified.at.isoformat(),
+            "crl_windows": [{"crl": w.what, "this_update": w.not_before.isoformat(),
+                             "next_update": w.not_after.isoformat(),
+                             "in_force": w.contains(self.verified.at)}
+                            for w in self.verified.crl_windows],
             "policy_decision": "accepted" if self.accepted else "refused",
             "reasons": [{"code": r.code, "message": r.message} for r in self.reasons],
         }

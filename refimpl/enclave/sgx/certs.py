@@ -1,9 +1,10 @@
-"""X.509 material of SGX attestation: strict PEM chains, the PCK SGX extension, chain and CRL
-checks.
+"""X.509 material of SGX attestation: strict PEM chains, DER certificates and CRLs, the PCK
+SGX extension.
 
 Intel's PCK certificate profile ("Intel SGX PCK Certificate and CRL Profile") defines the SGX
-extension ``1.2.840.113741.1.13.1``; shared notes attestation-fog.md §2.2 and §2.3 (checks 1-3,
-mirrored from ``mobilecoinfoundation/attestation: verifier/src/x509/*``).
+extension ``1.2.840.113741.1.13.1``; MobileCoin reads it in
+``mobilecoinfoundation/attestation: verifier/src/x509/*``. Parsing only: the rules a chain and
+its CRLs must meet are in ``chain_rules.py`` and ``crl_rules.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import warnings
 
 import attrs
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -108,35 +109,9 @@ def ec_public_key(cert: x509.Certificate) -> ec.EllipticCurvePublicKey:
     return key
 
 
-def verify_chain(chain: list[x509.Certificate], root: x509.Certificate,
-                 crls: dict[bytes, x509.CertificateRevocationList]) -> None:
-    """Check chain[i] is issued by chain[i+1] and the top by ``root`` (or equals it).
-
-    ``crls`` maps an issuer's DER subject to its CRL (already signature-checked): a
-    certificate listed in its issuer's CRL is refused (``attest.revoked``).
-    """
-    certs = list(chain)
-    if certs and certs[-1] == root:
-        certs = certs[:-1]
-    if not certs:
-        raise _bad_cert("certificate chain is empty")
-    issuers = certs[1:] + [root]
-    for cert, issuer in zip(certs, issuers, strict=True):
-        try:
-            cert.verify_directly_issued_by(issuer)
-        except (*PARSE_ERRORS, InvalidSignature):
-            code = "attest.untrusted_root" if issuer is root else "attest.bad_certificate"
-            raise AttestError(code, f"{cert.subject.rfc4514_string()} is not issued by "
-                              f"{issuer.subject.rfc4514_string()}") from None
-        crl = crls.get(issuer.subject.public_bytes())
-        if crl is not None and crl.get_revoked_certificate_by_serial_number(
-                cert.serial_number) is not None:
-            raise AttestError("attest.revoked",
-                              f"{cert.subject.rfc4514_string()} is revoked by its issuer's CRL")
-
-
-def load_crl(der: bytes, issuer: x509.Certificate) -> x509.CertificateRevocationList:
-    """Load a DER CRL and check it is signed by ``issuer``."""
+def parse_crl(der: bytes) -> x509.CertificateRevocationList:
+    """A DER CRL, fully parsed and canonically encoded (typed error otherwise). Who issued it
+    and whether it is in force are the rules of refimpl/enclave/sgx/crl_rules.py."""
     try:
         crl = x509.load_der_x509_crl(der)
         canonical = crl.public_bytes(DER)
@@ -147,16 +122,13 @@ def load_crl(der: bytes, issuer: x509.Certificate) -> x509.CertificateRevocation
     if canonical != der:
         raise _bad_cert("CRL DER is not canonical")
     check_signed_der(der, "CRL")
-    if crl.issuer != issuer.subject:
-        raise AttestError("attest.bad_crl_signature", "CRL issuer is not the expected CA")
-    try:
-        valid = crl.is_signature_valid(ec_public_key(issuer))
-    except PARSE_ERRORS:
-        valid = False
-    if not valid:
-        raise AttestError("attest.bad_crl_signature",
-                          f"CRL is not signed by {issuer.subject.rfc4514_string()}")
     return crl
+
+
+def common_name(name: x509.Name) -> str:
+    """The (first) CN of a name, or "" if it has none."""
+    values = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(values[0].value) if values else ""
 
 
 def validity_window(cert: x509.Certificate) -> tuple[datetime.datetime, datetime.datetime]:
@@ -195,9 +167,6 @@ def _der_items(data: bytes) -> list[tuple[int, bytes]]:
         items.append((tag, data[pos:pos + length]))
         pos += length
     return items
-
-
-
 
 
 def _decode_oid(body: bytes) -> str:

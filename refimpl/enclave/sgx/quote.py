@@ -1,7 +1,6 @@
 """SGX DCAP quote v3: byte-exact parsing into frozen types.
 
-Layout from Intel's "ECDSA Quote Library API" (quote v3, table 2), restated in
-shared notes attestation-fog.md §2.2; MobileCoin parses it in
+Layout from Intel's "ECDSA Quote Library API" (quote v3, table 2); MobileCoin parses it in
 ``mobilecoinfoundation/sgx: dcap/types/src/quote3.rs`` and ``.../certification_data.rs``.
 All integers are little-endian. Every malformed, truncated or over-long input raises
 ``AttestError("attest.bad_quote", ...)``; nothing else escapes :func:`parse_quote`.
@@ -120,6 +119,17 @@ class Quote:
     pck_chain_pem: bytes
     signed_bytes: bytes
     raw: bytes
+
+
+def check_qe_vendor_id(header: QuoteHeader) -> None:
+    """The quote comes from Intel's quoting enclave: QE vendor id
+    939A7233-F79C-4CA9-940A-0DB3957F0607 (Intel QVL ``QuoteVerification/QuoteConstants.h``
+    ``INTEL_QE_VENDOR_ID``, checked by ``Quote::validate``, else
+    ``STATUS_UNSUPPORTED_QUOTE_FORMAT``). Refusal: ``attest.bad_qe_vendor_id``."""
+    if header.qe_vendor_id != INTEL_QE_VENDOR_ID:
+        raise AttestError("attest.bad_qe_vendor_id",
+                          f"QE vendor id {header.qe_vendor_id.hex().upper()} is not Intel's "
+                          f"{INTEL_QE_VENDOR_ID.hex().upper()}")
 
 
 def parse_quote(data: bytes) -> Quote:

@@ -1,21 +1,32 @@
 """Cryptographic verification of a DCAP quote v3 against its collateral and a trusted root.
 
-Implements the checks of ``mobilecoinfoundation/attestation: verifier/src/evidence.rs`` as
-listed in shared notes attestation-fog.md §2.3 (1-7 and the TCB-level part of 8): issuer
-chains to the trusted root with CRLs, TCB-info and QE-identity signatures, QE report vs QE
-identity, the QE report signature by the PCK leaf, the QE report data binding the attestation
-key, the quote signature, and the platform TCB level from the PCK leaf's SGX extension.
+The checks of Intel's Quote Verification Library (``intel/SGX-TDX-DCAP-QuoteVerificationLibrary``
+``Src/AttestationLibrary/src/Verifiers/QuoteVerifier.cpp``, ``PckCertVerifier.cpp``,
+``TCBInfoVerifier.cpp``, ``EnclaveIdentityVerifier.cpp``) and of MobileCoin's
+``mobilecoinfoundation/attestation: verifier/src/evidence.rs``, in this order:
 
-Anything cryptographically wrong raises an ``AttestError``; time windows are *reported*
+1. the trusted root is a self-signed root CA (:func:`chain_rules.check_trusted_root`);
+2. the quote parses (``quote.py``) and its QE vendor id is Intel's (G4);
+3. the PCK chain in the quote: [PCK leaf, PCK CA, trusted root], every certificate fit for its
+   role (``chain_rules.py``: basicConstraints, pathLen, keyUsage, subject CN — G3);
+4. both CRLs: present, issued by the right CA (the PCK CRL by the PCK certificate's issuer),
+   signed, not revoking the PCK CA or leaf (``crl_rules.py`` — G2);
+5. the TCB info and the QE identity each signed by a TCB signing certificate issued directly
+   by the trusted root, not revoked by the root CA CRL (``chain_rules.py`` — G1);
+6. the QE report signed by the PCK leaf, binding the attestation key; the quote signature;
+7. the QE identity and the platform TCB level from the PCK leaf's SGX extension.
+
+Anything malformed or invalid raises an ``AttestError``; time windows are *reported*
 (:class:`TimeWindow`) and judged by the policy (refimpl/enclave/verifier.py), so a caller can
-tell "invalid" from "valid but stale". Like MobileCoin, CRL ``nextUpdate`` is not enforced
-(the real test collateral's processor CRL expired before its TCB info was issued).
+tell "invalid" from "valid but stale". CRL windows are reported separately
+(:attr:`VerifiedQuote.crl_windows`): like MobileCoin, the default policy does not enforce them
+(the real test collateral's processor CRL expired before its TCB info was issued); a strict
+policy applies Intel's rule.
 
 Note for platform_sim.py (sgx-sim): simulated quotes go through :func:`verify_quote` unchanged;
 only ``trusted_root`` differs (the simulation's test root CA). Keep this signature stable:
 ``verify_quote(quote_bytes, collateral, trusted_root_cert, at)``.
 """
-
 from __future__ import annotations
 
 import datetime
@@ -29,25 +40,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from refimpl.enclave.evidence import Collateral
-from refimpl.enclave.sgx import certs
+from refimpl.enclave.sgx import certs, chain_rules, crl_rules
 from refimpl.enclave.sgx.collateral import QeIdentity, TcbInfo
-from refimpl.enclave.sgx.quote import Quote, parse_quote
+from refimpl.enclave.sgx.quote import Quote, check_qe_vendor_id, parse_quote
+from refimpl.enclave.sgx.windows import TimeWindow
 from refimpl.errors import AttestError
-
-
-@attrs.frozen
-class TimeWindow:
-    """A validity window of one piece of evidence (collateral or certificate)."""
-
-    what: str
-    kind: str  # "collateral" or "certificate"
-    not_before: datetime.datetime
-    not_after: datetime.datetime  # exclusive for collateral (nextUpdate), inclusive for certs
-
-    def contains(self, at: datetime.datetime) -> bool:
-        if self.kind == "collateral":
-            return self.not_before <= at < self.not_after
-        return self.not_before <= at <= self.not_after
 
 
 @attrs.frozen
@@ -62,9 +59,15 @@ class VerifiedQuote:
     fmspc: bytes
     windows: tuple[TimeWindow, ...]
     at: datetime.datetime
+    crl_windows: tuple[TimeWindow, ...] = ()
 
     def expired_windows(self) -> tuple[TimeWindow, ...]:
+        """Collateral and certificate windows that do not hold at ``at`` (CRLs apart)."""
         return tuple(w for w in self.windows if not w.contains(self.at))
+
+    def expired_crl_windows(self) -> tuple[TimeWindow, ...]:
+        """CRL windows that do not hold at ``at`` (judged only by a strict policy)."""
+        return tuple(w for w in self.crl_windows if not w.contains(self.at))
 
 
 def ecdsa_p256_verify(key: ec.EllipticCurvePublicKey, signature: bytes, message: bytes,
@@ -87,37 +90,29 @@ def attestation_public_key(raw: bytes) -> ec.EllipticCurvePublicKey:
         raise AttestError("attest.bad_quote", "attestation key is not a P-256 point") from None
 
 
-def verify_quote_signatures(quote: Quote, trusted_root: x509.Certificate,
-                            crls: dict[bytes, x509.CertificateRevocationList]
-                            ) -> list[x509.Certificate]:
-    """The quote-internal checks: PCK chain to the root (with CRLs), QE report signature by the
-    PCK leaf, QE report data = SHA-256(attestation key || QE auth data) || 32 zeros, and the
-    quote signature over header+report body. Returns the PCK chain (leaf first)."""
-    chain = certs.parse_pem_chain(quote.pck_chain_pem, allow_trailing_nul=True)
-    if len(chain) != 3:
-        raise AttestError("attest.bad_certificate", "PCK chain must hold leaf, CA and root")
-    certs.verify_chain(chain, trusted_root, crls)
-    leaf_key = certs.ec_public_key(chain[0])
-    ecdsa_p256_verify(leaf_key, quote.qe_report_signature, quote.qe_report_body.raw,
-                      "attest.bad_qe_report_signature", "QE report signature")
+def verify_quote_signatures(quote: Quote, pck_leaf: x509.Certificate) -> None:
+    """The quote-internal checks (QVL ``QuoteVerifier.cpp`` steps 4.1.2.4.12, .13, .16): the
+    QE report signed by the PCK leaf, QE report data = SHA-256(attestation key || QE auth data)
+    || 32 zeros, and the quote signature over header+report body."""
+    ecdsa_p256_verify(certs.ec_public_key(pck_leaf), quote.qe_report_signature,
+                      quote.qe_report_body.raw, "attest.bad_qe_report_signature",
+                      "QE report signature")
     expected = hashlib.sha256(quote.attestation_key + quote.qe_auth_data).digest() + bytes(32)
     if quote.qe_report_body.report_data != expected:
         raise AttestError("attest.bad_qe_binding",
                           "QE report data is not SHA-256(attestation key || QE auth data)")
     ecdsa_p256_verify(attestation_public_key(quote.attestation_key), quote.signature,
                       quote.signed_bytes, "attest.bad_quote_signature", "quote signature")
-    return chain
 
 
-def _der_chain(ders: tuple[bytes, ...]) -> list[x509.Certificate]:
-    return [certs.load_der_certificate(d) for d in ders]
-
-
-def _signer(issuer_chain: tuple[bytes, ...], root: x509.Certificate,
-            crls: dict[bytes, x509.CertificateRevocationList]) -> x509.Certificate:
-    chain = _der_chain(issuer_chain)
-    certs.verify_chain(chain, root, crls)
-    return chain[0]
+def collateral_signer(issuer_chain: tuple[bytes, ...], root: x509.Certificate,
+                      root_crl: x509.CertificateRevocationList) -> x509.Certificate:
+    """The TCB signing certificate of one collateral document: the TCB signing chain rules
+    (G1) and not revoked by the root CA CRL (``STATUS_SGX_TCB_SIGNING_CERT_REVOKED``)."""
+    chain = [certs.load_der_certificate(d) for d in issuer_chain]
+    signer = chain_rules.verify_tcb_signing_chain(chain, root)
+    crl_rules.check_not_revoked(signer, root_crl, "TCB signing certificate")
+    return signer
 
 
 def platform_tcb_level(tcb_info: TcbInfo, pck: certs.PckExtension) -> tuple[str, tuple[str, ...]]:
@@ -163,20 +158,19 @@ def verify_quote(quote_bytes: bytes, collateral: Collateral, trusted_root_cert: 
                  at: datetime.datetime) -> VerifiedQuote:
     """Verify a quote v3 and its collateral against ``trusted_root_cert`` (DER or PEM).
 
-    Raises ``AttestError`` on anything malformed or cryptographically invalid. ``at`` is only
-    recorded: the validity windows are returned for the policy to judge.
+    Raises ``AttestError`` on anything malformed, invalid or breaking a trust-chain rule (the
+    steps of the module docstring). ``at`` is only recorded: the validity windows are returned
+    for the policy to judge.
     """
     root = _trusted_root(trusted_root_cert)
     quote = parse_quote(quote_bytes)
-    root_crl = certs.load_crl(collateral.root_ca_crl, root)
-    crls = {root.subject.public_bytes(): root_crl}
-    pck_issuers = _der_chain(collateral.pck_crl_issuer_chain)
-    certs.verify_chain(pck_issuers, root, crls)
-    pck_crl = certs.load_crl(collateral.pck_crl, pck_issuers[0])
-    crls[pck_issuers[0].subject.public_bytes()] = pck_crl
+    check_qe_vendor_id(quote.header)
+    pck = chain_rules.verify_pck_chain(
+        certs.parse_pem_chain(quote.pck_chain_pem, allow_trailing_nul=True), root)
+    crls = crl_rules.verify_crls(collateral, pck)
 
-    tcb_signer = _signer(collateral.tcb_info_issuer_chain, root, crls)
-    qe_signer = _signer(collateral.qe_identity_issuer_chain, root, crls)
+    tcb_signer = collateral_signer(collateral.tcb_info_issuer_chain, root, crls.root)
+    qe_signer = collateral_signer(collateral.qe_identity_issuer_chain, root, crls.root)
     tcb_info = TcbInfo.parse(collateral.tcb_info)
     ecdsa_p256_verify(certs.ec_public_key(tcb_signer), tcb_info.signature, tcb_info.signed_body,
                       "attest.bad_collateral_signature", "TCB info signature")
@@ -184,23 +178,24 @@ def verify_quote(quote_bytes: bytes, collateral: Collateral, trusted_root_cert: 
     ecdsa_p256_verify(certs.ec_public_key(qe_signer), identity.signature, identity.signed_body,
                       "attest.bad_collateral_signature", "QE identity signature")
 
-    chain = verify_quote_signatures(quote, root, crls)
+    verify_quote_signatures(quote, pck.leaf)
     qe_status, qe_advisories = qe_tcb_level(quote, identity)
-    pck = certs.pck_extension(chain[0])
-    status, advisories = platform_tcb_level(tcb_info, pck)
+    extension = certs.pck_extension(pck.leaf)
+    status, advisories = platform_tcb_level(tcb_info, extension)
 
     windows = [
         TimeWindow("TCB info", "collateral", tcb_info.issue_date, tcb_info.next_update),
         TimeWindow("QE identity", "collateral", identity.issue_date, identity.next_update),
     ]
-    for cert in [*chain, tcb_signer, qe_signer, *pck_issuers]:
+    for cert in [pck.leaf, pck.ca, pck.root, tcb_signer, qe_signer]:
         start, end = certs.validity_window(cert)
         window = TimeWindow(cert.subject.rfc4514_string(), "certificate", start, end)
         if window not in windows:
             windows.append(window)
     return VerifiedQuote(quote=quote, tcb_status=status, advisory_ids=advisories,
                          qe_tcb_status=qe_status, qe_advisory_ids=qe_advisories,
-                         fmspc=pck.fmspc, windows=tuple(windows), at=at)
+                         fmspc=extension.fmspc, windows=tuple(windows), at=at,
+                         crl_windows=crls.windows)
 
 
 def _trusted_root(data: bytes) -> x509.Certificate:
@@ -208,5 +203,8 @@ def _trusted_root(data: bytes) -> x509.Certificate:
         found = certs.load_pem_certificates(data)
         if len(found) != 1:
             raise AttestError("attest.bad_certificate", "trusted root must be one certificate")
-        return found[0]
-    return certs.load_der_certificate(data)
+        root = found[0]
+    else:
+        root = certs.load_der_certificate(data)
+    chain_rules.check_trusted_root(root)
+    return root

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from refimpl.enclave.check import REAL_ADVISORIES, REAL_MRENCLAVE, real_dcap_quote_check
-from refimpl.enclave.sgx import certs
+from refimpl.enclave.sgx import certs, crl_rules
 from refimpl.enclave.sgx.collateral import collateral_from_files, load_collateral_dir
 from refimpl.enclave.sgx.quote import parse_quote
 from refimpl.enclave.sgx.trust import DCAP_DIR
@@ -138,17 +138,21 @@ def test_a_certificate_listed_in_its_issuers_crl_is_revoked() -> None:
     day = datetime.datetime(2023, 1, 1, tzinfo=datetime.UTC)
     builder = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject)
                .last_update(day).next_update(day + datetime.timedelta(days=30)))
-    empty = builder.sign(key, hashes.SHA256()).public_bytes(certs.DER)
-    listed = builder.add_revoked_certificate(
+    empty = certs.parse_crl(builder.sign(key, hashes.SHA256()).public_bytes(certs.DER))
+    listed = certs.parse_crl(builder.add_revoked_certificate(
         x509.RevokedCertificateBuilder().serial_number(42).revocation_date(day).build()
-    ).sign(key, hashes.SHA256()).public_bytes(certs.DER)
-    certs.verify_chain([leaf], ca, {ca.subject.public_bytes(): certs.load_crl(empty, ca)})
+    ).sign(key, hashes.SHA256()).public_bytes(certs.DER))
+    crl_rules.check_crl_signature(listed, ca, "CRL")
+    crl_rules.check_not_revoked(leaf, empty, "leaf")
     with pytest.raises(AttestError) as info:
-        certs.verify_chain([leaf], ca, {ca.subject.public_bytes(): certs.load_crl(listed, ca)})
+        crl_rules.check_not_revoked(leaf, listed, "leaf")
     assert info.value.code == "attest.revoked"
     with pytest.raises(AttestError) as info:
-        certs.load_crl(listed, leaf)
+        crl_rules.check_crl_signature(listed, leaf, "CRL")
     assert info.value.code == "attest.bad_crl_signature"
+    with pytest.raises(AttestError) as info:
+        crl_rules.check_crl_issuer(listed, leaf.subject, "CRL")
+    assert info.value.code == "attest.crl_issuer_mismatch"
 
 
 def test_mcref_check_entry_passes() -> None:
