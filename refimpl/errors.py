@@ -206,6 +206,13 @@ CODES: dict[str, str] = {
     "ledger.not_found": "a path the ledger needs does not exist",
     "ledger.permission_denied": "the OS denied access to the ledger's directory or files",
     "ledger.read_only_filesystem": "the ledger's filesystem is mounted read-only (EROFS)",
+    # ledger data file structure (refimpl/ledger/lmdb_file.py; LMDB mdb.c page format)
+    "ledger.bad_database_record": "an LMDB database record (MDB_db) disagrees with its B-tree",
+    "ledger.bad_freelist": "LMDB's free-page list is malformed or lists a page in use",
+    "ledger.bad_meta_page": "an LMDB meta page of data.mdb is damaged or inconsistent",
+    "ledger.bad_page": "an LMDB page of data.mdb is malformed (header, nodes, keys, links)",
+    "ledger.file_changing": "a writer kept moving data.mdb on while it was being checked",
+    "ledger.file_truncated": "data.mdb is shorter than the pages its meta page uses",
     # applying transactions (refimpl/ledger/apply.py; consensus is_valid / form_block errors)
     "ledger.contains_spent_key_image": "ContainsSpentKeyImage: a key image is already spent",
     "ledger.contains_existing_output_public_key":
