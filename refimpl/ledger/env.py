@@ -17,8 +17,8 @@ checks the file before LMDB maps it. Here:
   which the next create removes (under the lock). The lock is advisory: it serialises mcref
   processes, not a process writing the directory by other means.
 * :func:`open_environment` checks the data file's structure with plain reads
-  (``refimpl.ledger.lmdb_file.check_data_file``) before LMDB maps it, so a truncated or damaged
-  file is a typed refusal rather than SIGBUS/SIGABRT inside LMDB. A read-only open of a
+  (:func:`refimpl.ledger.lmdb_file.check_data_file`) before LMDB maps it, so a truncated or
+  damaged file is a typed refusal rather than SIGBUS/SIGABRT inside LMDB. A read-only open of a
   directory where LMDB cannot create or write ``lock.mdb`` (a read-only directory; LMDB itself
   already falls back on a read-only filesystem, ``mdb_env_setup_locks`` in LMDB's ``mdb.c``)
   retries with ``lock=False``: no reader-table slot, which is safe as long as no writer
@@ -41,6 +41,7 @@ from pathlib import Path
 import lmdb
 
 from refimpl.errors import LedgerError
+from refimpl.ledger.lmdb_file import check_data_file
 
 DATA_FILE = "data.mdb"
 LOCK_FILE = "lock.mdb"
@@ -216,13 +217,6 @@ def _require_data_file(path: Path) -> Path:
     return data
 
 
-def _check_structure(data: Path) -> None:
-    """STRUCTURAL CHECK CALL SITE: ``refimpl.ledger.lmdb_file.check_data_file(data)`` (owner
-    L1) goes here once it is committed; until then nothing is checked before LMDB maps the
-    file."""
-    del data
-
-
 def open_environment(path: Path, *, read_only: bool, map_size: int,
                      max_dbs: int = MAX_DBS) -> lmdb.Environment:
     """Open the existing ledger environment in ``path``: ``ledger.not_a_ledger`` when there is
@@ -232,7 +226,7 @@ def open_environment(path: Path, *, read_only: bool, map_size: int,
     path = Path(path)
     doing = "open the ledger read-only" if read_only else "open the ledger"
     with typed_errors(path, doing):
-        _check_structure(_require_data_file(path))
+        check_data_file(_require_data_file(path))  # typed refusal before LMDB maps anything
 
         def attempt(lock: bool) -> lmdb.Environment:
             return lmdb.open(str(path), subdir=True, map_size=map_size, max_dbs=max_dbs,
