@@ -70,7 +70,11 @@ def _non_directory_component(path: Path) -> str | None:
             continue
         if os.path.islink(part):
             target = os.readlink(part)
-            if not os.path.exists(part):
+            try:
+                os.stat(part)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    return f"{part} is a symbolic link loop (to {target})"
                 return f"{part} is a dangling symbolic link (to {target})"
             return f"{part} is a symbolic link to {target}, which is not a directory"
         return f"{part} is a file, not a directory"
@@ -210,8 +214,12 @@ def _require_data_file(path: Path) -> Path:
     data = path / DATA_FILE
     try:
         info = os.stat(data)
-    except (FileNotFoundError, NotADirectoryError):
-        raise LedgerError("ledger.not_a_ledger", f"{path} holds no ledger") from None
+    except OSError as exc:
+        if exc.errno not in _PATH_SHAPE:
+            raise
+        shape = _non_directory_component(path)
+        why = "" if shape is None else f" ({shape})"
+        raise LedgerError("ledger.not_a_ledger", f"{path} holds no ledger{why}") from None
     if not stat.S_ISREG(info.st_mode):
         raise LedgerError("ledger.not_a_ledger", f"{path} holds no ledger ({data} is not a file)")
     return data
