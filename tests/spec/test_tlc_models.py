@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from typing import NamedTuple
 
 import pytest
 
@@ -17,33 +19,111 @@ from refimpl.formal.manifest import MANIFEST, check_model, load_manifest
 SMALL = [m for m in load_manifest() if m.size == "small"]
 
 #: What the last state of each spec/attest counterexample must show (spec/attest/README.md).
-_ATTEST_WITNESS = {
+_ATTEST_WITNESS: dict[str, Callable[[dict[str, str]], bool]] = {
     # a Ready session whose peer static key is the attacker's
-    "ReadyPeerAllowed": lambda s: '<<"s", <<"M", "static", 0>>>>' in s["sess"]
-    and '"ready"' in s["sess"],
+    "ReadyPeerAllowed": lambda s: any(
+        row.peer == "M" and row.st == "ready" for row in _attest_sessions(s["sess"])
+    ),
     # the attacker learned the fog ingress key
     "IngressKeyStaysInEnclaves": lambda s: s["leaked"] == "TRUE",
     # the honest runs exist: a responder confirmed by transport data
     "HonestRunIncomplete": lambda s: '"confirmed"' in s["sess"],
     # an initiator Ready with an enclave other than the one it dialled
     "ResponderIdBound": lambda s: any(
-        role == "init" and st == "ready" and peer != dialled
-        for role, peer, dialled, st in _attest_sessions(s["sess"])
+        row.role == "init" and row.st == "ready" and row.peer != row.dialled
+        for row in _attest_sessions(s["sess"])
+    ),
+    # an initiator and a responder Ready under different ResponderIds
+    "ResponderIdAgreement": lambda s: any(
+        a.role == "init" and b.role == "resp" and a.peer == b.owner and a.dialled != b.dialled
+        for a in _ready(s) for b in _ready(s)
+    ),
+    # a static key was stolen after a session that was secret when it completed
+    "ForwardSecrecy": lambda s: any(
+        (row.role == "init" or row.st == "confirmed")
+        and row.secret
+        and row.peer_eph != "M"
+        and bool({row.peer, row.owner} & _stolen(s))
+        for row in _ready(s)
+    ),
+    # an ingress key sent while its session was secret, and a static key stolen since
+    "IngressKeyForwardSecret": lambda s: bool(_stolen(s))
+    and any(
+        'type |-> "secret"' in record and "secret |-> TRUE" in record
+        for record in re.findall(r"\[[^][]*\]", s["net"])  # records without nested ones
+    ),
+    # the attacker posed as the owner of a stolen key: an initiator Ready with that key
+    "InitiatorAgreement": lambda s: any(
+        row.role == "init" and row.peer in _stolen(s) and row.peer_eph == "M"
+        for row in _ready(s)
+    ),
+    # with its own key stolen, an enclave completed, on the attacker's ephemeral, with a peer
+    # whose key was not stolen
+    "KCIResistance": lambda s: any(
+        row.owner in _stolen(s)
+        and row.peer not in _stolen(s) | {"M", "none", "anon"}
+        and row.peer_eph == "M"
+        for row in _ready(s)
     ),
 }
 
+#: What the last state must show for one model in particular: the accepted quote of a stolen PCK
+#: key binds the attacker's key to the allowed MRENCLAVE at UpToDate (G1: its own TCB info) or at
+#: the stolen platform's accepted level OutOfDate.
+_MODEL_WITNESS: dict[str, Callable[[dict[str, str]], bool]] = {
+    "attest-pck-leak-no-tcb-chain": lambda s: _pck_quote(s, "UpToDate"),
+    "attest-pck-leak-allowed-tcb": lambda s: _pck_quote(s, "OutOfDate"),
+}
 
-def _attest_sessions(sess: str) -> list[tuple[str, str, str, str]]:
-    """(role, owner of the peer's static key, dialled ResponderId, state) of each session."""
+
+class _Session(NamedTuple):
+    owner: str
+    role: str
+    peer: str  # owner of the peer's static key ("M": the attacker's, "none"/"anon": no key)
+    dialled: str  # ResponderId (prologue)
+    peer_eph: str  # whose ephemeral the peer's is ("M": the attacker's)
+    st: str
+    secret: bool
+
+
+def _attest_sessions(sess: str) -> list[_Session]:
+    """Each session of a printed ``sess`` function (spec/attest/Attest.tla)."""
     rows = []
     for block in sess.split(" @@"):
+        owner = re.search(r'<<"(\w+)", "(?:init|resp)", \d+>> :>', block)
         role = re.search(r'role \|-> "(\w+)"', block)
         peer = re.search(r'rs \|-> <<"\w", <<"(\w+)"', block)
         dialled = re.search(r'prologue \|-> "(\w+)"', block)
+        peer_eph = re.search(r're \|-> <<"\w", <<"(\w+)"', block)
         st = re.search(r'st \|-> "(\w+)"', block)
-        assert role and peer and dialled and st, block
-        rows.append((role[1], peer[1], dialled[1], st[1]))
+        secret = re.search(r"secret \|-> (TRUE|FALSE)", block)
+        assert owner and role and peer and dialled and peer_eph and st and secret, block
+        rows.append(
+            _Session(
+                owner[1], role[1], peer[1], dialled[1], peer_eph[1], st[1], secret[1] == "TRUE"
+            )
+        )
     return rows
+
+
+def _ready(state: dict[str, str]) -> list[_Session]:
+    return [r for r in _attest_sessions(state["sess"]) if r.st in {"ready", "confirmed"}]
+
+
+def _stolen(state: dict[str, str]) -> set[str]:
+    return set(re.findall(r'"(\w+)"', state["stolen"]))
+
+
+def _pck_quote(state: dict[str, str], tcb: str) -> bool:
+    """A Ready session accepted the evidence [good, the attacker's key, tcb]."""
+    evidence = re.compile(
+        r'rev \|->\s+\[ mr \|-> "good",\s+key \|-> <<"s", <<"M", "static", 0>>>>,\s+'
+        rf'tcb \|-> "{tcb}" \]'
+    )
+    return any(
+        evidence.search(block) and re.search(r'st \|-> "ready"', block)
+        for block in state["sess"].split(" @@")
+    )
 
 
 def test_manifest_lists_every_model_file() -> None:
@@ -69,7 +149,10 @@ def test_small_model_gives_expected_outcome(model: object) -> None:
         if check.model.name.startswith("scp-"):
             assert final["phase"].count('"EXTERNALIZE"') >= 2
         else:
-            assert _ATTEST_WITNESS[result.violated_invariant](final)
+            assert result.violated_invariant is not None
+            assert _ATTEST_WITNESS[result.violated_invariant](final), final
+            if check.model.name in _MODEL_WITNESS:
+                assert _MODEL_WITNESS[check.model.name](final), final
     if check.model.simulation is None:
         assert result.distinct and result.distinct > 0
 
