@@ -44,14 +44,15 @@ The format facts, from ``mdb.c``:
 
 Checked, for the meta LMDB will use: both meta pages (fields above, page size a power of two
 in 4096..32768 and equal in both, consecutive txnids, nothing but zeros after the ``MDB_meta``),
-the file holds pages ``0..mm_last_pg`` (no SIGBUS), then every B-tree reachable from it —
+every page of a tree lies inside the file (no SIGBUS; only free pages may lie past its end, see
+``_in_file``), and every B-tree reachable from it —
 FREE_DBI, MAIN_DBI and every named database — page by page: page number in range and reached
 once only, header page number, padding and type (branch above the leaf level, leaf at depth
 ``md_depth``), ``mp_lower``/``mp_upper`` sane, at least 2 keys per branch and 1 per leaf, node
 offsets even and inside the page, nodes tiling ``mp_upper..page end`` exactly (no overlap),
 key sizes in ``1..MDB_MAXKEYSIZE`` (511), leaf flags allowed for the database (no
 ``F_DUPDATA``; ``F_SUBDATA`` only, with a 48-byte record, in MAIN_DBI), inline data within
-``me_nodemax``, overflow runs in range with an ``P_OVERFLOW`` header covering the data, keys
+``me_nodemax``, overflow runs in range with a ``P_OVERFLOW`` header covering the data, keys
 strictly increasing within each page and within the bounds set by the parent's separator keys
 (LMDB's default ``mdb_cmp_memn`` order, numeric for FREE_DBI), and depth, page and entry counts
 equal to the ``MDB_db`` record; database flags are the ones an mcref ledger uses (none for
@@ -293,7 +294,19 @@ def check_data_file(path: Path) -> DataFileSummary:
     """Check ``path`` (an LMDB ``data.mdb``) as described in the module docstring; a typed
     ``ledger.*`` refusal names what is wrong. ``OSError`` from opening or reading the file
     propagates (the caller types it)."""
-    path = Path(path)
+    return _checked(Path(path), None)
+
+
+def map_pages(path: Path) -> dict[int, str]:
+    """What each page of a file :func:`check_data_file` accepts is (``"leaf page of database
+    'mcref:meta'"``, ``"free page (...)"``, ...): for diagnostics and tests. Pages 0 and 1 are
+    the meta pages; a page missing from the map is in neither a tree nor the free list."""
+    kinds = {0: "meta page 0", 1: "meta page 1"}
+    _checked(Path(path), kinds)
+    return kinds
+
+
+def _checked(path: Path, kinds: dict[int, str] | None) -> DataFileSummary:
     with open(path, "rb") as file:
         fd = file.fileno()
         for _attempt in range(MAX_ATTEMPTS):
@@ -306,14 +319,15 @@ def check_data_file(path: Path) -> DataFileSummary:
                 raise
             file_size = os.fstat(fd).st_size
             used = (meta.last_pg + 1) * meta.page_size
-            image = _read_exact(fd, used, 0) if file_size >= used else b""
+            image = _read_exact(fd, min(used, file_size), 0)
             if _moved(raw, _raw_metas(fd), meta.txnid):
                 continue
-            if len(image) < used:
+            if len(image) < 2 * meta.page_size:
                 raise _fail("ledger.file_truncated", path,
-                            f"the file is {file_size} bytes but its meta page {meta.page} "
-                            f"(txnid {meta.txnid}) uses pages 0..{meta.last_pg} ({used} bytes)")
-            return _Checker(path, image, meta, file_size).run()
+                            f"the file is {len(image)} bytes, less than its two meta pages")
+            checker = _Checker(path, image, meta, file_size)
+            checker.kinds = kinds
+            return checker.run()
     raise _fail("ledger.file_changing", path,
                 f"a writer moved the file on during {MAX_ATTEMPTS} consecutive reads")
 
@@ -349,10 +363,14 @@ class _Checker:
         self.last_pg = meta.last_pg
         self.nodemax = (((self.psize - PAGEHDRSZ) // MDB_MINKEYS) & ~1) - 2  # me_nodemax
         self.file_size = file_size
+        #: Whole pages the file holds (at most ``last_pg + 1``).
+        self.file_pages = len(image) // self.psize
         self.owners = array("H", bytes(2 * (meta.last_pg + 1)))
         self.trees: list[_Tree] = []
         self.named: list[tuple[bytes, DatabaseRecord]] = []
         self.free_lists: list[tuple[int, bytes]] = []
+        #: ``map_pages``: what each page is, when asked for.
+        self.kinds: dict[int, str] | None = None
 
     def _bad(self, code: str, tree: _Tree, pgno: int, what: str) -> LedgerError:
         return _fail(code, self.path, f"page {pgno} of {tree.name}: {what}")
@@ -414,6 +432,7 @@ class _Checker:
                         f"the root page {record.root} of {tree.name} is already part of "
                         f"{self.trees[previous - 1].name}")
         self.owners[record.root] = tree.owner
+        self._in_file(tree, record.root, record.root)
         self._page(tree, record.root, 1, None, None)
         counted = (tree.branch_pages, tree.leaf_pages, tree.overflow_pages, tree.entries)
         stored = (record.branch_pages, record.leaf_pages, record.overflow_pages, record.entries)
@@ -435,6 +454,18 @@ class _Checker:
                             f"refers to page {pgno}, already part of "
                             f"{self.trees[previous - 1].name}")
         self.owners[pgno] = tree.owner
+        self._in_file(tree, pgno, referrer)
+
+    def _in_file(self, tree: _Tree, pgno: int, referrer: int) -> None:
+        """A page LMDB will read lies inside the file (else a SIGBUS through the map). Pages
+        past the end may exist in a sound file, but only unwritten free ones: LMDB counts
+        pages it allocated and freed again in one transaction in ``mm_last_pg`` without ever
+        writing them ("the file may be shorter if the freeDB lists the final pages")."""
+        if pgno >= self.file_pages:
+            raise self._bad("ledger.file_truncated", tree, referrer,
+                            f"page {pgno} lies past the end of the file ({self.file_size} "
+                            f"bytes, {self.file_pages} pages; the meta page uses "
+                            f"{self.last_pg + 1})")
 
     def _page(self, tree: _Tree, pgno: int, level: int, low: object, high: object) -> None:
         """Check page ``pgno`` at ``level`` (1 = root) whose keys lie in ``[low, high)``."""
@@ -451,6 +482,8 @@ class _Checker:
         if lower < PAGEHDRSZ or lower & 1 or not lower <= upper <= psize:
             raise self._bad("ledger.bad_page", tree, pgno,
                             f"free-space bounds lower {lower}, upper {upper} are impossible")
+        if self.kinds is not None:
+            self.kinds[pgno] = f"{'leaf' if is_leaf else 'branch'} page of {tree.name}"
         count = (lower - PAGEHDRSZ) >> 1
         if count < (1 if is_leaf else 2):
             raise self._bad("ledger.bad_page", tree, pgno, f"has {count} keys")
@@ -535,10 +568,8 @@ class _Checker:
             size = lo | hi << 16  # NODEDSZ
             data = base + offset + NODESIZE + ksize
             if flags & F_BIGDATA:
-                if NODESIZE + ksize + size <= self.nodemax:
-                    raise self._bad("ledger.bad_page", tree, pgno,
-                                    f"{size} bytes of data are on overflow pages, which "
-                                    "LMDB would have stored inline")
+                # Small data may sit on overflow pages: _mdb_cursor_put rewrites a value in
+                # place in an overflow run that this transaction allocated when it fits.
                 data = self._overflow(tree, pgno, _U64.unpack_from(self.image, data)[0], size)
             elif NODESIZE + ksize + size > self.nodemax:
                 raise self._bad("ledger.bad_page", tree, pgno,
@@ -563,6 +594,9 @@ class _Checker:
                             f"(needs {needed}, at most {self.last_pg + 1 - first} fit)")
         for page in range(first + 1, first + pages):
             self._claim(tree, page, first)
+        if self.kinds is not None:
+            for page in range(first, first + pages):
+                self.kinds[page] = f"overflow page of {tree.name}"
         tree.overflow_pages += pages
         return base + PAGEHDRSZ
 
@@ -628,5 +662,7 @@ class _Checker:
                                 f"the free-list record of txnid {txnid} lists page {page}, "
                                 f"which is used by {used_by}")
                 owners[page] = _FREE_OWNER
+                if self.kinds is not None:
+                    self.kinds[page] = f"free page (free-list record of txnid {txnid})"
             total += count
         return total
