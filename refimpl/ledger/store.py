@@ -1,212 +1,115 @@
-"""The ledger on disk: an LMDB environment holding blocks, key images, TxOuts and the Merkle tree.
+"""The ledger on disk: an LMDB environment holding blocks, key images, TxOuts and the Merkle tree,
+and the tip journal beside it.
 
 MobileCoin ``ledger/db/src/ledger_db.rs`` (``LedgerDB``, ``validate_append_block``) and
 ``ledger/db/src/tx_out_store.rs`` (``TxOutStore``, ``update_merkle_hashes``,
-``get_merkle_proof_of_membership``); notes/crypto-ledger.md §5, §6.7.
-
-One LMDB environment per directory, with named databases mirroring MobileCoin's:
-
-=========================================  =========================================================
-``ledger_db:counts``                       ``b"num_blocks"`` -> BE64
-``ledger_db:blocks``                       BE64(block index) -> protobuf ``Block``
-``ledger_db:block_signatures``             BE64(block index) -> protobuf ``BlockSignature``
-``ledger_db:key_images``                   key image (32) -> BE64(block index where it was spent)
-``ledger_db:key_images_by_block``          BE64(block index) -> protobuf ``KeyImageList``
-``ledger_db:tx_outs_by_block``             BE64(block index) -> ``{first_tx_out_index=1,
-                                           num_tx_outs=2}`` (protobuf varints)
-``ledger_db:block_number_by_tx_out_index`` BE64(TxOut index) -> BE64(block index)
-``tx_out_store:counts``                    ``b"num_tx_outs"`` -> BE64
-``tx_out_store:tx_out_by_index``           BE64(TxOut index) -> protobuf ``TxOut``
-``tx_out_store:tx_out_index_by_hash``      ``TxOut::hash()`` (32) -> BE64(TxOut index)
-``tx_out_store:tx_out_index_by_public_key`` public key (32) -> BE64(TxOut index)
-``tx_out_store:merkle_hash_by_range``      BE64(from) || BE64(to) -> 32-byte node hash
-``mcref:meta``                             ``b"format"`` -> :data:`FORMAT_MARKER`
-=========================================  =========================================================
+``get_merkle_proof_of_membership``). The databases and their encodings are listed in
+``refimpl/ledger/layout.py``; reads go through one LMDB transaction at a time
+(:meth:`LedgerStore.snapshot`, ``refimpl/ledger/snapshot.py``); the environment is created and
+opened by ``refimpl/ledger/env.py`` (atomic create, structural check before LMDB maps the file,
+every OS/LMDB error typed).
 
 Only key images and outputs reach the store: a block's transactions (rings, membership proofs,
-MLSAGs, range proofs) are never given to it (the privacy rule of §6.7).
+MLSAGs, range proofs) are never given to it.
 
 Durability: the environment is opened with ``sync=True, metasync=True`` and every append is ONE
 write transaction. When :meth:`LedgerStore.append_block` returns, the block, its contents, its
 signature, the indexes and the Merkle hashes are on stable storage (LMDB fsyncs the data and
-then the meta page). A crash or SIGKILL at any moment leaves the ledger exactly as it was after
-some whole number of appends: every append that returned, plus possibly the one that was
+then the meta page), and so is the block's tip-journal record (``refimpl/ledger/journal.py``),
+written after the commit. A crash or SIGKILL at any moment leaves the ledger exactly as it was
+after some whole number of appends: every append that returned, plus possibly the one that was
 interrupted after its commit reached the disk but before it returned; never part of a block.
 A rejected append writes nothing (the transaction is aborted).
+
+Open-time checks (every open but :meth:`LedgerStore.open_for_verify`): the counts agree with the
+stored blocks, no block is stored past the tip, and the tip journal agrees with the database
+(``ledger.rollback``, ``ledger.journal_mismatch``, ...: see journal.py). A read-write open
+repairs what a crash leaves: a torn final journal record is cut off, the record of a block
+committed just before the crash is written.
 """
 
 from __future__ import annotations
 
-import struct
+import os
+import shutil
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
 
 import lmdb
 
-from refimpl import protobuf as pb
 from refimpl.crypto.hashing import TXOUT_MERKLE_LEAF_DOMAIN_TAG, blake2b256
-from refimpl.errors import LedgerError, RefImplError
+from refimpl.errors import LedgerError
 from refimpl.ledger.block import HASH_LEN, Block, BlockContents
-from refimpl.ledger.block_protobuf import (
-    block_from_protobuf,
-    block_to_protobuf,
-    key_images_from_protobuf,
-    key_images_to_protobuf,
+from refimpl.ledger.block_protobuf import block_to_protobuf, key_images_to_protobuf
+from refimpl.ledger.env import (
+    DATA_FILE,
+    create_environment,
+    lmdb_error,
+    open_environment,
+    typed_errors,
 )
-from refimpl.ledger.merkle import (
-    NIL_HASH,
-    hash_nodes,
-    next_power_of_two,
-    proof_of_membership,
+from refimpl.ledger.journal import (
+    JOURNAL_FILE,
+    JournalEntry,
+    TipJournal,
+    TipRecord,
+    reconcile,
+    signature_digest,
 )
+from refimpl.ledger.layout import (
+    ALL_DBS,
+    DB_BLOCK_NUMBER_BY_TX_OUT_INDEX,
+    DB_BLOCK_SIGNATURES,
+    DB_BLOCKS,
+    DB_COUNTS,
+    DB_KEY_IMAGES,
+    DB_KEY_IMAGES_BY_BLOCK,
+    DB_MERKLE_HASH_BY_RANGE,
+    DB_META,
+    DB_TX_OUT_BY_INDEX,
+    DB_TX_OUT_COUNTS,
+    DB_TX_OUT_INDEX_BY_HASH,
+    DB_TX_OUT_INDEX_BY_PUBLIC_KEY,
+    DB_TX_OUTS_BY_BLOCK,
+    DEFAULT_MAP_SIZE,
+    FORMAT_KEY,
+    FORMAT_MARKER,
+    NUM_BLOCKS_KEY,
+    NUM_TX_OUTS_KEY,
+    be64,
+    range_key,
+    tx_outs_by_block_value,
+)
+from refimpl.ledger.merkle import NIL_HASH, hash_nodes, next_power_of_two
 from refimpl.ledger.merkle import root_element as tree_root_element
-from refimpl.ledger.merkle import root_hash as tree_root_hash
 from refimpl.ledger.merkle_types import Range, TxOutMembershipElement, TxOutMembershipProof
 from refimpl.ledger.signature import BlockSignature, verify
+from refimpl.ledger.snapshot import LedgerSnapshot
 from refimpl.transaction.block_version import MAX_BLOCK_VERSION
 from refimpl.transaction.key_image import KeyImage
-from refimpl.transaction.tx import tx_out_from_protobuf, tx_out_to_protobuf
+from refimpl.transaction.tx import tx_out_to_protobuf
 from refimpl.transaction.tx_out import TxOut
 
-#: The value of ``mcref:meta/format``: what tells an mcref ledger from any other directory.
-FORMAT_MARKER = b"mcref-ledger/1"
-#: Address space reserved for the memory map (the file grows only as data is written).
-DEFAULT_MAP_SIZE = 1 << 34
-
-DB_COUNTS = b"ledger_db:counts"
-DB_BLOCKS = b"ledger_db:blocks"
-DB_BLOCK_SIGNATURES = b"ledger_db:block_signatures"
-DB_KEY_IMAGES = b"ledger_db:key_images"
-DB_KEY_IMAGES_BY_BLOCK = b"ledger_db:key_images_by_block"
-DB_TX_OUTS_BY_BLOCK = b"ledger_db:tx_outs_by_block"
-DB_BLOCK_NUMBER_BY_TX_OUT_INDEX = b"ledger_db:block_number_by_tx_out_index"
-DB_TX_OUT_COUNTS = b"tx_out_store:counts"
-DB_TX_OUT_BY_INDEX = b"tx_out_store:tx_out_by_index"
-DB_TX_OUT_INDEX_BY_HASH = b"tx_out_store:tx_out_index_by_hash"
-DB_TX_OUT_INDEX_BY_PUBLIC_KEY = b"tx_out_store:tx_out_index_by_public_key"
-DB_MERKLE_HASH_BY_RANGE = b"tx_out_store:merkle_hash_by_range"
-DB_META = b"mcref:meta"
-
-ALL_DBS = (
-    DB_COUNTS, DB_BLOCKS, DB_BLOCK_SIGNATURES, DB_KEY_IMAGES, DB_KEY_IMAGES_BY_BLOCK,
-    DB_TX_OUTS_BY_BLOCK, DB_BLOCK_NUMBER_BY_TX_OUT_INDEX, DB_TX_OUT_COUNTS, DB_TX_OUT_BY_INDEX,
-    DB_TX_OUT_INDEX_BY_HASH, DB_TX_OUT_INDEX_BY_PUBLIC_KEY, DB_MERKLE_HASH_BY_RANGE, DB_META,
-)
-NUM_BLOCKS_KEY = b"num_blocks"
-NUM_TX_OUTS_KEY = b"num_tx_outs"
-FORMAT_KEY = b"format"
-
-_BE64 = struct.Struct(">Q")
-_T = TypeVar("_T")
+# Names other modules import from here (the layout moved to refimpl/ledger/layout.py).
+__all__ = [
+    "ALL_DBS", "DB_BLOCK_NUMBER_BY_TX_OUT_INDEX", "DB_BLOCK_SIGNATURES", "DB_BLOCKS", "DB_COUNTS",
+    "DB_KEY_IMAGES", "DB_KEY_IMAGES_BY_BLOCK", "DB_MERKLE_HASH_BY_RANGE", "DB_META",
+    "DB_TX_OUT_BY_INDEX", "DB_TX_OUT_COUNTS", "DB_TX_OUT_INDEX_BY_HASH",
+    "DB_TX_OUT_INDEX_BY_PUBLIC_KEY", "DB_TX_OUTS_BY_BLOCK", "DEFAULT_MAP_SIZE", "FORMAT_KEY",
+    "FORMAT_MARKER", "NUM_BLOCKS_KEY", "NUM_TX_OUTS_KEY", "LedgerSnapshot", "LedgerStore",
+    "be64", "copy_ledger", "initialise_ledger", "range_key", "tx_outs_by_block_value",
+    "update_merkle_hashes",
+]
 
 
-def be64(n: int) -> bytes:
-    """``u64_to_key_bytes``: big-endian, so LMDB's byte order is numeric order."""
-    return _BE64.pack(n)
-
-
-def _from_be64(data: bytes) -> int:
-    if len(data) != 8:
-        raise LedgerError("ledger.corrupted", "a stored u64 is not 8 bytes")
-    value: int = _BE64.unpack(data)[0]
-    return value
-
-
-def _block_key(index: int) -> bytes:
-    """The key of block ``index``; an index outside u64 names no block."""
-    if not 0 <= index < 2**64:
-        raise LedgerError("ledger.block_index_out_of_bounds", f"no block {index}")
-    return _BE64.pack(index)
-
-
-def _tx_out_key(index: int) -> bytes:
-    if not 0 <= index < 2**64:
-        raise LedgerError("ledger.tx_out_index_out_of_bounds", f"no TxOut {index}")
-    return _BE64.pack(index)
-
-
-def range_key(from_: int, to: int) -> bytes:
-    """The ``merkle_hash_by_range`` key: ``BE64(from) || BE64(to)``."""
-    return _BE64.pack(from_) + _BE64.pack(to)
-
-
-def _decoded(decode: Callable[[bytes], _T], data: bytes, what: str) -> _T:
-    """Decode stored bytes; a typed decoding error means the store is corrupted."""
-    try:
-        return decode(data)
-    except RefImplError as exc:
-        raise LedgerError("ledger.corrupted", f"stored {what} does not decode: {exc}") from None
-
-
-def tx_outs_by_block_value(first: int, count: int) -> bytes:
-    """``TxOutsByBlockValue { uint64 first_tx_out_index = 1; uint64 num_tx_outs = 2; }``."""
-    return (pb.varint_field(1, first) if first else b"") + (
-        pb.varint_field(2, count) if count else b""
-    )
-
-
-class _Txn:
-    """One LMDB transaction with the named databases: the reads and writes of the store."""
-
-    def __init__(self, txn: lmdb.Transaction, dbs: dict[bytes, lmdb._Database]) -> None:
-        self.txn = txn
-        self.dbs = dbs
-
-    def get(self, db: bytes, key: bytes) -> bytes | None:
-        value = self.txn.get(key, db=self.dbs[db])
-        return None if value is None else bytes(value)
+class _WriteTxn(LedgerSnapshot):
+    """The append's write transaction: the snapshot reads plus ``put``."""
 
     def put(self, db: bytes, key: bytes, value: bytes) -> None:
         self.txn.put(key, value, db=self.dbs[db])
-
-    def count(self, db: bytes, key: bytes) -> int:
-        raw = self.get(db, key)
-        if raw is None:
-            raise LedgerError("ledger.corrupted", f"the count {key.decode()} is missing")
-        return _from_be64(raw)
-
-    def num_blocks(self) -> int:
-        return self.count(DB_COUNTS, NUM_BLOCKS_KEY)
-
-    def num_tx_outs(self) -> int:
-        return self.count(DB_TX_OUT_COUNTS, NUM_TX_OUTS_KEY)
-
-    def block(self, index: int) -> Block:
-        raw = self.get(DB_BLOCKS, _block_key(index))
-        if raw is None:
-            raise LedgerError("ledger.block_index_out_of_bounds", f"no block {index}")
-        return _decoded(block_from_protobuf, raw, f"block {index}")
-
-    def tx_out(self, index: int) -> TxOut:
-        raw = self.get(DB_TX_OUT_BY_INDEX, _tx_out_key(index))
-        if raw is None:
-            raise LedgerError("ledger.tx_out_index_out_of_bounds", f"no TxOut {index}")
-        return _decoded(tx_out_from_protobuf, raw, f"TxOut {index}")
-
-    def merkle_hashes(self) -> _StoredMerkleHashes:
-        return _StoredMerkleHashes(self, self.num_tx_outs())
-
-
-class _StoredMerkleHashes:
-    """:class:`refimpl.ledger.merkle.MerkleHashSource` over ``merkle_hash_by_range``: each
-    ``merkle_hash`` is one LMDB read, so a proof costs O(log n) reads."""
-
-    def __init__(self, txn: _Txn, num_leaves: int) -> None:
-        self._txn = txn
-        self._num_leaves = num_leaves
-
-    def num_leaves(self) -> int:
-        return self._num_leaves
-
-    def merkle_hash(self, r: Range) -> bytes:
-        digest = self._txn.get(DB_MERKLE_HASH_BY_RANGE, range_key(r.from_, r.to))
-        if digest is None or len(digest) != HASH_LEN:
-            raise LedgerError(
-                "ledger.corrupted", f"no stored Merkle hash for range [{r.from_}, {r.to}]"
-            )
-        return digest
 
 
 def update_merkle_hashes(
@@ -257,6 +160,17 @@ def _reject(code: str, block: Block, message: str) -> LedgerError:
     return LedgerError(code, f"block {block.index}: {message}")
 
 
+def initialise_ledger(env: lmdb.Environment, directory: Path) -> None:
+    """``LedgerDB::create``: the databases, the format marker, zero counts; and an empty tip
+    journal in ``directory`` (the ``initialise`` step of ``env.create_environment``)."""
+    with env.begin(write=True) as txn:
+        dbs = {name: env.open_db(name, txn=txn, create=True) for name in ALL_DBS}
+        txn.put(FORMAT_KEY, FORMAT_MARKER, db=dbs[DB_META])
+        txn.put(NUM_BLOCKS_KEY, be64(0), db=dbs[DB_COUNTS])
+        txn.put(NUM_TX_OUTS_KEY, be64(0), db=dbs[DB_TX_OUT_COUNTS])
+    TipJournal.create(directory)
+
+
 class LedgerStore:
     """An append-only MobileCoin ledger in one LMDB directory (see the module docstring)."""
 
@@ -267,54 +181,55 @@ class LedgerStore:
         self.path = path
         self.read_only = read_only
         self._closed = False
+        self._journal: TipJournal | None = None
+        self._append_lock = threading.Lock()
 
     # --- opening and closing ------------------------------------------------------------------
     @classmethod
     def create(cls, path: str | Path, map_size: int = DEFAULT_MAP_SIZE) -> LedgerStore:
-        """Make an empty ledger in ``path`` (created if needed); ``ledger.already_exists`` when
-        it already holds an LMDB environment, ``ledger.not_a_ledger`` when it is a file."""
+        """Make an empty ledger in ``path`` (created if needed) atomically; of concurrent
+        creators one succeeds, the others get ``ledger.already_exists`` (as does a directory
+        already holding a ledger). Then opened read-write."""
         path = Path(path)
-        if path.exists() and not path.is_dir():
-            raise LedgerError("ledger.not_a_ledger", f"{path} is not a directory")
-        if (path / "data.mdb").exists():
-            raise LedgerError("ledger.already_exists", f"{path} already holds a database")
-        path.mkdir(parents=True, exist_ok=True)
-        env = lmdb.open(str(path), subdir=True, map_size=map_size, max_dbs=len(ALL_DBS),
-                        sync=True, metasync=True)
-        with env.begin(write=True) as txn:
-            dbs = {name: env.open_db(name, txn=txn, create=True) for name in ALL_DBS}
-            txn.put(FORMAT_KEY, FORMAT_MARKER, db=dbs[DB_META])
-            txn.put(NUM_BLOCKS_KEY, be64(0), db=dbs[DB_COUNTS])
-            txn.put(NUM_TX_OUTS_KEY, be64(0), db=dbs[DB_TX_OUT_COUNTS])
-        return cls(env, dbs, path, read_only=False)
+        create_environment(path, map_size, initialise_ledger)
+        return cls.open(path, map_size=map_size)
 
     @classmethod
     def open(cls, path: str | Path, *, read_only: bool = False,
              map_size: int = DEFAULT_MAP_SIZE) -> LedgerStore:
         """Open an existing ledger. ``ledger.not_a_ledger``: no LMDB environment there, or one
-        without the mcref format marker; ``ledger.corrupted``: an unreadable environment or
-        counts that disagree with the stored blocks."""
-        path = Path(path)
-        if not path.is_dir() or not (path / "data.mdb").is_file():
-            raise LedgerError("ledger.not_a_ledger", f"{path} holds no ledger")
-        try:
-            env = lmdb.open(str(path), subdir=True, map_size=map_size, max_dbs=len(ALL_DBS),
-                            sync=True, metasync=True, create=False, readonly=read_only)
-        except lmdb.Error as exc:
-            raise LedgerError("ledger.corrupted", f"{path}: {exc}") from None
-        try:
-            env.reader_check()  # free reader slots of processes that died (e.g. SIGKILL)
-            dbs = cls._open_dbs(env, path)
-        except BaseException:
-            env.close()
-            raise
-        store = cls(env, dbs, path, read_only)
+        without the mcref format marker; ``ledger.corrupted``: a damaged environment or counts
+        that disagree with the stored blocks; ``ledger.past_tip``: a block stored past the
+        last; the tip journal's codes (``ledger.rollback``, ``ledger.journal_*``). A read-write
+        open repairs a torn final journal record and a record a crash left unwritten."""
+        store = cls._open(Path(path), read_only, map_size)
         try:
             store._check_counts()
+            store._check_tip()
         except BaseException:
             store.close()
             raise
         return store
+
+    @classmethod
+    def open_for_verify(cls, path: str | Path,
+                        map_size: int = DEFAULT_MAP_SIZE) -> LedgerStore:
+        """Open read-only WITHOUT the open-time checks (counts, tip journal), so that
+        ``refimpl.ledger.verify.verify_ledger`` reports what they would refuse."""
+        return cls._open(Path(path), True, map_size)
+
+    @classmethod
+    def _open(cls, path: Path, read_only: bool, map_size: int) -> LedgerStore:
+        env = open_environment(path, read_only=read_only, map_size=map_size)
+        try:
+            with typed_errors(path, "open the ledger"):
+                if not read_only:
+                    env.reader_check()  # free reader slots of processes that died (SIGKILL)
+                dbs = cls._open_dbs(env, path)
+        except BaseException:
+            env.close()
+            raise
+        return cls(env, dbs, path, read_only)
 
     @staticmethod
     def _open_dbs(env: lmdb.Environment, path: Path) -> dict[bytes, lmdb._Database]:
@@ -332,23 +247,60 @@ class LedgerStore:
             raise LedgerError("ledger.corrupted", f"{path}: a database is missing: {exc}") from None
 
     def _check_counts(self) -> None:
-        """The counts agree with the last block and the stored TxOuts."""
-        with self._read() as txn:
-            n = txn.num_blocks()
-            tx_outs = txn.num_tx_outs()
-            if txn.get(DB_BLOCKS, be64(n)) is not None:
-                raise LedgerError("ledger.corrupted", f"a block is stored past num_blocks={n}")
-            if n and txn.get(DB_BLOCKS, be64(n - 1)) is None:
+        """The counts agree with the last block and the stored TxOuts; no block is stored past
+        the last one (the greatest key of the blocks database: O(log n))."""
+        with self.snapshot() as snap:
+            n = snap.num_blocks()
+            last_key = snap.last_key(DB_BLOCKS)
+            tip_key = be64(n - 1) if n else None
+            if last_key is not None and (tip_key is None or last_key > tip_key):
+                where = int.from_bytes(last_key[:8], "big") if len(last_key) == 8 else None
+                raise LedgerError("ledger.past_tip", f"block {where} is stored past the tip "
+                                  f"(num_blocks={n})")
+            if last_key != tip_key:
                 raise LedgerError("ledger.corrupted", f"block {n - 1} is missing")
-            expected = txn.block(n - 1).cumulative_txo_count if n else 0
+            expected = snap.get_block(n - 1).cumulative_txo_count if n else 0
+            tx_outs = snap.num_tx_outs()
             if tx_outs != expected:
                 raise LedgerError("ledger.corrupted",
                                   f"{tx_outs} TxOuts stored, the last block counts {expected}")
 
+    def _check_tip(self) -> None:
+        """The tip journal against the database (journal.py). Read-only: under the shared
+        lock, repairing nothing. Read-write: under the exclusive lock, cutting a torn record
+        and writing the records of committed blocks a crash left unrecorded; the journal stays
+        open for the appends."""
+        journal = TipJournal.open(self.path, writable=not self.read_only)
+        if self.read_only:
+            try:
+                with journal.shared() as locked:
+                    tail = journal.tail()
+                    with self.snapshot() as snap:
+                        reconcile(tail.count, tail.last, snap.num_blocks(), snap.tip_record,
+                                  locked=locked)
+            finally:
+                journal.close()
+            return
+        self._journal = journal
+        with journal.exclusive(), self.snapshot() as snap:
+            self._catch_up(journal, snap)
+
+    @staticmethod
+    def _catch_up(journal: TipJournal, snap: LedgerSnapshot) -> JournalEntry | None:
+        """Under the exclusive lock: check the journal's tail against ``snap``, cut a torn
+        record, append the records of committed blocks that have none; the final entry."""
+        tail = journal.tail()
+        journal.drop_torn(tail)
+        missing = reconcile(tail.count, tail.last, snap.num_blocks(), snap.tip_record,
+                            locked=True)
+        return journal.append(tail.last, [snap.tip_record(i) for i in missing])
+
     def close(self) -> None:
-        """Release the environment (idempotent)."""
+        """Release the environment and the journal (idempotent)."""
         if not self._closed:
             self._closed = True
+            if self._journal is not None:
+                self._journal.close()
             self._env.close()
 
     def __enter__(self) -> LedgerStore:
@@ -358,161 +310,166 @@ class LedgerStore:
                  tb: TracebackType | None) -> None:
         self.close()
 
-    def _read(self) -> _ReadContext:
-        return _ReadContext(self)
-
     # --- reads --------------------------------------------------------------------------------
+    @contextmanager
+    def snapshot(self) -> Iterator[LedgerSnapshot]:
+        """``with store.snapshot() as snap``: every read of ``snap`` sees the ledger as ONE
+        LMDB read transaction does (appends by this or another process meanwhile unseen)."""
+        if self._closed:
+            raise LedgerError("ledger.closed", f"the ledger at {self.path} is closed")
+        try:
+            txn = self._env.begin(write=False)
+        except lmdb.Error as exc:
+            raise lmdb_error(exc, self.path, "read the ledger") from None
+        try:
+            yield LedgerSnapshot(txn, self._dbs)
+        except lmdb.Error as exc:
+            raise lmdb_error(exc, self.path, "read the ledger") from None
+        finally:
+            txn.abort()
+
     def num_blocks(self) -> int:
-        with self._read() as txn:
-            return txn.num_blocks()
+        with self.snapshot() as snap:
+            return snap.num_blocks()
 
     def num_tx_outs(self) -> int:
-        with self._read() as txn:
-            return txn.num_tx_outs()
+        with self.snapshot() as snap:
+            return snap.num_tx_outs()
 
     def get_block(self, index: int) -> Block:
-        with self._read() as txn:
-            return txn.block(index)
+        with self.snapshot() as snap:
+            return snap.get_block(index)
 
     def last_block(self) -> Block | None:
         """The newest block, ``None`` for an empty ledger."""
-        with self._read() as txn:
-            n = txn.num_blocks()
-            return txn.block(n - 1) if n else None
+        with self.snapshot() as snap:
+            return snap.last_block()
 
     def get_block_signature(self, index: int) -> BlockSignature | None:
         """The block's signature, ``None`` when it was stored without one."""
-        with self._read() as txn:
-            key = _block_key(index)
-            if txn.get(DB_BLOCKS, key) is None:
-                raise LedgerError("ledger.block_index_out_of_bounds", f"no block {index}")
-            raw = txn.get(DB_BLOCK_SIGNATURES, key)
-            if raw is None:
-                return None
-            return _decoded(BlockSignature.from_protobuf, raw, f"signature of block {index}")
+        with self.snapshot() as snap:
+            return snap.get_block_signature(index)
 
     def get_block_contents(self, index: int) -> BlockContents:
         """The key images and outputs the block added (nothing else is ever stored)."""
-        with self._read() as txn:
-            key = _block_key(index)
-            raw_images = txn.get(DB_KEY_IMAGES_BY_BLOCK, key)
-            raw_outs = txn.get(DB_TX_OUTS_BY_BLOCK, key)
-            if raw_images is None or raw_outs is None:
-                if txn.get(DB_BLOCKS, key) is None:
-                    raise LedgerError("ledger.block_index_out_of_bounds", f"no block {index}")
-                raise LedgerError("ledger.corrupted", f"the contents of block {index} are missing")
-            key_images = _decoded(key_images_from_protobuf, raw_images, "key image list")
-            first, count = _decoded(_tx_outs_by_block, raw_outs, "tx_outs_by_block")
-            outputs = tuple(txn.tx_out(i) for i in range(first, first + count))
-            return BlockContents(key_images, outputs)
+        with self.snapshot() as snap:
+            return snap.get_block_contents(index)
 
     def get_tx_out(self, index: int) -> TxOut:
-        with self._read() as txn:
-            return txn.tx_out(index)
+        with self.snapshot() as snap:
+            return snap.get_tx_out(index)
 
     def get_tx_out_index_by_public_key(self, public_key: bytes) -> int | None:
         """The global index of the TxOut with this 32-byte public key, or ``None``."""
-        if len(public_key) != HASH_LEN:
-            return None
-        with self._read() as txn:
-            raw = txn.get(DB_TX_OUT_INDEX_BY_PUBLIC_KEY, bytes(public_key))
-            return None if raw is None else _from_be64(raw)
+        with self.snapshot() as snap:
+            return snap.get_tx_out_index_by_public_key(public_key)
 
     def get_tx_out_index_by_hash(self, tx_out_hash: bytes) -> int | None:
         """The global index of the TxOut whose ``TxOut::hash()`` is given, or ``None``."""
-        if len(tx_out_hash) != HASH_LEN:
-            return None
-        with self._read() as txn:
-            raw = txn.get(DB_TX_OUT_INDEX_BY_HASH, bytes(tx_out_hash))
-            return None if raw is None else _from_be64(raw)
+        with self.snapshot() as snap:
+            return snap.get_tx_out_index_by_hash(tx_out_hash)
 
     def get_block_index_by_tx_out_index(self, index: int) -> int:
-        with self._read() as txn:
-            raw = txn.get(DB_BLOCK_NUMBER_BY_TX_OUT_INDEX, _tx_out_key(index))
-            if raw is None:
-                raise LedgerError("ledger.tx_out_index_out_of_bounds", f"no TxOut {index}")
-            return _from_be64(raw)
+        with self.snapshot() as snap:
+            return snap.get_block_index_by_tx_out_index(index)
 
     def check_key_image(self, key_image: KeyImage) -> int | None:
         """``check_key_image``: the index of the block that spent it, or ``None``."""
-        with self._read() as txn:
-            raw = txn.get(DB_KEY_IMAGES, key_image.to_bytes())
-            return None if raw is None else _from_be64(raw)
+        with self.snapshot() as snap:
+            return snap.check_key_image(key_image)
 
     def root_hash(self) -> bytes:
         """The TxOut tree root hash now (NIL_HASH for no TxOuts)."""
-        with self._read() as txn:
-            return tree_root_hash(txn.merkle_hashes())
+        with self.snapshot() as snap:
+            return snap.root_hash()
 
     def root_element(self) -> TxOutMembershipElement:
         """The root element ``[0, next_pow2(N) - 1]`` now (``ledger.merkle_empty_tree`` for no
         TxOuts): the ``root_element`` the next block must carry."""
-        with self._read() as txn:
-            return tree_root_element(txn.merkle_hashes())
+        with self.snapshot() as snap:
+            return snap.root_element()
 
     def stored_merkle_hashes(self) -> Iterator[tuple[Range, bytes]]:
-        """Every stored ``(range, hash)`` of ``merkle_hash_by_range`` in key order (for
-        ``mcref ledger verify``), read in one transaction."""
-        with self._read() as txn:
-            cursor = txn.txn.cursor(db=txn.dbs[DB_MERKLE_HASH_BY_RANGE])
-            for key, value in cursor:
-                if len(key) != 16 or len(value) != HASH_LEN:
-                    raise LedgerError("ledger.corrupted", "a Merkle range record is malformed")
-                from_, to = _BE64.unpack(key[:8])[0], _BE64.unpack(key[8:])[0]
-                if from_ > to:
-                    raise LedgerError("ledger.corrupted", "a Merkle range has from > to")
-                yield Range(from_, to), bytes(value)
+        """Every stored ``(range, hash)`` of ``merkle_hash_by_range`` in key order, read in one
+        transaction."""
+        with self.snapshot() as snap:
+            yield from snap.stored_merkle_hashes()
 
     def get_membership_proof(self, index: int) -> TxOutMembershipProof:
         """``get_merkle_proof_of_membership``: the proof of TxOut ``index`` against the current
         root, built from O(log n) stored range hashes in one read transaction."""
-        with self._read() as txn:
-            return proof_of_membership(txn.merkle_hashes(), index)
+        with self.snapshot() as snap:
+            return snap.get_membership_proof(index)
 
     def get_membership_proofs(self, indices: Sequence[int]) -> tuple[TxOutMembershipProof, ...]:
         """Proofs of several TxOuts against one root (one read transaction)."""
-        with self._read() as txn:
-            source = txn.merkle_hashes()
-            return tuple(proof_of_membership(source, i) for i in indices)
+        with self.snapshot() as snap:
+            return snap.get_membership_proofs(indices)
 
     def block_for(self, contents: BlockContents, version: int | None = None) -> Block:
         """The block that would append ``contents`` next: the origin block (outputs only) on an
         empty ledger, else ``Block::new_with_parent`` of the last block at the current root,
         with the last block's version unless ``version`` is given. Nothing is written."""
-        with self._read() as txn:
-            n = txn.num_blocks()
-            if n == 0:
-                return Block.new_origin_block(contents.outputs)
-            last = txn.block(n - 1)
-            root = tree_root_element(txn.merkle_hashes())
-        return Block.new_with_parent(
-            last.version if version is None else version, last, root, contents
-        )
+        with self.snapshot() as snap:
+            return snap.block_for(contents, version)
 
     # --- append -------------------------------------------------------------------------------
     def append_block(self, block: Block, contents: BlockContents,
                      signature: BlockSignature | None = None) -> None:
         """``append_block``: check the block against the ledger (``validate_append_block``),
         then write it, its contents, its signature, the indexes and the Merkle hashes in ONE
-        write transaction. On any rejection (a typed ``ledger.*`` error) nothing is written."""
+        write transaction, then its tip-journal record. On any rejection (a typed ``ledger.*``
+        error) nothing is written. The journal's exclusive lock is held from before the write
+        transaction until the record is fsynced, so records follow commit order across
+        processes; records a crashed writer left unwritten are written first."""
         if self.read_only:
             raise LedgerError("ledger.read_only", f"the ledger at {self.path} is read-only")
         if self._closed:
             raise LedgerError("ledger.closed", f"the ledger at {self.path} is closed")
-        raw_txn = self._env.begin(write=True)
+        journal = self._journal
+        assert journal is not None  # every read-write store holds its journal
+        with self._append_lock, journal.exclusive():
+            stored_signature = None if signature is None else signature.to_protobuf()
+            last = self._commit(journal, block, contents, signature, stored_signature)
+            record = TipRecord(block.index, block.id, signature_digest(stored_signature))
+            try:
+                journal.append(last, [record])
+            except LedgerError as exc:
+                raise LedgerError(
+                    "ledger.journal_write_failed",
+                    f"block {block.index} is committed but its tip-journal record was not "
+                    f"written (the next read-write open writes it): {exc.message}") from None
+
+    def _commit(self, journal: TipJournal, block: Block, contents: BlockContents,
+                signature: BlockSignature | None, stored_signature: bytes | None
+                ) -> JournalEntry | None:
+        """Validate and commit the block in one write transaction; the journal's final entry
+        (after writing any records a crash left unwritten)."""
         try:
-            txn = _Txn(raw_txn, self._dbs)
+            raw_txn = self._env.begin(write=True)
+        except lmdb.Error as exc:
+            raise lmdb_error(exc, self.path, "append a block") from None
+        try:
+            txn = _WriteTxn(raw_txn, self._dbs)
+            last = self._catch_up(journal, txn)
             num_tx_outs = txn.num_tx_outs()
             self._validate_append(txn, block, contents, num_tx_outs)
             if signature is not None:
                 verify(block, signature)
-            self._write(txn, block, contents, signature, num_tx_outs)
-        except BaseException:
+            self._write(txn, block, contents, stored_signature, num_tx_outs)
+        except BaseException as exc:
             raw_txn.abort()
+            if isinstance(exc, lmdb.Error):
+                raise lmdb_error(exc, self.path, "append a block") from None
             raise
-        raw_txn.commit()
+        try:
+            raw_txn.commit()
+        except lmdb.Error as exc:
+            raise lmdb_error(exc, self.path, "append a block") from None
+        return last
 
-    def _validate_append(self, txn: _Txn, block: Block, contents: BlockContents,
+
+    def _validate_append(self, txn: _WriteTxn, block: Block, contents: BlockContents,
                          num_tx_outs: int) -> None:
         num_blocks = txn.num_blocks()
         if num_blocks == 0:
@@ -523,7 +480,7 @@ class LedgerStore:
                 raise _reject("ledger.bad_root_element", block,
                               "the origin block carries the default root element")
         else:
-            last = txn.block(num_blocks - 1)
+            last = txn.get_block(num_blocks - 1)
             if block.index != num_blocks:
                 raise _reject("ledger.bad_block_index", block, f"expected index {num_blocks}")
             if block.parent_id != last.id:
@@ -550,7 +507,7 @@ class LedgerStore:
             raise _reject("ledger.bad_root_element", block, "not the current TxOut tree root")
 
     @staticmethod
-    def _check_key_images(txn: _Txn, block: Block, key_images: Sequence[KeyImage]) -> None:
+    def _check_key_images(txn: _WriteTxn, block: Block, key_images: Sequence[KeyImage]) -> None:
         seen: set[bytes] = set()
         for ki in key_images:
             raw = ki.to_bytes()
@@ -561,7 +518,7 @@ class LedgerStore:
                 raise _reject("ledger.key_image_spent", block, f"{raw.hex()} already spent")
 
     @staticmethod
-    def _check_output_keys(txn: _Txn, block: Block, outputs: Sequence[TxOut]) -> None:
+    def _check_output_keys(txn: _WriteTxn, block: Block, outputs: Sequence[TxOut]) -> None:
         seen: set[bytes] = set()
         for out in outputs:
             raw = out.public_key.to_bytes()
@@ -571,12 +528,12 @@ class LedgerStore:
             seen.add(raw)
 
     @staticmethod
-    def _write(txn: _Txn, block: Block, contents: BlockContents,
-               signature: BlockSignature | None, first: int) -> None:
+    def _write(txn: _WriteTxn, block: Block, contents: BlockContents,
+               stored_signature: bytes | None, first: int) -> None:
         key = be64(block.index)
         txn.put(DB_BLOCKS, key, block_to_protobuf(block))
-        if signature is not None:
-            txn.put(DB_BLOCK_SIGNATURES, key, signature.to_protobuf())
+        if stored_signature is not None:
+            txn.put(DB_BLOCK_SIGNATURES, key, stored_signature)
         for ki in contents.key_images:
             txn.put(DB_KEY_IMAGES, ki.to_bytes(), key)
         txn.put(DB_KEY_IMAGES_BY_BLOCK, key, key_images_to_protobuf(contents.key_images))
@@ -600,26 +557,26 @@ class LedgerStore:
         txn.put(DB_COUNTS, NUM_BLOCKS_KEY, be64(block.index + 1))
 
 
-def _tx_outs_by_block(data: bytes) -> tuple[int, int]:
-    fields = pb.Fields(data)
-    return fields.get_uint(1), fields.get_uint(2)
-
-
-class _ReadContext:
-    """``with store._read() as txn``: a read transaction wrapped as :class:`_Txn`."""
-
-    def __init__(self, store: LedgerStore) -> None:
-        self._store = store
-        self._txn: lmdb.Transaction | None = None
-
-    def __enter__(self) -> _Txn:
-        store = self._store
-        if store._closed:
-            raise LedgerError("ledger.closed", f"the ledger at {store.path} is closed")
-        self._txn = store._env.begin(write=False)
-        return _Txn(self._txn, store._dbs)
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        assert self._txn is not None
-        self._txn.abort()
+def copy_ledger(origin: Path, destination: Path) -> None:
+    """Install a copy of the (quiescent) ledger in ``origin`` into ``destination``, which holds
+    no ``data.mdb``: the tip journal first, then ``data.mdb``, each copied under a temporary
+    name, fsynced and renamed into place, so ``destination`` holds a ledger only once both are
+    there (a journal copied before the data never leads it). MobileCoin's node copies the
+    origin ``data.mdb`` alone (``consensus/service/src/bin/main.rs``, ``setup_ledger_dir``)."""
+    origin, destination = Path(origin), Path(destination)
+    with typed_errors(destination, "copy the ledger"):
+        destination.mkdir(parents=True, exist_ok=True)
+        for name in (JOURNAL_FILE, DATA_FILE):
+            temporary = destination / f".{name}.copy-{os.getpid()}"
+            shutil.copyfile(origin / name, temporary)
+            fd = os.open(temporary, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(temporary, destination / name)
+        fd = os.open(destination, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

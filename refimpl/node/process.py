@@ -22,7 +22,6 @@ import collections
 import contextlib
 import hashlib
 import logging
-import shutil
 import signal
 import threading
 import time
@@ -40,7 +39,7 @@ from refimpl.enclave.consensus_api import SIM_CONSENSUS_CODE, TxContext
 from refimpl.enclave.evidence import decode_evidence
 from refimpl.errors import NodeError, RefImplError
 from refimpl.ledger.block import Block
-from refimpl.ledger.store import LedgerStore
+from refimpl.ledger.store import LedgerStore, copy_ledger
 from refimpl.node import config as cfg
 from refimpl.node.api import consensus_client_pb2
 from refimpl.node.archive import ArchiveBlock, ArchiveWriter, TxSources
@@ -80,13 +79,11 @@ MAX_EXTERNALIZED_SLOTS = 1
 
 
 def setup_ledger_dir(ledger_path: Path, origin: Path | None) -> None:
-    """``setup_ledger_dir``: copy the origin ``data.mdb`` when the ledger has none."""
+    """``setup_ledger_dir``: copy the origin ledger (``data.mdb`` and its tip journal) when the
+    ledger has none."""
     if (ledger_path / "data.mdb").is_file() or origin is None:
         return
-    ledger_path.mkdir(parents=True, exist_ok=True)
-    tmp = ledger_path / "data.mdb.tmp"
-    shutil.copyfile(origin / "data.mdb", tmp)
-    tmp.replace(ledger_path / "data.mdb")
+    copy_ledger(origin, ledger_path)
 
 
 class Transactions:

@@ -345,6 +345,17 @@ NO_PROPOSE_TX_RESULT: dict[str, str] = {
             "ledger.form_block_token_not_supported",
         )
     },
+    # ledger integrity: the tip journal and verify's recomputed indexes (ledger/journal.py,
+    # ledger/verify.py), raised opening, appending or verifying a ledger
+    **{
+        code: "ledger integrity (open, append, verify); " + _NOT_A_PROPOSAL_CHECK
+        for code in (
+            "ledger.bad_database_set", "ledger.extra_entry", "ledger.journal_behind",
+            "ledger.journal_corrupted", "ledger.journal_mismatch", "ledger.journal_missing",
+            "ledger.journal_write_failed", "ledger.merkle_hash_mismatch", "ledger.missing_entry",
+            "ledger.non_canonical", "ledger.past_tip", "ledger.rollback", "ledger.wrong_entry",
+        )
+    },
 }
 
 
