@@ -4,11 +4,15 @@
 block pays N deterministic demo accounts (refimpl/ledger/origin.py).
 
 ``mcref ledger show DIR [--block N] [--json]``: the chain (one line per block), or one block with
-its signature, key images and outputs.
+its signature, key images and outputs, all read from one snapshot (one LMDB read transaction),
+so a process appending meanwhile is never half-seen.
 
-``mcref ledger verify DIR [--json]``: re-check every block (refimpl/ledger/verify.py); exit 0
-when the ledger is sound, 1 naming the first bad block. Works on a ledger in a read-only
-directory (refimpl/ledger/env.py opens it without LMDB's lock file).
+``mcref ledger verify DIR [--json]``: re-check every block, every index and the tip journal in
+one snapshot (refimpl/ledger/verify.py ``verify_path``); exit 0 when the ledger is sound, 1
+naming the first fault: ``FAIL: block N: error[CODE]: ...`` (e.g. ``ledger.rollback`` names
+the first block the database lost), or without ``block N`` for a fault of the database set or
+the journal file as a whole. Both work on a ledger in a read-only directory
+(refimpl/ledger/env.py opens it without LMDB's lock file).
 
 A directory that is not a ledger, a damaged one, and every filesystem or LMDB failure (a path
 under a file, a dangling symbolic link, permission denied, a read-only filesystem, a full disk)
@@ -38,8 +42,9 @@ from refimpl.ledger.origin import (
     origin_contents,
 )
 from refimpl.ledger.signature import BlockSignature, sign
+from refimpl.ledger.snapshot import LedgerSnapshot
 from refimpl.ledger.store import LedgerStore
-from refimpl.ledger.verify import verify_ledger
+from refimpl.ledger.verify import verify_path
 
 MAX_DEMO_ACCOUNTS = 1000
 
@@ -123,7 +128,7 @@ def _block_row(block: Block, contents: BlockContents, signature: BlockSignature 
     }
 
 
-def _chain_document(store: LedgerStore) -> dict[str, Any]:
+def _chain_document(store: LedgerSnapshot) -> dict[str, Any]:
     n = store.num_blocks()
     return {
         "num_blocks": n,
@@ -137,7 +142,7 @@ def _chain_document(store: LedgerStore) -> dict[str, Any]:
     }
 
 
-def _block_document(store: LedgerStore, index: int) -> dict[str, Any]:
+def _block_document(store: LedgerSnapshot, index: int) -> dict[str, Any]:
     block = store.get_block(index)
     contents = store.get_block_contents(index)
     signature = store.get_block_signature(index)
@@ -158,14 +163,12 @@ def _block_document(store: LedgerStore, index: int) -> dict[str, Any]:
 
 
 def _show(args: argparse.Namespace) -> int:
-    # SNAPSHOT CALL SITE: read through LedgerStore.snapshot() (one LMDB read transaction)
-    # once the store provides it.
     with typed_errors(Path(args.dir), "read the ledger"):
-        with LedgerStore.open(args.dir, read_only=True) as store:
+        with LedgerStore.open(args.dir, read_only=True) as store, store.snapshot() as snap:
             if args.block is not None:
-                document = _block_document(store, args.block)
+                document = _block_document(snap, args.block)
             else:
-                document = _chain_document(store)
+                document = _chain_document(snap)
     if args.json:
         print_json(document)
     elif args.block is not None:
@@ -200,8 +203,7 @@ def _print_block(document: dict[str, Any]) -> None:
 
 def _verify(args: argparse.Namespace) -> int:
     with typed_errors(Path(args.dir), "verify the ledger"):
-        with LedgerStore.open(args.dir, read_only=True) as store:
-            report = verify_ledger(store)
+        report = verify_path(args.dir)
     fault = report.fault
     if args.json:
         print_json({
@@ -209,12 +211,13 @@ def _verify(args: argparse.Namespace) -> int:
             "num_blocks": report.num_blocks,
             "num_tx_outs": report.num_tx_outs,
             "signed_blocks": report.signed_blocks,
+            "journal_records": report.journal_records,
             "first_bad_block": None if fault is None else {
                 "index": fault.index, "code": fault.code, "message": fault.message},
         })
     elif fault is None:
         print(f"ok: {report.num_blocks} blocks, {report.num_tx_outs} TxOuts, "
-              f"{report.signed_blocks} signed")
+              f"{report.signed_blocks} signed, {report.journal_records} tip-journal records")
     else:
         where = "" if fault.index is None else f"block {fault.index}: "
         print(f"FAIL: {where}error[{fault.code}]: {fault.message}")

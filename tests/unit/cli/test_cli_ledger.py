@@ -1,5 +1,6 @@
 """``mcref ledger init|show|verify``: demo origin, views of the chain, verification that names
-the first bad block (exit 1), and one-line errors for what is not a sound ledger (exit 2)."""
+the first bad block (exit 1), and one-line errors for what is not a sound ledger (exit 2).
+Filesystem refusals and read-only ledgers: tests/unit/cli/test_cli_ledger_fs.py."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from refimpl.cli import main
 from refimpl.ledger.block import BlockContents, compute_block_id
 from refimpl.ledger.block_protobuf import block_to_protobuf, key_images_to_protobuf
+from refimpl.ledger.journal import JOURNAL_FILE
 from refimpl.ledger.origin import DEMO_VALUE, demo_accounts, demo_block_signer
 from refimpl.ledger.signature import sign
 from refimpl.ledger.store import (
@@ -191,9 +193,9 @@ def test_not_a_ledger_or_corrupted_is_one_line(tmp_path: Path,
         assert error_line(capsys).startswith("error[ledger.not_a_ledger]")
     garbage = tmp_path / "g"
     garbage.mkdir()
-    (garbage / "data.mdb").write_bytes(b"\x00" * 4096)
+    (garbage / "data.mdb").write_bytes(b"\x00" * 4096)  # refused before LMDB maps it
     assert main(["ledger", "verify", str(garbage)]) == 2
-    assert error_line(capsys).startswith("error[ledger.corrupted]")
+    assert error_line(capsys).startswith("error[ledger.bad_meta_page]")
     path = tmp_path / "l"
     grown_ledger(path, capsys, blocks=1)
     overwrite(path, DB_BLOCKS, be64(1), b"\xff\xff")
@@ -204,12 +206,14 @@ def test_not_a_ledger_or_corrupted_is_one_line(tmp_path: Path,
 def test_verify_catches_a_corrupted_merkle_hash_off_the_root_path(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A leaf hash does not feed the stored root (its parents are stored), yet proofs use it."""
+    """A leaf hash does not feed the stored root (its parents are stored), yet proofs use it.
+    The fault names block 0, whose TxOut the leaf is."""
     path = tmp_path / "l"
     grown_ledger(path, capsys)
     overwrite(path, DB_MERKLE_HASH_BY_RANGE, range_key(0, 0), b"\x09" * 32)
     fault = verify_fault(path, capsys)
-    assert fault["index"] == 4 and fault["code"] == "ledger.corrupted"
+    assert fault["index"] == 0 and fault["code"] == "ledger.merkle_hash_mismatch"
+    assert "[0, 0]" in fault["message"]
 
 
 def test_verify_catches_a_wrong_tx_out_index(tmp_path: Path,
@@ -220,7 +224,7 @@ def test_verify_catches_a_wrong_tx_out_index(tmp_path: Path,
         out = store.get_tx_out(5)
     overwrite(path, DB_TX_OUT_INDEX_BY_HASH, out.hash(), be64(6))
     fault = verify_fault(path, capsys)
-    assert fault["index"] == 2 and fault["code"] == "ledger.corrupted"
+    assert fault["index"] == 2 and fault["code"] == "ledger.wrong_entry"
 
 
 def test_expected_range_count_matches_the_tree() -> None:
@@ -231,3 +235,43 @@ def test_expected_range_count_matches_the_tree() -> None:
     for n in range(1, 40):
         tree.append(src.tx_out())
         assert expected_range_count(n) == len(tree._hashes)
+
+
+def test_verify_and_show_report_a_rollback_with_the_missing_block(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """data.mdb replaced by its copy from two blocks earlier: the tip journal leads the
+    database. verify names block 3 (the first block lost); show refuses to show the older
+    ledger."""
+    path = tmp_path / "l"
+    grown_ledger(path, capsys, blocks=2)
+    older = (path / "data.mdb").read_bytes()
+    key = demo_block_signer(b"mcref-demo")
+    src = SyntheticSource(b"later")
+    with LedgerStore.open(path) as store:
+        for _ in range(2):
+            contents = src.contents(3, 2)
+            block = store.block_for(contents)
+            store.append_block(block, contents, sign(block, key))
+    (path / "data.mdb").write_bytes(older)
+    fault = verify_fault(path, capsys)
+    assert fault["index"] == 3 and fault["code"] == "ledger.rollback"
+    assert main(["ledger", "verify", str(path)]) == 1
+    assert capsys.readouterr().out.startswith("FAIL: block 3: error[ledger.rollback]")
+    assert main(["ledger", "show", str(path)]) == 2
+    assert error_line(capsys).startswith("error[ledger.rollback]")
+
+
+def test_verify_reports_a_deleted_signature_and_a_missing_journal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "l"
+    grown_ledger(path, capsys)
+    with LedgerStore.open(path) as store:
+        with store._env.begin(write=True) as txn:
+            txn.delete(be64(2), db=store._dbs[DB_BLOCK_SIGNATURES])
+    fault = verify_fault(path, capsys)
+    assert fault["index"] == 2 and fault["code"] == "ledger.journal_mismatch"
+    (path / JOURNAL_FILE).unlink()
+    assert main(["ledger", "verify", str(path)]) == 1
+    assert capsys.readouterr().out.startswith("FAIL: error[ledger.journal_missing]")

@@ -12,11 +12,13 @@ machine enforces it (a test skips, naming why, when it does not).
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 PR_CAPBSET_DROP = 24  # <linux/prctl.h>
 CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER = 1, 2, 3  # <linux/capability.h>
@@ -37,9 +39,33 @@ def run_denied(argv: Sequence[str], timeout: float = 60) -> subprocess.Completed
                           timeout=timeout, cwd=ROOT, check=False)
 
 
-def run_cli_denied(*argv: str) -> subprocess.CompletedProcess[str]:
-    """``mcref ARGV`` (``python -m refimpl.cli``) held to file permissions."""
-    return run_denied([sys.executable, "-m", "refimpl.cli", *argv])
+class CliRun(NamedTuple):
+    """What one ``mcref`` command returned and printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+_CLI = """
+import contextlib, io, json, sys
+from refimpl.cli import main
+runs = []
+for argv in json.loads(sys.argv[1]):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    runs.append([code, out.getvalue(), err.getvalue()])
+print(json.dumps(runs))
+"""
+
+
+def run_cli_denied(*commands: Sequence[str]) -> list[CliRun]:
+    """Each ``mcref ARGV`` of ``commands`` (``refimpl.cli.main``, as ``python -m refimpl.cli``
+    runs it), in one child process held to file permissions (one interpreter start for all)."""
+    child = run_denied([sys.executable, "-c", _CLI, json.dumps([list(c) for c in commands])])
+    assert child.returncode == 0 and child.stderr == "", child.stderr
+    return [CliRun(*run) for run in json.loads(child.stdout)]
 
 
 def denial_works(scratch: Path) -> bool:

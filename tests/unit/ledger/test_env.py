@@ -31,6 +31,7 @@ from refimpl.ledger.env import (
     lmdb_error,
     open_environment,
 )
+from refimpl.ledger.journal import JOURNAL_FILE
 from refimpl.ledger.origin import (
     demo_accounts,
     demo_block_signer,
@@ -38,35 +39,13 @@ from refimpl.ledger.origin import (
     origin_contents,
 )
 from refimpl.ledger.signature import sign
-from refimpl.ledger.store import (
-    ALL_DBS,
-    DB_COUNTS,
-    DB_META,
-    DB_TX_OUT_COUNTS,
-    FORMAT_KEY,
-    FORMAT_MARKER,
-    NUM_BLOCKS_KEY,
-    NUM_TX_OUTS_KEY,
-    LedgerStore,
-    be64,
-)
+from refimpl.ledger.store import LedgerStore, initialise_ledger
 from refimpl.ledger.verify import verify_ledger
 from tests.unit.ledger._unprivileged import denial_works, run_denied
 
 MAP_SIZE = 1 << 26
 DELAY = 0.4  # seconds the winner sleeps between its check and its create
 FORK = multiprocessing.get_context("fork")
-
-
-def store_initialise(env: lmdb.Environment, directory: Path) -> None:
-    """What ``LedgerStore.create`` writes into a new environment: the named databases, the
-    format marker and zero counts."""
-    del directory
-    with env.begin(write=True) as txn:
-        dbs = {name: env.open_db(name, txn=txn, create=True) for name in ALL_DBS}
-        txn.put(FORMAT_KEY, FORMAT_MARKER, db=dbs[DB_META])
-        txn.put(NUM_BLOCKS_KEY, be64(0), db=dbs[DB_COUNTS])
-        txn.put(NUM_TX_OUTS_KEY, be64(0), db=dbs[DB_TX_OUT_COUNTS])
 
 
 def code_of(action: Callable[[], object]) -> str:
@@ -84,7 +63,7 @@ def _init_and_sign_origin(path: Path, seed: bytes, barrier: Any, results: Any) -
     seed's signed origin block. Reports ``(seed, outcome, origin id, finish time)``."""
     try:
         barrier.wait(timeout=30)
-        create_environment(path, MAP_SIZE, store_initialise,
+        create_environment(path, MAP_SIZE, initialise_ledger,
                            _before_create=lambda: time.sleep(DELAY))
         contents = origin_contents(seed, demo_accounts(seed, 2))
         block = origin_block(contents)
@@ -128,21 +107,24 @@ def test_a_failing_initialise_leaves_no_ledger(tmp_path: Path) -> None:
     path = tmp_path / "ledger"
 
     def half_then_fail(env: lmdb.Environment, directory: Path) -> None:
-        store_initialise(env, directory)
+        initialise_ledger(env, directory)
         raise LedgerError("ledger.corrupted", "initialise gave up")
 
     assert code_of(lambda: create_environment(path, MAP_SIZE, half_then_fail)) == \
         "ledger.corrupted"
-    assert os.listdir(path) == []  # no data.mdb, no temporary data or lock file
+    # no data.mdb, no temporary data or lock file; the journal initialise wrote before failing
+    # stays (a directory without data.mdb is no ledger; the next create replaces it)
+    assert os.listdir(path) == [JOURNAL_FILE]
     assert code_of(lambda: open_environment(path, read_only=True, map_size=MAP_SIZE)) == \
         "ledger.not_a_ledger"
-    create_environment(path, MAP_SIZE, store_initialise)
-    LedgerStore.open(path).close()
+    create_environment(path, MAP_SIZE, initialise_ledger)
+    with LedgerStore.open(path) as store:
+        assert store.num_blocks() == 0
 
 
 def _create_slowly(path: Path, started: Any) -> None:
     def stall(env: lmdb.Environment, directory: Path) -> None:
-        store_initialise(env, directory)
+        initialise_ledger(env, directory)
         started.set()
         time.sleep(60)
 
@@ -165,7 +147,7 @@ def test_a_create_killed_midway_leaves_no_ledger(tmp_path: Path) -> None:
     assert DATA_FILE not in leftovers and any(n.startswith(INIT_PREFIX) for n in leftovers)
     assert code_of(lambda: open_environment(path, read_only=True, map_size=MAP_SIZE)) == \
         "ledger.not_a_ledger"
-    create_environment(path, MAP_SIZE, store_initialise)
+    create_environment(path, MAP_SIZE, initialise_ledger)
     assert not any(n.startswith(INIT_PREFIX) for n in os.listdir(path))
     with LedgerStore.open(path) as store:
         assert store.num_blocks() == 0
@@ -187,12 +169,12 @@ def test_create_where_no_directory_can_be(tmp_path: Path) -> None:
     }
     for path, says in cases.items():
         with pytest.raises(LedgerError) as refused:
-            create_environment(path, MAP_SIZE, store_initialise)
+            create_environment(path, MAP_SIZE, initialise_ledger)
         assert refused.value.code == "ledger.not_a_directory", path
         assert says in refused.value.message and "\n" not in refused.value.message
     assert not (tmp_path / "nowhere").exists()
-    create_environment(tmp_path / "ok", MAP_SIZE, store_initialise)
-    assert code_of(lambda: create_environment(tmp_path / "ok", MAP_SIZE, store_initialise)) \
+    create_environment(tmp_path / "ok", MAP_SIZE, initialise_ledger)
+    assert code_of(lambda: create_environment(tmp_path / "ok", MAP_SIZE, initialise_ledger)) \
         == "ledger.already_exists"
 
 
@@ -200,7 +182,8 @@ def test_open_what_holds_no_environment(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     (tmp_path / "d" / DATA_FILE).mkdir(parents=True)
     os.symlink(tmp_path / "nowhere", tmp_path / "dangling")
-    for name in ("missing", "file", "file/sub", "d", "dangling"):
+    os.symlink(tmp_path / "loop", tmp_path / "loop")
+    for name in ("missing", "file", "file/sub", "d", "dangling", "loop"):
         for read_only in (True, False):
             with pytest.raises(LedgerError) as refused:
                 open_environment(tmp_path / name, read_only=read_only, map_size=MAP_SIZE)
@@ -257,7 +240,7 @@ def test_read_only_open_of_a_read_only_directory(tmp_path: Path) -> None:
     """No lock.mdb and a directory where it cannot be created; then a lock.mdb that cannot be
     opened for writing: both open read-only without the lock."""
     path = tmp_path / "ledger"
-    create_environment(path, MAP_SIZE, store_initialise)
+    create_environment(path, MAP_SIZE, initialise_ledger)
     (path / "lock.mdb").unlink(missing_ok=True)
     path.chmod(0o555)
     try:
