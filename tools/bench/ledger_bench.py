@@ -1,8 +1,20 @@
-"""Ledger benchmark workloads (issue 5): append throughput and membership proofs at 1M TxOuts.
+"""Ledger benchmark workloads (issues 5 and 14): append throughput, the tip journal's share of
+it, verify, the structural check, and membership proofs at 1M TxOuts.
 
 * :func:`append_workload`: a ledger with an origin block, and a generator of the next block of
   100 transactions' outputs: 200 outputs (two per transaction: payment and change) and 100 key
-  images (one input each), sorted as consensus sorts them.
+  images (one input each), sorted as consensus sorts them. An append is one LMDB write
+  transaction (fsynced) followed by one tip-journal record (fdatasynced).
+* :func:`journal_workload`: the tip journal's part of one append on its own, exactly the calls
+  ``LedgerStore.append_block`` makes around its commit (refimpl/ledger/store.py): the exclusive
+  journal lock, the tail read (two records) and one record appended and fdatasynced. The
+  benchmark session reports ``append / (append - journal)``: the cost of an append with the
+  journal against one without it (the LMDB transaction alone, today's append before the
+  journal), both medians from one run.
+* :func:`verify_workload`: a ledger of :data:`VERIFY_BLOCKS` such blocks, for ``mcref ledger
+  verify`` (``refimpl.ledger.verify.verify_path``: open, one snapshot, every block and index
+  recomputed, the journal compared) and for the structural check alone
+  (``refimpl.ledger.lmdb_file.check_data_file``).
 * :func:`million_txo_ledger`: a ledger of 1,000,000 TxOuts built with the real
   :meth:`LedgerStore.append_block` in blocks of 10,000 outputs, cached under
   ``.tmp/bench-ledger-1m/`` (a ``complete`` file marks a finished build; an interrupted one is
@@ -20,7 +32,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from refimpl.crypto.hashing import blake2b256
 from refimpl.ledger.block import Block, BlockContents
+from refimpl.ledger.journal import ZERO_DIGEST, TipJournal, TipRecord
 from refimpl.ledger.store import LedgerStore
 from refimpl.ledger.synthetic import SyntheticSource
 from refimpl.transaction.amount import MaskedAmountV1
@@ -33,6 +47,7 @@ MILLION = 1_000_000
 BULK_BLOCK = 10_000
 TXS_PER_BLOCK = 100
 OUTPUTS_PER_TX = 2
+VERIFY_BLOCKS = 50
 
 
 def append_workload(path: Path) -> tuple[LedgerStore, Callable[[], tuple[Block, BlockContents]]]:
@@ -47,6 +62,32 @@ def append_workload(path: Path) -> tuple[LedgerStore, Callable[[], tuple[Block, 
         return store.block_for(contents), contents
 
     return store, next_block
+
+
+def journal_workload(directory: Path) -> tuple[TipJournal, Callable[[], None]]:
+    """A fresh tip journal in ``directory`` and a function doing one append's journal work."""
+    TipJournal.create(directory)
+    journal = TipJournal.open(directory, writable=True)
+    appended = [0]
+
+    def record_one_block() -> None:
+        with journal.exclusive():
+            tail = journal.tail()
+            index = appended[0]
+            block_id = blake2b256(b"bench-journal", index.to_bytes(8, "big"))
+            journal.append(tail.last, [TipRecord(index, block_id, ZERO_DIGEST)])
+            appended[0] = index + 1
+
+    return journal, record_one_block
+
+
+def verify_workload(path: Path, blocks: int = VERIFY_BLOCKS) -> Path:
+    """A closed ledger at ``path``: the origin and ``blocks - 1`` blocks of 100 transactions."""
+    store, next_block = append_workload(path)
+    with store:
+        for _ in range(blocks - 1):
+            store.append_block(*next_block())
+    return path
 
 
 class _PooledOutputs:

@@ -1,7 +1,10 @@
 """Ledger benchmarks (issue 5; run by `make bench`, not by `make test`).
 
 * append: one block of 100 transactions' outputs (200 TxOuts, 100 key images) appended to the
-  LMDB store, fsync included (refimpl/ledger/store.py ``append_block``);
+  LMDB store, fsync included (refimpl/ledger/store.py ``append_block``), and the tip journal's
+  part of it alone (tools/bench/conftest.py reports the ratio with/without the journal);
+* verify: ``mcref ledger verify`` of a ledger of 50 such blocks (``verify_path``), and the
+  structural check of its data.mdb alone (``check_data_file``);
 * membership proofs on a ledger of 1,000,000 TxOuts (tools/bench/ledger_bench.py builds it once
   with the real store and caches it under .tmp/): generation from the stored range hashes
   (``get_membership_proof``, O(log n) LMDB reads) and verification against the root
@@ -21,11 +24,22 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ledger_bench import MILLION, append_workload, million_txo_ledger  # noqa: E402
+from ledger_bench import (  # noqa: E402
+    MILLION,
+    VERIFY_BLOCKS,
+    append_workload,
+    journal_workload,
+    million_txo_ledger,
+    verify_workload,
+)
 
 from refimpl.ledger.block import Block, BlockContents  # noqa: E402
+from refimpl.ledger.lmdb_file import check_data_file  # noqa: E402
 from refimpl.ledger.merkle import is_membership_proof_valid  # noqa: E402
 from refimpl.ledger.store import LedgerStore  # noqa: E402
+from refimpl.ledger.verify import verify_path  # noqa: E402
+
+APPEND_ROUNDS = 30
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +59,38 @@ def test_ledger_append_block_100_txs(benchmark: Any, tmp_path: Path) -> None:
         store.append_block(*block_and_contents)
 
     before = store.num_tx_outs()
-    benchmark.pedantic(append, setup=setup, rounds=30)
-    assert store.num_tx_outs() == before + 30 * 200
+    benchmark.pedantic(append, setup=setup, rounds=APPEND_ROUNDS)
+    assert store.num_tx_outs() == before + APPEND_ROUNDS * 200
     benchmark.extra_info["tx_outs_per_block"] = 200
     store.close()
+    assert verify_path(tmp_path / "ledger").ok
+
+
+def test_ledger_append_journal_record(benchmark: Any, tmp_path: Path) -> None:
+    """The journal's part of one append alone (same filesystem as the append benchmark)."""
+    journal, record_one_block = journal_workload(tmp_path)
+    benchmark.pedantic(record_one_block, rounds=APPEND_ROUNDS * 4)
+    assert journal.tail().count == APPEND_ROUNDS * 4
+    journal.close()
+
+
+@pytest.fixture(scope="module")
+def verify_ledger_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return verify_workload(tmp_path_factory.mktemp("verify") / "ledger")
+
+
+def test_ledger_verify_50_blocks(benchmark: Any, verify_ledger_path: Path) -> None:
+    report = benchmark.pedantic(verify_path, args=(verify_ledger_path,), rounds=5)
+    assert report.ok and report.num_blocks == VERIFY_BLOCKS
+    assert report.num_tx_outs == VERIFY_BLOCKS * 200
+    benchmark.extra_info["blocks"] = VERIFY_BLOCKS
+
+
+def test_ledger_check_data_file_50_blocks(benchmark: Any, verify_ledger_path: Path) -> None:
+    data = verify_ledger_path / "data.mdb"
+    summary = benchmark.pedantic(check_data_file, args=(data,), rounds=10)
+    assert summary.num_pages_used * summary.page_size <= data.stat().st_size
+    benchmark.extra_info["pages"] = summary.num_pages_used
 
 
 def test_ledger_membership_proof_1m(benchmark: Any, million: LedgerStore) -> None:
