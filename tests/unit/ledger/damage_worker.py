@@ -6,8 +6,9 @@ SOURCE is a sound ledger directory; CASES a file of one case per line:
 * ``x:POS:MASK`` — ``data.mdb`` with the byte at offset POS XORed with MASK (1..255);
 * ``t:LENGTH`` — ``data.mdb`` cut to LENGTH bytes.
 
-For each case the worker writes a fresh copy of SOURCE (every file but LMDB's lock files, with
-the damage applied) under SCRATCH, then:
+For each case the worker writes a copy of SOURCE (every file but LMDB's lock files, with the
+damage applied) into one directory under SCRATCH (rewriting the files: creating and removing a
+directory per case costs more than the check), then:
 
 1. runs :func:`refimpl.ledger.lmdb_file.check_data_file` on its ``data.mdb``; when that accepts,
    reads every key and value of every named database with LMDB cursors (py-lmdb, read-only):
@@ -137,17 +138,17 @@ def main(argv: list[str]) -> int:
     original = content_digest(source)
     parser = build_parser()
     directory = scratch / "case"
+    directory.mkdir(parents=True)
     for case in cases_file.read_text().split():
         print(f"B {case}", flush=True)
-        if directory.exists():
-            shutil.rmtree(directory)
-        directory.mkdir(parents=True)
-        for name, data in files.items():
+        for stray in directory.iterdir():  # anything a previous case left but LMDB's lock
+            if stray.name not in files and stray.name not in LOCK_FILES:
+                stray.unlink()
+        for name, data in files.items():  # the same directory, every file rewritten
             (directory / name).write_bytes(damaged(data, case) if name == DATA_FILE else data)
         verdict = classify(parser, directory, original)
         print(f"R {case} {verdict}", flush=True)
-    if directory.exists():
-        shutil.rmtree(directory)
+    shutil.rmtree(directory)
     return 0
 
 

@@ -299,7 +299,8 @@ REASONS = {
     "upper past the page": "impossible", "one key fewer": "gap",
     "branch with one key": "has 1 keys", "node offset outside the page": "outside",
     "node offset odd": "odd", "two offsets to one node": "overlaps",
-    "keys out of order": "out of order", "key size": "not at the page end",
+    "keys out of order": "out of order", "key size": "a key is 600 bytes",
+    "empty key": "a key is 0 bytes",
     "data size": "not at the page end", "F_DUPDATA on a leaf node": "flags 0x04",
     "F_SUBDATA outside the main database": "flags 0x02",
     "branch child out of range": "outside pages", "branch child already used": "already part of",
@@ -359,6 +360,7 @@ PAGE_DAMAGE: dict[str, Callable[[Pages, Path], None]] = {
                                                       p.u16(p.at(_leaf(s), 16))),
     "keys out of order": lambda p, s: _swap_first_nodes(p, _leaf(s)),
     "key size": lambda p, s: p.set_u16(p.node(_leaf(s), 0)[0] + 6, 600),
+    "empty key": lambda p, s: p.set_u16(p.node(_leaf(s), 1)[0] + 6, 0),
     "data size": lambda p, s: p.set_u16(p.node(_leaf(s), 0)[0], 9),
     "F_DUPDATA on a leaf node": lambda p, s: p.set_u16(p.node(_leaf(s), 0)[0] + 4, F_DUPDATA),
     "F_SUBDATA outside the main database": lambda p, s: p.set_u16(p.node(_leaf(s), 0)[0] + 4,
@@ -471,3 +473,16 @@ def test_a_writer_moving_on_by_more_than_one_commit_means_read_again() -> None:
     assert _moved(raw, with_txnids(12, 11), 10)
     assert _moved(raw, raw[:100], 10)
     assert _moved(raw, with_txnids(10, 11), None)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_a_data_file_that_is_not_a_regular_file_is_refused_without_hanging(
+        tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "data.mdb"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.mkdir()
+    with pytest.raises(LedgerError) as caught:
+        check_data_file(target)
+    assert caught.value.code == "ledger.not_a_ledger"
