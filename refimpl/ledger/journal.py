@@ -117,7 +117,7 @@ def _mismatch(entry: JournalEntry, actual: TipRecord) -> LedgerError | None:
         if actual.signature_digest == ZERO_DIGEST:
             what = "the signature the tip journal recorded is gone (deleted or moved)"
         elif recorded.signature_digest == ZERO_DIGEST:
-            what = "a signature is stored where the tip journal recorded none (moved here?)"
+            what = "a signature is stored where the tip journal recorded none (moved or added)"
         else:
             what = "the stored signature differs from the one the tip journal recorded"
         return LedgerError("ledger.journal_mismatch", f"block {index}: {what}")

@@ -104,6 +104,20 @@ def test_a_lag_left_by_a_crash_is_read_and_repaired(tmp_path: Path) -> None:
     sound(path, 5, 5)
 
 
+def test_an_append_first_writes_the_record_another_writer_left_unwritten(tmp_path: Path) -> None:
+    """A store already open when another writer died between commit and record: its next
+    append writes that record from the database, then its own."""
+    path = tmp_path / "l"
+    build(path, 3)
+    complete = _damage.journal(path).read_bytes()
+    with LedgerStore.open(path) as store:
+        os.truncate(_damage.journal(path), len(complete) - RECORD_LEN)
+        grow(store, 1, b"catch-up")
+    data = _damage.journal(path).read_bytes()
+    assert data[:len(complete)] == complete and len(data) == len(complete) + RECORD_LEN
+    sound(path, 4, 4)
+
+
 @pytest.mark.parametrize("tail", [b"\x17" * 50, bytes(RECORD_LEN), bytes(RECORD_LEN) + b"\x01"])
 def test_a_torn_final_record_is_ignored_then_dropped(tmp_path: Path, tail: bytes) -> None:
     """A write cut short (a partial record), or a record the filesystem extended the file for
