@@ -356,6 +356,18 @@ NO_PROPOSE_TX_RESULT: dict[str, str] = {
             "ledger.non_canonical", "ledger.past_tip", "ledger.rollback", "ledger.wrong_entry",
         )
     },
+    # the data file's structure and the filesystem (ledger/lmdb_file.py, ledger/env.py), raised
+    # opening or creating a ledger
+    **{
+        code: "ledger storage (open, create); " + _NOT_A_PROPOSAL_CHECK
+        for code in (
+            "ledger.bad_database_record", "ledger.bad_freelist", "ledger.bad_meta_page",
+            "ledger.bad_page", "ledger.file_changing", "ledger.file_truncated",
+            "ledger.io_error", "ledger.lmdb_error", "ledger.map_full", "ledger.no_space",
+            "ledger.not_a_directory", "ledger.not_found", "ledger.permission_denied",
+            "ledger.read_only_filesystem",
+        )
+    },
 }
 
 
