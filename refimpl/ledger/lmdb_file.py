@@ -40,7 +40,7 @@ The format facts, from ``mdb.c``:
 * FREE_DBI (``MDB_INTEGERKEY``: native ``size_t`` txnid keys) records are IDLs
   (``midl.h``): a u64 count, then that many page numbers in descending order, possibly followed
   by unused reserved room (``mdb_freelist_save``). MAIN_DBI holds one ``F_SUBDATA`` record per
-  named database, keyed by its name (``mdb_dbi_open``).
+  named database, keyed by its name (``mdb_dbi_open``), and may hold plain data too.
 
 Checked, for the meta LMDB will use: both meta pages (fields above, page size a power of two
 in 4096..32768 and equal in both, consecutive txnids, nothing but zeros after the ``MDB_meta``),
@@ -51,7 +51,7 @@ once only, header page number, padding and type (branch above the leaf level, le
 ``md_depth``), ``mp_lower``/``mp_upper`` sane, at least 2 keys per branch and 1 per leaf, node
 offsets even and inside the page, nodes tiling ``mp_upper..page end`` exactly (no overlap),
 key sizes in ``1..MDB_MAXKEYSIZE`` (511), leaf flags allowed for the database (no
-``F_DUPDATA``; ``F_SUBDATA`` only, with a 48-byte record, in MAIN_DBI), inline data within
+``F_DUPDATA``; ``F_SUBDATA`` only in MAIN_DBI, with a 48-byte record), inline data within
 ``me_nodemax``, overflow runs in range with a ``P_OVERFLOW`` header covering the data, keys
 strictly increasing within each page and within the bounds set by the parent's separator keys
 (LMDB's default ``mdb_cmp_memn`` order, numeric for FREE_DBI), and depth, page and entry counts
@@ -622,10 +622,15 @@ class _Checker:
 
     def _main_leaf(self, tree: _Tree, pgno: int, key: object, flags: int, data: int,
                    size: int) -> None:
+        """A named database's record (``F_SUBDATA``, one ``MDB_db``), or plain data: LMDB
+        keeps both in MAIN_DBI; ``mdb_dbi_open`` refuses a name whose node is plain data
+        (``MDB_INCOMPATIBLE``), so only the records need checking, and walking."""
+        if flags in (0, F_BIGDATA):
+            return
         if flags != F_SUBDATA or size != MDB_DB_SIZE:
             raise self._bad("ledger.bad_page", tree, pgno,
-                            f"entry {key!r} has flags 0x{flags:02x} and {size} bytes: not a "
-                            "named database record")
+                            f"entry {key!r} has flags 0x{flags:02x} and {size} bytes: neither "
+                            "data nor a named database record")
         record = DatabaseRecord.unpack(self.image[data:data + size])
         if record.pad != 0 or record.flags != 0:
             raise _fail("ledger.bad_database_record", self.path,

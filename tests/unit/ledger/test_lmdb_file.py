@@ -188,6 +188,19 @@ def test_raw_environments_with_deletes_and_drops_are_accepted(tmp_path: Path, se
     assert any(k.startswith("overflow page of the free-page database") for k in kinds)
 
 
+def test_plain_data_in_the_main_database_is_accepted(tmp_path: Path) -> None:
+    """Another program's LMDB file: data in MAIN_DBI beside a named database (the store then
+    says it is not a ledger)."""
+    env = lmdb.open(str(tmp_path / "env"), max_dbs=1)
+    with env.begin(write=True) as txn:
+        txn.put(b"k", b"v")
+        txn.put(b"big", bytes(9000))
+        txn.put(b"x", b"y", db=env.open_db(b"named", txn=txn))
+    env.close()
+    summary = check_data_file(tmp_path / "env" / "data.mdb")
+    assert summary.databases == (b"named",) and accounted(summary)
+
+
 def test_unwritten_free_pages_past_the_end_of_the_file_are_accepted(tmp_path: Path) -> None:
     """LMDB counts pages it allocated and freed within one transaction in ``mm_last_pg``
     without ever writing them (an overflow run freed while ``me_pghead`` holds reusable pages
@@ -308,7 +321,7 @@ REASONS = {
     "a leaf key below its parent's separator": "separator keys",
     "overflow header flags": "overflow header", "overflow run too short": "run of 0 pages",
     "overflow run past the last page": "run of 60000 pages",
-    "not a database record in the main database": "not a named database record",
+    "a database record flagged with duplicates": "neither data nor a named database record",
 }
 
 
@@ -376,8 +389,8 @@ PAGE_DAMAGE: dict[str, Callable[[Pages, Path], None]] = {
     "overflow run too short": lambda p, s: p.set_u16(p.at(page_of(s, "overflow page"), 12), 0),
     "overflow run past the last page": lambda p, s: p.set_u16(
         p.at(page_of(s, "overflow page"), 12), 60000),
-    "not a database record in the main database": lambda p, s: p.set_u16(
-        p.node(page_of(s, "leaf page of the main database"), 0)[0] + 4, 0),
+    "a database record flagged with duplicates": lambda p, s: p.set_u16(
+        p.node(page_of(s, "leaf page of the main database"), 0)[0] + 4, F_SUBDATA | F_DUPDATA),
 }
 
 
