@@ -42,22 +42,28 @@ The format facts, from ``mdb.c``:
   by unused reserved room (``mdb_freelist_save``). MAIN_DBI holds one ``F_SUBDATA`` record per
   named database, keyed by its name (``mdb_dbi_open``), and may hold plain data too.
 
-Checked, for the meta LMDB will use: both meta pages (fields above, page size a power of two
-in 4096..32768 and equal in both, consecutive txnids, nothing but zeros after the ``MDB_meta``),
-every page of a tree lies inside the file (no SIGBUS; only free pages may lie past its end, see
-``_in_file``), and every B-tree reachable from it —
-FREE_DBI, MAIN_DBI and every named database — page by page: page number in range and reached
-once only, header page number, padding and type (branch above the leaf level, leaf at depth
-``md_depth``), ``mp_lower``/``mp_upper`` sane, at least 2 keys per branch and 1 per leaf, node
-offsets even and inside the page, nodes tiling ``mp_upper..page end`` exactly (no overlap),
-key sizes in ``1..MDB_MAXKEYSIZE`` (511), leaf flags allowed for the database (no
-``F_DUPDATA``; ``F_SUBDATA`` only in MAIN_DBI, with a 48-byte record), inline data within
-``me_nodemax``, overflow runs in range with a ``P_OVERFLOW`` header covering the data, keys
-strictly increasing within each page and within the bounds set by the parent's separator keys
-(LMDB's default ``mdb_cmp_memn`` order, numeric for FREE_DBI), and depth, page and entry counts
-equal to the ``MDB_db`` record; database flags are the ones an mcref ledger uses (none for
-MAIN_DBI and named databases, ``MDB_INTEGERKEY`` for FREE_DBI); free-list IDLs well formed
-with every page in range and disjoint from every tree page and from each other.
+Checked, for the meta LMDB will use: both meta pages (the fields above; page size a power of
+two in 4096..32768 and equal in both; flags ``MDB_INTEGERKEY`` for FREE_DBI, plus
+``MDB_NOSUBDIR`` when created with ``subdir=False``, none for MAIN_DBI; consecutive txnids of
+their pages' parity; the older one using no more pages and no larger map than the newer one;
+nothing but zeros after the ``MDB_meta``); every page of a tree inside the file (no SIGBUS; only
+free pages may lie past its end, see ``_Checker._in_file``); and every B-tree reachable from
+the meta — FREE_DBI, MAIN_DBI and every named database — page by page: page number in range
+and reached once only; header page number, padding and type (branch above the leaf level, leaf
+at depth ``md_depth``); ``mp_lower``/``mp_upper`` sane; at least 2 keys per branch and 1 per
+leaf; node offsets even and inside the page; nodes tiling ``mp_upper..page end`` exactly (no
+overlap, no gap); key sizes in ``1..MDB_MAXKEYSIZE`` (511), 8 in FREE_DBI; leaf flags allowed
+for the database (never ``F_DUPDATA``; ``F_SUBDATA`` only in MAIN_DBI, on a 48-byte record);
+inline data within ``me_nodemax``; overflow runs in range, with a ``P_OVERFLOW`` header and
+enough pages for the data (small data on overflow pages is sound: ``_mdb_cursor_put`` rewrites
+a value in place in an overflow run its transaction allocated); keys strictly increasing
+within each page and within the bounds the parent's separator keys set (LMDB's default
+``mdb_cmp_memn`` order, numeric for FREE_DBI); depth, page and entry counts equal to the
+``MDB_db`` record; named databases without flags (mcref uses none); free-list IDLs well formed,
+every page in range and disjoint from every tree page and from each other. Not structural, so
+not checked here: the older meta page made the newer one by a txnid that stays consecutive and
+of its page's parity while both snapshots use as many pages — LMDB then opens the previous
+snapshot, intact and consistent (refimpl/ledger/journal.py detects that rollback).
 
 Concurrency: the file is read into memory with plain reads (never mmap, never LMDB), and the
 meta pages are read again afterwards. A live writer can only overwrite pages of snapshot N

@@ -4,7 +4,8 @@
 SOURCE is a sound ledger directory; CASES a file of one case per line:
 
 * ``x:POS:MASK`` — ``data.mdb`` with the byte at offset POS XORed with MASK (1..255);
-* ``t:LENGTH`` — ``data.mdb`` cut to LENGTH bytes.
+* ``t:LENGTH`` — ``data.mdb`` cut to LENGTH bytes;
+* ``s:SIGNUM`` — the worker sends itself that signal (the harness's own test).
 
 For each case the worker writes a copy of SOURCE (every file but LMDB's lock files, with the
 damage applied) into one directory under SCRATCH (rewriting the files: creating and removing a
@@ -30,6 +31,7 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -128,6 +130,8 @@ def damaged(data: bytes, case: str) -> bytes:
         return bytes(buffer)
     if kind == "t":
         return data[:int(fields[0])]
+    if kind == "s":
+        os.kill(os.getpid(), int(fields[0]))
     raise ValueError(f"unknown case {case!r}")
 
 

@@ -43,7 +43,8 @@ SAMPLE = 2000
 SEED = int(os.environ.get("MCREF_DAMAGE_SEED", "14"))
 EVERY_BYTE = os.environ.get("MCREF_DAMAGE_ALL") == "1"
 WORKERS = int(os.environ.get("MCREF_DAMAGE_WORKERS", "2"))
-WORKER_DEADLINE_S = 3600.0
+#: A worker whose output stops growing for this long is killed as hung.
+HANG_S = 300.0
 MAX_CRASHES = 25
 
 
@@ -131,56 +132,64 @@ def damage_cases(data: bytes, page_size: int, seed: int, every_byte: bool) -> li
     return list(dict.fromkeys(cases))
 
 
+def _start_worker(source: Path, work: Path, chunk: list[str]) -> subprocess.Popen[bytes]:
+    work.mkdir(parents=True)
+    (work / "cases").write_text("\n".join(chunk))
+    with open(work / "out", "wb") as out, open(work / "err", "wb") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.unit.ledger.damage_worker", str(source), str(work),
+             str(work / "cases")],
+            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=out, stderr=err)
+
+
+def _wait(proc: subprocess.Popen[bytes], out: Path) -> str:
+    """Wait for a worker; one whose output has not grown for :data:`HANG_S` is killed. How it
+    ended: ``""`` for a clean exit."""
+    size, seen = -1, time.monotonic()
+    while proc.poll() is None:
+        time.sleep(0.2)
+        now_size = out.stat().st_size
+        if now_size != size:
+            size, seen = now_size, time.monotonic()
+        elif time.monotonic() - seen > HANG_S:
+            proc.kill()
+            proc.wait()
+            return f"hung for {HANG_S:.0f} s, killed"
+    return "" if proc.returncode == 0 else f"exit {proc.returncode}"
+
+
 def run_cases(source: Path, scratch: Path, cases: list[str]
               ) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """Run every case in :data:`WORKERS` worker processes; a worker killed mid-case is recorded
-    with that case and restarted after it. Returns verdicts and ``(case, how it died)``."""
+    """Run every case in :data:`WORKERS` worker processes; a worker that dies mid-case (a
+    signal, or hung) is recorded with that case and restarted after it. Returns the verdicts
+    and ``(case, how it died)``."""
     verdicts: dict[str, str] = {}
     crashes: list[tuple[str, str]] = []
     pending = [cases[i::WORKERS] for i in range(WORKERS)]
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    deadline = time.monotonic() + WORKER_DEADLINE_S
     round_ = 0
     while any(pending) and len(crashes) < MAX_CRASHES:
         round_ += 1
-        running = []
-        for i, chunk in enumerate(pending):
-            if not chunk:
-                continue
-            work = scratch / f"w{i}-{round_}"
-            work.mkdir(parents=True)
-            (work / "cases").write_text("\n".join(chunk))
-            out = open(work / "out", "w")  # noqa: SIM115 - closed below
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "tests.unit.ledger.damage_worker", str(source),
-                 str(work), str(work / "cases")],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.PIPE, text=True)
-            running.append((i, chunk, work, out, proc))
-        for i, chunk, work, out, proc in running:
-            try:
-                _, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                _, err = proc.communicate()
-            out.close()
-            started = None
+        running = [(i, chunk, scratch / f"w{i}-{round_}") for i, chunk in enumerate(pending)
+                   if chunk]
+        procs = [_start_worker(source, work, chunk) for _, chunk, work in running]
+        for (i, chunk, work), proc in zip(running, procs, strict=True):
+            ended = _wait(proc, work / "out")
+            done, started = 0, ""
             for line in (work / "out").read_text().splitlines():
                 tag, case, *verdict = line.split(" ", 2)
-                if tag == "B":
-                    started = case
-                elif tag == "R":
+                started = case if tag == "B" else started
+                if tag == "R" and case == chunk[done]:
                     verdicts[case] = verdict[0] if verdict else ""
-                    started = None
-            done = chunk.index(started) if started is not None else len(chunk)
-            if proc.returncode == 0 and started is None:
-                pending[i] = []
+                    done += 1
+            pending[i] = chunk[done:]
+            if not ended and not pending[i]:
                 continue
-            if started is None:
-                pending[i] = []
-                crashes.append(("(between cases)", f"exit {proc.returncode}: {err[-500:]}"))
-                continue
-            crashes.append((started, f"exit {proc.returncode}: {err[-500:]}"))
-            pending[i] = chunk[done + 1:]
+            err = (work / "err").read_text(errors="replace")[-500:]
+            if pending[i] and started == pending[i][0]:  # it died in this case
+                crashes.append((started, f"{ended or 'exit 0'}: {err}"))
+                pending[i] = pending[i][1:]
+            else:
+                crashes.append(("(outside any case)", f"{ended or 'exit 0'}: {err}"))
     return verdicts, crashes
 
 
@@ -217,6 +226,17 @@ def run_and_judge(ledger: Path, scratch: Path, cases: list[str]) -> None:
 
 
 # --- the tests -------------------------------------------------------------------------------
+def test_a_worker_killed_by_a_signal_is_reported_with_its_case(ledger: Path,
+                                                              tmp_path: Path) -> None:
+    """The harness itself: a worker that dies of SIGBUS in a case is reported with that case,
+    and the cases after it still run."""
+    cases = ["t:8192", "s:7", "t:4096", "x:16:1"]
+    verdicts, crashes = run_cases(ledger, tmp_path, cases)
+    assert [(case, how.split(":")[0]) for case, how in crashes] == [("s:7", "exit -7")]
+    assert set(verdicts) == {"t:8192", "t:4096", "x:16:1"}
+    assert all(v.startswith("refused ledger.") for v in verdicts.values()), verdicts
+
+
 def test_every_single_byte_xor_is_refused_or_harmless(ledger: Path, tmp_path: Path) -> None:
     data = (ledger / "data.mdb").read_bytes()
     page_size = check_data_file(ledger / "data.mdb").page_size
