@@ -291,7 +291,7 @@ def test_open_what_is_not_a_ledger(tmp_path: Path) -> None:
     garbage = tmp_path / "garbage"
     garbage.mkdir()
     (garbage / "data.mdb").write_bytes(b"\xff" * 8192)
-    assert code_of(garbage) == "ledger.corrupted"
+    assert code_of(garbage) == "ledger.bad_meta_page"  # refused before LMDB maps the file
 
 
 def test_create_refuses_an_existing_ledger(tmp_path: Path) -> None:
