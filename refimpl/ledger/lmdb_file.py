@@ -65,11 +65,15 @@ not checked here: the older meta page made the newer one by a txnid that stays c
 of its page's parity while both snapshots use as many pages — LMDB then opens the previous
 snapshot, intact and consistent (refimpl/ledger/journal.py detects that rollback).
 
-Concurrency: the file is read into memory with plain reads (never mmap, never LMDB), and the
-meta pages are read again afterwards. A live writer can only overwrite pages of snapshot N
-from transaction N + 3 on (pages freed by N + 1 are reused once no reader needs them,
-``mdb_find_oldest``/``mdb_page_alloc``), so the image is a consistent snapshot when the newest
-txnid is still at most N + 1 after the read; otherwise the read is retried.
+Concurrency: the file is read into memory with plain reads (never mmap, never LMDB) and holds
+no LMDB reader slot, so a live writer may reuse pages of the snapshot being checked: pages of
+snapshot N are overwritten from transaction N + 3 on (pages freed by N + 1 are reused once no
+reader needs them, ``mdb_find_oldest``/``mdb_page_alloc``). A refusal therefore counts only if
+the newest txnid is still at most N + 1 after it (the image was then one snapshot); otherwise
+the file is read and checked again. A check that passes is accepted as it is: what a writer
+wrote meanwhile is its own committed, sound work, and LMDB will open the snapshot that is newest
+then, under a reader slot. (Reading the whole file before re-reading the meta pages cannot
+keep up with a fast writer: a 26 MB ledger takes longer to read than an append takes.)
 
 Cost: linear in the used part of the file (read once, held in memory) and in its number of
 entries: about 25,000 pages/s (900,000 entries/s) of one core's CPU time; a ledger of 1000
@@ -338,14 +342,17 @@ def _checked_fd(path: Path, fd: int, kinds: dict[int, str] | None) -> DataFileSu
         file_size = os.fstat(fd).st_size
         used = (meta.last_pg + 1) * meta.page_size
         image = _read_exact(fd, min(used, file_size), 0)
-        if _moved(raw, _raw_metas(fd), meta.txnid):
-            continue
-        if len(image) < 2 * meta.page_size:
-            raise _fail("ledger.file_truncated", path,
-                        f"the file is {len(image)} bytes, less than its two meta pages")
-        checker = _Checker(path, image, meta, file_size)
-        checker.kinds = kinds
-        return checker.run()
+        try:
+            if len(image) < 2 * meta.page_size:
+                raise _fail("ledger.file_truncated", path,
+                            f"the file is {len(image)} bytes, less than its two meta pages")
+            checker = _Checker(path, image, meta, file_size)
+            checker.kinds = kinds
+            return checker.run()
+        except LedgerError:
+            if _moved(raw, _raw_metas(fd), meta.txnid):
+                continue  # a writer may have reused pages of the snapshot under the read
+            raise
     raise _fail("ledger.file_changing", path,
                 f"a writer moved the file on during {MAX_ATTEMPTS} consecutive reads")
 

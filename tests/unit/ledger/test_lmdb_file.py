@@ -471,8 +471,8 @@ def test_free_list_damage_is_refused(tmp_path: Path, sample: Path, pages: Pages,
 
 
 def test_a_writer_moving_on_by_more_than_one_commit_means_read_again() -> None:
-    """The image read between two reads of the meta pages is a consistent snapshot N unless
-    the newest txnid passed N + 1 (a writer reuses pages of snapshot N from txn N + 3)."""
+    """A refusal of snapshot N stands only if the newest txnid is still at most N + 1 after it
+    (a writer reuses pages of snapshot N from txn N + 3 on); else the file is checked again."""
     meta = bytearray(152 * 2)
 
     def with_txnids(a: int, b: int) -> bytes:
