@@ -10,6 +10,8 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
+import attrs
+
 from refimpl.enclave.channel_check import handshake_check
 from refimpl.enclave.sgx.collateral import load_collateral_dir
 from refimpl.enclave.sgx.trust import DCAP_DIR, intel_sgx_root_ca
@@ -24,9 +26,10 @@ REAL_ADVISORIES = frozenset({"INTEL-SA-00334", "INTEL-SA-00615"})
 
 
 def real_dcap_quote_check() -> CheckResult:
-    """The real hardware quote (shared notes attestation-fog.md §5.2) verifies to the Intel
-    SGX Root CA; a policy allowing its two advisories accepts it, one allowing neither
-    refuses it; the debug-enclave quote is refused by the same production policy."""
+    """The real hardware quote (data/attestation/PROVENANCE.md) verifies to the Intel SGX Root
+    CA; a policy allowing its two advisories accepts it, one allowing neither refuses it, the
+    same policy with Intel's CRL-window rule (``--strict``) refuses it for its expired PCK
+    processor CA CRL; the debug-enclave quote is refused by the production policy."""
     collateral = load_collateral_dir(DCAP_DIR)
     root = intel_sgx_root_ca()
     quote = (DCAP_DIR / "attestation_hw_quote.dat").read_bytes()
@@ -38,12 +41,16 @@ def real_dcap_quote_check() -> CheckResult:
                     allowed_tcb_statuses=production.allowed_tcb_statuses)
     accepted = verify_evidence(quote, collateral, root, production, REAL_QUOTE_AT)
     refused = verify_evidence(quote, collateral, root, narrow, REAL_QUOTE_AT)
+    strict = verify_evidence(quote, collateral, root,
+                             attrs.evolve(production, enforce_crl_windows=True), REAL_QUOTE_AT)
+    strict_codes = [r.code for r in strict.reasons]
     debug = verify_evidence(debug_quote, collateral, root, production, REAL_QUOTE_AT)
     doc = accepted.to_json()
     ok = (accepted.accepted and doc["mrenclave"] == REAL_MRENCLAVE.hex()
           and doc["tcb_status"] == "SWHardeningNeeded"
           and set(doc["advisory_ids"]) == REAL_ADVISORIES and doc["qe_tcb_status"] == "UpToDate"
           and not refused.accepted and not debug.accepted
+          and not strict.accepted and strict_codes == ["attest.crl_expired"]
           and "attest.debug_enclave" in {r.code for r in debug.reasons})
     lines = [
         f"hw quote at {REAL_QUOTE_AT.date()}: MRENCLAVE {doc['mrenclave'][:8]}…"
@@ -52,11 +59,14 @@ def real_dcap_quote_check() -> CheckResult:
         f"policy allowing both advisories: {'accepted' if accepted.accepted else 'REFUSED'}",
         "policy allowing none: " + ("refused (" + ", ".join(r.code for r in refused.reasons)
                                      + ")" if not refused.accepted else "ACCEPTED"),
+        "same policy with Intel's CRL windows (--strict): "
+        + ("refused (" + ", ".join(strict_codes) + ")" if not strict.accepted else "ACCEPTED"),
         "debug-enclave quote, production policy: "
         + ("refused (" + ", ".join(r.code for r in debug.reasons) + ")"
            if not debug.accepted else "ACCEPTED"),
     ]
-    return ok, lines, {"accepted": doc, "narrow": refused.to_json(), "debug": debug.to_json()}
+    return ok, lines, {"accepted": doc, "narrow": refused.to_json(), "strict": strict.to_json(),
+                       "debug": debug.to_json()}
 
 
 CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [

@@ -156,8 +156,10 @@ def test_a_certificate_listed_in_its_issuers_crl_is_revoked() -> None:
 
 
 def test_mcref_check_entry_passes() -> None:
-    ok, lines, _ = real_dcap_quote_check()
+    ok, lines, detail = real_dcap_quote_check()
     assert ok, lines
+    assert [r["code"] for r in detail["strict"]["reasons"]] == ["attest.crl_expired"]
+    assert any("--strict): refused (attest.crl_expired)" in line for line in lines)
 
 
 def test_policy_without_identity_accepts_no_enclave() -> None:
