@@ -53,6 +53,7 @@ from pathlib import Path
 import attrs
 
 from refimpl.crypto.hashing import blake2b256
+from refimpl.durable import fsync_directory
 from refimpl.errors import LedgerError
 from refimpl.ledger.env import filesystem_error, typed_errors
 from refimpl.ledger.layout import be64, from_be64
@@ -235,7 +236,7 @@ class TipJournal:
             except BaseException:
                 os.unlink(temporary)
                 raise
-            _fsync_directory(directory)
+            fsync_directory(directory)
 
     @classmethod
     def open(cls, directory: Path, *, writable: bool) -> TipJournal:
@@ -404,11 +405,3 @@ def _write_all(fd: int, data: bytes) -> None:
 def _datasync(fd: int) -> None:
     sync = getattr(os, "fdatasync", os.fsync)
     sync(fd)
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

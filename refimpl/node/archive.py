@@ -44,6 +44,7 @@ from urllib.parse import unquote, urlsplit
 import attrs
 
 from refimpl import protobuf as pb
+from refimpl.durable import fsync_directory
 from refimpl.errors import NodeError, RefImplError
 from refimpl.ledger.block import Block, BlockContents
 from refimpl.ledger.block_protobuf import (
@@ -187,14 +188,6 @@ def decode_archive_blocks(data: bytes) -> tuple[ArchiveBlock, ...]:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _make_dirs(path: Path) -> None:
     """``mkdir -p`` whose new entries are on disk (each new directory's parent fsynced)."""
     missing = []
@@ -203,7 +196,7 @@ def _make_dirs(path: Path) -> None:
         path = path.parent
     for directory in reversed(missing):
         directory.mkdir(exist_ok=True)
-        _fsync_dir(directory.parent)
+        fsync_directory(directory.parent)
 
 
 def write_atomically(dest: Path, data: bytes) -> None:
@@ -220,7 +213,7 @@ def write_atomically(dest: Path, data: bytes) -> None:
         finally:
             os.close(fd)
         os.replace(temp, dest)
-        _fsync_dir(dest.parent)
+        fsync_directory(dest.parent)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
