@@ -1,2 +1,4 @@
 """MobileCoin reference implementation."""
-__version__ = "0.1.0"
+
+#: The version of this reference implementation (single source: pyproject.toml reads it).
+__version__ = "0.2.0"
