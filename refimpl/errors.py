@@ -538,8 +538,9 @@ CODES: dict[str, str] = {
     "fog.bench_not_ready": "a fog view store of the benchmark did not load its blocks in time",
     # fog-codes:bench (keep this marker)
     # --- cli -----------------------------------------------------------------------------------
-    "cli.usage": "the command line is malformed",
+    "cli.file_not_found": "an input file or directory named on the command line does not exist",
     "cli.io": "a file could not be read or written",
+    "cli.usage": "the command line is malformed",
 }
 
 

@@ -1,13 +1,27 @@
 """The ``mcref`` command line.
 
 Every command follows one convention: a typed rejection prints ``error[CODE]: message`` on a
-single stderr line and exits 2; no traceback ever reaches the user. Each sub-command group
-lives in its own module with a ``register(subparsers)`` function; nothing imports this package.
+single stderr line and exits 2; no traceback ever reaches the user. With ``--json`` (every
+command that has the flag) the same error is also printed on stdout as one JSON document
+``{"error": {"code": CODE, "message": MESSAGE}}``, so stdout is always one JSON document and
+stderr always the one human line. A usage mistake is ``error[cli.usage]`` the same way, a
+missing input file ``error[cli.file_not_found]`` for every command (refimpl/cli/inputs.py).
+
+Exit codes: 0 success; 1 the command ran and found a failure (a conformance failure, a
+broken ledger, quorums that do not intersect, a rejected trace); 2 bad input or usage; 3 a
+valid input refused by a policy (``attest verify-quote``). 70 is reserved for a bug (an
+exception that is not a typed error); no input may cause it (tests/unit/cli/
+test_cli_no_internal_error.py).
+
+Each sub-command group lives in its own module with a ``register(subparsers)`` function;
+refimpl/cli/help_text.py adds every sub-command's description, defaults, example and exit
+codes to its ``--help``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -22,14 +36,15 @@ EXIT_BUG = 70  # an unexpected exception: a bug (EX_SOFTWARE; 3 means "refused b
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage mistakes as one ``error[cli.usage]`` line, exit 2."""
+    """argparse that reports usage mistakes as a typed ``cli.usage`` error (``main`` prints
+    it as one line and returns 2)."""
 
     def error(self, message: str) -> NoReturn:
-        print(CliError("cli.usage", f"{self.prog}: {message}").one_line(), file=sys.stderr)
-        sys.exit(EXIT_REJECTED)
+        raise CliError("cli.usage", f"{self.prog}: {message}")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from refimpl import __version__
     from refimpl.cli import (
         address,
         attest,
@@ -38,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         client,
         conformance,
         fog,
+        help_text,
         keys,
         ledger,
         network,
@@ -50,11 +66,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     parser = _Parser(prog="mcref", description="MobileCoin reference implementation")
+    parser.add_argument("--version", action="version", version=f"mcref {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in (check, conformance, keys, address, tx, ledger, scp, quorum, tlc, trace,
                    bench, attest, node, network, client, fog):
         module.register(sub)
+    help_text.explain(parser)
     return parser
+
+
+def report_error(exc: RefImplError, as_json: bool) -> int:
+    """Print a typed error: one stderr line, and with ``--json`` the JSON document on stdout.
+    Returns the exit code (2)."""
+    if as_json:
+        document = {"error": {"code": exc.code, "message": " ".join(exc.message.split())}}
+        sys.stdout.write(json.dumps(document) + "\n")
+        sys.stdout.flush()
+    print(exc.one_line(), file=sys.stderr)
+    return EXIT_REJECTED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,13 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     # CLI reports those as its one error line. GRPC_VERBOSITY=ERROR in the environment
     # brings them back.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(arguments)
+    except RefImplError as exc:  # a usage mistake, or a missing input file (inputs.py)
+        return report_error(exc, "--json" in arguments)
     try:
         code: int = args.handler(args)
     except RefImplError as exc:
-        print(exc.one_line(), file=sys.stderr)
-        return EXIT_REJECTED
+        return report_error(exc, bool(getattr(args, "json", False)))
     except BrokenPipeError:  # pragma: no cover - e.g. `mcref ... | head`
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - a bug, still reported on one line

@@ -1,4 +1,4 @@
-"""``mcref ledger init|show|verify``: a ledger directory on LMDB.
+"""``mcref ledger init|show|verify|append``: a ledger directory on LMDB.
 
 ``mcref ledger init DIR [--accounts N] [--seed S] [--json]``: a new ledger whose signed origin
 block pays N deterministic demo accounts (refimpl/ledger/origin.py).
@@ -19,6 +19,7 @@ under a file, a dangling symbolic link, permission denied, a read-only filesyste
 are a one-line ``error[CODE]`` with exit 2 (refimpl/ledger/env.py ``filesystem_error``). Each
 command reads and writes the whole ledger first and prints afterwards. See docs/ledger.md;
 MobileCoin's counterpart is ``ledger/db/src/ledger_db.rs`` with the ``mc-ledger-db`` tools.
+``mcref ledger append DIR TX.hex``: refimpl/cli/ledger_append.py.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def register(sub: Any) -> None:
     verify.add_argument("dir", metavar="DIR")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=_verify)
+    from refimpl.cli.ledger_append import register_append
+
+    register_append(inner)
 
 
 def _init(args: argparse.Namespace) -> int:

@@ -1,8 +1,10 @@
 """``mcref tx``: build (and, from refimpl/cli/tx_verify.py, verify) transactions.
 
-``mcref tx build DESCRIPTION.json [--out FILE] [--json]`` reads a JSON description of a
-transaction (sender account, owned inputs, ring candidates, outputs, fee, tombstone, block
-version, seed; format in docs/tx-format.md), builds and signs it with
+``mcref tx build DESCRIPTION.json [--ledger DIR] [--out FILE] [--json]`` reads a JSON
+description of a transaction (sender account, owned inputs, ring candidates, outputs, fee,
+tombstone, block version, seed; format in docs/tx-format.md; with ``--ledger``, inputs and
+ring members may be TxOuts of that ledger, with their membership proofs), builds and signs it
+with
 :class:`refimpl.transaction.builder.TransactionBuilder` using a ChaCha12 ``StdRng`` seeded
 with ``seed``, and writes the transaction's protobuf bytes as hex (to FILE, or stdout).
 ``--json`` prints a summary document instead (with the hex under ``"tx"``).
@@ -14,9 +16,8 @@ The ``tx`` group is created here; ``register_verify(tx_sub)`` of refimpl/cli/tx_
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from refimpl.account import b58
 from refimpl.account.keys import AccountKey
@@ -24,6 +25,7 @@ from refimpl.account.public_address import PublicAddress
 from refimpl.account.root_entropy import ROOT_ENTROPY_LENGTH
 from refimpl.cli import tx_verify
 from refimpl.cli.output import print_json
+from refimpl.cli.tx_ledger import ledger_snapshot, ledger_tx_out
 from refimpl.codec import parse_hex
 from refimpl.crypto.chacha_rng import std_rng_from_seed
 from refimpl.crypto.ristretto import Point, RandomSource, Scalar
@@ -41,6 +43,9 @@ from refimpl.transaction.fog_hint import EncryptedFogHint
 from refimpl.transaction.tx import Tx, tx_out_from_protobuf
 from refimpl.transaction.tx_out import TxOut
 
+if TYPE_CHECKING:
+    from refimpl.ledger.snapshot import LedgerSnapshot
+
 SEED_LENGTH = 32
 
 
@@ -52,8 +57,13 @@ def register(sub: Any) -> None:
 
 
 def register_build(tx_sub: Any) -> None:
+    from refimpl.cli.inputs import input_file, input_path
+
     build = tx_sub.add_parser("build", help="build and sign a transaction from a JSON description")
-    build.add_argument("description", metavar="DESCRIPTION.json")
+    build.add_argument("description", metavar="DESCRIPTION.json", type=input_file)
+    build.add_argument("--ledger", metavar="DIR", type=input_path,
+                       help='a ledger whose TxOuts {"tx_out_index": N} inputs and ring '
+                            "candidates name")
     build.add_argument("--out", metavar="FILE", help="write the protobuf hex here")
     build.add_argument("--json", action="store_true", help="print a JSON summary")
     build.set_defaults(handler=_build)
@@ -131,10 +141,20 @@ def _recipient(value: Any) -> PublicAddress:
     )
 
 
-def builder_from_description(doc: dict[str, Any]) -> tuple[TransactionBuilder, RandomSource]:
+def _ledger(ledger: LedgerSnapshot | None, what: str) -> LedgerSnapshot:
+    if ledger is None:
+        raise _bad(f"{what} names a TxOut of a ledger: give --ledger DIR")
+    return ledger
+
+
+def builder_from_description(
+    doc: dict[str, Any], ledger: LedgerSnapshot | None = None
+) -> tuple[TransactionBuilder, RandomSource]:
     """The :class:`TransactionBuilder` and seeded RNG a description asks for (docs/tx-format.md).
 
     Synthesized inputs and decoys draw from the same RNG first, then the builder draws.
+    ``{"tx_out_index": N}`` inputs and candidates, and ``{"all_tx_outs": true}`` candidates,
+    are TxOuts of ``ledger`` with their membership proofs.
     """
     doc = _object(doc, "the description")
     block_version = _u64(doc, "block_version")
@@ -144,6 +164,10 @@ def builder_from_description(doc: dict[str, Any]) -> tuple[TransactionBuilder, R
     for item in _list(doc, "inputs"):
         entry = _object(item, "an input")
         index = _u64(entry, "subaddress_index", 0)
+        if "tx_out_index" in entry:
+            tx_out, proof = ledger_tx_out(_ledger(ledger, "an input"), entry)
+            inputs.append(OwnedInput(tx_out, index, proof))
+            continue
         if "tx_out" in entry:
             tx_out = tx_out_from_protobuf(parse_hex(_get(entry, "tx_out", str), what="tx_out"))
         else:
@@ -152,6 +176,15 @@ def builder_from_description(doc: dict[str, Any]) -> tuple[TransactionBuilder, R
     candidates = []
     for item in _list(doc, "ring_candidates"):
         entry = _object(item, "a ring candidate")
+        if "tx_out_index" in entry:
+            candidates.append(RingCandidate(*ledger_tx_out(_ledger(ledger, "a candidate"), entry)))
+            continue
+        if entry.get("all_tx_outs") is True:
+            snapshot = _ledger(ledger, "a candidate")
+            candidates.extend(
+                RingCandidate(*ledger_tx_out(snapshot, {"i": i}, "i"))
+                for i in range(snapshot.num_tx_outs()))
+            continue
         if "tx_out" in entry:
             tx_out = tx_out_from_protobuf(parse_hex(_get(entry, "tx_out", str), what="tx_out"))
             candidates.append(RingCandidate(tx_out, _proof(entry)))
@@ -194,8 +227,8 @@ def builder_from_description(doc: dict[str, Any]) -> tuple[TransactionBuilder, R
     return builder, rng
 
 
-def build_from_description(doc: dict[str, Any]) -> Tx:
-    builder, rng = builder_from_description(doc)
+def build_from_description(doc: dict[str, Any], ledger: LedgerSnapshot | None = None) -> Tx:
+    builder, rng = builder_from_description(doc, ledger)
     return builder.build(rng)
 
 
@@ -216,16 +249,15 @@ def summary_document(tx: Tx) -> dict[str, Any]:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from refimpl.cli.inputs import read_json
+
+    doc = read_json(args.description)
     try:
-        text = Path(args.description).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliError("cli.io", f"cannot read {args.description}: {exc.strerror}") from exc
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _bad(f"not JSON: {exc.msg} at line {exc.lineno}") from exc
-    try:
-        tx = build_from_description(doc)
+        if args.ledger is None:
+            tx = build_from_description(doc)
+        else:
+            with ledger_snapshot(args.ledger) as snapshot:
+                tx = build_from_description(doc, snapshot)
     except RefImplError:
         raise
     except (TypeError, ValueError) as exc:  # a JSON value of an unexpected shape

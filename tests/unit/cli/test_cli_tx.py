@@ -142,8 +142,8 @@ def test_bad_descriptions_are_one_line_typed_errors(
 
 def test_unreadable_and_non_json_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["tx", "build", str(tmp_path / "missing.json")]) == 2
-    assert capsys.readouterr().err.startswith("error[cli.io]")
+    assert capsys.readouterr().err.startswith("error[cli.file_not_found]")
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     assert main(["tx", "build", str(bad)]) == 2
-    assert capsys.readouterr().err.startswith("error[tx.builder_bad_description]")
+    assert capsys.readouterr().err.startswith("error[encoding.bad_json]")

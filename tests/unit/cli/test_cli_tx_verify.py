@@ -97,7 +97,7 @@ def test_bad_context(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["tx", "verify", str(tmp_path / "absent.json")]) == 2
-    assert capsys.readouterr().err.startswith("error[cli.io]: ")
+    assert capsys.readouterr().err.startswith("error[cli.file_not_found]: ")
 
 
 def test_bench_tx_json(capsys: pytest.CaptureFixture[str]) -> None:
