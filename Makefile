@@ -47,5 +47,11 @@ vectors: $(STAMP)
 	$(BIN)/python tools/gen_vectors_crypto.py
 	$(BIN)/python tools/gen_vectors_tx.py
 
+# A non-editable install into a fresh venv, run from outside the checkout: mcref --version,
+# mcref check and mcref conformance run must pass (spec/, data/, conformance/ as package data).
+.PHONY: check-installed
+check-installed:
+	tools/check_installed.sh
+
 clean:
 	rm -rf $(VENV) $(TMPDIR) .pytest_cache .mypy_cache .ruff_cache

@@ -11,7 +11,6 @@ its own static key: refused in the ``correct`` variant, accepted in ``mobilecoin
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -21,15 +20,11 @@ from refimpl.enclave.channel import AttestedSession, client_init
 from refimpl.enclave.consensus_api import ConsensusEnclave, SimulatedNetwork
 from refimpl.enclave.platform_sim import seeded_rng
 from refimpl.errors import RefImplError
+from refimpl.resources import data_root
 
 CheckResult = tuple[bool, list[str], dict[str, Any]]
 
-NOISE_VECTORS = (
-    Path(__file__).resolve().parents[2]
-    / "data"
-    / "noise"
-    / "mobilecoin_IX_NX_25519_AESGCM_SHA512.json"
-)
+NOISE_VECTORS = data_root() / "noise" / "mobilecoin_IX_NX_25519_AESGCM_SHA512.json"
 PEER_RID = "node2.demo.mobilecoin.test:8443-demo-config"
 CLIENT_RID = "node1.demo.mobilecoin.test:443"
 

@@ -25,9 +25,10 @@ import attrs
 
 from refimpl.errors import FormalError
 from refimpl.formal.tlc import Simulation, TlcResult, run_tlc
+from refimpl.resources import spec_root
 
-#: spec/ of the source tree (the manifest's paths are relative to it).
-SPEC_DIR = Path(__file__).resolve().parents[2] / "spec"
+#: spec/ (packaged, or of the checkout; the manifest's paths are relative to it).
+SPEC_DIR = spec_root()
 MANIFEST = SPEC_DIR / "manifest.json"
 
 _OUTCOMES = {"ok", "invariant_violated", "deadlock", "liveness_violated"}

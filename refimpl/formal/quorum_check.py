@@ -6,10 +6,11 @@ python-fbas's answer for that snapshot)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-FBAS_DIR = Path(__file__).resolve().parents[2] / "data" / "fbas"
+from refimpl.resources import data_root
+
+FBAS_DIR = data_root() / "fbas"
 MOBILECOIN_2021 = FBAS_DIR / "mobilecoin_nodes_2021-10-22.json"
 #: The known minimum blocking-set size of the MobileCoin 2021 snapshot.
 MOBILECOIN_2021_BLOCKING = 3

@@ -16,9 +16,10 @@ from pathlib import Path
 import attrs
 
 from refimpl.errors import ConformanceError, RefImplError
+from refimpl.resources import conformance_root
 
-#: conformance/ at the root of the repository.
-CONFORMANCE_ROOT = Path(__file__).resolve().parents[2] / "conformance"
+#: conformance/: packaged with the wheel, or at the checkout's top level (refimpl.resources).
+CONFORMANCE_ROOT = conformance_root()
 VECTOR_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
 

@@ -7,12 +7,12 @@ fingerprint is pinned here (shared notes attestation-fog.md §2.4).
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 from refimpl.enclave.sgx import certs
 from refimpl.errors import AttestError
+from refimpl.resources import data_root
 
-DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "attestation"
+DATA_DIR = data_root() / "attestation"
 DCAP_DIR = DATA_DIR / "dcap"
 EPID_DIR = DATA_DIR / "epid"
 INTEL_SGX_ROOT_CA_PEM = DCAP_DIR / "mobilecoin_DcapRootCACert.pem"
