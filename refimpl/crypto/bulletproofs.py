@@ -25,15 +25,24 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
+from refimpl.crypto import msm as _msm_module
 from refimpl.crypto.hashing import BULLETPROOF_DOMAIN_TAG
 from refimpl.crypto.merlin import Transcript
 from refimpl.crypto.msm import FixedBases, multiscalar_mul, multiscalar_mul_fixed
 from refimpl.crypto.ristretto import L, Point, RandomSource, Scalar
 from refimpl.errors import CryptoError
+
+# The C helpers of refimpl/crypto/_msm.c for the verifier's generator scalars, when this build
+# of refimpl.crypto.msm has them (the pure-Python path below is the tested fallback).
+_bp_accumulator: Any = getattr(_msm_module, "bp_accumulator", None)
+_bp_accumulate: Any = getattr(_msm_module, "bp_accumulate", None)
+_msm_fixed_packed: Any = getattr(_msm_module, "multiscalar_mul_fixed_packed", None)
+if _bp_accumulator is None or _msm_fixed_packed is None:  # pragma: no cover - older msm.py
+    _bp_accumulate = None
 
 BITS = 64  # n: MobileCoin proves 64-bit ranges only
 MAX_PARTIES = 64  # BulletproofGens::new(64, 64)
@@ -218,13 +227,24 @@ def _msm_with_generators(
 ) -> Point:
     """``<gh_scalars, G || H> + <scalars, points>``, the generators through their table.
 
-    A caller that replaced :data:`multiscalar_mul` (the libsodium baseline of
-    refimpl/vectors/tx_bench.py) gets that function for every term instead.
+    Above :data:`_TABLE_MAX_PARTIES` the table covers the first 16 party chains and the rest
+    join the variable points. A caller that replaced :data:`multiscalar_mul` (the libsodium
+    baseline of refimpl/vectors/tx_bench.py) gets that function for every term instead.
     """
-    if multiscalar_mul is not _DEFAULT_MSM or parties > _TABLE_MAX_PARTIES:
+    if multiscalar_mul is not _DEFAULT_MSM:
         gens_g, gens_h = bulletproof_generators(parties)
         return multiscalar_mul([*gh_scalars, *scalars], [*gens_g, *gens_h, *points])
-    return multiscalar_mul_fixed(_generator_bases(parties), gh_scalars, scalars, points)
+    if parties <= _TABLE_MAX_PARTIES:
+        return multiscalar_mul_fixed(_generator_bases(parties), gh_scalars, scalars, points)
+    nm = BITS * parties
+    cut = BITS * _TABLE_MAX_PARTIES
+    gens_g, gens_h = bulletproof_generators(parties)
+    return multiscalar_mul_fixed(
+        _generator_bases(_TABLE_MAX_PARTIES),
+        [*gh_scalars[:cut], *gh_scalars[nm : nm + cut]],
+        [*gh_scalars[cut:nm], *gh_scalars[nm + cut :], *scalars],
+        [*gens_g[cut:], *gens_h[cut:], *points],
+    )
 
 
 # --- prover ----------------------------------------------------------------------------------
@@ -414,12 +434,20 @@ def _decompress(encoding: bytes, what: str) -> Point:
 
 
 @attrs.frozen
-class _Check:
-    """One proof's verification equation: ``sum(coefficients * points) == identity``."""
+class Equation:
+    """One proof's verification equation ``sum(coefficients * points) == identity``, prepared
+    up to its generator scalars: the transcript challenges they are computed from are kept
+    (``y, z, a, b`` and the inner-product challenges ``us``), so that a batch can accumulate
+    them (in C when built) without expanding every proof's 2*64*m scalars in Python."""
 
     parties: int
-    g_scalars: list[int]  # on G_0..G_{nm-1}
-    h_scalars: list[int]  # on H_0..H_{nm-1}
+    y: int
+    z: int
+    a: int
+    b: int
+    us: tuple[int, ...]
+    u_inv: tuple[int, ...]
+    y_inv: int
     base_scalar: int  # on B_blinding (G for MobileCoin)
     blinding_base: Point
     generator_scalar: int  # on B = H_token
@@ -428,15 +456,32 @@ class _Check:
     other_points: list[Point]
 
 
-def _verification_check(
+@attrs.frozen
+class _Check:
+    """One proof's verification equation with its generator scalars expanded."""
+
+    parties: int
+    g_scalars: list[int]  # on G_0..G_{nm-1}
+    h_scalars: list[int]  # on H_0..H_{nm-1}
+    base_scalar: int
+    blinding_base: Point
+    generator_scalar: int
+    generator: Point
+    other_scalars: list[int]
+    other_points: list[Point]
+
+
+def prepare_equation(
     proof_bytes: bytes,
     commitments: Sequence[Point],
     generator: Point,
     rng: RandomSource,
-    blinding_base: Point,
-    label: bytes,
-) -> _Check:
-    """``RangeProof::verify_multiple_with_rng`` up to the final multiscalar multiplication."""
+    blinding_base: Point | None = None,
+    label: bytes = BULLETPROOF_DOMAIN_TAG,
+) -> Equation:
+    """``RangeProof::verify_multiple_with_rng`` up to the generator scalars and the final
+    multiscalar multiplication (its rejections of the encoding, the identity and a zero
+    challenge are raised here, in dalek's order); draws the proof's weight ``c`` from ``rng``."""
     proof = RangeProof.from_bytes(proof_bytes)
     m = _party_count(len(commitments))
     padded = _pad_to_pow2([c.to_bytes() for c in commitments])
@@ -474,29 +519,11 @@ def _verification_check(
     # one inversion for all: the u_k, y and (for sum_y = (y^nm - 1)/(y - 1)) y - 1
     inverses = _batch_invert([*us, y, y - 1] if y != 1 else [*us, y])
     u_inv = inverses[:lg_nm]
-    y_inv = inverses[lg_nm]
     u_sq = [u * u % L for u in us]
     u_inv_sq = [v * v % L for v in u_inv]
-    s = [0] * nm
-    s0 = 1
-    for v in u_inv:
-        s0 = s0 * v % L
-    s[0] = s0
-    for i in range(1, nm):
-        lg_i = i.bit_length() - 1
-        s[i] = s[i - (1 << lg_i)] * u_sq[lg_nm - 1 - lg_i] % L
-
     a, b = proof.a, proof.b
     zz = z * z % L
-    y_inv_pows = _powers(y_inv, nm)
     z_pows = _powers(z, m)
-    g_scalars = [(-z - a * si) % L for si in s]
-    # h_i = z + y^-i * (z^2 * z^(i // 64) * 2^(i % 64) - b * s_{nm-1-i})
-    z_and_2 = [zz * zj << k for zj in z_pows for k in range(BITS)]
-    h_scalars = [
-        (z + yi * (z2 - b * si)) % L
-        for yi, z2, si in zip(y_inv_pows, z_and_2, reversed(s), strict=True)
-    ]
     sum_y = (pow(y, nm, L) - 1) * inverses[lg_nm + 1] % L if y != 1 else nm % L
     sum_z = sum(z_pows) % L
     delta = ((z - zz) * sum_y - zz * z * ((1 << BITS) - 1) * sum_z) % L
@@ -507,16 +534,77 @@ def _verification_check(
     others += [(u_sq[k], proof.L_vec[k], "L") for k in range(lg_nm)]
     others += [(u_inv_sq[k], proof.R_vec[k], "R") for k in range(lg_nm)]
     others += [(c * zz * z_pows[j] % L, padded[j], "V") for j in range(m)]
-    return _Check(
+    return Equation(
         parties=m,
-        g_scalars=g_scalars,
-        h_scalars=h_scalars,
+        y=y,
+        z=z,
+        a=a,
+        b=b,
+        us=tuple(us),
+        u_inv=tuple(u_inv),
+        y_inv=inverses[lg_nm],
         base_scalar=(-proof.e_blinding - c * proof.t_x_blinding) % L,
-        blinding_base=blinding_base,
+        blinding_base=Point.base() if blinding_base is None else blinding_base,
         generator_scalar=(w * (proof.t_x - a * b) + c * (delta - proof.t_x)) % L,
         generator=generator,
         other_scalars=[k for k, _, _ in others],
         other_points=[_decompress(enc, what) for _, enc, what in others],
+    )
+
+
+def _generator_scalars(eq: Equation) -> tuple[list[int], list[int]]:
+    """The scalars on ``G_i`` and ``H_i`` in pure Python (the fallback of
+    :func:`refimpl.crypto.msm.bp_generator_scalars`):
+    ``g_i = -z - a*s_i`` and ``h_i = z + y^-i * (z^2 * z^(i // 64) * 2^(i % 64) - b*s_{nm-1-i})``
+    with ``s_i`` the product of ``u_k`` or ``u_k^-1`` by the bits of ``i``."""
+    m = eq.parties
+    nm = BITS * m
+    lg_nm = len(eq.us)
+    z = eq.z
+    u_sq = [u * u % L for u in eq.us]
+    s = [0] * nm
+    s0 = 1
+    for v in eq.u_inv:
+        s0 = s0 * v % L
+    s[0] = s0
+    for i in range(1, nm):
+        lg_i = i.bit_length() - 1
+        s[i] = s[i - (1 << lg_i)] * u_sq[lg_nm - 1 - lg_i] % L
+    a, b = eq.a, eq.b
+    zz = z * z % L
+    y_inv_pows = _powers(eq.y_inv, nm)
+    z_pows = _powers(z, m)
+    g_scalars = [(-z - a * si) % L for si in s]
+    z_and_2 = [zz * zj << k for zj in z_pows for k in range(BITS)]
+    h_scalars = [
+        (z + yi * (z2 - b * si)) % L
+        for yi, z2, si in zip(y_inv_pows, z_and_2, reversed(s), strict=True)
+    ]
+    return g_scalars, h_scalars
+
+
+def _verification_check(
+    proof_bytes: bytes,
+    commitments: Sequence[Point],
+    generator: Point,
+    rng: RandomSource,
+    blinding_base: Point,
+    label: bytes,
+) -> _Check:
+    """``RangeProof::verify_multiple_with_rng`` up to the final multiscalar multiplication,
+    every scalar in Python (the path :func:`verify_with_gens` and the bench baseline take)."""
+    eq = prepare_equation(proof_bytes, commitments, generator, rng, blinding_base, label)
+    g_scalars, h_scalars = _generator_scalars(eq)
+    return _Check(
+        parties=eq.parties,
+        g_scalars=g_scalars,
+        h_scalars=h_scalars,
+        base_scalar=eq.base_scalar,
+        blinding_base=eq.blinding_base,
+        generator_scalar=eq.generator_scalar,
+        generator=eq.generator,
+        other_scalars=eq.other_scalars,
+        other_points=eq.other_points,
     )
 
 
@@ -547,6 +635,75 @@ def _combined_is_identity(checks: Sequence[_Check], weights: Sequence[int]) -> b
     return _msm_with_generators(m, gh_scalars, scalars, points).is_identity()
 
 
+def _accumulate_python(
+    equations: Sequence[Equation], weights: Sequence[int], parties: int
+) -> list[int]:
+    """``sum(weight * (g || h))`` over the equations, reduced, in pure Python."""
+    g_sum = [0] * (BITS * parties)
+    h_sum = [0] * (BITS * parties)
+    for eq, weight in zip(equations, weights, strict=True):
+        g_scalars, h_scalars = _generator_scalars(eq)
+        if weight == 1:
+            for i, v in enumerate(g_scalars):
+                g_sum[i] += v
+            for i, v in enumerate(h_scalars):
+                h_sum[i] += v
+        else:
+            for i, v in enumerate(g_scalars):
+                g_sum[i] += weight * v
+            for i, v in enumerate(h_scalars):
+                h_sum[i] += weight * v
+    return [v % L for v in g_sum] + [v % L for v in h_sum]
+
+
+def equations_hold(equations: Sequence[Equation], weights: Sequence[int]) -> bool:
+    """Whether ``sum(weight_k * equation_k)`` is the identity: one multiscalar multiplication.
+
+    With independent random weights (at least 128 bits) this fails, except with probability
+    about ``1/2^128`` per batch, as soon as one equation does not hold (the batch verification
+    of the Bulletproofs paper, section 6.1). The generator scalars of all equations are summed
+    by :func:`refimpl.crypto.msm.bp_accumulate` in C when built (no Python int per scalar),
+    else by :func:`_generator_scalars`; proofs of one token share their ``H_t`` term.
+    """
+    if not equations:
+        return True
+    m = max(eq.parties for eq in equations)
+    per_generator: dict[Point, int] = {}
+    scalars: list[int] = []
+    points: list[Point] = []
+    for eq, weight in zip(equations, weights, strict=True):
+        per_generator[eq.blinding_base] = (
+            per_generator.get(eq.blinding_base, 0) + weight * eq.base_scalar
+        )
+        per_generator[eq.generator] = (
+            per_generator.get(eq.generator, 0) + weight * eq.generator_scalar
+        )
+        if weight == 1:
+            scalars += eq.other_scalars
+        else:
+            scalars += [weight * v % L for v in eq.other_scalars]
+        points += eq.other_points
+    scalars += [v % L for v in per_generator.values()]
+    points += list(per_generator)
+    native = multiscalar_mul is _DEFAULT_MSM and _bp_accumulate is not None
+    if native and m <= _TABLE_MAX_PARTIES:
+        acc = _bp_accumulator(m)
+        for eq, weight in zip(equations, weights, strict=True):
+            if not _bp_accumulate(acc, weight, eq.y, eq.z, eq.a, eq.b, list(eq.us), eq.parties):
+                native = False
+                break
+        if native:
+            total = _msm_fixed_packed(_generator_bases(m), bytes(acc), scalars, points)
+            return bool(total.is_identity())
+    gh_scalars = _accumulate_python(equations, weights, m)
+    return _msm_with_generators(m, gh_scalars, scalars, points).is_identity()
+
+
+def random_weight(rng: RandomSource) -> int:
+    """A batch weight: 64 bytes of ``rng`` reduced mod L (about 252 independent bits)."""
+    return _rand(rng)
+
+
 def verify_multiple(
     proof: bytes, commitments: Sequence[Point], generator: Point, rng: RandomSource
 ) -> None:
@@ -575,14 +732,11 @@ def batch_verify(
     items: Sequence[tuple[bytes, Sequence[Point], Point]], rng: RandomSource
 ) -> None:
     """Verify several ``(proof, commitments, generator)`` at once: one multiscalar check of the
-    sum of their equations with independent random weights (fails if any proof is invalid,
-    except with probability about n/L)."""
+    sum of their equations with independent random weights (:func:`equations_hold`; fails if
+    any proof is invalid, except with probability about 2^-128)."""
     if not items:
         return
-    base = Point.base()
-    checks = [
-        _verification_check(p, cs, g, rng, base, BULLETPROOF_DOMAIN_TAG) for p, cs, g in items
-    ]
-    weights = [1] + [_rand(rng) for _ in checks[1:]]
-    if not _combined_is_identity(checks, weights):
+    equations = [prepare_equation(p, cs, g, rng) for p, cs, g in items]
+    weights = [1] + [_rand(rng) for _ in equations[1:]]
+    if not equations_hold(equations, weights):
         raise CryptoError("crypto.range_proof_invalid", "a range proof in the batch is invalid")

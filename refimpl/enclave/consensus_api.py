@@ -77,6 +77,7 @@ from refimpl.ledger.apply import (
 from refimpl.ledger.block import Block, BlockContents
 from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.protobuf import WIRE_LEN, bytes_field, parse_fields
+from refimpl.transaction.batch_verify import preverified
 from refimpl.transaction.tx import Tx
 from refimpl.transaction.validation import validate, validate_ledger_rules
 
@@ -277,18 +278,23 @@ class ConsensusEnclave:
         """Re-validate the chosen transactions against ``ledger`` (for a tx in ``verified``,
         only the ledger-dependent checks) and form the next block."""
         txs = []
-        for tx_hash in tx_hashes:
-            tx = self._proposed(tx_hash)
-            minimum = minimum_fee_for(tx, self.fee_map)
-            validate_against_ledger(
-                tx,
-                ledger,
-                self.block_version,
-                minimum,
-                rng,
-                passed_without_ledger=tx_hash in self.verified,
-            )
-            txs.append(tx)
+        # the signatures not verified before, in one batch (refimpl/transaction/batch_verify)
+        unverified = [
+            self.proposed[h] for h in tx_hashes if h in self.proposed and h not in self.verified
+        ]
+        with preverified(unverified, self.block_version, rng):
+            for tx_hash in tx_hashes:
+                tx = self._proposed(tx_hash)
+                minimum = minimum_fee_for(tx, self.fee_map)
+                validate_against_ledger(
+                    tx,
+                    ledger,
+                    self.block_version,
+                    minimum,
+                    rng,
+                    passed_without_ledger=tx_hash in self.verified,
+                )
+                txs.append(tx)
         return form_block(ledger, txs, self.block_version, self.fee_map, tx_hashes=tx_hashes)
 
 

@@ -53,6 +53,7 @@ from refimpl.ledger.merkle_types import TxOutMembershipElement, TxOutMembershipP
 from refimpl.ledger.signature import BlockSignature
 from refimpl.transaction import block_version as bv
 from refimpl.transaction.amount import Amount
+from refimpl.transaction.batch_verify import preverified
 from refimpl.transaction.fog_hint import EncryptedFogHint
 from refimpl.transaction.key_image import KeyImage
 from refimpl.transaction.tx import Tx
@@ -562,18 +563,23 @@ def apply_transactions(
 ) -> ApplyResult:
     """Validate each transaction against the ledger as it stands, combine the valid ones, form
     their block and append it (signed by ``sign`` when given). A rejected transaction leaves
-    no trace; when none is accepted, nothing is appended."""
+    no trace; when none is accepted, nothing is appended. The ring signatures and range proofs
+    of all the transactions are verified as one batch first
+    (:func:`refimpl.transaction.batch_verify.preverified`: the verdicts of one by one)."""
     check_fee_map(fee_map)
     valid: list[Tx] = []
     rejected: list[Rejection] = []
-    for tx in txs:
-        try:
-            minimum_fee = minimum_fee_for(tx, fee_map)
-            validate_against_ledger(tx, ledger, block_version, minimum_fee, rng)
-        except RefImplError as exc:
-            rejected.append(Rejection(tx, exc.code, exc.message))
-            continue
-        valid.append(tx)
+    txs = list(txs)
+    # every signature of the block in one batch (same verdicts: refimpl/transaction/batch_verify)
+    with preverified(txs, block_version, rng):
+        for tx in txs:
+            try:
+                minimum_fee = minimum_fee_for(tx, fee_map)
+                validate_against_ledger(tx, ledger, block_version, minimum_fee, rng)
+            except RefImplError as exc:
+                rejected.append(Rejection(tx, exc.code, exc.message))
+                continue
+            valid.append(tx)
     combined = combine(valid, fee_map)
     rejected.extend(
         Rejection(tx, code, "conflicts with a transaction earlier in the block")

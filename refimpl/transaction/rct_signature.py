@@ -14,7 +14,9 @@ MLSAG per signable ring in input order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import attrs
 
@@ -27,6 +29,9 @@ from refimpl.transaction import block_version as bv
 from refimpl.transaction.amount import Amount
 from refimpl.transaction.signing_digest import compute_mlsag_signing_digest
 from refimpl.transaction.tx import SignatureRctBulletproofs, Tx, TxIn, TxPrefix
+
+#: The MLSAG verifier of the baseline path: member by member (refimpl.crypto.ring_signature).
+_ring_verify_baseline = getattr(ring_signature, "verify_baseline", ring_signature.verify)
 
 #: ``FEE_BLINDING``: the implicit fee output is committed with blinding zero.
 FEE_BLINDING = Scalar(0)
@@ -304,9 +309,7 @@ def _verify_range_proof(
     try:
         bulletproofs.verify_multiple(proof, commitments, value_generator(token_id), rng)
     except CryptoError as exc:
-        if exc.code == "crypto.range_proof_bad_encoding":
-            raise TxError("tx.rct_range_proof_deserialization", exc.one_line()) from exc
-        raise TxError("tx.rct_range_proof", exc.one_line()) from exc
+        raise _range_proof_error(exc) from exc
 
 
 def _check_range_proofs(
@@ -341,7 +344,7 @@ def _check_range_proofs(
         _verify_range_proof(proof, commitments, token_id, rng)
 
 
-def verify(
+def verify_baseline(
     sig: SignatureRctBulletproofs,
     block_version: int,
     prefix: TxPrefix,
@@ -350,11 +353,38 @@ def verify(
     fee: Amount,
     rng: RandomSource,
 ) -> None:
-    """``SignatureRctBulletproofs::verify``: the checks of notes §4.7 in MobileCoin's order.
+    """``SignatureRctBulletproofs::verify`` as this reference first wrote it, one check after
+    the other: every range proof in its own multiscalar multiplication with its scalars in
+    Python, the MLSAGs member by member (``ring_signature.verify_baseline``). Kept as the
+    baseline of ``mcref bench tx``; :func:`verify` gives the same verdicts faster."""
+    _check_before_range_proofs(sig, block_version, rings, output_commitments, fee)
+    _check_range_proofs(block_version, sig, output_commitments, fee, rng)
+    _check_balance(output_commitments, sig.pseudo_output_commitments, fee)
+    digest = compute_mlsag_signing_digest(
+        block_version,
+        prefix,
+        sig.pseudo_output_commitments,
+        sig.range_proof_bytes,
+        sig.range_proofs,
+    )
+    for i, (ring, mlsag, pseudo_output) in enumerate(
+        zip(rings, sig.ring_signatures, sig.pseudo_output_commitments, strict=True)
+    ):
+        message = ring.signed_digest if ring.signed_digest is not None else digest
+        try:
+            _ring_verify_baseline(mlsag, message, ring.members, pseudo_output)
+        except CryptoError as exc:
+            raise TxError("tx.rct_ring_signature", f"ring {i}: {exc.one_line()}") from exc
 
-    Commitments are held decompressed, so MobileCoin's point-decompression failures cannot
-    occur here (they surface when the bytes are decoded).
-    """
+
+def _check_before_range_proofs(
+    sig: SignatureRctBulletproofs,
+    block_version: int,
+    rings: Sequence[SignedInputRing],
+    output_commitments: Sequence[Point],
+    fee: Amount,
+) -> None:
+    """The checks of notes §4.7 that come before the range proofs, in MobileCoin's order."""
     bv.check_block_version(block_version)
     if not bv.masked_token_id_feature_is_supported(block_version) and fee.token_id != 0:
         raise TxError("tx.rct_token_id_not_allowed", f"fee token {fee.token_id} before v2")
@@ -374,7 +404,105 @@ def verify(
     key_images = [k.to_bytes() for k in sig.key_images()]
     if len(set(key_images)) != len(key_images):
         raise TxError("tx.rct_duplicate_key_image", "a key image appears twice")
-    _check_range_proofs(block_version, sig, output_commitments, fee, rng)
+
+
+# --- verification in two phases (single transactions and block batches) ----------------------
+
+
+@attrs.frozen
+class PreparedSignature:
+    """A signature's verification with everything done but the range proofs' final
+    multiscalar multiplication (rct_bulletproofs.rs ``verify`` split in two).
+
+    ``equations`` are the range proofs' equations in the order ``verify`` checks them;
+    ``failure`` is the first failure of the checks after them that ``verify`` would raise if
+    every equation holds (a later proof's encoding, the balance, an MLSAG), else ``None``.
+    Once the equations are known to hold, :meth:`settle` raises exactly what ``verify``
+    raises; a batch weighs every transaction's equations into one multiscalar
+    multiplication (refimpl/transaction/batch_verify.py)."""
+
+    equations: tuple[bulletproofs.Equation, ...]
+    failure: Exception | None
+
+    def settle(self, equations_hold: bool) -> None:
+        """Raise what :func:`verify_baseline` raises, given whether all ``equations`` hold
+        together (if not, each is checked on its own, in order, to name the first that fails
+        as the one-by-one path does)."""
+        if not equations_hold:
+            for eq in self.equations:
+                if not bulletproofs.equations_hold([eq], [1]):
+                    raise _range_proof_error(
+                        CryptoError("crypto.range_proof_invalid", "the range proof does not verify")
+                    )
+        if self.failure is not None:
+            raise self.failure
+
+
+def _range_proof_error(exc: CryptoError) -> TxError:
+    """``ring_ct::Error`` of a range proof: a decoding failure or an invalid proof."""
+    if exc.code == "crypto.range_proof_bad_encoding":
+        return TxError("tx.rct_range_proof_deserialization", exc.one_line())
+    return TxError("tx.rct_range_proof", exc.one_line())
+
+
+def _prepare_range_proof(
+    proof: bytes,
+    commitments: Sequence[Point],
+    token_id: int,
+    rng: RandomSource,
+    out: list[bulletproofs.Equation],
+) -> None:
+    try:
+        eq = bulletproofs.prepare_equation(proof, commitments, value_generator(token_id), rng)
+    except CryptoError as exc:
+        raise _range_proof_error(exc) from exc
+    out.append(eq)
+
+
+def _prepare_range_proofs(
+    block_version: int,
+    sig: SignatureRctBulletproofs,
+    output_commitments: Sequence[Point],
+    fee: Amount,
+    rng: RandomSource,
+    out: list[bulletproofs.Equation],
+) -> None:
+    """:func:`_check_range_proofs` with each proof's equation appended to ``out`` instead of
+    being checked."""
+    if not bv.mixed_transactions_are_supported(block_version):
+        if sig.range_proofs:
+            raise TxError("tx.rct_too_many_range_proofs", "range_proofs must be empty before v3")
+        commitments = list(sig.pseudo_output_commitments) + list(output_commitments)
+        _prepare_range_proof(sig.range_proof_bytes, commitments, fee.token_id, rng, out)
+        return
+    if sig.range_proof_bytes:
+        raise TxError("tx.rct_unexpected_range_proof", "range_proof_bytes must be empty from v3")
+    token_ids = sorted(
+        {fee.token_id} | set(sig.output_token_ids) | set(sig.pseudo_output_token_ids)
+    )
+    if len(token_ids) != len(sig.range_proofs):
+        raise TxError(
+            "tx.rct_missing_range_proofs",
+            f"{len(token_ids)} token ids, {len(sig.range_proofs)} range proofs",
+        )
+    tagged = list(zip(sig.pseudo_output_commitments, sig.pseudo_output_token_ids, strict=True))
+    tagged += list(zip(output_commitments, sig.output_token_ids, strict=True))
+    for token_id, proof in zip(token_ids, sig.range_proofs, strict=True):
+        commitments = [c for c, t in tagged if t == token_id]
+        if not commitments:
+            raise TxError("tx.rct_no_commitments_for_token_id", f"token id {token_id}")
+        _prepare_range_proof(proof, commitments, token_id, rng, out)
+
+
+def _after_range_proofs(
+    sig: SignatureRctBulletproofs,
+    block_version: int,
+    prefix: TxPrefix,
+    rings: Sequence[SignedInputRing],
+    output_commitments: Sequence[Point],
+    fee: Amount,
+) -> None:
+    """The balance, the signing digest and every MLSAG (one C call per ring when built)."""
     _check_balance(output_commitments, sig.pseudo_output_commitments, fee)
     digest = compute_mlsag_signing_digest(
         block_version,
@@ -393,14 +521,119 @@ def verify(
             raise TxError("tx.rct_ring_signature", f"ring {i}: {exc.one_line()}") from exc
 
 
-def verify_tx(tx: Tx, block_version: int, rng: RandomSource) -> None:
-    """Verify a whole transaction's signature: rings from its inputs, output commitments from
-    its outputs, fee from its prefix (what ``validate_signature`` does in MobileCoin)."""
+def prepare(
+    sig: SignatureRctBulletproofs,
+    block_version: int,
+    prefix: TxPrefix,
+    rings: Sequence[SignedInputRing],
+    output_commitments: Sequence[Point],
+    fee: Amount,
+    rng: RandomSource,
+) -> PreparedSignature:
+    """Run :func:`verify_baseline`'s checks in its order, collecting the range-proof equations
+    instead of checking each; stop at the first failure (kept in the result, never raised)."""
+    equations: list[bulletproofs.Equation] = []
+    try:
+        _check_before_range_proofs(sig, block_version, rings, output_commitments, fee)
+        _prepare_range_proofs(block_version, sig, output_commitments, fee, rng, equations)
+        _after_range_proofs(sig, block_version, prefix, rings, output_commitments, fee)
+    except Exception as exc:  # noqa: BLE001 - replayed by settle() exactly as verify raises it
+        return PreparedSignature(tuple(equations), exc)
+    return PreparedSignature(tuple(equations), None)
+
+
+def prepare_tx(tx: Tx, block_version: int, rng: RandomSource) -> PreparedSignature:
+    """:func:`prepare` for a whole transaction (what :func:`verify_tx` checks)."""
+    try:
+        rings, output_commitments, fee = _tx_parts(tx)
+    except Exception as exc:  # noqa: BLE001 - replayed by settle()
+        return PreparedSignature((), exc)
+    return prepare(tx.signature, block_version, tx.prefix, rings, output_commitments, fee, rng)
+
+
+def equations_weights(count: int, rng: RandomSource) -> list[int]:
+    """Weights for ``count`` equations checked together: 1, then independent random ones."""
+    return [1] + [bulletproofs.random_weight(rng) for _ in range(count - 1)] if count else []
+
+
+def verify(
+    sig: SignatureRctBulletproofs,
+    block_version: int,
+    prefix: TxPrefix,
+    rings: Sequence[SignedInputRing],
+    output_commitments: Sequence[Point],
+    fee: Amount,
+    rng: RandomSource,
+) -> None:
+    """``SignatureRctBulletproofs::verify``: the checks of notes §4.7 in MobileCoin's order.
+
+    Commitments are held decompressed, so MobileCoin's point-decompression failures cannot
+    occur here (they surface when the bytes are decoded). The transaction's range proofs are
+    checked in one multiscalar multiplication (random weights); the verdict is
+    :func:`verify_baseline`'s.
+    """
+    prepared = prepare(sig, block_version, prefix, rings, output_commitments, fee, rng)
+    _settle_alone(prepared, rng)
+
+
+def _settle_alone(prepared: PreparedSignature, rng: RandomSource) -> None:
+    eqs = prepared.equations
+    prepared.settle(bulletproofs.equations_hold(eqs, equations_weights(len(eqs), rng)))
+
+
+def _tx_parts(tx: Tx) -> tuple[list[SignedInputRing], list[Point], Amount]:
+    """A transaction's rings, output commitments and fee, as ``validate_signature`` takes them."""
     rings = [SignedInputRing.from_tx_in(tx_in) for tx_in in tx.prefix.inputs]
     output_commitments = []
     for out in tx.prefix.outputs:
         if out.masked_amount is None:
             raise TxError("tx.missing_masked_amount", "an output has no masked amount")
         output_commitments.append(out.masked_amount.commitment)
-    fee = Amount(tx.prefix.fee, tx.prefix.fee_token_id)
-    verify(tx.signature, block_version, tx.prefix, rings, output_commitments, fee, rng)
+    return rings, output_commitments, Amount(tx.prefix.fee, tx.prefix.fee_token_id)
+
+
+#: Verdicts a block batch established (:func:`replaying`): ``(id(tx), block_version) ->
+#: (tx, prepared, equations_hold)``; an entry only serves that very transaction object.
+_PreverifiedMap = Mapping[tuple[int, int], tuple[Tx, PreparedSignature, bool]]
+_PREVERIFIED: ContextVar[_PreverifiedMap | None] = ContextVar(
+    "mcref_preverified_signatures", default=None
+)
+
+
+@contextmanager
+def replaying(
+    entries: Iterable[tuple[Tx, int, PreparedSignature, bool]],
+) -> Iterator[None]:
+    """Within the ``with`` block, :func:`verify_tx` of one of these transactions (the same
+    object) at its block version settles the given prepared verification instead of verifying
+    again (refimpl/transaction/batch_verify.py ``preverified``). Scopes nest."""
+    outer = _PREVERIFIED.get()
+    known = dict(outer) if outer is not None else {}
+    for tx, block_version, prepared, holds in entries:
+        known[(id(tx), block_version)] = (tx, prepared, holds)
+    token = _PREVERIFIED.set(known)
+    try:
+        yield
+    finally:
+        _PREVERIFIED.reset(token)
+
+
+def verify_tx(tx: Tx, block_version: int, rng: RandomSource) -> None:
+    """Verify a whole transaction's signature: rings from its inputs, output commitments from
+    its outputs, fee from its prefix (what ``validate_signature`` does in MobileCoin).
+
+    Inside a block batch's ``preverified`` scope the verdict of that batch is replayed for the
+    same transaction object at the same block version (the same error, or none)."""
+    known = _PREVERIFIED.get()
+    if known is not None:
+        entry = known.get((id(tx), block_version))
+        if entry is not None and entry[0] is tx:
+            entry[1].settle(entry[2])
+            return
+    _settle_alone(prepare_tx(tx, block_version, rng), rng)
+
+
+def verify_tx_baseline(tx: Tx, block_version: int, rng: RandomSource) -> None:
+    """:func:`verify_tx` through :func:`verify_baseline` (the bench's baseline)."""
+    rings, output_commitments, fee = _tx_parts(tx)
+    verify_baseline(tx.signature, block_version, tx.prefix, rings, output_commitments, fee, rng)
