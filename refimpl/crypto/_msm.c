@@ -698,6 +698,455 @@ static void mlsag_member(uint8_t out[96], const uint8_t *scalars, const uint8_t 
     ristretto_encode(out + 64, &acc);
 }
 
+/* ---------------------------------------------------------------- scalars modulo L
+ * L = 2^252 + 27742317777372353535851937790883648493, the order of ristretto255. Four 64-bit
+ * limbs in Montgomery form (R = 2^256), multiplied with the CIOS method of Koc, Acar and
+ * Kaliski ("Analyzing and comparing Montgomery multiplication algorithms", 1996). Values of the
+ * Python API are canonical 32-byte little-endian integers below L. */
+
+typedef uint64_t sc[4];
+
+static const uint64_t SC_L[4] = {
+    0x5812631a5cf5d3edULL, 0x14def9dea2f79cd6ULL, 0x0ULL, 0x1000000000000000ULL};
+static const uint64_t SC_N0 = 0xd2b51da312547e1bULL; /* -L^-1 mod 2^64 */
+static const sc SC_R2 = { /* 2^512 mod L */
+    0xa40611e3449c0f01ULL, 0xd00e1ba768859347ULL, 0xceec73d217f5be65ULL, 0x0399411b7c309a3dULL};
+static const sc SC_R3 = { /* 2^768 mod L */
+    0x2a9e49687b83a2dbULL, 0x278324e6aef7f3ecULL, 0x8065dc6c04ec5b65ULL, 0x0e530b773599cec7ULL};
+
+/* r = t - L if t >= L (t < 2L < 2^254, five limbs with t[4] == 0) */
+static void sc_reduce_once(sc r, const uint64_t t[4]) {
+    uint64_t d[4], borrow = 0;
+    for (int i = 0; i < 4; i++) {
+        u128 x = (u128)t[i] - SC_L[i] - borrow;
+        d[i] = (uint64_t)x;
+        borrow = (uint64_t)(x >> 64) & 1;
+    }
+    if (borrow) memcpy(r, t, sizeof(sc)); else memcpy(r, d, sizeof(sc));
+}
+
+/* r = a * b / R mod L; needs a * b < L * R (true when one operand is below L) */
+static void sc_mont_mul(sc r, const sc a, const sc b) {
+    uint64_t t[6] = {0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < 4; i++) {
+        u128 carry = 0;
+        for (int j = 0; j < 4; j++) {
+            carry += (u128)a[j] * b[i] + t[j];
+            t[j] = (uint64_t)carry;
+            carry >>= 64;
+        }
+        carry += t[4];
+        t[4] = (uint64_t)carry;
+        t[5] = (uint64_t)(carry >> 64);
+        uint64_t q = t[0] * SC_N0;
+        carry = ((u128)q * SC_L[0] + t[0]) >> 64;
+        for (int j = 1; j < 4; j++) {
+            carry += (u128)q * SC_L[j] + t[j];
+            t[j - 1] = (uint64_t)carry;
+            carry >>= 64;
+        }
+        carry += t[4];
+        t[3] = (uint64_t)carry;
+        t[4] = t[5] + (uint64_t)(carry >> 64);
+    }
+    sc_reduce_once(r, t);
+}
+
+static void sc_add(sc r, const sc a, const sc b) {
+    uint64_t t[4];
+    u128 carry = 0;
+    for (int i = 0; i < 4; i++) {
+        carry += (u128)a[i] + b[i];
+        t[i] = (uint64_t)carry;
+        carry >>= 64;
+    }
+    sc_reduce_once(r, t);
+}
+
+static void sc_sub(sc r, const sc a, const sc b) {
+    uint64_t t[4], borrow = 0;
+    for (int i = 0; i < 4; i++) {
+        u128 x = (u128)a[i] - b[i] - borrow;
+        t[i] = (uint64_t)x;
+        borrow = (uint64_t)(x >> 64) & 1;
+    }
+    if (borrow) {
+        u128 carry = 0;
+        for (int i = 0; i < 4; i++) {
+            carry += (u128)t[i] + SC_L[i];
+            t[i] = (uint64_t)carry;
+            carry >>= 64;
+        }
+    }
+    memcpy(r, t, sizeof(sc));
+}
+
+static void sc_neg(sc r, const sc a) {
+    static const sc zero = {0, 0, 0, 0};
+    sc_sub(r, zero, a);
+}
+
+static int sc_is_zero(const sc a) { return (a[0] | a[1] | a[2] | a[3]) == 0; }
+
+static void sc_load(uint64_t w[4], const uint8_t s[32]) {
+    for (int i = 0; i < 4; i++) {
+        uint64_t v = 0;
+        for (int j = 7; j >= 0; j--) v = (v << 8) | s[8 * i + j];
+        w[i] = v;
+    }
+}
+
+static void sc_store(uint8_t s[32], const uint64_t w[4]) {
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 8; j++) s[8 * i + j] = (uint8_t)(w[i] >> (8 * j));
+}
+
+/* any 256-bit little-endian integer, reduced, into Montgomery form */
+static void sc_to_mont(sc r, const uint8_t s[32]) {
+    sc x;
+    sc_load(x, s);
+    sc_mont_mul(r, x, SC_R2);
+}
+
+/* Montgomery form out to the canonical 32-byte encoding */
+static void sc_from_mont(uint8_t s[32], const sc a) {
+    static const sc one = {1, 0, 0, 0};
+    sc x;
+    sc_mont_mul(x, a, one);
+    sc_store(s, x);
+}
+
+/* a 64-byte little-endian integer mod L (Scalar::from_bytes_mod_order_wide), Montgomery form */
+static void sc_wide_to_mont(sc r, const uint8_t s[64]) {
+    sc lo, hi;
+    sc_load(lo, s);
+    sc_load(hi, s + 32);
+    sc_mont_mul(lo, lo, SC_R2);   /* lo * R */
+    sc_mont_mul(hi, hi, SC_R3);   /* hi * 2^256 * R */
+    sc_add(r, lo, hi);
+}
+
+/* a^(L-2) = a^-1 (Fermat), Montgomery form in and out; 0 maps to 0 */
+static void sc_invert(sc r, const sc a) {
+    sc e = {SC_L[0] - 2, SC_L[1], SC_L[2], SC_L[3]};
+    sc acc, base;
+    memcpy(base, a, sizeof(sc));
+    sc_mont_mul(acc, SC_R2, (const uint64_t[4]){1, 0, 0, 0}); /* R mod L: one in Montgomery form */
+    for (int bit = 252; bit >= 0; bit--) {
+        sc_mont_mul(acc, acc, acc);
+        if ((e[bit >> 6] >> (bit & 63)) & 1) sc_mont_mul(acc, acc, base);
+    }
+    memcpy(r, acc, sizeof(sc));
+}
+
+/* ---------------------------------------------------------------- BLAKE2b (RFC 7693) */
+
+typedef struct {
+    uint64_t h[8];
+    uint64_t t;          /* bytes compressed so far (messages here are far below 2^64) */
+    uint8_t buf[128];
+    size_t fill;
+    size_t outlen;
+} blake2b_state;
+
+static const uint64_t B2B_IV[8] = {
+    0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
+    0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL, 0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
+
+static const uint8_t B2B_SIGMA[12][16] = {
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
+    {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+    {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4},
+    {7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
+    {9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13},
+    {2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
+    {12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11},
+    {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
+    {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5},
+    {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
+    {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3}};
+
+static uint64_t rotr64(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
+
+#define B2B_G(a, b, c, d, x, y)            \
+    do {                                   \
+        v[a] = v[a] + v[b] + (x);          \
+        v[d] = rotr64(v[d] ^ v[a], 32);    \
+        v[c] = v[c] + v[d];                \
+        v[b] = rotr64(v[b] ^ v[c], 24);    \
+        v[a] = v[a] + v[b] + (y);          \
+        v[d] = rotr64(v[d] ^ v[a], 16);    \
+        v[c] = v[c] + v[d];                \
+        v[b] = rotr64(v[b] ^ v[c], 63);    \
+    } while (0)
+
+static void blake2b_compress(blake2b_state *st, const uint8_t block[128], int last) {
+    uint64_t m[16], v[16];
+    for (int i = 0; i < 16; i++) {
+        uint64_t w = 0;
+        for (int j = 7; j >= 0; j--) w = (w << 8) | block[8 * i + j];
+        m[i] = w;
+    }
+    for (int i = 0; i < 8; i++) { v[i] = st->h[i]; v[i + 8] = B2B_IV[i]; }
+    v[12] ^= st->t;              /* the high word of the counter stays 0 */
+    if (last) v[14] = ~v[14];
+    for (int r = 0; r < 12; r++) {
+        const uint8_t *s = B2B_SIGMA[r];
+        B2B_G(0, 4, 8, 12, m[s[0]], m[s[1]]);
+        B2B_G(1, 5, 9, 13, m[s[2]], m[s[3]]);
+        B2B_G(2, 6, 10, 14, m[s[4]], m[s[5]]);
+        B2B_G(3, 7, 11, 15, m[s[6]], m[s[7]]);
+        B2B_G(0, 5, 10, 15, m[s[8]], m[s[9]]);
+        B2B_G(1, 6, 11, 12, m[s[10]], m[s[11]]);
+        B2B_G(2, 7, 8, 13, m[s[12]], m[s[13]]);
+        B2B_G(3, 4, 9, 14, m[s[14]], m[s[15]]);
+    }
+    for (int i = 0; i < 8; i++) st->h[i] ^= v[i] ^ v[i + 8];
+}
+
+/* unkeyed BLAKE2b with an outlen-byte digest (1..64) */
+static void blake2b_init(blake2b_state *st, size_t outlen) {
+    memcpy(st->h, B2B_IV, sizeof(st->h));
+    st->h[0] ^= 0x01010000ULL ^ (uint64_t)outlen;
+    st->t = 0;
+    st->fill = 0;
+    st->outlen = outlen;
+}
+
+static void blake2b_update(blake2b_state *st, const uint8_t *data, size_t len) {
+    while (len > 0) {
+        if (st->fill == 128) {   /* a full buffer is compressed only once more input arrives */
+            st->t += 128;
+            blake2b_compress(st, st->buf, 0);
+            st->fill = 0;
+        }
+        size_t take = 128 - st->fill;
+        if (take > len) take = len;
+        memcpy(st->buf + st->fill, data, take);
+        st->fill += take;
+        data += take;
+        len -= take;
+    }
+}
+
+static void blake2b_final(blake2b_state *st, uint8_t *out) {
+    st->t += st->fill;
+    memset(st->buf + st->fill, 0, 128 - st->fill);
+    blake2b_compress(st, st->buf, 1);
+    uint8_t full[64];
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 8; j++) full[8 * i + j] = (uint8_t)(st->h[i] >> (8 * j));
+    memcpy(out, full, st->outlen);
+}
+
+/* ---------------------------------------------------------------- hash to point
+ * RistrettoPoint::from_uniform_bytes: the RFC 9496 section 4.3.4 one-way map applied to both
+ * 32-byte halves (top bit cleared), and the two points added. */
+
+static fe FE_ONE_MINUS_D_SQ, FE_D_MINUS_ONE_SQ, FE_SQRT_AD_MINUS_ONE;
+
+static const uint8_t ONE_MINUS_D_SQ_BYTES[32] = {
+    0x76, 0xc1, 0x5f, 0x94, 0xc1, 0x09, 0x7c, 0xe2, 0x0f, 0x35, 0x5e, 0xcd, 0x38, 0xa1, 0x81, 0x2c,
+    0xe4, 0xdf, 0x70, 0xbe, 0xdd, 0xab, 0x94, 0x99, 0xd7, 0xe0, 0xb3, 0xb2, 0xa8, 0x72, 0x90, 0x02};
+static const uint8_t D_MINUS_ONE_SQ_BYTES[32] = {
+    0x20, 0x4d, 0xed, 0x44, 0xaa, 0x5a, 0xad, 0x31, 0x99, 0x19, 0x1e, 0xb0, 0x2c, 0x4a, 0x9e, 0xd2,
+    0xeb, 0x4e, 0x9b, 0x52, 0x2f, 0xd3, 0xdc, 0x4c, 0x41, 0x22, 0x6c, 0xf6, 0x7a, 0xb3, 0x68, 0x59};
+static const uint8_t SQRT_AD_MINUS_ONE_BYTES[32] = {
+    0x1b, 0x2e, 0x7b, 0x49, 0xa0, 0xf6, 0x97, 0x7e, 0xbd, 0x54, 0x78, 0x1b, 0x0c, 0x8e, 0x9d, 0xaf,
+    0xfd, 0xd1, 0xf5, 0x31, 0xc9, 0xfc, 0x3c, 0x0f, 0xac, 0x48, 0x83, 0x2b, 0xbf, 0x31, 0x69, 0x37};
+
+static void elligator_map(ge *p, const fe t) {
+    fe r, u, v, s, s_prime, c, n, w0, w1, w2, w3, tmp, tmp2;
+    fe_sq(r, t);
+    fe_mul(r, r, FE_SQRT_M1);                 /* r = i t^2 */
+    fe_add(tmp, r, FE_ONE);
+    fe_mul(u, tmp, FE_ONE_MINUS_D_SQ);        /* u = (r + 1)(1 - d^2) */
+    fe_mul(tmp, r, FE_D);
+    fe_add(tmp, tmp, FE_ONE);
+    fe_neg(tmp, tmp);                         /* -1 - r d */
+    fe_add(tmp2, r, FE_D);
+    fe_mul(v, tmp, tmp2);                     /* v = (-1 - r d)(r + d) */
+    int was_square = sqrt_ratio_m1(s, u, v);
+    fe_mul(s_prime, s, t);
+    fe_abs(s_prime, s_prime);
+    fe_neg(s_prime, s_prime);                 /* -|s t| */
+    if (was_square) {
+        fe_set_small(c, 1);
+        fe_neg(c, c);
+    } else {
+        fe_copy(s, s_prime);
+        fe_copy(c, r);
+    }
+    fe_sub(tmp, r, FE_ONE);
+    fe_mul(tmp, c, tmp);
+    fe_mul(tmp, tmp, FE_D_MINUS_ONE_SQ);
+    fe_sub(n, tmp, v);                        /* N = c (r - 1)(d - 1)^2 - v */
+    fe_add(tmp, s, s);
+    fe_mul(w0, tmp, v);
+    fe_mul(w1, n, FE_SQRT_AD_MINUS_ONE);
+    fe_sq(tmp, s);
+    fe_sub(w2, FE_ONE, tmp);
+    fe_add(w3, FE_ONE, tmp);
+    fe_mul(p->X, w0, w3);
+    fe_mul(p->Y, w2, w1);
+    fe_mul(p->Z, w1, w3);
+    fe_mul(p->T, w0, w2);
+}
+
+static void from_uniform_bytes(ge *p, const uint8_t b[64]) {
+    fe t1, t2;
+    ge q;
+    fe_frombytes(t1, b);       /* fe_frombytes ignores bit 255, as the RFC's mask does */
+    fe_frombytes(t2, b + 32);
+    elligator_map(p, t1);
+    elligator_map(&q, t2);
+    ge_add(p, p, &q);
+}
+
+/* Hp(P) = from_uniform_bytes(Blake2b512("mc_onetime_key_hash_to_point" || P)) (hashing.py) */
+static const char HASH_TO_POINT_TAG[] = "mc_onetime_key_hash_to_point";
+static const char RING_CHALLENGE_TAG[] = "mc_ring_mlsag_challenge";
+
+static void hash_to_point_tagged(ge *p, const uint8_t enc[32]) {
+    blake2b_state st;
+    uint8_t digest[64];
+    blake2b_init(&st, 64);
+    blake2b_update(&st, (const uint8_t *)HASH_TO_POINT_TAG, sizeof(HASH_TO_POINT_TAG) - 1);
+    blake2b_update(&st, enc, 32);
+    blake2b_final(&st, digest);
+    from_uniform_bytes(p, digest);
+}
+
+/* ---------------------------------------------------------------- whole-ring MLSAG verification
+ * RingMLSAG::verify (crypto/ring-signature/src/ring_signature/mlsag_verify.rs): for each ring
+ * member i, with c the running challenge,
+ *   L0 = r_{i,0} G + c P_i,  R0 = r_{i,0} Hp(P_i) + c I,  L1 = r_{i,1} G + c (C' - C_i),
+ *   c <- wide(Blake2b512("mc_ring_mlsag_challenge" || m || I || L0 || R0 || L1)),
+ * and the signature is valid when the last c equals c_0. All encodings come from canonical
+ * Python Points; a member that does not decode fails the call (returns 0). */
+
+static int mlsag_ring(uint8_t c_out[32], const uint8_t *msg, size_t msg_len, const uint8_t c0[32],
+                      const uint8_t *responses, const uint8_t image_enc[32], const uint8_t *keys,
+                      const uint8_t *commitments, const uint8_t pseudo_enc[32], Py_ssize_t n) {
+    ge image, pseudo;
+    if (!ristretto_decode(&image, image_enc) || !ristretto_decode(&pseudo, pseudo_enc)) return 0;
+    uint8_t c[32];
+    memcpy(c, c0, 32);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        ge pts[5]; /* P, C, Hp, I, C' as mlsag_member reads them */
+        if (!ristretto_decode(&pts[0], keys + 32 * i)) return 0;
+        if (!ristretto_decode(&pts[1], commitments + 32 * i)) return 0;
+        hash_to_point_tagged(&pts[2], keys + 32 * i);
+        pts[3] = image;
+        pts[4] = pseudo;
+        uint8_t scalars[96], points_out[96];
+        memcpy(scalars, responses + 64 * i, 64);
+        memcpy(scalars + 64, c, 32);
+        mlsag_member(points_out, scalars, (const uint8_t *)pts);
+        blake2b_state st;
+        uint8_t digest[64];
+        blake2b_init(&st, 64);
+        blake2b_update(&st, (const uint8_t *)RING_CHALLENGE_TAG, sizeof(RING_CHALLENGE_TAG) - 1);
+        blake2b_update(&st, msg, msg_len);
+        blake2b_update(&st, image_enc, 32);
+        blake2b_update(&st, points_out, 96);
+        blake2b_final(&st, digest);
+        sc next;
+        sc_wide_to_mont(next, digest);
+        sc_from_mont(c, next);
+    }
+    memcpy(c_out, c, 32);
+    return 1;
+}
+
+/* ---------------------------------------------------------------- Bulletproofs g/h scalars
+ * The generator scalars of RangeProof::verify_multiple_with_rng (bulletproofs'
+ * src/range_proof/mod.rs, InnerProductProof::verification_scalars), as
+ * refimpl/crypto/bulletproofs.py _verification_check computes them, each multiplied by a weight:
+ *   s_0 = prod u_k^-1,  s_i = s_{i - 2^lg(i)} u_{lg_n - 1 - lg(i)}^2,
+ *   g_i = -z - a s_i,
+ *   h_i = z + y^-i (z^2 z^(i div 64) 2^(i mod 64) - b s_{nm-1-i}).
+ * Writes g to out_g[i] and h to out_h[i] (32-byte slots); with accumulate, adds into them mod L.
+ * Returns 0 when y or a u is zero (the caller refuses those first), -1 when out of memory. */
+
+static void sc_emit(uint8_t *slot, const sc value_mont, int accumulate) {
+    static const sc one = {1, 0, 0, 0};
+    sc v;
+    sc_mont_mul(v, value_mont, one);
+    if (accumulate) {
+        sc old;
+        sc_load(old, slot);
+        sc_add(v, v, old);
+    }
+    sc_store(slot, v);
+}
+
+static int bp_scalars(uint8_t *out_g, uint8_t *out_h, int accumulate, const uint8_t weight[32],
+                      const uint8_t y_b[32], const uint8_t z_b[32], const uint8_t a_b[32],
+                      const uint8_t b_b[32], const uint8_t *us, int lg_n, int m) {
+    int nm = 64 * m;
+    sc y, z, a, b, w, u[32], inv[33], prefix[34], u_sq[32];
+    sc_to_mont(y, y_b);
+    sc_to_mont(z, z_b);
+    sc_to_mont(a, a_b);
+    sc_to_mont(b, b_b);
+    sc_to_mont(w, weight);
+    if (sc_is_zero(y)) return 0;
+    for (int k = 0; k < lg_n; k++) {
+        sc_to_mont(u[k], us + 32 * k);
+        if (sc_is_zero(u[k])) return 0;
+    }
+    /* one inversion for the u_k and y (Montgomery's trick) */
+    sc_mont_mul(prefix[0], SC_R2, (const uint64_t[4]){1, 0, 0, 0}); /* one */
+    for (int k = 0; k <= lg_n; k++)
+        sc_mont_mul(prefix[k + 1], prefix[k], k < lg_n ? u[k] : y);
+    sc acc;
+    sc_invert(acc, prefix[lg_n + 1]);
+    for (int k = lg_n; k >= 0; k--) {
+        sc_mont_mul(inv[k], acc, prefix[k]);
+        sc_mont_mul(acc, acc, k < lg_n ? u[k] : y);
+    }
+    sc *s = malloc(sizeof(sc) * (size_t)nm);
+    if (!s) return -1;
+    memcpy(s[0], inv[0], sizeof(sc));
+    for (int k = 1; k < lg_n; k++) sc_mont_mul(s[0], s[0], inv[k]);
+    for (int k = 0; k < lg_n; k++) sc_mont_mul(u_sq[k], u[k], u[k]);
+    for (int i = 1; i < nm; i++) {
+        int lg_i = 31 - __builtin_clz((unsigned)i);
+        sc_mont_mul(s[i], s[i - (1 << lg_i)], u_sq[lg_n - 1 - lg_i]);
+    }
+    sc wz, wa, g, t;
+    sc_mont_mul(wz, w, z);
+    sc_mont_mul(wa, w, a);
+    for (int i = 0; i < nm; i++) {    /* w g_i = -(w z + (w a) s_i) */
+        sc_mont_mul(t, wa, s[i]);
+        sc_add(g, wz, t);
+        sc_neg(g, g);
+        sc_emit(out_g + 32 * i, g, accumulate);
+    }
+    sc zz, zzj, two_k, yw;        /* w h_i = w z + (w y^-i)(z^2 z^j 2^k - b s_{nm-1-i}) */
+    sc_mont_mul(zz, z, z);
+    memcpy(zzj, zz, sizeof(sc));
+    memcpy(yw, w, sizeof(sc));
+    for (int j = 0; j < m; j++) {
+        memcpy(two_k, zzj, sizeof(sc));
+        for (int k = 0; k < 64; k++) {
+            int i = 64 * j + k;
+            sc_mont_mul(t, b, s[nm - 1 - i]);
+            sc_sub(t, two_k, t);
+            sc_mont_mul(t, yw, t);
+            sc_add(t, wz, t);
+            sc_emit(out_h + 32 * i, t, accumulate);
+            sc_mont_mul(yw, yw, inv[lg_n]);
+            sc_add(two_k, two_k, two_k);
+        }
+        sc_mont_mul(zzj, zzj, z);
+    }
+    free(s);
+    return 1;
+}
+
 /* ---------------------------------------------------------------- Python bindings */
 
 static PyObject *py_decode(PyObject *self, PyObject *args) {
@@ -805,6 +1254,140 @@ static PyObject *py_msm_with_table(PyObject *self, PyObject *args) {
     return PyBytes_FromStringAndSize((const char *)out, 32);
 }
 
+static int scalar_arg(Py_buffer *buf, Py_ssize_t len) { return buf->len == len; }
+
+/* blake2b512(data) -> bytes[64]: the C BLAKE2b, exposed so tests compare it with hashlib */
+static PyObject *py_blake2b512(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    if (!PyArg_ParseTuple(args, "y*", &data)) return NULL;
+    blake2b_state st;
+    uint8_t out[64];
+    blake2b_init(&st, 64);
+    blake2b_update(&st, (const uint8_t *)data.buf, (size_t)data.len);
+    blake2b_final(&st, out);
+    PyBuffer_Release(&data);
+    return PyBytes_FromStringAndSize((const char *)out, 64);
+}
+
+/* from_uniform_bytes(bytes[64]) -> bytes[32]: RistrettoPoint::from_uniform_bytes, encoded */
+static PyObject *py_from_uniform_bytes(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    if (!PyArg_ParseTuple(args, "y*", &data)) return NULL;
+    if (data.len != 64) {
+        PyBuffer_Release(&data);
+        PyErr_SetString(PyExc_ValueError, "need 64 bytes");
+        return NULL;
+    }
+    ge p;
+    uint8_t out[32];
+    from_uniform_bytes(&p, (const uint8_t *)data.buf);
+    PyBuffer_Release(&data);
+    ristretto_encode(out, &p);
+    return PyBytes_FromStringAndSize((const char *)out, 32);
+}
+
+/* scalar_op(op, a, b) -> bytes[32]: op 0 a*b, 1 a+b, 2 a-b, 3 a^-1, 4 wide(a || b) mod L.
+ * a and b are any 32-byte little-endian integers (reduced first); for tests of the C scalars. */
+static PyObject *py_scalar_op(PyObject *self, PyObject *args) {
+    int op;
+    Py_buffer a_buf, b_buf;
+    if (!PyArg_ParseTuple(args, "iy*y*", &op, &a_buf, &b_buf)) return NULL;
+    if (!scalar_arg(&a_buf, 32) || !scalar_arg(&b_buf, 32) || op < 0 || op > 4) {
+        PyBuffer_Release(&a_buf); PyBuffer_Release(&b_buf);
+        PyErr_SetString(PyExc_ValueError, "need op in 0..4 and two 32-byte integers");
+        return NULL;
+    }
+    sc a, b, r;
+    uint8_t out[32], wide[64];
+    sc_to_mont(a, (const uint8_t *)a_buf.buf);
+    sc_to_mont(b, (const uint8_t *)b_buf.buf);
+    switch (op) {
+    case 0: sc_mont_mul(r, a, b); break;
+    case 1: sc_add(r, a, b); break;
+    case 2: sc_sub(r, a, b); break;
+    case 3: sc_invert(r, a); break;
+    default:
+        memcpy(wide, a_buf.buf, 32);
+        memcpy(wide + 32, b_buf.buf, 32);
+        sc_wide_to_mont(r, wide);
+    }
+    PyBuffer_Release(&a_buf); PyBuffer_Release(&b_buf);
+    sc_from_mont(out, r);
+    return PyBytes_FromStringAndSize((const char *)out, 32);
+}
+
+/* mlsag_ring(message, c0, responses[64n], key_image, keys[32n], commitments[32n], pseudo)
+ * -> bytes[32]: the challenge after the last member (equal to c0 when the ring closes) */
+static PyObject *py_mlsag_ring(PyObject *self, PyObject *args) {
+    Py_buffer msg, c0, resp, image, keys, coms, pseudo;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*", &msg, &c0, &resp, &image, &keys, &coms, &pseudo))
+        return NULL;
+    Py_ssize_t n = keys.len / 32;
+    int valid = c0.len == 32 && image.len == 32 && pseudo.len == 32 && keys.len == 32 * n
+        && coms.len == 32 * n && resp.len == 64 * n && scalars_ok(&resp) && scalars_ok(&c0);
+    uint8_t out[32];
+    int ok = 0;
+    if (valid) {
+        Py_BEGIN_ALLOW_THREADS
+        ok = mlsag_ring(out, (const uint8_t *)msg.buf, (size_t)msg.len, (const uint8_t *)c0.buf,
+                        (const uint8_t *)resp.buf, (const uint8_t *)image.buf,
+                        (const uint8_t *)keys.buf, (const uint8_t *)coms.buf,
+                        (const uint8_t *)pseudo.buf, n);
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&msg); PyBuffer_Release(&c0); PyBuffer_Release(&resp);
+    PyBuffer_Release(&image); PyBuffer_Release(&keys); PyBuffer_Release(&coms);
+    PyBuffer_Release(&pseudo);
+    if (!valid) {
+        PyErr_SetString(PyExc_ValueError, "need 32-byte c0, key image, pseudo-output and n members");
+        return NULL;
+    }
+    if (!ok) {
+        PyErr_SetString(PyExc_ValueError, "a ring point is not a canonical ristretto255 encoding");
+        return NULL;
+    }
+    return PyBytes_FromStringAndSize((const char *)out, 32);
+}
+
+/* bp_scalars(out, stride, weight, y, z, a, b, us, m, accumulate) -> None
+ * out: writable buffer; g_i goes to slot i and h_i to slot stride + i (32 bytes per slot);
+ * with accumulate the slots (canonical scalars) are added to, else overwritten. */
+static PyObject *py_bp_scalars(PyObject *self, PyObject *args) {
+    Py_buffer out, w, y, z, a, b, us;
+    Py_ssize_t stride;
+    int m, accumulate;
+    if (!PyArg_ParseTuple(args, "w*ny*y*y*y*y*y*ip", &out, &stride, &w, &y, &z, &a, &b, &us, &m,
+                          &accumulate))
+        return NULL;
+    int lg_n = 0;
+    while (lg_n < 31 && (64 * m) > (1 << lg_n)) lg_n++;
+    int valid = m >= 1 && m <= 64 && (m & (m - 1)) == 0 && w.len == 32 && y.len == 32
+        && z.len == 32 && a.len == 32 && b.len == 32 && us.len == 32 * lg_n
+        && stride >= 64 * m && out.len >= 32 * (stride + 64 * m);
+    int ok = 0;
+    if (valid) {
+        Py_BEGIN_ALLOW_THREADS
+        ok = bp_scalars((uint8_t *)out.buf, (uint8_t *)out.buf + 32 * stride, accumulate,
+                        (const uint8_t *)w.buf, (const uint8_t *)y.buf, (const uint8_t *)z.buf,
+                        (const uint8_t *)a.buf, (const uint8_t *)b.buf, (const uint8_t *)us.buf,
+                        lg_n, m);
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&out); PyBuffer_Release(&w); PyBuffer_Release(&y); PyBuffer_Release(&z);
+    PyBuffer_Release(&a); PyBuffer_Release(&b); PyBuffer_Release(&us);
+    if (!valid) {
+        PyErr_SetString(PyExc_ValueError, "bad bp_scalars arguments (m a power of two <= 64, "
+                        "lg(64m) challenges, an output of 2 * stride slots)");
+        return NULL;
+    }
+    if (ok < 0) return PyErr_NoMemory();
+    if (ok == 0) {
+        PyErr_SetString(PyExc_ValueError, "y and every u must be non-zero");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyObject *py_mlsag_member(PyObject *self, PyObject *args) {
     Py_buffer sc, pts;
     if (!PyArg_ParseTuple(args, "y*y*", &sc, &pts)) return NULL;
@@ -820,6 +1403,11 @@ static PyObject *py_mlsag_member(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
+    {"blake2b512", py_blake2b512, METH_VARARGS, "BLAKE2b with a 64-byte digest"},
+    {"from_uniform_bytes", py_from_uniform_bytes, METH_VARARGS, "RFC 9496 hash-to-group"},
+    {"scalar_op", py_scalar_op, METH_VARARGS, "scalar arithmetic modulo L (for tests)"},
+    {"mlsag_ring", py_mlsag_ring, METH_VARARGS, "the closing challenge of a RingMLSAG"},
+    {"bp_scalars", py_bp_scalars, METH_VARARGS, "Bulletproofs generator scalars (weighted)"},
     {"mlsag_member", py_mlsag_member, METH_VARARGS, "L0 || R0 || L1 of one MLSAG ring member"},
     {"decode", py_decode, METH_VARARGS, "ristretto255 decode to extended coordinates"},
     {"msm", py_msm, METH_VARARGS, "Pippenger multiscalar multiplication"},
@@ -835,13 +1423,16 @@ PyMODINIT_FUNC PyInit__msm(void) {
     fe_frombytes(FE_SQRT_M1, SQRT_M1_BYTES);
     fe_frombytes(FE_INVSQRT_A_MINUS_D, INVSQRT_A_MINUS_D_BYTES);
     fe_set_small(FE_ONE, 1);
+    fe_frombytes(FE_ONE_MINUS_D_SQ, ONE_MINUS_D_SQ_BYTES);
+    fe_frombytes(FE_D_MINUS_ONE_SQ, D_MINUS_ONE_SQ_BYTES);
+    fe_frombytes(FE_SQRT_AD_MINUS_ONE, SQRT_AD_MINUS_ONE_BYTES);
     if (!g_table_init()) {
         PyErr_SetString(PyExc_ImportError, "basepoint table initialisation failed");
         return NULL;
     }
     PyObject *m = PyModule_Create(&module);
     /* bumped with every behavioural change; refimpl/crypto/msm.py ignores a stale build */
-    if (m != NULL && PyModule_AddIntConstant(m, "VERSION", 5) < 0) {
+    if (m != NULL && PyModule_AddIntConstant(m, "VERSION", 6) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -10,6 +10,17 @@
 :func:`multiscalar_mul` uses the fastest available one; all three give the same point (tests
 compare them on random inputs). Scalars are Python ints (reduced modulo L here). Not
 constant-time: a reference verifier, not a wallet.
+
+The extension also carries the verification hot paths of issue 13, each with a pure-Python
+answer (or ``None``/``False`` meaning "use the Python path") when it is not built:
+
+* :func:`mlsag_verify_ring` - a whole RingMLSAG challenge loop (member points, ``Hp(P)`` and the
+  Blake2b-512 challenge hash in C), used by :func:`refimpl.crypto.ring_signature.verify`;
+* :func:`bp_generator_scalars` - the ``G``/``H`` scalars of a Bulletproofs range-proof check
+  (scalar arithmetic modulo L in C);
+* :func:`bp_accumulator` / :func:`bp_accumulate` / :func:`multiscalar_mul_fixed_packed` - the
+  same scalars multiplied by a batch weight and summed into packed 32-byte slots in C, then fed
+  to the fixed-base table without ever becoming Python ints (block batch verification).
 """
 
 from __future__ import annotations
@@ -55,7 +66,7 @@ def msm_python(scalars: Sequence[int], points: Sequence[Point]) -> Point:
 
 #: The ``VERSION`` of refimpl/crypto/_msm.c this module expects. A stale build (the C source
 #: changed but ``pip install -e .`` was not rerun) is ignored rather than trusted.
-NATIVE_VERSION = 5
+NATIVE_VERSION = 6
 
 try:  # the optional C extension built by setup.py
     from refimpl.crypto import _msm as _native  # type: ignore[attr-defined]
@@ -126,11 +137,44 @@ def multiscalar_mul_fixed(
     _check_lengths(scalars, points)
     if _native is None:
         return multiscalar_mul([*base_scalars, *scalars], [*bases.points, *points])
+    return _fixed_native(bases, _scalar_blob(base_scalars), scalars, points)
+
+
+def multiscalar_mul_fixed_packed(
+    bases: FixedBases,
+    base_scalars: bytes | bytearray,
+    scalars: Sequence[int],
+    points: Sequence[Point],
+) -> Point:
+    """:func:`multiscalar_mul_fixed` with the base scalars packed: 32 little-endian bytes each,
+    canonical (below L), as :func:`bp_accumulate` leaves them."""
+    if len(base_scalars) != 32 * len(bases.points):
+        raise CryptoError(
+            "crypto.msm_length_mismatch",
+            f"{len(base_scalars)} bytes of scalars for {len(bases.points)} fixed points",
+        )
+    _check_lengths(scalars, points)
+    if _native is None:
+        unpacked = [
+            int.from_bytes(base_scalars[i : i + 32], "little")
+            for i in range(0, len(base_scalars), 32)
+        ]
+        return multiscalar_mul([*unpacked, *scalars], [*bases.points, *points])
+    return _fixed_native(bases, base_scalars, scalars, points)
+
+
+def _scalar_blob(scalars: Sequence[int]) -> bytes:
+    return b"".join((s % L).to_bytes(32, "little") for s in scalars)
+
+
+def _fixed_native(
+    bases: FixedBases, base_blob: bytes | bytearray, scalars: Sequence[int], points: Sequence[Point]
+) -> Point:
     encoding = _native.msm_with_table(
         bases.table(),
         TABLE_WINDOW,
-        b"".join((s % L).to_bytes(32, "little") for s in base_scalars),
-        b"".join((s % L).to_bytes(32, "little") for s in scalars),
+        base_blob,
+        _scalar_blob(scalars),
         b"".join(_decoded(p.to_bytes()) for p in points),
     )
     return Point(encoding, _trusted=True)
@@ -167,6 +211,93 @@ def mlsag_member_points(
         Point(out[32:64], _trusted=True),
         Point(out[64:], _trusted=True),
     )
+
+
+def mlsag_verify_ring(
+    message: bytes,
+    c_zero: bytes,
+    responses: Sequence[bytes],
+    key_image: bytes,
+    target_keys: Sequence[bytes],
+    commitments: Sequence[bytes],
+    pseudo_output: bytes,
+) -> bool | None:
+    """Whether a RingMLSAG's challenge ring closes (``mlsag_verify.rs``), all in one C call:
+    member points, ``Hp(P_i)`` and the challenge ``wide(Blake2b512(tag || m || I || L0 || R0 ||
+    L1))``. Arguments are canonical encodings (responses ``[r_{0,0}, r_{0,1}, r_{1,0}, ...]``,
+    scalars below L); ``None`` when the extension is not built (use the Python loop)."""
+    if _native is None:
+        return None
+    if not target_keys or len(target_keys) != len(commitments) or (
+        len(responses) != 2 * len(target_keys)
+    ):
+        raise CryptoError("crypto.mlsag_length_mismatch", "ring, commitments and responses differ")
+    closing = _native.mlsag_ring(
+        message,
+        c_zero,
+        b"".join(responses),
+        key_image,
+        b"".join(target_keys),
+        b"".join(commitments),
+        pseudo_output,
+    )
+    return bool(closing == c_zero)
+
+
+#: Bits per Bulletproofs party (MobileCoin proves u64 ranges: ``BulletproofGens::new(64, 64)``).
+BP_BITS = 64
+_ONE = (1).to_bytes(32, "little")
+
+
+def bp_accumulator(parties: int) -> bytearray:
+    """Zeroed packed slots for :func:`bp_accumulate`: ``g[0..64M)`` then ``h[0..64M)``."""
+    return bytearray(32 * 2 * BP_BITS * parties)
+
+
+def _bp_call(
+    out: bytearray, stride: int, weight: int, yzab: Sequence[int], us: Sequence[int], m: int,
+    accumulate: bool,
+) -> None:
+    y, z, a, b = (_scalar_blob([v]) for v in yzab)
+    _native.bp_scalars(out, stride, _scalar_blob([weight]), y, z, a, b, _scalar_blob(us), m,
+                       accumulate)
+
+
+def bp_accumulate(
+    acc: bytearray, weight: int, y: int, z: int, a: int, b: int, us: Sequence[int], m: int
+) -> bool:
+    """Add ``weight * g_i`` to slot ``i`` and ``weight * h_i`` to slot ``64M + i`` of ``acc``
+    (:func:`bp_accumulator` of ``M >= m`` parties) for the ``64*m`` generator scalars of one
+    range proof (see :func:`bp_generator_scalars`), modulo L, in C. ``False`` (``acc``
+    untouched) when the extension is not built. ``ValueError`` when ``y`` or a ``u`` is 0."""
+    if _native is None:
+        return False
+    stride = len(acc) // 64
+    if stride < BP_BITS * m or len(acc) != 64 * stride:
+        raise CryptoError("crypto.msm_length_mismatch", f"accumulator too small for {m} parties")
+    _bp_call(acc, stride, weight, (y, z, a, b), us, m, True)
+    return True
+
+
+def bp_generator_scalars(
+    y: int, z: int, a: int, b: int, us: Sequence[int], m: int
+) -> tuple[list[int], list[int]] | None:
+    """``g_scalars`` and ``h_scalars`` of ``RangeProof::verify_multiple_with_rng`` (dalek
+    bulletproofs ``src/range_proof/mod.rs`` with ``InnerProductProof::verification_scalars``)
+    for ``m`` parties and the inner-product challenges ``us`` (``log2(64m)`` of them)::
+
+        s_0 = prod(u_k^-1),  s_i = s_(i - 2^lg i) * u_(lg(64m) - 1 - lg i)^2
+        g_i = -z - a*s_i,    h_i = z + y^-i * (z^2 * z^(i // 64) * 2^(i % 64) - b*s_(64m-1-i))
+
+    computed in C (Montgomery arithmetic modulo L). ``None`` when the extension is not built;
+    ``ValueError`` when ``y`` or a ``u`` is 0 (callers refuse those first)."""
+    if _native is None:
+        return None
+    nm = BP_BITS * m
+    out = bytearray(64 * nm)
+    _bp_call(out, nm, 1, (y, z, a, b), us, m, False)
+    values = [int.from_bytes(out[i : i + 32], "little") for i in range(0, len(out), 32)]
+    return values[:nm], values[nm:]
 
 
 IMPLEMENTATIONS: dict[str, MsmFunction] = {"naive": msm_naive, "python": msm_python}
