@@ -656,7 +656,12 @@ def _accumulate_python(
     return [v % L for v in g_sum] + [v % L for v in h_sum]
 
 
-def equations_hold(equations: Sequence[Equation], weights: Sequence[int]) -> bool:
+def equations_hold(
+    equations: Sequence[Equation],
+    weights: Sequence[int],
+    extra_scalars: Sequence[int] = (),
+    extra_points: Sequence[Point] = (),
+) -> bool:
     """Whether ``sum(weight_k * equation_k)`` is the identity: one multiscalar multiplication.
 
     With independent random weights (at least 128 bits) this fails, except with probability
@@ -664,13 +669,19 @@ def equations_hold(equations: Sequence[Equation], weights: Sequence[int]) -> boo
     of the Bulletproofs paper, section 6.1). The generator scalars of all equations are summed
     by :func:`refimpl.crypto.msm.bp_accumulate` in C when built (no Python int per scalar),
     else by :func:`_generator_scalars`; proofs of one token share their ``H_t`` term.
+    ``extra_scalars``/``extra_points`` are further (already weighted) terms of the same sum,
+    e.g. the transactions' balance equations.
     """
     if not equations:
-        return True
+        if not extra_scalars:
+            return True
+        return multiscalar_mul(extra_scalars, extra_points).is_identity()
     m = max(eq.parties for eq in equations)
     per_generator: dict[Point, int] = {}
     scalars: list[int] = []
     points: list[Point] = []
+    for scalar, point in zip(extra_scalars, extra_points, strict=True):
+        per_generator[point] = per_generator.get(point, 0) + scalar
     for eq, weight in zip(equations, weights, strict=True):
         per_generator[eq.blinding_base] = (
             per_generator.get(eq.blinding_base, 0) + weight * eq.base_scalar

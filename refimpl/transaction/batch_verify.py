@@ -6,15 +6,17 @@ rct_bulletproofs.rs``) decides for each transaction, for many at once:
 1. each transaction is prepared (:func:`refimpl.transaction.rct_signature.prepare_tx`): every
    check of ``verify`` runs in its order (lengths, token ids, key images, range-proof
    encodings and transcripts, balance, signing digest, each MLSAG ring in one C call), except
-   the range proofs' final multiscalar multiplications; the first failure after the range
-   proofs is kept, not raised;
-2. the range-proof equations of *all* transactions (any token ids, any party counts) are
-   checked in ONE multiscalar multiplication of their sum, each weighted by an independent
-   random scalar from the verifier's ``rng`` (about 252 bits): if any equation fails, so does
-   the sum, except with probability about 2^-128 (the Bulletproofs paper, section 6.1);
+   the range proofs' final multiscalar multiplications and the balance check, which become
+   equations; the first other failure is kept, not raised;
+2. the range-proof and balance equations of *all* transactions (any token ids, any party
+   counts) are checked in ONE multiscalar multiplication of their sum, each weighted by an
+   independent random scalar from the verifier's ``rng`` (about 252 bits): if any equation
+   fails, so does the sum, except with probability about 2^-128 (the Bulletproofs paper,
+   section 6.1);
 3. if the sum holds, each transaction's verdict is its kept failure or success; if it does
-   not, each transaction's own equations are checked alone (then each proof alone), which is
-   exactly the one-by-one path and names the failing transaction and its error code.
+   not, each transaction's own equations are checked alone (then each proof alone, then the
+   balance), which is exactly the one-by-one path and names the failing transaction and its
+   error code.
 
 So a verdict is always the one :func:`refimpl.transaction.rct_signature.verify_tx` gives for the
 same transaction (same code and message), only cheaper: one large multiscalar multiplication
@@ -32,7 +34,6 @@ from contextlib import contextmanager
 
 import attrs
 
-from refimpl.crypto import bulletproofs
 from refimpl.crypto.ristretto import RandomSource
 from refimpl.errors import RefImplError
 from refimpl.transaction import rct_signature
@@ -81,18 +82,11 @@ def _versions(txs: Sequence[Tx], block_version: int | Sequence[int]) -> list[int
 def _equations_hold_per_tx(
     prepared: Sequence[PreparedSignature], rng: RandomSource
 ) -> list[bool]:
-    """Whether each transaction's range-proof equations hold: one weighted multiscalar
-    multiplication for all; only if it fails, one per transaction that has equations."""
-    equations = [eq for p in prepared for eq in p.equations]
-    weights = rct_signature.equations_weights(len(equations), rng)
-    if bulletproofs.equations_hold(equations, weights):
+    """Whether each transaction's range-proof and balance equations hold: one weighted
+    multiscalar multiplication for all; only if it fails, one per transaction."""
+    if rct_signature.signatures_hold(prepared, rng):
         return [True] * len(prepared)
-    return [
-        bulletproofs.equations_hold(
-            p.equations, rct_signature.equations_weights(len(p.equations), rng)
-        )
-        for p in prepared
-    ]
+    return [rct_signature.signatures_hold([p], rng) for p in prepared]
 
 
 def prepare_batch(
@@ -125,15 +119,17 @@ def verify_batch(
 
 @contextmanager
 def preverified(
-    txs: Sequence[Tx], block_version: int, rng: RandomSource
+    txs: Sequence[Tx], block_version: int | Sequence[int], rng: RandomSource
 ) -> Iterator[None]:
-    """Batch-verify ``txs`` now; inside the ``with`` block, ``verify_tx`` of one of these very
-    transaction objects at ``block_version`` replays its batch verdict instead of verifying
-    again (any other call verifies as usual)."""
-    batch = prepare_batch(txs, block_version, rng)
+    """Batch-verify ``txs`` now (``block_version``: one for all, or one per transaction);
+    inside the ``with`` block, ``verify_tx`` of one of these very transaction objects at its
+    block version replays its batch verdict instead of verifying again (any other call
+    verifies as usual)."""
+    versions = _versions(txs, block_version)
+    batch = prepare_batch(txs, versions, rng)
     entries = [
-        (tx, block_version, prepared, holds)
-        for tx, (prepared, holds) in zip(txs, batch, strict=True)
+        (tx, version, prepared, holds)
+        for tx, version, (prepared, holds) in zip(txs, versions, batch, strict=True)
     ]
     with rct_signature.replaying(entries):
         yield

@@ -23,7 +23,7 @@ import attrs
 from refimpl.crypto import bulletproofs, ring_signature
 from refimpl.crypto.pedersen import commit, value_generator
 from refimpl.crypto.ring_signature import RingMember, RingMLSAG
-from refimpl.crypto.ristretto import Point, RandomSource, Scalar
+from refimpl.crypto.ristretto import L, Point, RandomSource, Scalar
 from refimpl.errors import CryptoError, TxError
 from refimpl.transaction import block_version as bv
 from refimpl.transaction.amount import Amount
@@ -410,22 +410,43 @@ def _check_before_range_proofs(
 
 
 @attrs.frozen
-class PreparedSignature:
-    """A signature's verification with everything done but the range proofs' final
-    multiscalar multiplication (rct_bulletproofs.rs ``verify`` split in two).
+class Balance:
+    """The balance equation of notes §4.3 (``sum(outputs) + fee*H_fee - sum(pseudo-outputs)``
+    is the identity), kept for a multiscalar multiplication."""
 
-    ``equations`` are the range proofs' equations in the order ``verify`` checks them;
-    ``failure`` is the first failure of the checks after them that ``verify`` would raise if
-    every equation holds (a later proof's encoding, the balance, an MLSAG), else ``None``.
-    Once the equations are known to hold, :meth:`settle` raises exactly what ``verify``
-    raises; a batch weighs every transaction's equations into one multiscalar
-    multiplication (refimpl/transaction/batch_verify.py)."""
+    output_commitments: tuple[Point, ...]
+    pseudo_outputs: tuple[Point, ...]
+    fee: Amount
+
+    def terms(self, weight: int) -> tuple[list[int], list[Point]]:
+        """The equation times ``weight`` as (scalars, points)."""
+        neg = (-weight) % L
+        scalars = [weight] * len(self.output_commitments) + [neg] * len(self.pseudo_outputs)
+        scalars.append(weight * self.fee.value % L)
+        points = [*self.output_commitments, *self.pseudo_outputs]
+        points.append(value_generator(self.fee.token_id))
+        return scalars, points
+
+
+@attrs.frozen
+class PreparedSignature:
+    """A signature's verification with everything done but one multiscalar multiplication
+    (rct_bulletproofs.rs ``verify`` split in two).
+
+    ``equations`` are the range proofs' equations in the order ``verify`` checks them and
+    ``balance`` the balance equation checked after them (``None`` if ``verify`` stops
+    before it); ``failure`` is the first failure of the checks after the balance that
+    ``verify`` raises if every equation holds (the signing digest, an MLSAG), or an earlier
+    failure (a later proof's encoding), else ``None``. :func:`signatures_hold` checks the
+    equations of many prepared signatures in one weighted multiscalar multiplication; then
+    :meth:`settle` raises exactly what ``verify`` raises."""
 
     equations: tuple[bulletproofs.Equation, ...]
+    balance: Balance | None
     failure: Exception | None
 
     def settle(self, equations_hold: bool) -> None:
-        """Raise what :func:`verify_baseline` raises, given whether all ``equations`` hold
+        """Raise what :func:`verify_baseline` raises, given whether the equations hold
         together (if not, each is checked on its own, in order, to name the first that fails
         as the one-by-one path does)."""
         if not equations_hold:
@@ -434,8 +455,30 @@ class PreparedSignature:
                     raise _range_proof_error(
                         CryptoError("crypto.range_proof_invalid", "the range proof does not verify")
                     )
+            if self.balance is not None:
+                _check_balance(
+                    self.balance.output_commitments, self.balance.pseudo_outputs, self.balance.fee
+                )
         if self.failure is not None:
             raise self.failure
+
+
+def signatures_hold(prepared: Sequence[PreparedSignature], rng: RandomSource) -> bool:
+    """Whether every range-proof and balance equation of ``prepared`` holds: one multiscalar
+    multiplication of their sum, each weighted by an independent random scalar from ``rng``
+    (the first range-proof equation by 1), which fails, except with probability about
+    2^-128, as soon as one equation does not hold."""
+    equations = [eq for p in prepared for eq in p.equations]
+    weights = [1] * min(1, len(equations))
+    weights += [bulletproofs.random_weight(rng) for _ in equations[1:]]
+    extra_scalars: list[int] = []
+    extra_points: list[Point] = []
+    for p in prepared:
+        if p.balance is not None:
+            scalars, points = p.balance.terms(bulletproofs.random_weight(rng))
+            extra_scalars += scalars
+            extra_points += points
+    return bulletproofs.equations_hold(equations, weights, extra_scalars, extra_points)
 
 
 def _range_proof_error(exc: CryptoError) -> TxError:
@@ -502,8 +545,7 @@ def _after_range_proofs(
     output_commitments: Sequence[Point],
     fee: Amount,
 ) -> None:
-    """The balance, the signing digest and every MLSAG (one C call per ring when built)."""
-    _check_balance(output_commitments, sig.pseudo_output_commitments, fee)
+    """The signing digest and every MLSAG (one C call per ring when built)."""
     digest = compute_mlsag_signing_digest(
         block_version,
         prefix,
@@ -530,16 +572,19 @@ def prepare(
     fee: Amount,
     rng: RandomSource,
 ) -> PreparedSignature:
-    """Run :func:`verify_baseline`'s checks in its order, collecting the range-proof equations
-    instead of checking each; stop at the first failure (kept in the result, never raised)."""
+    """Run :func:`verify_baseline`'s checks in its order, collecting the range-proof and
+    balance equations instead of checking them; stop at the first other failure (kept in the
+    result, never raised)."""
     equations: list[bulletproofs.Equation] = []
+    balance = None
     try:
         _check_before_range_proofs(sig, block_version, rings, output_commitments, fee)
         _prepare_range_proofs(block_version, sig, output_commitments, fee, rng, equations)
+        balance = Balance(tuple(output_commitments), tuple(sig.pseudo_output_commitments), fee)
         _after_range_proofs(sig, block_version, prefix, rings, output_commitments, fee)
     except Exception as exc:  # noqa: BLE001 - replayed by settle() exactly as verify raises it
-        return PreparedSignature(tuple(equations), exc)
-    return PreparedSignature(tuple(equations), None)
+        return PreparedSignature(tuple(equations), balance, exc)
+    return PreparedSignature(tuple(equations), balance, None)
 
 
 def prepare_tx(tx: Tx, block_version: int, rng: RandomSource) -> PreparedSignature:
@@ -547,13 +592,8 @@ def prepare_tx(tx: Tx, block_version: int, rng: RandomSource) -> PreparedSignatu
     try:
         rings, output_commitments, fee = _tx_parts(tx)
     except Exception as exc:  # noqa: BLE001 - replayed by settle()
-        return PreparedSignature((), exc)
+        return PreparedSignature((), None, exc)
     return prepare(tx.signature, block_version, tx.prefix, rings, output_commitments, fee, rng)
-
-
-def equations_weights(count: int, rng: RandomSource) -> list[int]:
-    """Weights for ``count`` equations checked together: 1, then independent random ones."""
-    return [1] + [bulletproofs.random_weight(rng) for _ in range(count - 1)] if count else []
 
 
 def verify(
@@ -577,8 +617,7 @@ def verify(
 
 
 def _settle_alone(prepared: PreparedSignature, rng: RandomSource) -> None:
-    eqs = prepared.equations
-    prepared.settle(bulletproofs.equations_hold(eqs, equations_weights(len(eqs), rng)))
+    prepared.settle(signatures_hold([prepared], rng))
 
 
 def _tx_parts(tx: Tx) -> tuple[list[SignedInputRing], list[Point], Amount]:
