@@ -1,6 +1,7 @@
 """SCP protocol core (sans-I/O): quorum sets, messages, quorum searches, slot and node.
 
-Contract: docs/scp-interface.md. MobileCoin sources: ``consensus/scp/src`` (notes/scp.md §1).
+Contract: docs/scp-interface.md. MobileCoin sources: ``consensus/scp/src``;
+departure from them and from the SCP paper: docs/deviations.md#dev-scp.
 """
 
 from refimpl.consensus.scp.ballot import BallotState

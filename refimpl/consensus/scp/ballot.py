@@ -1,4 +1,4 @@
-"""The ballot protocol: prepare, commit and externalize phases (notes/scp.md §1.8, §1.9).
+"""The ballot protocol: prepare, commit and externalize phases (WP §6.2, Fig. 17).
 
 MobileCoin ``consensus/scp/src/slot.rs`` (``do_ballot_protocol``, ``do_prepare_phase``,
 ``do_commit_phase``, ``do_externalize_phase``, ``ballots_accepted_prepared``,
@@ -11,16 +11,18 @@ are reduced to one stateless statement per candidate counter, and because prepar
 implies prepare(⟨m, x⟩) for m ≤ n, the highest counter that reaches a quorum (or a v-blocking
 set) is found by testing the distinct candidate counters in decreasing order.
 
-Deliberate choices (both variants): an accepted or confirmed statement stays accepted (the
-local P, PP and H are kept as candidates instead of MobileCoin's recomputation from M that can
-make step 1 return early, notes §1.12-3). Variant differences: ``"mobilecoin"`` records a
-blocking-set member's candidate ballot / commit range instead of the narrowed result (§1.12-1),
-and does unchecked u32 counter arithmetic (wrap-around: §1.12-7/8); ``"correct"`` records only
-what the blocking set justifies, saturates counters below ∞ and drops clamped ballots whose
-counter would reach 0. In the Commit phase (step 6, :func:`commit_phase_range`) ``"correct"``
-widens [C.N, H.N] by overlapping or touching accepted intervals and moves to a strictly higher
-one, never to a lower one (stellar-core ``attemptAcceptCommit``); ``"mobilecoin"`` sets C, H to
-the accepted range unguarded, as ``do_commit_phase`` does.
+Deliberate choices (both variants): an accepted or confirmed statement stays accepted (the local P,
+PP and H are kept as candidates instead of MobileCoin's recomputation from M that can make step 1
+return early, docs/deviations.md#dev-scp-accepted-stays-accepted). Variant differences:
+``"mobilecoin"`` records a blocking-set member's candidate ballot / commit range instead of the
+narrowed result (docs/deviations.md#dev-scp-blocking-set-acceptance), and does unchecked u32 counter
+arithmetic (wrap-around: docs/deviations.md#dev-scp-counter-arithmetic and
+docs/deviations.md#dev-scp-clamp); ``"correct"`` records only what the blocking set justifies,
+saturates counters below ∞ and drops clamped ballots whose counter would reach 0. In the Commit
+phase (step 6, :func:`commit_phase_range`) ``"correct"`` widens [C.N, H.N] by overlapping or
+touching accepted intervals and moves to a strictly higher one, never to a lower one (stellar-core
+``attemptAcceptCommit``); ``"mobilecoin"`` sets C, H to the accepted range unguarded, as
+``do_commit_phase`` does.
 """
 
 from __future__ import annotations
@@ -143,7 +145,7 @@ def _merge(intervals: Iterable[Interval]) -> list[Interval]:
 def accepted_prepared(
     state: BallotState, ctx: QuorumContext, peers: Peers, variant: Variant
 ) -> dict[Values, int]:
-    """Value -> highest accepted-prepared counter (WP step 1; notes §1.8 step 1).
+    """Value -> highest accepted-prepared counter (WP §6.2 step 1; ``do_prepare_phase`` (1)).
 
     Via a v-blocking set of peers accepting prepare(⟨n, x⟩), or via a quorum (local node
     included, voting from its B, P, PP) voting-or-accepting it; the local P and PP stay accepted.
@@ -162,7 +164,8 @@ def accepted_prepared(
         if acc.get(x, 0) >= top or not ctx.is_blocking(support.keys()):
             continue
         if variant == "mobilecoin":
-            # §1.12-1: every member's own candidate ballot is recorded, not the narrowed one.
+            # Each member's own candidate ballot, not the narrowed one
+            # (docs/deviations.md#dev-scp-blocking-set-acceptance).
             note(x, max(c for u, c in support.items() if u in ctx.local_nodes))
         else:
             note(x, highest_counter(support, top, acc.get(x, 0), ctx.is_blocking))
@@ -220,7 +223,8 @@ def confirmed_prepared(
 
 def commit_vote(state: BallotState, variant: Variant) -> Ballot | None:
     """The lowest ballot c ≥ B with value H.X that neither P nor PP aborts, if c ≤ H
-    (notes §1.8 step 3); None when no commit vote is due."""
+    (WP §6.2 step 3; ``do_prepare_phase`` (3); docs/deviations.md#dev-scp-commit-vote); None when
+    no commit vote is due."""
     H, B = state.H, state.B
     if state.C is not None or H is None:
         return None
@@ -261,7 +265,8 @@ def accepted_commit(
         hi = max(b for _, b in ranges.values())
         found = counters_in_range(ranges, lo, hi, ctx.is_blocking)
         if variant == "mobilecoin" and found:
-            # §1.12-1: record each overlapping member's full candidate range.
+            # Each overlapping member's full candidate range
+            # (docs/deviations.md#dev-scp-blocking-set-acceptance).
             found = [
                 r
                 for u, r in ranges.items()
@@ -304,7 +309,8 @@ def unblocking_counter(counter: int, ctx: QuorumContext, peers: Peers) -> int:
 
 
 def ballot_timer_due(B: Ballot | None, ctx: QuorumContext, peers: Peers) -> bool:
-    """A quorum (local node included) has ballot counters ≥ B.N (notes §1.8, D05 §3.5)."""
+    """A quorum (local node included) has ballot counters ≥ B.N (``maybe_set_ballot_timer``,
+    D05 §3.5; docs/deviations.md#dev-scp-timers)."""
     if B is None:
         return False
     n = B.counter
@@ -321,7 +327,7 @@ def next_ballot_values(
 ) -> Values | None:
     """The value for a new ballot (MobileCoin ``get_next_ballot_values``): the highest
     confirmed-prepared value recomputed from M, else combine(Z), else the highest accepted-
-    prepared value, else B.X (notes §1.8, §1.12-6)."""
+    prepared value, else B.X (docs/deviations.md#dev-scp-next-ballot-value)."""
     if state.phase in (COMMIT, EXTERNALIZE) and state.B is not None:
         return state.B.values
     acc = accepted_prepared(state, ctx, peers, variant)
@@ -359,7 +365,9 @@ def _bump(
     current = _b_counter(state.B)
     counter = unblocking_counter(current, ctx, peers)
     if variant == "correct" and counter >= INFINITY:
-        counter = current  # D05 guard: never move to the unbeatable counter ∞ (§1.12-7)
+        # D05 guard: never move to the unbeatable counter ∞
+        # (docs/deviations.md#dev-scp-counter-arithmetic).
+        counter = current
     if counter <= current:
         return None
     value = next_ballot_values(state, ctx, peers, variant, Z, combine)
@@ -434,8 +442,9 @@ def commit_phase_range(
     [C.N, H.N], can only re-find counters already accepted in this phase and is skipped.
 
     ``"mobilecoin"`` (``slot.rs`` ``do_commit_phase`` step (6), ``ballots_accepted_committed``;
-    notes §1.8): C, H ← the accepted range with no monotonicity guard, where the range is the
-    hull (min, max) of the blocking-set ranges and of the quorum path seeded with [C.N, H.N].
+    docs/deviations.md#dev-scp-commit-phase-range): C, H ← the accepted range with no monotonicity
+    guard, where the range is the hull (min, max) of the blocking-set ranges and of the quorum path
+    seeded with [C.N, H.N].
     """
     if variant == "mobilecoin":
         found = accepted_commit((x, cn, hn), ctx, peers, variant).get(x)
@@ -510,7 +519,7 @@ def advance(
     return state, False
 
 
-# --- the outgoing message (notes §1.9) ----------------------------------------------------------
+# --- the outgoing message (slot.rs ``out_msg``) ------------------------------------------------
 
 
 def _clamp_below(b: Ballot, top: Ballot, variant: Variant) -> Ballot | None:

@@ -1,8 +1,9 @@
 """SCP messages: topics, structural validation, the per-sender order, implied statements, JSON.
 
-MobileCoin ``consensus/scp/src/msg.rs`` (notes/scp.md §1.3): one message carries the sender's full
-quorum set and one topic. The functions ``*_votes`` / ``*_accepts`` below are the table of implied
-federated-voting statements of §1.3 — they *are* the semantics of a message:
+MobileCoin ``consensus/scp/src/msg.rs``: one message carries the sender's full quorum set and one
+topic. The functions ``*_votes`` / ``*_accepts`` below are the implied federated-voting statements
+(msg.rs ``votes_or_accepts_nominated``, ``accepts_prepared``, ``votes_or_accepts_commits``, ...;
+WP §6.2 Fig. 17's message semantics) — they *are* the semantics of a message:
 
 * nominate: vote-or-accept = X ∪ Y, accept = Y (Nominate and the nominate part of NominatePrepare);
 * prepare: a map value -> highest counter n such that prepare(⟨n, value⟩) is voted-or-accepted /
@@ -224,10 +225,11 @@ def topic_order_key(t: Topic, variant: Variant = "correct") -> tuple[Any, ...]:
     """A key such that a message supersedes the stored one iff its key is strictly greater.
 
     Nominate < NominatePrepare < Prepare < Commit < Externalize; Nominate by (|Y|, Y, |X|, X);
-    NominatePrepare by its prepare part, then its nominate part; Prepare by (B, P, PP, HN);
-    Commit by (B, PN, HN); Externalize by HN. MobileCoin ignores CN and Externalize's C
-    (notes/scp.md §1.12-4): ``variant="mobilecoin"`` keeps that, ``"correct"`` appends CN (and C)
-    as the last criterion, as WP (φ, b, p, p', h, c) and stellar-core PR #5346 do.
+    NominatePrepare by its prepare part, then its nominate part; Prepare by (B, P, PP, HN); Commit
+    by (B, PN, HN); Externalize by HN. MobileCoin ignores CN and Externalize's C
+    (docs/deviations.md#dev-scp-message-order): ``variant="mobilecoin"`` keeps that, ``"correct"``
+    appends CN (and C) as the last criterion, as WP (φ, b, p, p', h, c) and stellar-core PR #5346
+    do.
     """
     if isinstance(t, Nominate):
         return (0, _nominate_key(t))
@@ -249,7 +251,7 @@ def supersedes(new: Msg, old: Msg | None, variant: Variant = "correct") -> bool:
     return topic_order_key(new.topic, variant) > topic_order_key(old.topic, variant)
 
 
-# --- implied statements (notes/scp.md §1.3 table) ------------------------------------------------
+# --- implied statements (msg.rs ``votes_or_accepts_*`` / ``accepts_*``) -----------------------
 
 
 def nominate_part(t: Topic) -> Nominate | None:
@@ -339,7 +341,7 @@ def ballot_counter(t: Topic) -> int:
 
 
 def topic_values(t: Topic) -> frozenset[Value]:
-    """Every value a topic mentions (for the application validity check, §1.6)."""
+    """Every value a topic mentions (for the application validity check, slot.rs ``validate``)."""
     out: set[Value] = set()
     n = nominate_part(t)
     if n is not None:
@@ -451,7 +453,7 @@ class Statements:
 
     @staticmethod
     def of(msg: Msg) -> Statements:
-        """The implied statements of ``msg`` (notes/scp.md §1.3 table)."""
+        """The implied statements of ``msg`` (msg.rs ``votes_or_accepts_*`` / ``accepts_*``)."""
         t = msg.topic
         return Statements(
             msg.quorum_set,

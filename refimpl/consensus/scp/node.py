@@ -1,10 +1,10 @@
 """An SCP node over consecutive slots (MobileCoin ``consensus/scp/src/node/node_impl.rs``).
 
-The node runs one current slot plus the last externalized one (``MAX_EXTERNALIZED_SLOTS = 1``,
-kept to answer stragglers; notes/scp.md §1.10). When the current slot externalizes, slot
-``index + 1`` starts at once. Messages for other (older or future) slots are dropped: buffering
-future messages is the service layer's job (the simulator does it). Contract:
-docs/scp-interface.md "The slot and the node".
+The node runs one current slot plus the last externalized one (``MAX_EXTERNALIZED_SLOTS = 1``, kept
+to answer stragglers; docs/deviations.md#dev-scp-node-slots). When the current slot externalizes,
+slot ``index + 1`` starts at once. Messages for other (older or future) slots are dropped: buffering
+future messages is the service layer's job (the simulator does it). Contract: docs/scp-interface.md
+"The slot and the node".
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Nomination: leader election, voting, accepting, confirming (notes/scp.md §1.7).
+"""Nomination: leader election, voting, accepting, confirming (WP §6.1).
 
 MobileCoin ``consensus/scp/src/slot.rs`` (``update_leaders``, ``do_nominate_phase``,
 ``additional_values_to_vote_nominated``, ``nominated_values_accepted``/``confirmed``);
@@ -6,7 +6,8 @@ WP §6.1 (federated voting on nominate statements) and §6.2 (leader selection).
 
 Leader election hashes ``SHA3-256(slot_be64 ‖ tag ‖ round_be32 ‖ node key)`` with tag 0x01
 (neighbour test) and 0x02 (priority). MobileCoin hashes the node's 32-byte Ed25519 public key;
-our NodeIDs are strings, so the UTF-8 bytes of the node id take the key's place.
+our NodeIDs are strings, so the UTF-8 bytes of the node id take the key's place
+(docs/deviations.md#dev-scp-leader-hash).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Quorum slices, quorums, v-blocking sets and nomination weights (complete searches).
 
-Definitions: WP §3 (quorum, v-blocking), notes/scp.md §1.1 and §1.4. MobileCoin's
-``consensus/scp/src/quorum_set_ext.rs`` searches *greedily* with stateful predicates and can miss
-quorums (notes §1.12-2); here every search is complete:
+Definitions: WP §3 (quorum, v-blocking); MobileCoin ``consensus/scp/types/src/quorum_set.rs``.
+MobileCoin's ``consensus/scp/src/quorum_set_ext.rs`` searches *greedily* with stateful predicates
+and can miss quorums (docs/deviations.md#dev-scp-quorum-search); here every search is complete:
 
 * A quorum containing the local node exists among the nodes satisfying a (stateless) statement
   iff the fixpoint of "drop every node whose own quorum set is not satisfied by the remaining
@@ -108,7 +108,7 @@ def min_blocking_size(qset: QuorumSet) -> int:
 def is_v_blocking(qset: QuorumSet, nodes: NodeSet) -> bool:
     """True iff ``nodes`` intersects every slice of ``qset`` (more than n − k members at each
     level, inner sets counted recursively). The owner never counts; an empty set has no blocking
-    set (notes §1.4)."""
+    set (``quorum_set_ext.rs`` ``findBlockingSet``)."""
     return blocking_checker(qset)(nodes)
 
 
@@ -235,7 +235,7 @@ def find_quorum_greedy(
     walked in stored order; a member already in the set counts for free; otherwise it is added
     tentatively if it supports some of the current values, and its own quorum set must then be
     satisfied recursively; the predicate narrows to the intersection and is never widened again
-    (no backtracking). Sound but incomplete (notes §1.4, §1.12-2).
+    (no backtracking). Sound but incomplete (docs/deviations.md#dev-scp-quorum-search).
     """
 
     def satisfy(

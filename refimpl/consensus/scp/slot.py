@@ -1,6 +1,7 @@
 """One SCP slot: message intake, nomination, the ballot protocol, timers, the outgoing message.
 
-MobileCoin ``consensus/scp/src/slot.rs`` (notes/scp.md §1.5–§1.9); contract docs/scp-interface.md.
+MobileCoin ``consensus/scp/src/slot.rs``; contract docs/scp-interface.md; where it departs from
+MobileCoin and the paper: docs/deviations.md#dev-scp (timers: docs/deviations.md#dev-scp-timers).
 Sans-I/O: time comes in as ``now_ms``, timers go out as absolute deadlines in
 ``SlotOutput.timers`` (kind -> deadline, or None when unarmed), messages go out as the slot's new
 latest message. Timer formulas (base interval 1000 ms, hard-coded as in ``Slot::new``):
@@ -276,7 +277,7 @@ class Slot:
         self._run_ballot(now_ms)
 
     def _run_nomination(self, now_ms: int) -> None:
-        """MobileCoin ``do_nominate_phase`` (notes §1.7). When the previous run changed
+        """MobileCoin ``do_nominate_phase`` (WP §6.1). When the previous run changed
         nothing and its inputs are unchanged, the run is skipped (it would change nothing)."""
         key = (self._index.nominate_version, self.W, self.X, self.Y, self.Z, self.leaders,
                self.ballot.B is None, self._timers["nominate"] is not None)
@@ -311,7 +312,7 @@ class Slot:
             self._timers["ballot"] = now_ms + BASE_BALLOT_INTERVAL_MS * (self.ballot.B.counter + 1)
 
     def _run_ballot(self, now_ms: int) -> None:
-        """MobileCoin ``do_ballot_protocol`` with the step-9 recursion (notes §1.8). When the
+        """MobileCoin ``do_ballot_protocol`` with the step-9 recursion (WP §6.2 step 9). When the
         previous run changed nothing and its inputs (ballot statements, state, Z, timer) are
         unchanged, the run is skipped (it would change nothing)."""
         key = (self._index.ballot_version, self.ballot, self.Z, self._timers["ballot"])

@@ -7,7 +7,7 @@ MobileCoin: ``consensus/scp/types/src/quorum_set.rs`` (QuorumSet),
 * ``Value`` is opaque bytes, ordered bytewise; a ballot value is a sorted tuple of distinct values.
 * ``QuorumSet(threshold, members)``: members are node ids or inner quorum sets. As in MobileCoin
   the owner of a quorum set is not required to appear in it: it implicitly belongs to each of its
-  own slices (notes/scp.md §1.2, §1.4).
+  own slices (``quorum_set_ext.rs``; docs/deviations.md#dev-scp-quorum-search).
 """
 
 from __future__ import annotations
