@@ -1,11 +1,11 @@
 """Participants of a simulated network: the honest node adapter and the effects of a step.
 
-An *actor* is what the network delivers messages and timer expiries to. The honest actor wraps
-the sans-I/O :class:`refimpl.consensus.scp.node.Node` (docs/scp-interface.md, "The slot and the
-node") and translates its ``NodeOutput`` into :class:`Effects` the network carries out;
-Byzantine actors (``byzantine.py``) produce the same effects from adversarial strategies. This is
-the simulator's stand-in for MobileCoin's service layer (``consensus/service/src/byzantine_ledger``,
-notes/scp.md §1.10), which broadcasts every new latest message to all peers.
+An *actor* is what the network delivers messages and timer expiries to. The honest actor wraps the
+sans-I/O :class:`refimpl.consensus.scp.node.Node` (docs/scp-interface.md, "The slot and the node")
+and translates its ``NodeOutput`` into :class:`Effects` the network carries out; Byzantine actors
+(``byzantine.py``) produce the same effects from adversarial strategies. This is the simulator's
+stand-in for MobileCoin's service layer (``consensus/service/src/byzantine_ledger``), which
+broadcasts every new latest message to all peers.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ class Actor(Protocol):
 
 def sorted_union_capped(cap: int) -> CombineFn:
     """combine = sorted union of the values, keeping the ``cap`` smallest (MobileCoin's test
-    combine functions: sort + dedup, truncated; notes/scp.md §1.10, §4.2)."""
+    combine functions: sort + dedup, truncated; ``consensus/scp/src/test_utils.rs``
+    ``get_bounded_combine_fn``)."""
 
     def combine(values: Sequence[Value]) -> tuple[Value, ...]:
         return tuple(sorted(set(values))[:cap])

@@ -1,6 +1,7 @@
 """Byzantine node stand-ins: every message they emit is well formed, their content is not.
 
-Strategies (notes/scp.md §6.1, "Byzantine strategies"):
+Strategies (ours: MobileCoin's mock network, ``consensus/scp/tests/mock_network``, has only
+honest nodes):
 
 * ``silent``: never sends anything (a crashed node that still counts as faulty);
 * ``equivocate``: runs two honest protocol instances ("worlds") proposing different values and

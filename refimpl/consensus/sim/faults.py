@@ -1,12 +1,13 @@
 """The fault model of the simulated network: delays, loss, partitions that heal, crashes.
 
-The model follows the partial-synchrony assumption under which SCP is live (notes/scp.md §2.1,
-"Liveness": eventual synchrony): before the global stabilisation time ``gst_ms`` messages may be
-lost (probability ``loss_rate``) and delayed up to ``pre_gst_delay_max_ms``; from ``gst_ms`` on
-every message between two running, connected nodes arrives within ``delay_max_ms``. Partitions cut
-links between groups of nodes from ``start_ms`` until ``heal_ms`` (messages sent across the cut
-are dropped). Crashed nodes stop at ``at_ms`` for good (crash-stop). All draws come from the
-simulation's seeded :class:`random.Random`, in a fixed order, so runs replay exactly.
+The model follows the partial-synchrony assumption under which SCP is live (WP Theorems 14-16:
+"given long enough timeouts", i.e. eventual synchrony): before the global stabilisation time
+``gst_ms`` messages may be lost (probability ``loss_rate``) and delayed up to
+``pre_gst_delay_max_ms``; from ``gst_ms`` on every message between two running, connected nodes
+arrives within ``delay_max_ms``. Partitions cut links between groups of nodes from ``start_ms``
+until ``heal_ms`` (messages sent across the cut are dropped). Crashed nodes stop at ``at_ms`` for
+good (crash-stop). All draws come from the simulation's seeded :class:`random.Random`, in a fixed
+order, so runs replay exactly.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """The deterministic, seeded discrete-event network that runs SCP nodes over many slots.
 
-A stand-in for MobileCoin's mock network (``consensus/scp/tests/mock_network``; notes/scp.md
-§4.2) and service layer (§1.10): every node broadcasts each new latest message to all other
-nodes (full-mesh transport whatever the quorum sets), messages for a slot a node has not reached
-yet are buffered and replayed when it gets there (the service worker does this), and when links
-come back (a partition heals, or at GST) every node re-sends its latest message of each slot a
-peer still lacks (the peer RPC ``get_latest_msg``). When a node externalizes slot s it proposes
-its values for slot s+1 at once (no inter-slot pause, as in MobileCoin).
+A stand-in for MobileCoin's mock network (``consensus/scp/tests/mock_network/mod.rs``) and service
+layer (``consensus/service/src/byzantine_ledger``): every node broadcasts each new latest message to
+all other nodes (full-mesh transport whatever the quorum sets), messages for a slot a node has not
+reached yet are buffered and replayed when it gets there (the service worker does this), and when
+links come back (a partition heals, or at GST) every node re-sends its latest message of each slot a
+peer still lacks (the peer RPC ``get_latest_msg``). When a node externalizes slot s it proposes its
+values for slot s+1 at once (no inter-slot pause, as in MobileCoin).
 
 Values are opaque bytes: each slot has a pool of ``values_per_slot`` random 10-letter values and
 each honest node proposes a random non-empty subset; combine is the sorted union capped at
@@ -404,7 +404,8 @@ class Network:
 
     def silence_byzantine(self) -> None:
         """Byzantine nodes stop taking steps from now on: the hypothesis under which SCP's
-        liveness holds (notes/scp.md §2.1: "if non-intact nodes eventually stop taking steps")."""
+        liveness holds (WP Theorem 16, liveness "regardless of past ill-behavior": non-intact nodes
+        eventually stop taking steps)."""
         for node in self.config.byzantine:
             self.actors[node] = SilentActor(node)
             self._timers[node].clear()

@@ -1,9 +1,9 @@
 """Build simulation configurations from a few named parameters (the CLI and ``mcref check``).
 
 ``topology`` is ``mesh``, ``cyclic``, ``metamesh`` (MobileCoin's mock-network topologies,
-notes/scp.md §4.2) or the path of a stellarbeat-format JSON file (``fbas.py``). Byzantine nodes
-are the last ``byzantine`` nodes of the configuration in its own order, and take the behaviours
-of ``behaviour`` in turn (``mixed`` cycles through every behaviour).
+``consensus/scp/tests/mock_network/*_topology.rs``) or the path of a stellarbeat-format JSON file
+(``fbas.py``). Byzantine nodes are the last ``byzantine`` nodes of the configuration in its own
+order, and take the behaviours of ``behaviour`` in turn (``mixed`` cycles through every behaviour).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Ties in time are broken by the insertion sequence number, so the order in which events run
 depends only on the order in which they were scheduled, never on hashing or object identity.
 Together with a seeded :class:`random.Random` for delays and loss (see ``faults.py``) this makes a
-whole simulation a pure function of its configuration and seed (DESIGN.md, "Determinism").
+whole simulation a pure function of its configuration and seed (docs/architecture.md).
 
 Time is simulated, in integer milliseconds; nothing here reads a clock.
 """

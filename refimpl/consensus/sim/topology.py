@@ -2,8 +2,8 @@
 
 Source: mobilecoinfoundation/mobilecoin ``consensus/scp/tests/mock_network/`` (builders
 ``mesh_topology::dense_mesh``, ``cyclic_topology::directed_cycle``,
-``metamesh_topology::metamesh``), summarised in notes/scp.md §4.2. MobileCoin leaves the local
-node out of its own quorum set (it is implicitly part of every slice, §1.2), and so do we.
+``metamesh_topology::metamesh``). MobileCoin leaves the local node out of its own quorum set (it
+is implicitly part of every slice, ``quorum_set_ext.rs``), and so do we.
 Simulated node ids are ``"n0"``, ``"n1"``, ... (docs/scp-interface.md, "Types").
 """
 
