@@ -58,10 +58,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Regenerate our own vectors under conformance/vectors/ (deterministic; tests check they match).
+# Regenerate our own vectors under conformance/vectors/ (deterministic; tests check they match),
+# then conformance/error-codes.json (from refimpl/errors.py) and conformance/MANIFEST.json (last:
+# it holds the sha256 of every other file).
 vectors: $(STAMP)
 	$(BIN)/python tools/gen_vectors_crypto.py
 	$(BIN)/python tools/gen_vectors_tx.py
+	$(BIN)/python tools/gen_error_codes.py
+	$(BIN)/python tools/gen_conformance_manifest.py
+
+# dist/mc-refimpl-vectors-<version>.tar.gz: conformance/ with SHA256SUMS, built reproducibly.
+.PHONY: vectors-dist
+vectors-dist: $(STAMP)
+	$(BIN)/python tools/vectors_dist.py
 
 # A non-editable install into a fresh venv, run from outside the checkout: mcref --version,
 # mcref check and mcref conformance run must pass (spec/, data/, conformance/ as package data).

@@ -74,6 +74,8 @@ CODES: dict[str, str] = {
     # --- conformance: vector files and runners ------------------------------------------------
     "conformance.unknown_suite": "no vector suite has that name",
     "conformance.bad_vector_file": "a vector file is missing or malformed",
+    "conformance.manifest_stale": "conformance/MANIFEST.json does not describe the files on disk",
+    "conformance.unmapped_file": "a file under conformance/ has no kind (and so no schema)",
     # --- tx: transaction layer (amounts, TxOuts, memos, fog hints, validation) -----------------
     "tx.bad_block_version": "the block version is outside 0..MAX",
     "tx.bad_fog_hint": "the encrypted fog hint does not decrypt to a view public key",
