@@ -72,6 +72,13 @@ CODES: dict[str, str] = {
     "address.bad_fog_signature": "the fog authority signature does not verify",
     "address.bad_fog_url": "the fog report url is not a fog:// url",
     # --- conformance: vector files and runners ------------------------------------------------
+    "conformance.adapter_crashed": "the implementation under test exited or closed its output "
+    "before the run ended",
+    "conformance.adapter_not_started": "the implementation command could not be started",
+    "conformance.adapter_timeout": "the implementation did not answer within the timeout",
+    "conformance.bad_case_input": "a case input lacks a field or has a field of the wrong type",
+    "conformance.bad_handshake": "the implementation did not answer the hello message with a "
+    "valid hello of protocol 1",
     "conformance.unknown_suite": "no vector suite has that name",
     "conformance.bad_vector_file": "a vector file is missing or malformed",
     "conformance.manifest_stale": "conformance/MANIFEST.json does not describe the files on disk",

@@ -17,6 +17,7 @@ import json
 import sys
 from pathlib import Path
 
+import refimpl
 from refimpl.errors import RefImplError
 from refimpl.transaction.validation import validate_in
 from refimpl.transaction.validation_context import VerifyRequest
@@ -57,20 +58,21 @@ def build_document() -> dict[str, object]:
             "flags": list(case.flags),
         }
         if case.expected_code is not None:
-            test["expectedCode"] = case.expected_code
+            test["expectedError"] = case.expected_code
         if case.cause_code is not None:
-            test["causeCode"] = case.cause_code
+            test["expectedCause"] = case.cause_code
         groups.setdefault(context.block_version, []).append(test)
     return {
         "schema": "mcref-transaction-validation-v1",
         "specVersion": "MobileCoin transaction/core/src/validation/validate.rs (notes §4.8)",
         "generator": "tools/gen_vectors_tx.py",
+        "generatorVersion": refimpl.__version__,
         "numberOfTests": len(CASES),
         "header": [
             "Whole transactions (Tx protobuf hex) with the ledger context validate() needs:",
             "current block index, block version, root proofs (TxOutMembershipProof protobuf "
             "hex, one per ring member) and minimum fee. An invalid test names the tx.* code of "
-            "the first failing rule; causeCode is the RingCT error behind "
+            "the first failing rule (expectedError); expectedCause is the RingCT error behind "
             "tx.invalid_transaction_signature.",
         ],
         "notes": NOTES,

@@ -1,4 +1,5 @@
-"""``mcref conformance run [--suite SUITE] [--json]``: run every vector file we know."""
+"""``mcref conformance run|drive``: run every vector file, in-process or against another
+implementation over the JSON-lines protocol of docs/conformance.md."""
 
 from __future__ import annotations
 
@@ -8,15 +9,37 @@ from typing import Any
 from refimpl.cli.output import print_json, print_table
 from refimpl.vectors import runner
 
+_EXIT_CODES = ("exit status: 0 every case passed (pending allowed), 1 a case or structural "
+               "check failed or a file is unused/missing, 2 a typed error (error[CODE] line)")
+
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("conformance", help="run conformance vectors")
     inner = parser.add_subparsers(dest="conformance_command", required=True)
-    run = inner.add_parser("run", help="run the vector files and print a table")
-    run.add_argument("--suite", help="run one suite only (a directory name, e.g. account_keys)")
-    run.add_argument("--json", action="store_true", help="print one JSON object")
-    run.add_argument("--verbose", "-v", action="store_true", help="list each failing case")
+    run = inner.add_parser(
+        "run", help="run the vector files with our implementation and print a table",
+        description="Run every conformance case in-process. " + _EXIT_CODES,
+    )
+    _common(run)
     run.set_defaults(handler=_run)
+    drive = inner.add_parser(
+        "drive", help="run the vector files against another implementation",
+        description="Start COMMAND (no shell) and send it every case over the JSON-lines "
+        "protocol of docs/conformance.md; example: mcref conformance drive --impl "
+        "'python -m refimpl.vectors.adapter'. " + _EXIT_CODES,
+    )
+    drive.add_argument("--impl", required=True, metavar="COMMAND",
+                       help="the adapter command line (split like a shell, run without one)")
+    drive.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                       help="how long to wait for each answer (default: 60)")
+    _common(drive)
+    drive.set_defaults(handler=_drive)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--suite", help="one suite only (a directory name, e.g. account_keys)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--verbose", "-v", action="store_true", help="list each failing case")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -28,21 +51,39 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _drive(args: argparse.Namespace) -> int:
+    from refimpl.vectors.drive import drive
+
+    result = drive(args.impl, args.suite, args.timeout)
+    if args.json:
+        print_json(result.to_json())
+    else:
+        print(f"implementation: {result.implementation}")
+        if result.unsupported:
+            print(f"unsupported suites (pending): {', '.join(result.unsupported)}")
+        print_report(result.report, verbose=args.verbose)
+    return 0 if result.ok else 1
+
+
 def print_report(report: runner.RunReport, verbose: bool = False) -> None:
-    rows = [(f.path, f.passed, f.failed, f.pending) for f in report.files]
-    print_table(["file", "passed", "failed", "pending"], rows)
-    total = [sum(f.passed for f in report.files), sum(f.failed for f in report.files),
-             sum(f.pending for f in report.files)]
-    print(f"total: {total[0]} passed, {total[1]} failed, {total[2]} pending "
-          f"in {len(report.files)} files")
+    rows = [(f.path, f.passed, f.failed, f.pending,
+             f"{f.structural_passed}/{f.structural_passed + f.structural_failed}")
+            for f in report.files]
+    print_table(["file", "passed", "failed", "pending", "structural"], rows)
+    totals = report.totals()
+    print(f"total: {totals['passed']} passed, {totals['failed']} failed, {totals['pending']} "
+          f"pending in {len(report.files)} files; structural checks: "
+          f"{totals['structuralPassed']} passed, {totals['structuralFailed']} failed")
     for f in report.files:
         if f.note:
             print(f"{'pending' if f.pending else 'note'} {f.path}: {f.note}")
-        if f.failures and (verbose or f.failed):
-            for reason in f.failures[: None if verbose else 5]:
-                print(f"FAILED {f.path}: {reason}")
+        failures = f.failures + f.structural_failures
+        for failure in failures[: None if verbose else 5]:
+            print(f"FAILED {failure}")
+        if len(failures) > 5 and not verbose:
+            print(f"... {len(failures) - 5} more failures in {f.path} (-v lists them all)")
     for path in report.unused:
-        print(f"UNUSED {path}: no runner consumes this vector file")
+        print(f"UNUSED {path}: no case source reads this vector file")
     for path in report.missing:
         print(f"MISSING {path}: registered but not on disk")
     print("conformance: OK" if report.ok else "conformance: FAILED")

@@ -1,24 +1,38 @@
-"""Runner for our whole-transaction vectors, conformance/vectors/transaction/transactions.json.
+"""Cases and operation for our whole-transaction vectors, conformance/vectors/transaction/
+transactions.json (written by tools/gen_vectors_tx.py).
 
 Each test holds a Tx (protobuf hex) and its ledger context (refimpl.transaction.validation_
-context); the runner decodes both and runs ``validate`` (refimpl.transaction.validation;
-notes/crypto-ledger.md §4.8). A valid test must pass; an invalid one must raise its
-``expectedCode`` and, when given, carry ``causeCode`` as the code of the error's cause. The
-file must list ``numberOfTests`` tests with distinct ``tcId``s, and every rule of
-:data:`refimpl.transaction.validation.RULES` must be named by at least one invalid test.
+context) and is one ``tx.validate`` case: decode both and run ``validate``
+(refimpl.transaction.validation; MobileCoin ``transaction/core/src/validation/validate.rs``).
+A valid test expects ``{"valid": true}``; an invalid one the refusal ``expectedError`` and,
+when given, ``expectedCause``, the code of the RingCT error behind
+``tx.invalid_transaction_signature``. Structural checks: the file lists ``numberOfTests``
+tests with distinct ``tcId``s, and every rule of :data:`refimpl.transaction.validation.RULES`
+is named by at least one invalid test.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from refimpl.errors import ConformanceError, RefImplError
+from refimpl.errors import ConformanceError
 from refimpl.transaction.validation import RULES, validate_in
 from refimpl.transaction.validation_context import VerifyRequest
-from refimpl.vectors.runner import CaseTally, FileResult
+from refimpl.vectors.cases import Built, CaseList, build_case
 from refimpl.vectors.tx_fixtures import seeded_rng
+
+
+def validate(case: dict[str, Any]) -> dict[str, Any]:
+    """``{tx: Tx protobuf hex, context: {currentBlockIndex, blockVersion, minimumFee,
+    rootProofs}}`` -> ``{valid: true}``, or the first failing rule's refusal (its ``cause``:
+    the RingCT error behind ``tx.invalid_transaction_signature``)."""
+    request = VerifyRequest.from_json(case)
+    validate_in(request.tx, request.context, seeded_rng("tx.validate"))
+    return {"valid": True}
 
 
 def _bad_file(path: Path, message: str) -> ConformanceError:
@@ -37,39 +51,30 @@ def _tests(path: Path, doc: object) -> Iterator[Mapping[str, object]]:
             yield test
 
 
-def _outcome(test: Mapping[str, object]) -> tuple[str | None, str | None]:
-    """(code, cause code) of validating the test's transaction; (None, None) if valid."""
-    request = VerifyRequest.from_json(test)
-    try:
-        validate_in(request.tx, request.context, seeded_rng(f"validate {test.get('tcId')}"))
-    except RefImplError as exc:
-        cause = exc.__cause__
-        return exc.code, cause.code if isinstance(cause, RefImplError) else None
-    return None, None
+def _build(test: Mapping[str, object]) -> Built:
+    case_input = {"tx": test["tx"], "context": test["context"]}
+    if test.get("result") != "invalid":
+        return case_input, {"valid": True}
+    expected = {"error": test["expectedError"]}
+    if "expectedCause" in test:
+        expected["cause"] = test["expectedCause"]
+    return case_input, expected
 
 
-def run_transactions(path: Path, rel: str) -> FileResult:
+def transactions_cases(path: Path, rel: str) -> CaseList:
+    """One ``tx.validate`` case per test, and the file's structural checks."""
     try:
         doc = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise _bad_file(path, str(exc)) from exc
     tests = list(_tests(path, doc))
-    tally = CaseTally(rel)
-    tally.check("numberOfTests", doc.get("numberOfTests") == len(tests), "count differs")
+    cases = CaseList()
+    cases.check("numberOfTests", doc.get("numberOfTests") == len(tests), "count differs")
     ids = [t.get("tcId") for t in tests]
-    tally.check("tcId", len(set(ids)) == len(ids), "tcIds repeat")
+    cases.check("tcId", len(set(ids)) == len(ids), "tcIds repeat")
     named = {t.get("rule") for t in tests if t.get("result") == "invalid"}
     missing = [rule for rule, _codes in RULES if rule not in named]
-    tally.check("rules", not missing, f"no invalid test for {', '.join(missing)}")
+    cases.check("rules", not missing, f"no invalid test for {', '.join(missing)}")
     for test in tests:
-        case_id = f"tcId {test.get('tcId')} ({test.get('comment')})"
-        expected = test.get("expectedCode") if test.get("result") == "invalid" else None
-        expected_cause = test.get("causeCode")
-
-        def body(test: Mapping[str, object] = test, expected: object = expected,
-                 expected_cause: object = expected_cause) -> bool:
-            code, cause = _outcome(test)
-            return code == expected and (expected_cause is None or cause == expected_cause)
-
-        tally.run(case_id, body)
-    return tally.result()
+        cases.append(build_case(rel, test.get("tcId"), "tx.validate", partial(_build, test)))
+    return cases

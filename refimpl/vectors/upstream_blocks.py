@@ -1,4 +1,4 @@
-"""Runner for MobileCoin's digestible block known-answer test (derived/digestible_block_kat.json).
+"""Cases for MobileCoin's digestible block known-answer test (derived/digestible_block_kat.json).
 
 The expected values come from ``blockchain/types/tests/digest.rs`` of
 mobilecoinfoundation/mobilecoin; the inputs are regenerated here exactly as that test and its
@@ -16,22 +16,24 @@ helpers draw them (notes/crypto-ledger.md §8), all from ``rand_hc::Hc128Rng``:
   default root element; then ``make_block_signature`` and ``make_block_metadata`` draw from the
   same generator before the next block (see :func:`_skip_signature_and_metadata_draws`).
 
-Cases: each field of origin TxOut #0, each field of the origin block (and that its id is
-valid), and each of the three child blocks' contents hash at versions 0 and 1. The second and
-third children depend on the draws of the signature/metadata helpers; notes §8 left them
-unreproduced, but with those draws accounted for they reproduce too, so nothing is pending.
+The regenerated inputs go into the cases, so an implementation under test needs no HC-128:
+``tx_out.new`` builds origin TxOut #0 from its recipient, value and tx private key;
+``block.origin`` builds the origin block from the five origin TxOuts; ``block.contents_hash``
+hashes each of the three child blocks' contents at versions 0 and 1 (8 cases). The second and
+third children depend on the draws of the signature/metadata helpers; with those draws
+accounted for they reproduce too, so nothing is pending.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from refimpl.account.keys import AccountKey
 from refimpl.account.public_address import PublicAddress
-from refimpl.codec import parse_hex
 from refimpl.crypto.ristretto import Scalar
 from refimpl.crypto.rng import Hc128Rng
 from refimpl.errors import ConformanceError
@@ -40,8 +42,10 @@ from refimpl.ledger.merkle_types import TxOutMembershipElement
 from refimpl.transaction.amount import MOB_TOKEN_ID, Amount, MaskedAmountV1
 from refimpl.transaction.fog_hint import EncryptedFogHint
 from refimpl.transaction.key_image import KeyImage
+from refimpl.transaction.tx import tx_out_from_protobuf, tx_out_to_protobuf
 from refimpl.transaction.tx_out import TxOut
-from refimpl.vectors.runner import CaseTally, FileResult
+from refimpl.vectors.cases import Case, case_id
+from refimpl.vectors.inputs import hex_list, hexbytes, integer
 
 ACCOUNTS_SEED = bytes([12] * 32)
 ORIGIN_SEED = bytes([11] * 32)
@@ -64,23 +68,43 @@ def kat_recipients() -> list[PublicAddress]:
     return recipients
 
 
+@attrs.frozen
+class OutputDraw:
+    """What the test draws for one ``TxOut::new``: the tx private key, then the fake hint."""
+
+    tx_private_key: Scalar
+    hint: EncryptedFogHint
+
+    @classmethod
+    def draw(cls, rng: Hc128Rng) -> OutputDraw:
+        tx_private_key = Scalar.random(rng)
+        return cls(tx_private_key, EncryptedFogHint.fake_onetime_hint(rng))
+
+
 def _new_output(
     rng: Hc128Rng, block_version: int, amount: Amount, recipient: PublicAddress
 ) -> TxOut:
     """One ``TxOut::new`` with a fresh tx private key and fake fog hint, drawn in that order."""
-    tx_private_key = Scalar.random(rng)
-    hint = EncryptedFogHint.fake_onetime_hint(rng)
-    return TxOut.new(block_version, amount, recipient, tx_private_key, hint)
+    drawn = OutputDraw.draw(rng)
+    return TxOut.new(block_version, amount, recipient, drawn.tx_private_key, drawn.hint)
+
+
+def kat_origin_draws(recipients: list[PublicAddress]) -> list[tuple[int, OutputDraw]]:
+    """The value and draws of each output of ``test_origin_tx_outs()``."""
+    rng = Hc128Rng.from_seed(ORIGIN_SEED)
+    draws = []
+    for _ in recipients:
+        value = rng.next_u32()
+        draws.append((value, OutputDraw.draw(rng)))
+    return draws
 
 
 def kat_origin_tx_outs(recipients: list[PublicAddress]) -> list[TxOut]:
     """``test_origin_tx_outs()``: one v0 output of a random u32 value per recipient."""
-    rng = Hc128Rng.from_seed(ORIGIN_SEED)
-    outputs = []
-    for recipient in recipients:
-        value = rng.next_u32()
-        outputs.append(_new_output(rng, 0, Amount(value, MOB_TOKEN_ID), recipient))
-    return outputs
+    return [
+        TxOut.new(0, Amount(value, MOB_TOKEN_ID), recipient, d.tx_private_key, d.hint)
+        for recipient, (value, d) in zip(recipients, kat_origin_draws(recipients), strict=True)
+    ]
 
 
 def gen_range_u32_inclusive(rng: Hc128Rng, low: int, high: int) -> int:
@@ -137,13 +161,75 @@ def kat_child_blocks(
     return blocks
 
 
-# --- the runner -------------------------------------------------------------------------------
+# --- operations -------------------------------------------------------------------------------
+
+
+def new_tx_out(case: dict[str, Any]) -> dict[str, Any]:
+    """``{blockVersion, value, tokenId, recipient (PublicAddress protobuf), txPrivateKey,
+    eFogHint}`` -> the TxOut's fields ``{commitment, maskedValue (8 bytes LE), targetKey,
+    publicKey, eFogHint}`` (``TxOut::new``, ``transaction/core/src/tx.rs``)."""
+    tx_out = TxOut.new(
+        integer(case, "blockVersion"),
+        Amount(integer(case, "value"), integer(case, "tokenId")),
+        PublicAddress.from_protobuf(hexbytes(case, "recipient")),
+        Scalar.from_canonical_bytes(hexbytes(case, "txPrivateKey", 32)),
+        EncryptedFogHint(hexbytes(case, "eFogHint")),
+    )
+    masked = tx_out.masked_amount
+    if not isinstance(masked, MaskedAmountV1):
+        raise ConformanceError("conformance.bad_case_input", "expected a V1 masked amount")
+    return {
+        "commitment": masked.commitment.hex(),
+        "maskedValue": masked.masked_value.to_bytes(8, "little").hex(),
+        "targetKey": tx_out.target_key.hex(),
+        "publicKey": tx_out.public_key.hex(),
+        "eFogHint": tx_out.e_fog_hint.data.hex(),
+    }
+
+
+def _block_json(block: Block) -> dict[str, Any]:
+    return {
+        "id": block.id.hex(),
+        "version": block.version,
+        "parentId": block.parent_id.hex(),
+        "index": block.index,
+        "cumulativeTxoCount": block.cumulative_txo_count,
+        "rootElement": {
+            "range": [block.root_element.range.from_, block.root_element.range.to],
+            "hash": block.root_element.hash.hex(),
+        },
+        "contentsHash": block.contents_hash.hex(),
+        "idValid": block.is_block_id_valid(),
+    }
+
+
+def origin_block(case: dict[str, Any]) -> dict[str, Any]:
+    """``{outputs: [TxOut protobuf]}`` -> the fields of ``Block::new_origin_block`` (version
+    0, index 0, zero parent, default root element) and ``idValid``."""
+    outputs = [tx_out_from_protobuf(data) for data in hex_list(case, "outputs")]
+    return _block_json(Block.new_origin_block(outputs))
+
+
+def contents_hash(case: dict[str, Any]) -> dict[str, Any]:
+    """``{keyImages: [hex], outputs: [TxOut protobuf]}`` -> ``{contentsHash}``, the digest of
+    ``BlockContents`` (``blockchain/types/src/block_contents.rs``)."""
+    contents = BlockContents(
+        key_images=tuple(KeyImage.from_bytes(k) for k in hex_list(case, "keyImages", 32)),
+        outputs=tuple(tx_out_from_protobuf(data) for data in hex_list(case, "outputs")),
+    )
+    return {"contentsHash": contents.hash().hex()}
+
+
+# --- the case source --------------------------------------------------------------------------
 _REQUIRED_KEYS = (
     "origin_tx_out_0_fields",
     "origin_block",
     "child_block_contents_hashes_v0",
     "child_block_contents_hashes_v1",
 )
+_CAMEL = {"masked_value": "maskedValue", "target_key": "targetKey", "public_key": "publicKey",
+          "e_fog_hint": "eFogHint", "parent_id": "parentId", "root_element": "rootElement",
+          "cumulative_txo_count": "cumulativeTxoCount", "contents_hash": "contentsHash"}
 
 
 def _load(path: Path, rel: str) -> dict[str, Any]:
@@ -152,69 +238,50 @@ def _load(path: Path, rel: str) -> dict[str, Any]:
         missing = [key for key in _REQUIRED_KEYS if key not in doc]
         if missing:
             raise KeyError(", ".join(missing))
+        if not isinstance(doc["origin_tx_out_0_fields"], dict) or not isinstance(
+                doc["origin_block"], dict):
+            raise TypeError("origin fields are not objects")
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise ConformanceError("conformance.bad_vector_file", f"{rel}: {exc}") from exc
     result: dict[str, Any] = doc
     return result
 
 
-def _tx_out_fields(tx_out: TxOut) -> dict[str, str]:
-    masked = tx_out.masked_amount
-    if not isinstance(masked, MaskedAmountV1):
-        raise ConformanceError("conformance.bad_vector_file", "origin outputs must be V1")
-    return {
-        "commitment": masked.commitment.hex(),
-        "masked_value": masked.masked_value.to_bytes(8, "little").hex(),
-        "target_key": tx_out.target_key.hex(),
-        "public_key": tx_out.public_key.hex(),
-        "e_fog_hint": tx_out.e_fog_hint.data.hex(),
-    }
+def _camel(fields: dict[str, Any]) -> dict[str, Any]:
+    return {_CAMEL.get(key, key): value for key, value in fields.items()}
 
 
-def _block_fields(block: Block) -> dict[str, object]:
-    return {
-        "id": block.id.hex(),
-        "version": block.version,
-        "parent_id": block.parent_id.hex(),
-        "index": block.index,
-        "cumulative_txo_count": block.cumulative_txo_count,
-        "root_element": {
-            "range": [block.root_element.range.from_, block.root_element.range.to],
-            "hash": block.root_element.hash.hex(),
-        },
-        "contents_hash": block.contents_hash.hex(),
-    }
-
-
-def run_digestible_block_kat(path: Path, rel: str) -> FileResult:
-    """Regenerate the digest.rs inputs and compare every field and hash, case by case."""
+def digestible_block_cases(path: Path, rel: str) -> list[Case]:
+    """Regenerate the digest.rs inputs; one case for origin TxOut #0, one for the origin
+    block, one per child block contents hash (3 blocks x versions 0 and 1)."""
     doc = _load(path, rel)
-    tally = CaseTally(rel)
     recipients = kat_recipients()
+    value, first = kat_origin_draws(recipients)[0]
     origin_outputs = kat_origin_tx_outs(recipients)
+    cases = [
+        Case(case_id(rel, "origin_tx_out_0"), "tx_out.new", {
+            "blockVersion": 0, "value": value, "tokenId": MOB_TOKEN_ID,
+            "recipient": recipients[0].to_protobuf().hex(),
+            "txPrivateKey": first.tx_private_key.to_bytes().hex(),
+            "eFogHint": first.hint.data.hex(),
+        }, _camel(doc["origin_tx_out_0_fields"])),
+        Case(case_id(rel, "origin_block"), "block.origin",
+             {"outputs": [tx_out_to_protobuf(o).hex() for o in origin_outputs]},
+             {**_camel(doc["origin_block"]), "idValid": True}),
+    ]
     origin = Block.new_origin_block(origin_outputs)
-
-    ours_tx_out = _tx_out_fields(origin_outputs[0])
-    for field, expected in doc["origin_tx_out_0_fields"].items():
-        tally.check(f"origin_tx_out_0.{field}", ours_tx_out.get(field) == expected)
-    ours_block = _block_fields(origin)
-    for field, expected in doc["origin_block"].items():
-        tally.check(f"origin_block.{field}", ours_block.get(field) == expected)
-    tally.check("origin_block.id_valid", origin.is_block_id_valid())
-
     for version in (0, 1):
         expected_hashes: list[str] = doc[f"child_block_contents_hashes_v{version}"]
         children = kat_child_blocks(version, recipients, origin)
+        if len(expected_hashes) > len(children):
+            raise ConformanceError("conformance.bad_vector_file",
+                                   f"{rel}: more child hashes than the test makes blocks")
         for number, expected in enumerate(expected_hashes):
-            case = f"child_v{version}[{number}].contents_hash"
-            if number >= len(children):
-                tally.check(case, False, "fewer child blocks generated than expected")
-                continue
-            block, contents = children[number]
-            tally.run(case, _matches(block.contents_hash, contents, expected))
-    return tally.result()
-
-
-def _matches(stated: bytes, contents: BlockContents, expected: str) -> Callable[[], bool]:
-    return lambda: stated == contents.hash() == parse_hex(expected, 32)
-
+            contents = children[number][1]
+            cases.append(Case(
+                case_id(rel, f"child_v{version}[{number}].contents_hash"), "block.contents_hash",
+                {"keyImages": [k.to_bytes().hex() for k in contents.key_images],
+                 "outputs": [tx_out_to_protobuf(o).hex() for o in contents.outputs]},
+                {"contentsHash": expected},
+            ))
+    return cases

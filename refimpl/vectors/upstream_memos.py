@@ -1,4 +1,4 @@
-"""Runners for MobileCoin's memo vectors (``test-vectors/memos/build.rs``;
+"""Cases and operations for MobileCoin's memo vectors (``test-vectors/memos/build.rs``;
 notes/crypto-ledger.md §8).
 
 The files hold the 64 memo DATA bytes (no type bytes, not encrypted), hex encoded, with the
@@ -6,38 +6,40 @@ sender's PublicAddress as protobuf and the recipient's view public key or short 
 The keys behind them are not in the files: each generator seeds ``StdRng::from_seed([2u8; 32])``
 (ChaCha12) and per case draws the sender's spend and view private keys, the recipient's spend
 and view private keys (``Scalar::random``, 64 bytes each) and, for sender memos, a TxOut public
-key (``RistrettoPoint::random``, 64 bytes). The runners regenerate them, so every check is
-byte-exact, HMAC included:
+key (``RistrettoPoint::random``, 64 bytes). The case sources regenerate them and put them in
+each case's input, so every check is byte-exact, HMAC included, and an implementation under
+test needs no ChaCha12. That the regenerated keys are the file's is a structural check.
 
-* correct sender memos (0x0100, 0x0101): the addresses match the regenerated accounts, the memo
-  rebuilt from the sender's credential equals all 64 bytes, and the recipient validates it with
-  its default-subaddress view private key ``c_0``;
-* incorrect sender memos: the same memo bytes (the seed restarts), but the file names the
-  recipient as sender and the sender's view key as recipient; validating with those claims must
-  fail with ``tx.memo_sender_hash_mismatch``, and the HMAC alone with ``tx.memo_bad_hmac``;
-* destination memos: see :func:`run_destination_memos` for the generator bug that file carries.
+* ``memo.authenticated_sender`` (0x0100, 0x0101): the memo rebuilt from the sender's
+  credential must equal all 64 bytes; validating the file's memo with the file's sender and
+  the receiving view private key passes for the correct files and, for the incorrect files
+  (the recipient named as sender, the sender's view key as recipient), fails with
+  ``tx.memo_sender_hash_mismatch``, the HMAC alone with ``tx.memo_bad_hmac``;
+* ``memo.destination``: see :func:`destination_cases` for the generator bug that file carries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import attrs
 
 from refimpl.account.keys import AccountKey
 from refimpl.account.public_address import PublicAddress
-from refimpl.codec import parse_hex
 from refimpl.crypto.chacha_rng import std_rng_from_seed
 from refimpl.crypto.ristretto import Point, Scalar
-from refimpl.errors import TxError
+from refimpl.errors import RefImplError
 from refimpl.transaction.memos import (
     AuthenticatedSenderMemo,
     AuthenticatedSenderWithPaymentRequestIdMemo,
     DestinationMemo,
     SenderMemoCredential,
 )
-from refimpl.vectors.runner import CaseTally, FileResult, read_jsonl
+from refimpl.vectors.cases import Built, CaseList, build_case
+from refimpl.vectors.inputs import hexbytes, integer, read_jsonl, text
 
 #: ``StdRng::from_seed([2u8; 32])`` in every memo generator.
 MEMO_VECTOR_SEED = bytes([2]) * 32
@@ -51,7 +53,7 @@ INCORRECT_SENDER_MAC_CODE = "tx.memo_bad_hmac"
 INCORRECT_DESTINATION_CODE = "tx.memo_address_hash_mismatch"
 
 DESTINATION_BUG_NOTE = (
-    "generator bug (notes/crypto-ledger.md §10 item 1): write_incorrect_encrypted_destination_"
+    "generator bug (test-vectors/memos/build.rs): write_incorrect_encrypted_destination_"
     "memos writes the same CorrectEncryptedDestinationMemoData type, hence the same file name, "
     "after write_correct_encrypted_destination_memos, so this 'correct' file holds the "
     "INCORRECT variant (sender_public_address is the recipient's, recipient_short_address_hash "
@@ -60,7 +62,7 @@ DESTINATION_BUG_NOTE = (
     f"{INCORRECT_DESTINATION_CODE}"
 )
 
-Case = dict[str, object]
+Line = dict[str, Any]
 
 
 @attrs.frozen
@@ -91,212 +93,220 @@ def regenerate_cases(with_tx_out_public_key: bool) -> Iterator[MemoCase]:
         yield MemoCase(sender, recipient, tx_key)
 
 
-def _require(condition: bool, reason: str) -> None:
-    if not condition:
-        raise AssertionError(reason)
-
-
-def _hex(case: Case, key: str, length: int | None = None) -> bytes:
-    value = case[key]
-    if not isinstance(value, str):
-        raise ValueError(f"{key} is not a hex string")
-    return parse_hex(value, length, key)
-
-
-def _int(case: Case, key: str) -> int:
-    value = case[key]
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError(f"{key} is not an integer")
-    return value
-
-
-def _expect_error(code: str, action: Callable[[], object], what: str) -> None:
+def _outcome(action: Callable[[], object]) -> str:
+    """``"ok"``, or the code of the typed refusal."""
     try:
         action()
-    except TxError as exc:
-        _require(exc.code == code, f"{what} failed with {exc.code}, expected {code}")
-        return
-    raise AssertionError(f"{what} was accepted, expected {code}")
+    except RefImplError as exc:
+        return exc.code
+    return "ok"
 
 
-def _run(
-    path: Path,
-    rel: str,
-    with_tx_out_public_key: bool,
-    check: Callable[[Case, MemoCase], None],
-) -> CaseTally:
-    tally = CaseTally(rel)
-    cases = regenerate_cases(with_tx_out_public_key)
-    for line, case in read_jsonl(path):
-        hidden = next(cases)
-
-        def body(case: Case = case, hidden: MemoCase = hidden) -> bool:
-            check(case, hidden)
-            return True
-
-        tally.run(f"line {line}", body)
-    return tally
+# --- operations -------------------------------------------------------------------------------
 
 
-# --- authenticated sender memos -------------------------------------------------------------
-_SenderMemo = AuthenticatedSenderMemo | AuthenticatedSenderWithPaymentRequestIdMemo
+def authenticated_sender(case: dict[str, Any]) -> dict[str, Any]:
+    """``memo.authenticated_sender`` (docs/conformance.md; ``transaction/extra/src/memo/
+    authenticated_sender*.rs``).
+
+    Input: ``senderSpendPrivateKey``, ``senderViewPrivateKey`` (the sender's account; the
+    credential is its default subaddress), ``recipientViewPublicKey`` (the receiving
+    subaddress's view public key), ``txOutPublicKey``, ``paymentRequestId`` (present: memo
+    type 0x0101, else 0x0100), ``memoData`` (64 bytes to check), ``claimedSender`` (a
+    PublicAddress protobuf) and ``receivingViewPrivateKey`` (``c_i`` of the receiving
+    subaddress). Output: ``memoData`` (the memo built from the credential), ``validation``
+    and ``macCheck`` (``"ok"`` or the refusal's code for the input memo, the claimed sender
+    and the receiving key), and for 0x0101 the ``paymentRequestId`` the input memo carries.
+    """
+    sender = AccountKey(
+        Scalar.from_canonical_bytes(hexbytes(case, "senderSpendPrivateKey", 32)),
+        Scalar.from_canonical_bytes(hexbytes(case, "senderViewPrivateKey", 32)),
+    )
+    credential = SenderMemoCredential.from_account_key(sender)
+    view_public = Point.from_bytes(hexbytes(case, "recipientViewPublicKey", 32))
+    tx_key = Point.from_bytes(hexbytes(case, "txOutPublicKey", 32))
+    memo_type: type[AuthenticatedSenderMemo] | type[AuthenticatedSenderWithPaymentRequestIdMemo]
+    out: dict[str, Any] = {}
+    data = hexbytes(case, "memoData", 64)
+    if "paymentRequestId" in case:
+        memo_type = AuthenticatedSenderWithPaymentRequestIdMemo
+        built: AuthenticatedSenderMemo | AuthenticatedSenderWithPaymentRequestIdMemo = (
+            AuthenticatedSenderWithPaymentRequestIdMemo.new(
+                credential, view_public, tx_key, integer(case, "paymentRequestId")))
+        out["paymentRequestId"] = memo_type.from_memo_data(data).payment_request_id
+    else:
+        memo_type = AuthenticatedSenderMemo
+        built = AuthenticatedSenderMemo.new(credential, view_public, tx_key)
+    memo = memo_type.from_memo_data(data)
+    claimed = PublicAddress.from_protobuf(hexbytes(case, "claimedSender"))
+    receiving = Scalar.from_canonical_bytes(hexbytes(case, "receivingViewPrivateKey", 32))
+    out["memoData"] = built.memo_data.hex()
+    out["validation"] = _outcome(lambda: memo.validate(claimed, receiving, tx_key))
+    out["macCheck"] = _outcome(lambda: memo.verify_mac(claimed, receiving, tx_key))
+    return out
 
 
-def _rebuild_sender_memo(hidden: MemoCase, with_request_id: bool) -> _SenderMemo:
-    credential = SenderMemoCredential.from_account_key(hidden.sender)
-    view_public = hidden.recipient_address.view_public
-    assert hidden.tx_out_public_key is not None
-    if with_request_id:
-        return AuthenticatedSenderWithPaymentRequestIdMemo.new(
-            credential, view_public, hidden.tx_out_public_key, PAYMENT_REQUEST_ID
-        )
-    return AuthenticatedSenderMemo.new(credential, view_public, hidden.tx_out_public_key)
+def destination(case: dict[str, Any]) -> dict[str, Any]:
+    """``memo.destination`` (``transaction/extra/src/memo/destination.rs``).
+
+    Input: ``recipient`` (PublicAddress protobuf), ``totalOutlay``, ``fee``, ``memoData`` (64
+    bytes to check) and ``statedRecipientHash`` (16 bytes). Output: ``memoData`` (the memo
+    ``DestinationMemo::new(hash(recipient), totalOutlay, fee)``), ``decoded`` (the input
+    memo's ``addressHash``, ``numRecipients``, ``fee``, ``totalOutlay``) and ``hashCheck``
+    (``"ok"`` or the code of checking the input memo against ``statedRecipientHash``).
+    """
+    recipient = PublicAddress.from_protobuf(hexbytes(case, "recipient"))
+    built = DestinationMemo.new(
+        recipient.short_address_hash(), integer(case, "totalOutlay"), integer(case, "fee"))
+    memo = DestinationMemo.from_memo_data(hexbytes(case, "memoData", 64))
+    stated = hexbytes(case, "statedRecipientHash")
+    return {
+        "memoData": built.to_memo_data().hex(),
+        "decoded": {"addressHash": memo.address_hash.hex(), "numRecipients": memo.num_recipients,
+                    "fee": memo.fee, "totalOutlay": memo.total_outlay},
+        "hashCheck": _outcome(lambda: memo.check_address_hash(stated)),
+    }
 
 
-def _check_request_id(case: Case, memo: _SenderMemo) -> None:
-    if isinstance(memo, AuthenticatedSenderWithPaymentRequestIdMemo):
-        request_id = _int(case, "payment_request_id")
-        _require(request_id == PAYMENT_REQUEST_ID, "payment_request_id is not the generator's")
-        _require(memo.payment_request_id == request_id, "payment request id in the memo differs")
+# --- case sources -----------------------------------------------------------------------------
 
 
-def _correct_sender(memo_field: str, with_request_id: bool) -> Callable[[Case, MemoCase], None]:
-    def check(case: Case, hidden: MemoCase) -> None:
-        sender = PublicAddress.from_protobuf(_hex(case, "sender_public_address_hex_proto_bytes"))
-        view_public = Point.from_bytes(_hex(case, "recipient_view_public_key_hex_raw_bytes", 32))
-        data = _hex(case, memo_field, 64)
-        _require(sender == hidden.sender_address, "sender address is not the regenerated one")
-        _require(
-            view_public == hidden.recipient_address.view_public,
-            "recipient view key is not the regenerated one",
-        )
-        rebuilt = _rebuild_sender_memo(hidden, with_request_id)
-        _require(rebuilt.memo_data == data, "memo bytes (hash, data or HMAC) differ")
-        memo = type(rebuilt).from_memo_data(data)
-        _check_request_id(case, memo)
-        assert hidden.tx_out_public_key is not None
-        memo.validate(sender, hidden.recipient.subaddress_view_private(0), hidden.tx_out_public_key)
-
-    return check
+def _same(build: Callable[[], object], want: object) -> bool:
+    try:
+        return build() == want
+    except (RefImplError, KeyError, TypeError, ValueError):
+        return False
 
 
-def _incorrect_sender(memo_field: str, with_request_id: bool) -> Callable[[Case, MemoCase], None]:
-    def check(case: Case, hidden: MemoCase) -> None:
-        claimed_sender = PublicAddress.from_protobuf(
-            _hex(case, "incorrect_sender_public_address_hex_proto_bytes")
-        )
-        claimed_view = Point.from_bytes(
-            _hex(case, "incorrect_recipient_view_public_key_hex_raw_bytes", 32)
-        )
-        data = _hex(case, memo_field, 64)
-        _require(
-            claimed_sender == hidden.recipient_address,
-            "the claimed sender is not the regenerated recipient",
-        )
-        _require(
-            claimed_view == hidden.sender_address.view_public,
-            "the claimed recipient view key is not the regenerated sender's",
-        )
-        rebuilt = _rebuild_sender_memo(hidden, with_request_id)
-        _require(rebuilt.memo_data == data, "memo bytes differ from the regenerated memo")
-        memo = type(rebuilt).from_memo_data(data)
-        _check_request_id(case, memo)
-        # The private key behind the claimed recipient view key: the sender's c_0.
-        claimed_view_private = hidden.sender.subaddress_view_private(0)
-        _require(Point.mul_base(claimed_view_private) == claimed_view, "key regeneration broke")
-        tx_key = hidden.tx_out_public_key
-        assert tx_key is not None
-        _expect_error(
-            INCORRECT_SENDER_CODE,
-            lambda: memo.validate(claimed_sender, claimed_view_private, tx_key),
-            "validation with the file's claims",
-        )
-        _expect_error(
-            INCORRECT_SENDER_MAC_CODE,
-            lambda: memo.verify_mac(claimed_sender, claimed_view_private, tx_key),
-            "the HMAC with the file's claims",
-        )
-
-    return check
+def _address_of(line: Line, key: str) -> Callable[[], PublicAddress]:
+    return lambda: PublicAddress.from_protobuf(hexbytes(line, key))
 
 
-def run_correct_sender_memos(path: Path, rel: str) -> FileResult:
-    """0x0100 memos: regenerated byte for byte (HMAC included) and valid for the recipient."""
-    check = _correct_sender("encrypted_sender_memo_hex_raw_bytes", with_request_id=False)
-    return _run(path, rel, True, check).result()
+def _view_key_of(line: Line, key: str) -> Callable[[], Point]:
+    return lambda: Point.from_bytes(hexbytes(line, key, 32))
 
 
-def run_incorrect_sender_memos(path: Path, rel: str) -> FileResult:
+def _sender_cases(path: Path, rel: str, memo_field: str, with_request_id: bool,
+                  incorrect: bool) -> CaseList:
+    cases = CaseList()
+    prefix = "incorrect_" if incorrect else ""
+    sender_key = f"{prefix}sender_public_address_hex_proto_bytes"
+    view_key = f"{prefix}recipient_view_public_key_hex_raw_bytes"
+    regenerated = regenerate_cases(with_tx_out_public_key=True)
+    for line_no, line in read_jsonl(path):
+        hidden = next(regenerated)
+        # the correct files name the parties; the incorrect ones swap them
+        named_sender, named_view_of = (
+            (hidden.recipient_address, hidden.sender) if incorrect
+            else (hidden.sender_address, hidden.recipient))
+        cases.check(f"line {line_no}: {sender_key} is the regenerated account's",
+                    _same(_address_of(line, sender_key), named_sender))
+        cases.check(f"line {line_no}: {view_key} is the regenerated account's",
+                    _same(_view_key_of(line, view_key),
+                          named_view_of.default_subaddress().view_public))
+
+        def build(line: Line = line, hidden: MemoCase = hidden,
+                  receiving: AccountKey = named_view_of) -> Built:
+            assert hidden.tx_out_public_key is not None
+            case_input: dict[str, Any] = {
+                "senderSpendPrivateKey": hidden.sender.spend_private.to_bytes().hex(),
+                "senderViewPrivateKey": hidden.sender.view_private.to_bytes().hex(),
+                "recipientViewPublicKey":
+                    hidden.recipient_address.view_public.to_bytes().hex(),
+                "txOutPublicKey": hidden.tx_out_public_key.to_bytes().hex(),
+                "memoData": text(line, memo_field),
+                "claimedSender": text(line, sender_key),
+                "receivingViewPrivateKey":
+                    receiving.subaddress_view_private(0).to_bytes().hex(),
+            }
+            expected: dict[str, Any] = {
+                "memoData": text(line, memo_field),
+                "validation": INCORRECT_SENDER_CODE if incorrect else "ok",
+                "macCheck": INCORRECT_SENDER_MAC_CODE if incorrect else "ok",
+            }
+            if with_request_id:
+                case_input["paymentRequestId"] = PAYMENT_REQUEST_ID
+                expected["paymentRequestId"] = integer(line, "payment_request_id")
+            return case_input, expected
+
+        cases.append(build_case(rel, line_no, "memo.authenticated_sender", build))
+    if incorrect:
+        cases.note = (f"expected: validation {INCORRECT_SENDER_CODE}, "
+                      f"HMAC alone {INCORRECT_SENDER_MAC_CODE}")
+    return cases
+
+
+_SENDER_FIELD = "encrypted_sender_memo_hex_raw_bytes"
+_SENDER_ID_FIELD = "encrypted_sender_with_payment_request_id_memo_hex_raw_bytes"
+
+
+def correct_sender_cases(path: Path, rel: str) -> CaseList:
+    """0x0100 memos: rebuilt byte for byte (HMAC included) and valid for the recipient."""
+    return _sender_cases(path, rel, _SENDER_FIELD, with_request_id=False, incorrect=False)
+
+
+def incorrect_sender_cases(path: Path, rel: str) -> CaseList:
     """0x0100 memos with swapped parties: validation must fail with the expected codes."""
-    check = _incorrect_sender("encrypted_sender_memo_hex_raw_bytes", with_request_id=False)
-    result = _run(path, rel, True, check).result()
-    return attrs.evolve(result, note=f"expected errors: {INCORRECT_SENDER_CODE} (validate), "
-                        f"{INCORRECT_SENDER_MAC_CODE} (HMAC alone)")
+    return _sender_cases(path, rel, _SENDER_FIELD, with_request_id=False, incorrect=True)
 
 
-def run_correct_sender_with_payment_request_id_memos(path: Path, rel: str) -> FileResult:
-    """0x0101 memos (payment request id 23): as :func:`run_correct_sender_memos`."""
-    check = _correct_sender(
-        "encrypted_sender_with_payment_request_id_memo_hex_raw_bytes", with_request_id=True
-    )
-    return _run(path, rel, True, check).result()
+def correct_sender_with_payment_request_id_cases(path: Path, rel: str) -> CaseList:
+    """0x0101 memos (payment request id 23): as :func:`correct_sender_cases`."""
+    return _sender_cases(path, rel, _SENDER_ID_FIELD, with_request_id=True, incorrect=False)
 
 
-def run_incorrect_sender_with_payment_request_id_memos(path: Path, rel: str) -> FileResult:
-    """0x0101 memos with swapped parties: as :func:`run_incorrect_sender_memos`."""
-    check = _incorrect_sender(
-        "encrypted_sender_with_payment_request_id_memo_hex_raw_bytes", with_request_id=True
-    )
-    result = _run(path, rel, True, check).result()
-    return attrs.evolve(result, note=f"expected errors: {INCORRECT_SENDER_CODE} (validate), "
-                        f"{INCORRECT_SENDER_MAC_CODE} (HMAC alone)")
+def incorrect_sender_with_payment_request_id_cases(path: Path, rel: str) -> CaseList:
+    """0x0101 memos with swapped parties: as :func:`incorrect_sender_cases`."""
+    return _sender_cases(path, rel, _SENDER_ID_FIELD, with_request_id=True, incorrect=True)
 
 
-# --- destination memos ----------------------------------------------------------------------
-def run_destination_memos(path: Path, rel: str) -> FileResult:
+def destination_cases(path: Path, rel: str) -> CaseList:
     """0x0200 memos from ``correct_encrypted_destination_memos.jsonl`` (see the module note).
 
-    The generator bug (notes §10 item 1) left the incorrect variant in this file. Each line
-    is recognised as the variant it is: the correct one (the sender's address and the
-    recipient's hash) must pass :meth:`DestinationMemo.check_address_hash`; the incorrect
-    one (the recipient's address and the sender's hash) must fail it with
+    The generator bug left the incorrect variant in this file. Each line is recognised as the
+    variant it is (a structural check fails when it is neither): the correct one (the
+    sender's address and the recipient's hash) must pass the hash check; the incorrect one
+    (the recipient's address and the sender's hash) must fail it with
     ``tx.memo_address_hash_mismatch``. In both, the memo equals
     ``DestinationMemo::new(hash(recipient), 12, 13)`` byte for byte and decodes to those
-    fields. The result's note names the bug and how many lines were of each variant.
+    fields. The note names the bug and how many lines were of each variant.
     """
-    variants = {"correct": 0, "incorrect": 0}
-
-    def check(case: Case, hidden: MemoCase) -> None:
-        stated_sender = PublicAddress.from_protobuf(
-            _hex(case, "sender_public_address_hex_proto_bytes")
-        )
-        stated_hash = _hex(case, "recipient_short_address_hash_hex_raw_bytes", 16)
-        data = _hex(case, "encrypted_destination_memo_hex_raw_bytes", 64)
-        _require(_int(case, "total_outlay") == TOTAL_OUTLAY, "total_outlay is not 12")
-        _require(_int(case, "fee") == FEE, "fee is not 13")
-        recipient_hash = hidden.recipient_address.short_address_hash()
-        expected = DestinationMemo.new(recipient_hash, TOTAL_OUTLAY, FEE)
-        _require(expected.to_memo_data() == data, "memo bytes differ from the regenerated memo")
-        memo = DestinationMemo.from_memo_data(data)
-        _require(memo == expected, "memo fields do not decode to (hash, 1, 13, 12)")
-        if stated_sender == hidden.sender_address:
-            _require(stated_hash == recipient_hash, "correct variant with a foreign hash")
-            memo.check_address_hash(stated_hash)
-            variants["correct"] += 1
-        elif stated_sender == hidden.recipient_address:
-            _require(
-                stated_hash == hidden.sender_address.short_address_hash(),
-                "incorrect variant whose hash is not the sender's",
-            )
-            _expect_error(
-                INCORRECT_DESTINATION_CODE,
-                lambda: memo.check_address_hash(stated_hash),
-                "the stated recipient hash",
-            )
-            variants["incorrect"] += 1
+    cases = CaseList()
+    variants = {"correct": 0, "incorrect": 0, "neither": 0}
+    regenerated = regenerate_cases(with_tx_out_public_key=False)
+    for line_no, line in read_jsonl(path):
+        hidden = next(regenerated)
+        stated = _address_of(line, "sender_public_address_hex_proto_bytes")
+        if _same(stated, hidden.sender_address):
+            variant, want_hash = "correct", hidden.recipient_address.short_address_hash()
+        elif _same(stated, hidden.recipient_address):
+            variant, want_hash = "incorrect", hidden.sender_address.short_address_hash()
         else:
-            raise AssertionError("the stated sender is neither regenerated account")
+            variant, want_hash = "neither", b""
+        variants[variant] += 1
+        cases.check(f"line {line_no}: the stated sender is a regenerated account",
+                    variant != "neither")
+        stated_hash = partial(hexbytes, line, "recipient_short_address_hash_hex_raw_bytes", 16)
+        cases.check(f"line {line_no}: the stated hash is the other account's",
+                    variant == "neither" or _same(stated_hash, want_hash))
+        recipient_hash = hidden.recipient_address.short_address_hash()
 
-    result = _run(path, rel, False, check).result()
-    counts = f" [lines: {variants['incorrect']} incorrect, {variants['correct']} correct]"
-    return attrs.evolve(result, note=DESTINATION_BUG_NOTE + counts)
+        def build(line: Line = line, hidden: MemoCase = hidden, variant: str = variant,
+                  recipient_hash: bytes = recipient_hash) -> Built:
+            return (
+                {"recipient": hidden.recipient_address.to_protobuf().hex(),
+                 "totalOutlay": TOTAL_OUTLAY, "fee": FEE,
+                 "memoData": text(line, "encrypted_destination_memo_hex_raw_bytes"),
+                 "statedRecipientHash": text(line, "recipient_short_address_hash_hex_raw_bytes")},
+                {"memoData": text(line, "encrypted_destination_memo_hex_raw_bytes"),
+                 "decoded": {"addressHash": recipient_hash.hex(), "numRecipients": 1,
+                             "fee": integer(line, "fee"),
+                             "totalOutlay": integer(line, "total_outlay")},
+                 "hashCheck": INCORRECT_DESTINATION_CODE if variant == "incorrect" else "ok"},
+            )
+
+        cases.append(build_case(rel, line_no, "memo.destination", build))
+    cases.note = (DESTINATION_BUG_NOTE + f" [lines: {variants['incorrect']} incorrect, "
+                  f"{variants['correct']} correct]")
+    return cases
+

@@ -1,5 +1,5 @@
-"""Runners for MobileCoin's fog TxOutRecord vectors (``test-vectors/tx-out-records/build.rs``;
-notes/crypto-ledger.md §3.10, §8).
+"""Cases and operation for MobileCoin's fog TxOutRecord vectors
+(``test-vectors/tx-out-records/build.rs``).
 
 The generator seeds ``StdRng::from_seed([2u8; 32])`` (ChaCha12), draws the recipient's and then
 a spurious account's spend and view private keys (``AccountKey::random_with_fog``, url
@@ -10,10 +10,13 @@ recipient's default subaddress, block version 2) are ingested at block 1, global
 100.., timestamp 10, and the records decrypted for the recipient. Each line holds a record as
 protobuf and a view private key as ``RistrettoPrivate { bytes data = 1 }``.
 
-* correct file: the key is the regenerated recipient's; the record decodes and re-encodes
-  byte for byte and equals the record rebuilt from the regenerated tx private key;
-  ``try_recover_tx_out`` succeeds with amount (10, token 0), the memo decrypts to the default
-  (0x0000) memo and the target key leads back to the recipient's subaddress 0;
+Each line is one ``fog.tx_out_record`` case (the record and the raw view private key in;
+the record re-encoded, the amount, the decrypted memo and the subaddress spend public key
+the target key leads back to, out). Structural checks: the key is the regenerated account's,
+and the record equals the one rebuilt from the regenerated tx private key.
+
+* correct file: recovery succeeds with amount (10, token 0), the default (0x0000) memo and
+  the recipient's subaddress 0;
 * incorrect file: the same records with the spurious account's key; recovery must fail with
   ``tx.fog_checksum_mismatch`` (MobileCoin's ``FogTxOutError::ChecksumMismatch``).
 """
@@ -21,23 +24,24 @@ protobuf and a view private key as ``RistrettoPrivate { bytes data = 1 }``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import attrs
 
 from refimpl import protobuf as pb
 from refimpl.account.keys import AccountKey
-from refimpl.codec import parse_hex
 from refimpl.crypto.chacha_rng import std_rng_from_seed
 from refimpl.crypto.ristretto import Scalar
-from refimpl.errors import TxError
+from refimpl.errors import RefImplError
 from refimpl.transaction.amount import Amount
 from refimpl.transaction.fog_hint import EncryptedFogHint
-from refimpl.transaction.memos import UnusedMemo, decode_memo
 from refimpl.transaction.onetime_keys import recover_public_subaddress_spend_key
 from refimpl.transaction.tx_out import TxOut
 from refimpl.transaction.tx_out_record import FogTxOut, FogTxOutMetadata, TxOutRecord
-from refimpl.vectors.runner import CaseTally, FileResult, read_jsonl
+from refimpl.vectors.cases import Built, CaseList, build_case
+from refimpl.vectors.inputs import hexbytes, read_jsonl, text
 
 TX_OUT_RECORD_SEED = bytes([2]) * 32
 FOG_REPORT_URL = "fog://example.com"
@@ -49,7 +53,7 @@ TIMESTAMP = 10
 _FOG_HINT_DRAW = 64  # the fog hint's ephemeral scalar, drawn after each tx private key
 INCORRECT_CODE = "tx.fog_checksum_mismatch"
 
-Case = dict[str, object]
+Line = dict[str, Any]
 
 
 @attrs.frozen
@@ -92,80 +96,79 @@ def decode_ristretto_private(data: bytes) -> Scalar:
     return Scalar.from_canonical_bytes(pb.Fields(data).get_bytes(1))
 
 
-def _require(condition: bool, reason: str) -> None:
-    if not condition:
-        raise AssertionError(reason)
+def recover(case: dict[str, Any]) -> dict[str, Any]:
+    """``{record: TxOutRecord protobuf, viewPrivateKey}`` -> ``{record (re-encoded), value,
+    tokenId, memo (the 66-byte decrypted memo payload), subaddressSpendPublicKey}``, or the
+    refusal of recovering the TxOut (``fog/types/src/view.rs`` ``try_recover_tx_out``)."""
+    record = TxOutRecord.from_protobuf(hexbytes(case, "record"))
+    view_private = Scalar.from_canonical_bytes(hexbytes(case, "viewPrivateKey", 32))
+    tx_out = record.get_fog_tx_out().try_recover_tx_out(view_private)
+    amount, shared_secret = tx_out.view_key_match(view_private)
+    spend_public = recover_public_subaddress_spend_key(
+        view_private, tx_out.target_key, tx_out.public_key
+    )
+    return {
+        "record": record.to_protobuf().hex(),
+        "value": amount.value,
+        "tokenId": amount.token_id,
+        "memo": tx_out.decrypt_memo(shared_secret).data.hex(),
+        "subaddressSpendPublicKey": spend_public.to_bytes().hex(),
+    }
 
 
-def _hex(case: Case, key: str) -> bytes:
-    value = case[key]
-    if not isinstance(value, str):
-        raise ValueError(f"{key} is not a hex string")
-    return parse_hex(value, None, key)
+def _holds(check: Callable[[], bool]) -> bool:
+    try:
+        return check()
+    except (RefImplError, KeyError, TypeError, ValueError):
+        return False
 
 
-def _record(case: Case, hidden: RecordCase) -> TxOutRecord:
-    raw = _hex(case, "tx_out_record_hex_proto_bytes")
-    record = TxOutRecord.from_protobuf(raw)
-    _require(record.to_protobuf() == raw, "the record does not re-encode to the same bytes")
-    _require(record == hidden.rebuilt_record(), "the record differs from the rebuilt one")
-    return record
+def _key_is(line: Line, key_field: str, owner: AccountKey) -> bool:
+    return decode_ristretto_private(hexbytes(line, key_field)) == owner.view_private
 
 
-def _run(path: Path, rel: str, check: Callable[[Case, RecordCase], None]) -> CaseTally:
-    tally = CaseTally(rel)
-    cases = regenerate_cases()
-    for line, case in read_jsonl(path):
-        hidden = next(cases)
-
-        def body(case: Case = case, hidden: RecordCase = hidden) -> bool:
-            check(case, hidden)
-            return True
-
-        tally.run(f"line {line}", body)
-    return tally
+def _record_is(line: Line, hidden: RecordCase) -> bool:
+    record = TxOutRecord.from_protobuf(hexbytes(line, "tx_out_record_hex_proto_bytes"))
+    return record == hidden.rebuilt_record()
 
 
-def run_correct_tx_out_records(path: Path, rel: str) -> FileResult:
+def _cases(path: Path, rel: str, key_field: str, correct: bool) -> CaseList:
+    cases = CaseList()
+    regenerated = regenerate_cases()
+    for line_no, line in read_jsonl(path):
+        hidden = next(regenerated)
+        owner = hidden.recipient if correct else hidden.spurious
+        cases.check(f"line {line_no}: {key_field} is the regenerated account's",
+                    _holds(partial(_key_is, line, key_field, owner)))
+        cases.check(f"line {line_no}: the record is the one rebuilt",
+                    _holds(partial(_record_is, line, hidden)))
+
+        def build(line: Line = line, hidden: RecordCase = hidden) -> Built:
+            key = decode_ristretto_private(hexbytes(line, key_field))
+            case_input = {"record": text(line, "tx_out_record_hex_proto_bytes"),
+                          "viewPrivateKey": key.to_bytes().hex()}
+            if not correct:
+                return case_input, {"error": INCORRECT_CODE}
+            subaddress = hidden.recipient.default_subaddress()
+            return case_input, {
+                "record": text(line, "tx_out_record_hex_proto_bytes"),
+                "value": VALUE,
+                "tokenId": 0,
+                "memo": bytes(66).hex(),
+                "subaddressSpendPublicKey": subaddress.spend_public.to_bytes().hex(),
+            }
+
+        cases.append(build_case(rel, line_no, "fog.tx_out_record", build))
+    if not correct:
+        cases.note = f"expected error: {INCORRECT_CODE}"
+    return cases
+
+
+def correct_cases(path: Path, rel: str) -> CaseList:
     """Recovery with the recipient's view key succeeds and yields the generated TxOut."""
-
-    def check(case: Case, hidden: RecordCase) -> None:
-        view_private = decode_ristretto_private(
-            _hex(case, "recipient_view_private_key_hex_proto_bytes")
-        )
-        _require(view_private == hidden.recipient.view_private, "view key is not the recipient's")
-        record = _record(case, hidden)
-        tx_out = record.get_fog_tx_out().try_recover_tx_out(view_private)
-        amount, shared_secret = tx_out.view_key_match(view_private)
-        _require(amount == Amount(VALUE), f"recovered {amount}, expected 10 of token 0")
-        memo = decode_memo(tx_out.decrypt_memo(shared_secret))
-        _require(memo == UnusedMemo(), "the memo is not the default (unused) memo")
-        spend_public = recover_public_subaddress_spend_key(
-            view_private, tx_out.target_key, tx_out.public_key
-        )
-        _require(
-            spend_public == hidden.recipient.default_subaddress().spend_public,
-            "the target key does not lead back to the recipient's subaddress 0",
-        )
-
-    return _run(path, rel, check).result()
+    return _cases(path, rel, "recipient_view_private_key_hex_proto_bytes", correct=True)
 
 
-def run_incorrect_tx_out_records(path: Path, rel: str) -> FileResult:
+def incorrect_cases(path: Path, rel: str) -> CaseList:
     """Recovery with the spurious account's view key fails with ``tx.fog_checksum_mismatch``."""
-
-    def check(case: Case, hidden: RecordCase) -> None:
-        view_private = decode_ristretto_private(
-            _hex(case, "spurious_view_private_key_hex_proto_bytes")
-        )
-        _require(view_private == hidden.spurious.view_private, "view key is not the spurious one")
-        fog_tx_out = _record(case, hidden).get_fog_tx_out()
-        try:
-            fog_tx_out.try_recover_tx_out(view_private)
-        except TxError as exc:
-            _require(exc.code == INCORRECT_CODE, f"failed with {exc.code}, not {INCORRECT_CODE}")
-            return
-        raise AssertionError(f"recovery succeeded, expected {INCORRECT_CODE}")
-
-    result = _run(path, rel, check).result()
-    return attrs.evolve(result, note=f"expected error: {INCORRECT_CODE}")
+    return _cases(path, rel, "spurious_view_private_key_hex_proto_bytes", correct=False)

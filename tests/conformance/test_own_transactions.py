@@ -10,8 +10,7 @@ from typing import Any
 
 from refimpl.transaction.validation import RULES
 from refimpl.vectors import registry
-from refimpl.vectors.own_transactions import run_transactions
-from refimpl.vectors.runner import CONFORMANCE_ROOT, FileResult
+from refimpl.vectors.runner import CONFORMANCE_ROOT, FileResult, run_file
 from refimpl.vectors.tx_cases import CASES
 
 REL = "vectors/transaction/transactions.json"
@@ -26,10 +25,11 @@ def document() -> dict[str, Any]:
 
 
 def test_registered_and_every_test_passes() -> None:
-    assert registry.FILES[REL] == "refimpl.vectors.own_transactions:run_transactions"
-    result = run_transactions(PATH, REL)
-    # each test, plus the file checks numberOfTests, tcId uniqueness and rule coverage
-    assert (result.passed, result.failed, result.failures) == (len(CASES) + 3, 0, ())
+    assert registry.FILES[REL] == "refimpl.vectors.own_transactions:transactions_cases"
+    result = run_file(REL)
+    # one case per test; numberOfTests, tcId uniqueness and rule coverage are structural
+    assert (result.passed, result.failed, result.failures) == (len(CASES), 0, ())
+    assert (result.structural_passed, result.structural_failed) == (3, 0)
 
 
 def test_file_matches_the_case_catalogue() -> None:
@@ -40,10 +40,12 @@ def test_file_matches_the_case_catalogue() -> None:
     by_name = {c.name: c for c in CASES}
     for test in tests:
         case = by_name[test["comment"]]
-        assert (test["rule"], test.get("expectedCode")) == (case.rule, case.expected_code)
+        assert (test["rule"], test.get("expectedError")) == (case.rule, case.expected_code)
+        assert test.get("expectedCause") == case.cause_code
     for test in tests:
         assert test["result"] in ("valid", "invalid")
-        assert ("expectedCode" in test) == (test["result"] == "invalid")
+        assert ("expectedError" in test) == (test["result"] == "invalid")
+        assert "expectedCode" not in test and "causeCode" not in test
         assert set(test["flags"]) <= set(doc["notes"])
     invalid_rules = {t["rule"] for t in tests if t["result"] == "invalid"}
     assert {rule for rule, _codes in RULES} <= invalid_rules
@@ -58,22 +60,30 @@ def _altered(tmp_path: Path, edit: Callable[[list[dict[str, Any]]], list[dict[st
     doc["numberOfTests"] = len(tests)
     path = tmp_path / "transactions.json"
     path.write_text(json.dumps(doc))
-    return run_transactions(path, REL)
+    return run_file(REL, path)
+
+
+def _id_of(comment: str) -> str:
+    tc_id = next(t["tcId"] for g in document()["testGroups"] for t in g["tests"]
+                 if t["comment"] == comment)
+    return f"{REL}#{tc_id}"
 
 
 def test_subset_passes_but_misses_rules(tmp_path: Path) -> None:
     result = _altered(tmp_path, lambda tests: tests)
-    assert result.failed == 1 and result.failures[0].startswith("rules: no invalid test for")
+    assert (result.failed, result.structural_failed) == (0, 1)
+    assert result.structural_failures[0].id == f"{REL}#rules"
+    assert result.structural_failures[0].reason.startswith("no invalid test for")
 
 
 def test_wrong_expected_code_fails_by_tcid(tmp_path: Path) -> None:
     def edit(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
         target = next(t for t in tests if t["comment"] == "ring of 12")
-        target["expectedCode"] = "tx.insufficient_ring_size"
+        target["expectedError"] = "tx.insufficient_ring_size"
         return tests
 
     result = _altered(tmp_path, edit)
-    assert any(f.startswith("tcId ") and "(ring of 12)" in f for f in result.failures)
+    assert [f.id for f in result.failures] == [_id_of("ring of 12")]
 
 
 def test_invalid_marked_valid_fails(tmp_path: Path) -> None:
@@ -84,7 +94,7 @@ def test_invalid_marked_valid_fails(tmp_path: Path) -> None:
         return tests
 
     result = _altered(tmp_path, edit)
-    assert any("(no inputs)" in f for f in result.failures)
+    assert [f.id for f in result.failures] == [_id_of("no inputs")]
 
 
 def test_tampered_bytes_and_duplicate_ids_fail(tmp_path: Path) -> None:
@@ -94,6 +104,5 @@ def test_tampered_bytes_and_duplicate_ids_fail(tmp_path: Path) -> None:
         return tests
 
     result = _altered(tmp_path, edit)
-    names = " ".join(result.failures)
-    assert "tcIds repeat" in names
-    assert any("error[encoding." in f for f in result.failures)
+    assert "tcIds repeat" in [f.reason for f in result.structural_failures]
+    assert any("encoding." in f.reason for f in result.failures)

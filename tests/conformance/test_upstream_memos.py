@@ -1,5 +1,6 @@
 """MobileCoin's memo and fog TxOutRecord vectors: every case passes, with the hidden keys
-regenerated from StdRng [2u8; 32] (notes §8, §10 item 1), and altered files fail by line."""
+regenerated from StdRng [2u8; 32] (test-vectors/memos/build.rs, test-vectors/tx-out-records/
+build.rs), and altered files fail by line."""
 
 from __future__ import annotations
 
@@ -8,31 +9,35 @@ from pathlib import Path
 
 import pytest
 
-from refimpl.vectors import registry, upstream_memos, upstream_tx_out_records
-from refimpl.vectors.runner import CONFORMANCE_ROOT, FileResult
+from refimpl.vectors import registry, upstream_memos
+from refimpl.vectors.runner import CONFORMANCE_ROOT, FileResult, run_file
 
 UP = "upstream/mobilecoin/"
 MEMOS = "refimpl.vectors.upstream_memos"
 RECORDS = "refimpl.vectors.upstream_tx_out_records"
 EXPECTED = {
-    "memos/correct_encrypted_sender_memos.jsonl": (MEMOS, "run_correct_sender_memos"),
-    "memos/incorrect_encrypted_sender_memos.jsonl": (MEMOS, "run_incorrect_sender_memos"),
+    "memos/correct_encrypted_sender_memos.jsonl": (MEMOS, "correct_sender_cases"),
+    "memos/incorrect_encrypted_sender_memos.jsonl": (MEMOS, "incorrect_sender_cases"),
     "memos/correct_encrypted_sender_with_payment_request_id_memos.jsonl":
-        (MEMOS, "run_correct_sender_with_payment_request_id_memos"),
+        (MEMOS, "correct_sender_with_payment_request_id_cases"),
     "memos/incorrect_encrypted_sender_with_payment_request_id_memos.jsonl":
-        (MEMOS, "run_incorrect_sender_with_payment_request_id_memos"),
-    "memos/correct_encrypted_destination_memos.jsonl": (MEMOS, "run_destination_memos"),
-    "tx_out_records/correct_tx_out_records.jsonl": (RECORDS, "run_correct_tx_out_records"),
-    "tx_out_records/incorrect_tx_out_records.jsonl": (RECORDS, "run_incorrect_tx_out_records"),
+        (MEMOS, "incorrect_sender_with_payment_request_id_cases"),
+    "memos/correct_encrypted_destination_memos.jsonl": (MEMOS, "destination_cases"),
+    "tx_out_records/correct_tx_out_records.jsonl": (RECORDS, "correct_cases"),
+    "tx_out_records/incorrect_tx_out_records.jsonl": (RECORDS, "incorrect_cases"),
 }
-MODULES = {MEMOS: upstream_memos, RECORDS: upstream_tx_out_records}
 
 
 def run(rel: str, path: Path | None = None) -> FileResult:
-    module, name = EXPECTED[rel]
-    runner = getattr(MODULES[module], name)
-    result: FileResult = runner(path or CONFORMANCE_ROOT / UP / rel, UP + rel)
-    return result
+    return run_file(UP + rel, path)
+
+
+def _failing(result: FileResult) -> set[str]:
+    """The line ids of every failed case and structural check."""
+    ids = {f.id.removeprefix(result.path + "#") for f in result.failures}
+    ids |= {f.id.removeprefix(result.path + "#").split(":")[0]
+            for f in result.structural_failures}
+    return {i if i.startswith("line") else f"line {i}" for i in ids}
 
 
 @pytest.mark.parametrize("rel", sorted(EXPECTED))
@@ -42,6 +47,7 @@ def test_every_case_passes(rel: str) -> None:
     result = run(rel)
     # 5 memo files x 10 and 2 tx_out_records files x 10; incorrect files pass by failing right.
     assert (result.passed, result.failed, result.pending, result.failures) == (10, 0, 0, ())
+    assert (result.structural_passed, result.structural_failed) == (20, 0)
 
 
 def test_no_memo_or_record_file_is_pending() -> None:
@@ -51,7 +57,7 @@ def test_no_memo_or_record_file_is_pending() -> None:
 
 def test_destination_file_names_the_generator_bug() -> None:
     note = run("memos/correct_encrypted_destination_memos.jsonl").note
-    assert "generator bug" in note and "§10 item 1" in note
+    assert "generator bug" in note and "test-vectors/memos/build.rs" in note
     assert "[lines: 10 incorrect, 0 correct]" in note
 
 
@@ -89,8 +95,8 @@ def _flip_hex(rel: str, line: int, field: str, at: int) -> str:
 def test_a_changed_byte_fails_its_line(tmp_path: Path, rel: str, field: str, at: int) -> None:
     path = _rewrite(tmp_path, rel, {4: {field: _flip_hex(rel, 4, field, at)}})
     result = run(rel, path)
-    assert (result.passed, result.failed) == (9, 1)
-    assert result.failures[0].startswith("line 5:")
+    assert not result.ok and result.passed >= 9
+    assert _failing(result) == {"line 5"}
 
 
 def test_a_correct_memo_in_the_incorrect_file_fails(tmp_path: Path) -> None:
@@ -108,7 +114,8 @@ def test_a_correct_memo_in_the_incorrect_file_fails(tmp_path: Path) -> None:
     }
     result = run(rel, _rewrite(tmp_path, rel, {2: swapped}))
     assert (result.passed, result.failed) == (9, 1)
-    assert result.failures[0].startswith("line 3:")
+    assert result.failures[0].id == f"{UP}{rel}#3"
+    assert _failing(result) == {"line 3"}
 
 
 def test_the_correct_destination_variant_is_recognised(tmp_path: Path) -> None:
@@ -135,12 +142,14 @@ def test_the_recipient_key_in_the_incorrect_records_file_fails(tmp_path: Path) -
            correct["recipient_view_private_key_hex_proto_bytes"]}
     result = run(rel, _rewrite(tmp_path, rel, {0: key}))
     assert (result.passed, result.failed) == (9, 1)
-    assert result.failures[0].startswith("line 1:")
+    assert result.failures[0].id == f"{UP}{rel}#1"
+    assert "tx.fog_checksum_mismatch" in result.failures[0].reason
 
 
 def test_a_field_of_the_wrong_type_fails_by_line(tmp_path: Path) -> None:
     rel = "memos/correct_encrypted_sender_with_payment_request_id_memos.jsonl"
-    result = run(rel, _rewrite(tmp_path, rel, {0: {"payment_request_id": "23"}, 1: {
+    result = run(rel, _rewrite(tmp_path, rel, {0: {"payment_request_id": [23]}, 1: {
         "sender_public_address_hex_proto_bytes": "zz"}}))
     assert (result.passed, result.failed) == (8, 2)
-    assert "error[encoding.bad_hex]" in result.failures[1]
+    assert "malformed vector" in result.failures[0].reason
+    assert "encoding.bad_hex" in result.failures[1].reason

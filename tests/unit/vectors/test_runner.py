@@ -9,6 +9,7 @@ import pytest
 
 from refimpl.errors import ConformanceError
 from refimpl.vectors import registry, runner
+from refimpl.vectors.cases import Case, CaseList, judge
 
 
 def test_every_file_on_disk_is_registered_and_every_registered_file_exists() -> None:
@@ -72,16 +73,29 @@ def test_unknown_suite_is_a_typed_error() -> None:
     assert info.value.code == "conformance.unknown_suite"
 
 
-def test_case_tally_names_failures() -> None:
-    tally = runner.CaseTally("x")
-    tally.run("ok", lambda: True)
-    tally.run("mismatch", lambda: False)
+def test_judge_compares_expected_keys_only_and_errors_exactly() -> None:
+    assert judge({"a": "01"}, {"output": {"a": "01", "extra": 1}}) is None
+    assert judge({"a": "01"}, {"output": {"a": "02"}}) == 'a: expected "01", got "02"'
+    assert judge({"v": True}, {"output": {"v": 1}}) is not None  # JSON equality, not Python's
+    assert judge({"a": 1}, {"error": "x.y"}) == 'expected an output, got error "x.y"'
+    assert judge({"error": "x.y"}, {"error": "x.y", "cause": "z"}) is None
+    assert judge({"error": "x.y", "cause": "z"}, {"error": "x.y"}) is not None
+    assert judge({"error": "x.y"}, {"output": {}}) is not None
+    assert judge({"a": 1}, "malformed answer line") == "malformed answer line"
 
-    def boom() -> bool:
-        raise ConformanceError("conformance.bad_vector_file", "broken")
 
-    tally.run("typed", boom)
-    result = tally.result()
-    assert (result.passed, result.failed) == (1, 2)
-    assert result.failures == ("mismatch: mismatch",
-                               "typed: error[conformance.bad_vector_file]: broken")
+def test_a_defective_case_fails_by_id_without_being_answered() -> None:
+    asked: list[str] = []
+
+    def answer(case: Case) -> object:
+        asked.append(case.id)
+        return {"output": {"a": 1}}
+
+    cases = CaseList([Case("f#1", "k", {}, {"a": 1}), Case("f#2", "k", {}, {}, defect="bad"),
+                      Case("f#3", "k", {}, {"a": 2})], note="n")
+    cases.check("count", False, "count differs")
+    result = runner.judge_file(runner.FilePlan("vectors/x/f.json", cases), answer)
+    assert asked == ["f#1", "f#3"]
+    assert (result.passed, result.failed, result.structural_failed) == (1, 2, 1)
+    assert [f.id for f in result.failures] == ["f#2", "f#3"]
+    assert result.to_json()["structural"] == {"passed": 0, "failed": 1}
