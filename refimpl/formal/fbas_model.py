@@ -6,7 +6,7 @@ quorum set, quorum, blocking, the closure of a failed set, the largest quorum in
 plain Python: they are the *independent* check of every answer the Z3 encodings of
 ``refimpl.formal.quorum`` give (a witness pair of quorums, a blocking set, a splitting set).
 
-Definitions (Mazières, *The Stellar Consensus Protocol*, 2015, §3 and §4; notes/scp.md §5):
+Definitions (Mazières, *The Stellar Consensus Protocol*, 2015, §3 and §4; docs/quorum.md):
 
 * ``S`` satisfies a quorum set ``(t, members)`` when at least ``t`` members are satisfied: a node
   member by belonging to ``S``, an inner set recursively.

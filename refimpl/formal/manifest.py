@@ -1,6 +1,6 @@
 """The model manifest ``spec/manifest.json`` and checking every model against its expected result.
 
-Layout after tlaplus/Examples' per-spec manifests (notes/formal-anchors.md §4.1, §9.1):
+Layout after the per-spec ``manifest.json`` files of github.com/tlaplus/Examples:
 
 ```
 {"models": [{"name": "scp-ballot", "spec": "scp/MCSCPBallot.tla", "cfg": "scp/MCSCPBallot.cfg",

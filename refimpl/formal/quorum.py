@@ -1,6 +1,6 @@
 """Quorum intersection, minimal blocking sets and minimal splitting sets with Z3 (QF_FD).
 
-Encodings (notes/scp.md §5; notes/perf-probes.md §5: ``SolverFor("QF_FD")``, the SAT core with
+Encodings (docs/quorum.md, "How it is computed"; ``SolverFor("QF_FD")``, the SAT core with
 native cardinality constraints, not ``Solver()``). Every answer is re-checked with the plain
 definitions of ``refimpl.formal.fbas_model`` before it is returned, so a wrong encoding raises
 instead of answering. Definitions of the three notions: docs/quorum.md.

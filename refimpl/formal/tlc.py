@@ -1,6 +1,6 @@
 """Run the TLC model checker (TLC 2.15 from ``tla2tools.jar``) and parse its ``-tool`` output.
 
-What TLC 2.15 can and cannot do is recorded in docs/tlc.md (after notes/formal-anchors.md §8):
+What TLC 2.15 can and cannot do is recorded in docs/tlc.md ("What TLC 2.15 can and cannot do"):
 no ``-dumpTrace``, no ``Json`` module, no ``CHECK_DEADLOCK`` in a .cfg, ``-workers`` must be a
 number, and every run needs its own ``-metadir`` (state directories are named from the wall
 clock) and its own ``-Djava.io.tmpdir`` (standard modules are extracted there). Exit codes:

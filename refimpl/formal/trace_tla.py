@@ -1,8 +1,9 @@
 """Turn an ``mcref scp simulate --trace`` ndjson file into the TLA+ module ``TraceData``.
 
 The trace format is fixed by docs/scp-interface.md ("Traces"); the module is read by
-spec/scp/TraceSCP.tla (the TLC 2.15 recipe of notes/formal-anchors.md §2.6: no Json module,
-the trace is a constant sequence of records). Encoding choices:
+spec/scp/TraceSCP.tla (trace validation after Cirstea et al., arXiv 2404.16075, within TLC 2.15's
+limits of docs/tlc.md: no Json module, the trace is a constant sequence of records). Encoding
+choices:
 
 * node ids become TLA+ strings; values (lowercase hex) become their rank 1..k in byte order,
   so ``SetLess`` in SCP.tla orders value sets as MobileCoin orders byte vectors;

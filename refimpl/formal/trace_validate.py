@@ -1,12 +1,12 @@
 """Validate an SCP trace against spec/scp/TraceSCP.tla under TLC.
 
 Each slot of a trace is validated separately (one TLC run per slot; a node starts every slot
-afresh). The generated ``TraceData`` module (:mod:`refimpl.formal.trace_tla`) is written with
-copies of SCP.tla, TraceSCP.tla and TraceSCP.cfg into a private directory and TLC runs there.
-Reading the verdict follows notes/formal-anchors.md §2.6: the trace is accepted exactly when TLC
+afresh). The generated ``TraceData`` module (:mod:`refimpl.formal.trace_tla`) is written with copies
+of SCP.tla, TraceSCP.tla and TraceSCP.cfg into a private directory and TLC runs there. Reading the
+verdict (docs/tlc.md, "What TLC 2.15 can and cannot do"): the trace is accepted exactly when TLC
 reports the invariant ``TraceNotConsumed`` violated (the cursor passed the last step); when TLC
-finishes without that violation, the depth it reached is the 1-based position of the first step
-that no action of the spec explains. A violated ``TraceAgreement`` means the trace itself breaks
+finishes without that violation, the depth it reached is the 1-based position of the first step that
+no action of the spec explains. A violated ``TraceAgreement`` means the trace itself breaks
 agreement among intact nodes.
 """
 

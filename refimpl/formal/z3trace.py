@@ -3,9 +3,9 @@ the spec's action predicate, and the invariants must hold after it; a failure is
 unsat core of the guards (``assert_and_track``).
 
 The spec is spec/scp/SCP.tla; guard names carry its action and invariant names. The trace format
-is docs/scp-interface.md ("Traces"). Method: notes/formal-anchors.md §3.5 (each spec action as a
-Z3 predicate over current/next state, conjunct by conjunct, named; observed values fixed, the
-rest left free) and §2 (trace validation, Cirstea et al., arXiv 2404.16075).
+is docs/scp-interface.md ("Traces"). Method: trace validation (Cirstea et al., arXiv 2404.16075)
+with each spec action as a Z3 predicate over current/next state, conjunct by conjunct, named;
+observed values fixed, the rest left free.
 
 One trace step of the Python core is a *macro step*: a message intake (``Receive``), a proposal
 (``Propose``) or a timer (``Bump``), followed by any number of the node's local actions
@@ -25,8 +25,8 @@ rejects; the TLA+ side should follow):
 * ``MsgLess``: the correct variant also orders Externalize messages by C after HN
   (docs/scp-interface.md; the core's ``topic_order_key``); SCP.tla compares HN only.
 * ``BallotStateOK``: ``H.n <= B.n`` is required in COMMIT only. MobileCoin keeps raising H in
-  the EXTERNALIZE phase (slot.rs; notes/scp.md §1.8) and the core does; SCP.tla has no action for
-  that raise. Here it is allowed when a quorum confirms the wider range
+  the EXTERNALIZE phase (slot.rs ``do_externalize_phase``) and the core does; SCP.tla has no
+  action for that raise. Here it is allowed when a quorum confirms the wider range
   (``ConfirmCommit[extend H]``), everything else staying frozen (``Externalized.state_frozen``).
 * ``QuorumWith``: each sender is held to the quorum set its stored message advertises, as
   MobileCoin's find_quorum does (a ``lie_qset`` Byzantine node advertises another); SCP.tla uses
@@ -575,7 +575,7 @@ class _Checker:
                        P[1] == C[1], z3.ULE(C[0], H[0])]
         if s.phase == 2:
             # SCP.tla asks H.n <= B.n in EXTERNALIZE too; MobileCoin raises H there and not B
-            # (slot.rs externalize phase; notes/scp.md §1.8), so only COMMIT is held to it.
+            # (slot.rs ``do_externalize_phase``), so only COMMIT is held to it.
             ballot.append(z3.ULE(H[0], B[0]))
         if s.phase >= 1:
             ballot.append(z3.Not(t.is_null(B)))
