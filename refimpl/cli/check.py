@@ -1,23 +1,23 @@
 """``mcref check``: the project's main job (``make run``).
 
 Runs each registered check in order and prints a readable summary; exit 0 only when all pass.
-Checks are small functions returning ``(ok, summary_lines, detail)``: the conformance run
-here, then those each layer exposes as ``CHECKS`` (consensus, quorum intersection, TLC).
+Checks are small functions returning a :class:`refimpl.checks.CheckResult` ``(ok, lines,
+detail)``: the conformance run here, then those each layer exposes as ``CHECKS`` (consensus,
+quorum intersection, TLC, attestation, the validator network, fog).
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
 from typing import Any
 
-from refimpl.cli.output import format_table, print_json
-
-CheckResult = tuple[bool, list[str], dict[str, Any]]
+from refimpl.checks import Check, CheckResult
+from refimpl.cli.output import print_json
 
 
 def conformance_check() -> CheckResult:
+    from refimpl.textfmt import format_table
     from refimpl.vectors import runner
 
     report = runner.run()
@@ -32,26 +32,26 @@ def conformance_check() -> CheckResult:
     lines += [f"{'pending' if f.pending else 'note'}: {f.path} ({f.note})"
               for f in report.files if f.note]
     lines += [f"unused: {p}" for p in report.unused]
-    return report.ok, lines, report.to_json()
+    return CheckResult(report.ok, lines, report.to_json())
 
 
 #: (name, function) in the order they run.
-CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [
+CHECKS: list[Check] = [
     ("conformance vectors", conformance_check),
 ]
 
 
-def _layer_checks() -> list[tuple[str, Callable[[], CheckResult]]]:
+def _layer_checks() -> list[Check]:
     """The checks each layer contributes, in the order they run."""
+    from refimpl.client import check as network_check
     from refimpl.consensus import check as consensus_check
     from refimpl.enclave import check as enclave_check
     from refimpl.fog import check as fog_check
     from refimpl.formal import check as formal_check
     from refimpl.formal import quorum_check
-    from refimpl.node import check as node_check
 
     return [*consensus_check.CHECKS, *quorum_check.CHECKS, *formal_check.CHECKS,
-            *enclave_check.CHECKS, *node_check.CHECKS, *fog_check.CHECKS]
+            *enclave_check.CHECKS, *network_check.CHECKS, *fog_check.CHECKS]
 
 
 def register(sub: Any) -> None:

@@ -1,4 +1,4 @@
-"""Shared output helpers for the CLI: JSON documents and plain-text tables."""
+"""Shared output helpers for the CLI: JSON documents and plain-text tables on stdout."""
 
 from __future__ import annotations
 
@@ -7,31 +7,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from refimpl.textfmt import format_table
+
 
 def print_json(document: Any) -> None:
     """One JSON document on stdout, keys in insertion order, ending with a newline."""
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
 
 
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A left-aligned text table with a header rule; numbers are right-aligned."""
-    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    numeric = [
-        all(isinstance(row[i], int) for row in rows) and bool(rows) for i in range(len(headers))
-    ]
-
-    def line(row: Sequence[str]) -> str:
-        parts = [
-            cell.rjust(widths[i]) if numeric[i] else cell.ljust(widths[i])
-            for i, cell in enumerate(row)
-        ]
-        return "  ".join(parts).rstrip()
-
-    out = [line(cells[0]), "  ".join("-" * w for w in widths)]
-    out.extend(line(row) for row in cells[1:])
-    return "\n".join(out)
-
-
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """:func:`refimpl.textfmt.format_table` on stdout."""
     sys.stdout.write(format_table(headers, rows) + "\n")

@@ -7,15 +7,11 @@ and externalize all of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from refimpl.cli.output import format_table
+from refimpl.checks import Check, CheckResult
 from refimpl.consensus.sim.network import simulate
 from refimpl.consensus.sim.report import summary_rows
 from refimpl.consensus.sim.scenario import build_config
-
-CheckResult = tuple[bool, list[str], dict[str, Any]]
+from refimpl.textfmt import format_table
 
 
 def mesh_with_byzantine_check() -> CheckResult:
@@ -25,9 +21,9 @@ def mesh_with_byzantine_check() -> CheckResult:
     ok = result.agreement and result.all_externalized
     lines = format_table(["metric", "value"], summary_rows(result, config.slots)).splitlines()
     lines.append("Byzantine: " + ", ".join(f"{n} ({b})" for n, b in config.byzantine.items()))
-    return ok, lines, result.to_json()
+    return CheckResult(ok, lines, result.to_json())
 
 
-CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [
+CHECKS: list[Check] = [
     ("scp simulation: 7-node mesh, 2 Byzantine", mesh_with_byzantine_check),
 ]

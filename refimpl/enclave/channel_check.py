@@ -15,14 +15,13 @@ from typing import Any
 
 import attrs
 
+from refimpl.checks import CheckResult
 from refimpl.crypto.noise import HandshakeState, Pattern
 from refimpl.enclave.channel import AttestedSession, client_init
 from refimpl.enclave.consensus_api import ConsensusEnclave, SimulatedNetwork
 from refimpl.enclave.platform_sim import seeded_rng
 from refimpl.errors import RefImplError
 from refimpl.resources import data_root
-
-CheckResult = tuple[bool, list[str], dict[str, Any]]
 
 NOISE_VECTORS = data_root() / "noise" / "mobilecoin_IX_NX_25519_AESGCM_SHA512.json"
 PEER_RID = "node2.demo.mobilecoin.test:8443-demo-config"
@@ -162,4 +161,4 @@ def handshake_check() -> CheckResult:
         f"public evidence + own static key: correct variant {correct[-1]['outcome']} "
         f"({correct[-1]['code']}), mobilecoin variant {upstream[-1]['outcome']}",
     ]
-    return ok, lines, {"correct": correct, "mobilecoin": upstream}
+    return CheckResult(ok, lines, {"correct": correct, "mobilecoin": upstream})

@@ -7,18 +7,15 @@ other attestation parts append their entries here.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from typing import Any
 
 import attrs
 
+from refimpl.checks import Check, CheckResult
 from refimpl.enclave.channel_check import handshake_check
 from refimpl.enclave.sgx.collateral import load_collateral_dir
 from refimpl.enclave.sgx.trust import DCAP_DIR, intel_sgx_root_ca
 from refimpl.enclave.sim_check import simulated_quote_check
 from refimpl.enclave.verifier import Policy, verify_evidence
-
-CheckResult = tuple[bool, list[str], dict[str, Any]]
 
 REAL_QUOTE_AT = datetime.datetime(2023, 7, 20, tzinfo=datetime.UTC)
 REAL_MRENCLAVE = bytes.fromhex("840d61b0585dc8b4dc90f53af293c760fda06bee75978a6a86263ffb296423f4")
@@ -65,11 +62,11 @@ def real_dcap_quote_check() -> CheckResult:
         + ("refused (" + ", ".join(r.code for r in debug.reasons) + ")"
            if not debug.accepted else "ACCEPTED"),
     ]
-    return ok, lines, {"accepted": doc, "narrow": refused.to_json(), "strict": strict.to_json(),
-                       "debug": debug.to_json()}
+    return CheckResult(ok, lines, {"accepted": doc, "narrow": refused.to_json(),
+                                   "strict": strict.to_json(), "debug": debug.to_json()})
 
 
-CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [
+CHECKS: list[Check] = [
     ("attestation: real DCAP quote", real_dcap_quote_check),
     ("attestation: simulated SGX quote", simulated_quote_check),
     ("attestation: attested Noise handshakes", handshake_check),

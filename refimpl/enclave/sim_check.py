@@ -8,14 +8,12 @@ refuses a simulated debug enclave.
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
+from refimpl.checks import CheckResult
 from refimpl.enclave.platform_sim import SimulatedEnclave, SimulatedPlatform, seeded_rng
 from refimpl.enclave.sgx.trust import intel_sgx_root_ca
 from refimpl.enclave.verifier import Policy, verify_evidence
 from refimpl.errors import AttestError
-
-CheckResult = tuple[bool, list[str], dict[str, Any]]
 
 SIM_AT = datetime.datetime(2025, 1, 2, tzinfo=datetime.UTC)
 
@@ -47,4 +45,5 @@ def simulated_quote_check() -> CheckResult:
         f"simulated debug enclave, production policy: refused ({', '.join(debug_codes)})"
         if debug_codes else "simulated debug enclave, production policy: ACCEPTED",
     ]
-    return ok, lines, {"accepted": doc, "intel_root": intel, "debug": refused.to_json()}
+    return CheckResult(ok, lines, {"accepted": doc, "intel_root": intel,
+                                   "debug": refused.to_json()})

@@ -9,10 +9,10 @@ or key image read from a validator (their request counters) while they do
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from refimpl.checks import Check, CheckResult
+from refimpl.client.check import scratch_directory
 from refimpl.errors import FogError, RefImplError
 from refimpl.fog.localnet import add_fog_services, generate_local_fog
 from refimpl.fog.scenario import (
@@ -23,11 +23,8 @@ from refimpl.fog.scenario import (
     validator_ledger_calls,
     wait_fog_balance,
 )
-from refimpl.node.check import scratch_directory
 from refimpl.node.localnet import LocalNetwork, generate_local_network
 from refimpl.node.supervisor import Supervisor
-
-CheckResult = tuple[bool, list[str], dict[str, Any]]
 
 NODES = 3
 TIMEBASE_MS = 200
@@ -53,7 +50,7 @@ def fog_check() -> CheckResult:
             supervisor.wait_serving(names, timeout_s=WAIT_S)
             return _alice_and_bob(network)
         except RefImplError as exc:
-            return False, [exc.one_line()], {"error": exc.code}
+            return CheckResult(False, [exc.one_line()], {"error": exc.code})
         finally:
             supervisor.stop_all()
 
@@ -87,9 +84,9 @@ def _alice_and_bob(network: LocalNetwork) -> CheckResult:
         f"ledger reads from validators: 0; fog calls: "
         + ", ".join(f"{k.rsplit('/', 1)[-1]} {v}" for k, v in sorted(calls.items())),
     ]
-    return True, lines, {"calls": dict(calls), "elapsed_s": round(elapsed, 2)}
+    return CheckResult(True, lines, {"calls": dict(calls), "elapsed_s": round(elapsed, 2)})
 
 
-CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [
+CHECKS: list[Check] = [
     ("fog: Alice and Bob pay through fog", fog_check),
 ]

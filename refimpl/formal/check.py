@@ -10,15 +10,13 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from typing import Any
 
+from refimpl.checks import Check, CheckResult
 from refimpl.formal import manifest
 from refimpl.formal.trace_mutations import MUTATIONS
 from refimpl.formal.trace_tla import parse_ndjson, trace_module
 from refimpl.formal.trace_validate import validate_module
-
-CheckResult = tuple[bool, list[str], dict[str, Any]]
 
 
 def tlc_models_check() -> CheckResult:
@@ -34,7 +32,7 @@ def tlc_models_check() -> CheckResult:
                      f"{r.generated if r.generated is not None else '-'} generated, "
                      f"{r.seconds:.1f} s" + (f", {rate:,.0f} states/s" if rate else ""))
     ok = bool(checks) and all(c.as_expected for c in checks)
-    return ok, lines, {"models": [c.to_json() for c in checks]}
+    return CheckResult(ok, lines, {"models": [c.to_json() for c in checks]})
 
 
 def simulated_trace(seed: int = 7) -> str:
@@ -71,11 +69,11 @@ def trace_validation_check() -> CheckResult:
                      + ("rejected" if not bad.accepted else "ACCEPTED")
                      + f" at seq {bad.first_unexplained_seq} (expected {expected_seq})")
         detail["mutants"][name] = {"expected_seq": expected_seq, **bad.to_json()}
-    return ok, lines, detail
+    return CheckResult(ok, lines, detail)
 
 
 #: (name, function) in the order `mcref check` runs them.
-CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [
+CHECKS: list[Check] = [
     ("TLC models (CI size)", tlc_models_check),
     ("trace validation (TLC)", trace_validation_check),
 ]

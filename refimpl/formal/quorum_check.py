@@ -5,9 +5,7 @@ python-fbas's answer for that snapshot)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
+from refimpl.checks import Check, CheckResult
 from refimpl.resources import data_root
 
 FBAS_DIR = data_root() / "fbas"
@@ -16,9 +14,9 @@ MOBILECOIN_2021 = FBAS_DIR / "mobilecoin_nodes_2021-10-22.json"
 MOBILECOIN_2021_BLOCKING = 3
 
 
-def mobilecoin_2021_check() -> tuple[bool, list[str], dict[str, Any]]:
+def mobilecoin_2021_check() -> CheckResult:
     """Quorum intersection and the minimum blocking set of MobileCoin mainnet 2021."""
-    from refimpl.cli.quorum import analyse, summary_lines
+    from refimpl.formal.quorum_report import analyse, summary_lines
 
     document = analyse(MOBILECOIN_2021)
     size = document["minimal_blocking_set"]["size"]
@@ -26,9 +24,9 @@ def mobilecoin_2021_check() -> tuple[bool, list[str], dict[str, Any]]:
     lines = summary_lines(document)
     lines[0] = f"data/fbas/{MOBILECOIN_2021.name}: " + lines[0].split(": ", 1)[1]
     lines.append(f"expected: intersecting, minimal blocking set {MOBILECOIN_2021_BLOCKING}")
-    return ok, lines, document
+    return CheckResult(ok, lines, document)
 
 
-CHECKS: list[tuple[str, Callable[[], tuple[bool, list[str], dict[str, Any]]]]] = [
+CHECKS: list[Check] = [
     ("quorum intersection: MobileCoin 2021", mobilecoin_2021_check),
 ]

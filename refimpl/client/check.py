@@ -1,5 +1,6 @@
 """The validator network check of ``mcref check`` (``make run``), picked up by
-refimpl/cli/check.py: four ``mcref node run`` processes on 127.0.0.1, a few payments from
+refimpl/cli/check.py (it lives with the client, which drives the network; ``node`` never
+imports ``client``): four ``mcref node run`` processes on 127.0.0.1, a few payments from
 concurrent clients through different nodes, then every acknowledged payment in exactly one
 block, four identical ledgers that pass ``mcref ledger verify``, and the merged SCP trace of
 the run accepted by the Z3 trace checker (the TLC check of such traces is a test:
@@ -11,10 +12,9 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from refimpl.checks import Check, CheckResult
 from refimpl.client.load import check_acks, run_load
 from refimpl.errors import RefImplError
 from refimpl.formal.z3trace import check_trace
@@ -23,8 +23,6 @@ from refimpl.ledger.verify import verify_ledger
 from refimpl.node.localnet import generate_local_network
 from refimpl.node.node_trace import merge_traces
 from refimpl.node.supervisor import Supervisor
-
-CheckResult = tuple[bool, list[str], dict[str, Any]]
 
 NODES = 4
 PAYMENTS = 8
@@ -55,7 +53,7 @@ def network_check() -> CheckResult:
             last = max((a.block_index or 0) for a in report.acks)
             supervisor.wait_heights_equal(last + 1, timeout_s=60)  # every node, same chain
         except RefImplError as exc:
-            return False, [exc.one_line()], {"error": exc.code}
+            return CheckResult(False, [exc.one_line()], {"error": exc.code})
         finally:
             supervisor.stop_all()
         summary = report.summary()
@@ -78,9 +76,10 @@ def network_check() -> CheckResult:
         f"merged SCP trace: {len(merged) - 2} steps, agreement {merged[-1]['agreement']}, "
         f"Z3 trace check {'accepted' if z3.ok else 'REJECTED: ' + str(z3.failure)}",
     ]
-    return ok, lines, {"load": summary, "ledgers": acks.num_blocks, "z3": z3.to_json()}
+    return CheckResult(ok, lines, {"load": summary, "ledgers": acks.num_blocks,
+                                  "z3": z3.to_json()})
 
 
-CHECKS: list[tuple[str, Callable[[], CheckResult]]] = [
+CHECKS: list[Check] = [
     ("validator network: 4 node processes", network_check),
 ]
