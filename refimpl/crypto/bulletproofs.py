@@ -23,26 +23,28 @@ Not constant-time.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import attrs
 
-from refimpl.crypto import msm as _msm_module
 from refimpl.crypto.hashing import BULLETPROOF_DOMAIN_TAG
 from refimpl.crypto.merlin import Transcript
-from refimpl.crypto.msm import FixedBases, multiscalar_mul, multiscalar_mul_fixed
+from refimpl.crypto.msm import (
+    FixedBases,
+    bp_accumulate,
+    bp_accumulator,
+    multiscalar_mul,
+    multiscalar_mul_fixed,
+    multiscalar_mul_fixed_packed,
+)
 from refimpl.crypto.ristretto import L, Point, RandomSource, Scalar
 from refimpl.errors import CryptoError
 
-# The C helpers of refimpl/crypto/_msm.c for the verifier's generator scalars, when this build
-# of refimpl.crypto.msm has them (the pure-Python path below is the tested fallback).
-_bp_accumulator: Any = getattr(_msm_module, "bp_accumulator", None)
-_bp_accumulate: Any = getattr(_msm_module, "bp_accumulate", None)
-_msm_fixed_packed: Any = getattr(_msm_module, "multiscalar_mul_fixed_packed", None)
-if _bp_accumulator is None or _msm_fixed_packed is None:  # pragma: no cover - older msm.py
-    _bp_accumulate = None
+#: The weighted accumulation of the verifier's generator scalars (C when built; it returns False
+#: otherwise, and so does setting this to ``None``: the pure-Python path below, tested).
+_bp_accumulate: Callable[..., bool] | None = bp_accumulate
 
 BITS = 64  # n: MobileCoin proves 64-bit ranges only
 MAX_PARTIES = 64  # BulletproofGens::new(64, 64)
@@ -696,16 +698,15 @@ def equations_hold(
         points += eq.other_points
     scalars += [v % L for v in per_generator.values()]
     points += list(per_generator)
-    native = multiscalar_mul is _DEFAULT_MSM and _bp_accumulate is not None
-    if native and m <= _TABLE_MAX_PARTIES:
-        acc = _bp_accumulator(m)
-        for eq, weight in zip(equations, weights, strict=True):
-            if not _bp_accumulate(acc, weight, eq.y, eq.z, eq.a, eq.b, list(eq.us), eq.parties):
-                native = False
-                break
-        if native:
-            total = _msm_fixed_packed(_generator_bases(m), bytes(acc), scalars, points)
-            return bool(total.is_identity())
+    accumulate = _bp_accumulate
+    if accumulate is not None and multiscalar_mul is _DEFAULT_MSM and m <= _TABLE_MAX_PARTIES:
+        acc = bp_accumulator(m)
+        if all(
+            accumulate(acc, weight, eq.y, eq.z, eq.a, eq.b, list(eq.us), eq.parties)
+            for eq, weight in zip(equations, weights, strict=True)
+        ):
+            total = multiscalar_mul_fixed_packed(_generator_bases(m), acc, scalars, points)
+            return total.is_identity()
     gh_scalars = _accumulate_python(equations, weights, m)
     return _msm_with_generators(m, gh_scalars, scalars, points).is_identity()
 

@@ -30,9 +30,6 @@ from refimpl.transaction.amount import Amount
 from refimpl.transaction.signing_digest import compute_mlsag_signing_digest
 from refimpl.transaction.tx import SignatureRctBulletproofs, Tx, TxIn, TxPrefix
 
-#: The MLSAG verifier of the baseline path: member by member (refimpl.crypto.ring_signature).
-_ring_verify_baseline = getattr(ring_signature, "verify_baseline", ring_signature.verify)
-
 #: ``FEE_BLINDING``: the implicit fee output is committed with blinding zero.
 FEE_BLINDING = Scalar(0)
 
@@ -372,7 +369,7 @@ def verify_baseline(
     ):
         message = ring.signed_digest if ring.signed_digest is not None else digest
         try:
-            _ring_verify_baseline(mlsag, message, ring.members, pseudo_output)
+            ring_signature.verify_baseline(mlsag, message, ring.members, pseudo_output)
         except CryptoError as exc:
             raise TxError("tx.rct_ring_signature", f"ring {i}: {exc.one_line()}") from exc
 

@@ -103,10 +103,17 @@ def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def test_bench_tx_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "tx", "--json", "--rounds", "1"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    for key in ("verify_ms", "baseline_verify_ms", "prove_ms", "validate_ms", "mlsag_verify_ms"):
+    for key in ("verify_ms", "baseline_verify_ms", "prove_ms", "validate_ms", "mlsag_verify_ms",
+                "block_verify_ms_per_tx", "baseline_block_verify_ms_per_tx"):
         assert doc[key] > 0
-    assert doc["msm_speedup"] == pytest.approx(
+    assert doc["verify_speedup"] == pytest.approx(
         doc["baseline_verify_ms"] / doc["verify_ms"], rel=0.01
+    )
+    assert doc["block_speedup"] == pytest.approx(
+        doc["baseline_block_verify_ms_per_tx"] / doc["block_verify_ms_per_tx"], rel=0.01
+    )
+    assert doc["msm_speedup"] == pytest.approx(
+        doc["libsodium_verify_ms"] / doc["baseline_verify_ms"], rel=0.01
     )
     assert main(["bench", "tx", "--rounds", "0"]) == 2
     assert capsys.readouterr().err.startswith("error[cli.usage]")
