@@ -6,7 +6,8 @@
 (* ByzSet:                                                                 *)
 (* claims to have prepared, to accept commit, or to have externalized      *)
 (* either value at counters 1 and 2.  MCSCPByz.cfg checks MobileCoin's     *)
-(* blocking-set acceptance (Variant "mobilecoin", notes/scp.md 1.12-1),    *)
+(* blocking-set acceptance (Variant "mobilecoin",                          *)
+(* docs/deviations.md#dev-scp-blocking-set-acceptance),                    *)
 (* MCSCPByzCorrect.cfg the federated-voting rule.                          *)
 (***************************************************************************)
 EXTENDS SCP, TLC

@@ -2,7 +2,7 @@
 (***************************************************************************)
 (* One slot of the Stellar Consensus Protocol as MobileCoin runs it         *)
 (* (mobilecoinfoundation/mobilecoin consensus/scp/src/slot.rs, msg.rs,     *)
-(* quorum_set_ext.rs; notes/scp.md section 1; whitepaper section 6).       *)
+(* quorum_set_ext.rs; whitepaper section 6; docs/deviations.md#dev-scp).   *)
 (*                                                                         *)
 (* Variables carry the names of the Python core (docs/scp-interface.md):   *)
 (* phase, W, X, Y, Z, B, P, PP, H, C, M.  Every honest node's latest       *)
@@ -15,7 +15,8 @@
 (*                                                                         *)
 (* Variant = "correct" accepts by the rules of federated voting;           *)
 (* Variant = "mobilecoin" keeps MobileCoin's blocking-set acceptance       *)
-(* (notes/scp.md 1.12-1: one member's candidate ballot / commit range is   *)
+(* (docs/deviations.md#dev-scp-blocking-set-acceptance: one member's       *)
+(* candidate ballot / commit range is                                      *)
 (* recorded although the blocking set only supports less) and its          *)
 (* per-sender order that ignores CN.                                       *)
 (***************************************************************************)
@@ -140,7 +141,8 @@ MsgLess(a, b) ==
             [] OTHER -> FALSE
 
 (***************************************************************************)
-(* The statements a message votes for or accepts (notes/scp.md 1.3 table). *)
+(* The statements a message votes for or accepts (msg.rs                   *)
+(* votes_or_accepts_* and accepts_*).                                      *)
 (***************************************************************************)
 HasNom(m) == m.type \in {"NOM", "NOMPREP"}
 HasPrep(m) == m.type \in {"NOMPREP", "PREP"}
@@ -252,7 +254,7 @@ ByzantineSend(n, m, msg) ==
     /\ UNCHANGED nodeVars
 
 (***************************************************************************)
-(* Nomination (slot.rs do_nominate_phase; notes/scp.md 1.7).  Leader       *)
+(* Nomination (slot.rs do_nominate_phase; whitepaper 6.1).  Leader         *)
 (* election is abstracted: any node may be a leader, so a node may vote    *)
 (* for a value it proposed (W) or that a peer voted or accepted.           *)
 (***************************************************************************)
@@ -478,7 +480,7 @@ Next ==
 Spec == Init /\ [][Next]_vars
 
 (***************************************************************************)
-(* Invariants (notes/scp.md 2.2).                                          *)
+(* Invariants (slot.rs check_*_phase_invariants; whitepaper section 6).    *)
 (***************************************************************************)
 TypeOK ==
     /\ phase \in [Honest -> Phases]
@@ -492,7 +494,7 @@ Agreement ==
 \* Nomination state: X and Y disjoint, Z within Y.
 NominationOK == \A n \in Honest : X[n] \cap Y[n] = {} /\ Z[n] \subseteq Y[n]
 
-\* Ballot state per phase (slot.rs assertions; whitepaper c <~ h <~ b; notes/scp.md 2.2).
+\* Ballot state per phase (slot.rs check_*_phase_invariants; whitepaper c <~ h <~ b).
 BallotStateOf(ph, b, p, pp, h, c) ==
     /\ pp # NullB => BLess(pp, p) /\ pp.x # p.x
     /\ c # NullB => h # NullB /\ c.n <= h.n /\ c.x = h.x
