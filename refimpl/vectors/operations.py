@@ -20,6 +20,7 @@ from refimpl.errors import ConformanceError, RefImplError
 from refimpl.vectors import (
     own_crypto,
     own_transactions,
+    scp_cases,
     upstream_accounts,
     upstream_blocks,
     upstream_derived,
@@ -57,6 +58,7 @@ OPERATIONS: dict[str, Operation] = {
     # --- whole transactions (own_transactions.py) ---
     "tx.validate": own_transactions.validate,
     # --- SCP one-node scripts (scp_cases.py) ---
+    "scp.node_script": scp_cases.node_script,
 }
 
 

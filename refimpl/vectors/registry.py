@@ -47,5 +47,9 @@ FILES: dict[str, str] = {
     # our MLSAG and Bulletproofs vectors (tools/gen_vectors_crypto.py)
     "vectors/transaction/mlsag.json": f"{_OWN_CRYPTO}:mlsag_cases",
     "vectors/transaction/bulletproofs.json": f"{_OWN_CRYPTO}:bulletproofs_cases",
-    # SCP one-node scripts (scp_cases.py)
+    # SCP one-node scripts (scp_cases.py; tools/gen_vectors_scp.py)
+    "vectors/scp/scripted-correct.json": "refimpl.vectors.scp_cases:script_cases",
+    "vectors/scp/scripted-mobilecoin.json": "refimpl.vectors.scp_cases:script_cases",
+    "vectors/scp/simulated-correct.json": "refimpl.vectors.scp_cases:script_cases",
+    "vectors/scp/simulated-mobilecoin.json": "refimpl.vectors.scp_cases:script_cases",
 }
