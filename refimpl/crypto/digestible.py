@@ -52,6 +52,7 @@ DIGEST_TRANSCRIPT_LABEL = b"digestible"
 DIGEST32_LABEL = b"digest32"
 
 T = TypeVar("T")
+_U64 = 1 << 64
 
 
 @runtime_checkable
@@ -89,26 +90,31 @@ def _fixed(data: bytes | Point | Scalar, what: str) -> bytes:
 
 
 class DigestWriter:
-    """Appends digestible AST nodes to a Merlin transcript (Rust ``DigestTranscript``)."""
+    """Appends digestible AST nodes to a Merlin transcript (Rust ``DigestTranscript``).
 
-    __slots__ = ("transcript",)
+    Every node goes straight to the transcript's duplex (``Transcript.message_appender``):
+    a transaction prefix is about 1500 appends, so the Python frames per append matter."""
+
+    __slots__ = ("transcript", "_ad")
 
     def __init__(self, transcript: Transcript) -> None:
         self.transcript = transcript
+        self._ad = transcript.message_appender()
 
     # --- the raw framing call and the five node kinds ------------------------------------
     def append(self, context: bytes, data: bytes) -> None:
         """``DigestTranscript::append_bytes`` = Merlin ``append_message``."""
-        self.transcript.append_message(context, data)
+        self._ad(context, data)
 
     def prim(self, ctx: bytes, type_name: bytes, data: bytes) -> None:
         """A primitive node (``append_primitive``)."""
-        self.transcript.append_message(ctx, PRIMITIVE)
-        self.transcript.append_message(type_name, data)
+        ad = self._ad
+        ad(ctx, PRIMITIVE)
+        ad(type_name, data)
 
     def none(self, ctx: bytes) -> None:
         """The absence of data (``append_none``)."""
-        self.transcript.append_message(ctx, NONE)
+        self._ad(ctx, NONE)
 
     def agg(self, ctx: bytes, name: bytes, fields: Callable[[], object]) -> None:
         """An aggregate: header, whatever ``fields()`` appends, closer. No field count."""
@@ -117,12 +123,14 @@ class DigestWriter:
         self.agg_closer(ctx, name)
 
     def agg_header(self, ctx: bytes, name: bytes) -> None:
-        self.transcript.append_message(ctx, AGGREGATE)
-        self.transcript.append_message(b"name", name)
+        ad = self._ad
+        ad(ctx, AGGREGATE)
+        ad(b"name", name)
 
     def agg_closer(self, ctx: bytes, name: bytes) -> None:
-        self.transcript.append_message(ctx, AGGREGATE_END)
-        self.transcript.append_message(b"name", name)
+        ad = self._ad
+        ad(ctx, AGGREGATE_END)
+        ad(b"name", name)
 
     def seq(
         self,
@@ -142,8 +150,9 @@ class DigestWriter:
             item(b"", x)
 
     def seq_header(self, ctx: bytes, length: int) -> None:
-        self.transcript.append_message(ctx, SEQUENCE)
-        self.transcript.append_message(b"len", _uint(length, 8, "sequence length"))
+        ad = self._ad
+        ad(ctx, SEQUENCE)
+        ad(b"len", _uint(length, 8, "sequence length"))
 
     def var(
         self,
@@ -158,9 +167,10 @@ class DigestWriter:
         ``payload(variant_name)`` appends the variant's data; a unit variant (``None``)
         appends a none node under the variant name. Payloads are never omitted.
         """
-        self.transcript.append_message(ctx, VARIANT)
-        self.transcript.append_message(b"name", enum_name)
-        self.transcript.append_message(b"which", _uint(which, 4, "variant index"))
+        ad = self._ad
+        ad(ctx, VARIANT)
+        ad(b"name", enum_name)
+        ad(b"which", _uint(which, 4, "variant index"))
         if payload is None:
             self.none(variant_name)
         else:
@@ -175,7 +185,10 @@ class DigestWriter:
 
     def uint64(self, ctx: bytes, n: int) -> None:
         """u64 (and usize, which digestible hashes as u64)."""
-        self.prim(ctx, b"uint", _uint(n, 8, "u64"))
+        ad = self._ad
+        ad(ctx, PRIMITIVE)
+        ad(b"uint", n.to_bytes(8, "little") if type(n) is int and 0 <= n < _U64 else
+           _uint(n, 8, "u64"))
 
     def int8(self, ctx: bytes, n: int) -> None:
         self.prim(ctx, b"int", _int(n, 1, "i8"))
@@ -196,7 +209,9 @@ class DigestWriter:
         """``[u8; N]``, ``GenericArray<u8, _>``, ``Vec<u8>``: primitive ``bytes``."""
         if not b and omit_empty:
             return
-        self.prim(ctx, b"bytes", bytes(b))
+        ad = self._ad
+        ad(ctx, PRIMITIVE)
+        ad(b"bytes", b if type(b) is bytes else bytes(b))
 
     def str_(self, ctx: bytes, s: str, *, omit_empty: bool = True) -> None:
         """``String`` / ``&str``: primitive ``str`` of the UTF-8 bytes."""
@@ -215,7 +230,9 @@ class DigestWriter:
     def ristretto(self, ctx: bytes, p: Point | bytes) -> None:
         """``CompressedRistretto`` (and the transparent ``RistrettoPublic``, ``KeyImage``,
         ``CompressedCommitment`` …): primitive ``ristretto`` of the 32-byte encoding."""
-        self.prim(ctx, b"ristretto", _fixed(p, "ristretto point"))
+        ad = self._ad
+        ad(ctx, PRIMITIVE)
+        ad(b"ristretto", p.to_bytes() if type(p) is Point else _fixed(p, "ristretto point"))
 
     def ed25519(self, ctx: bytes, public_key: bytes) -> None:
         self.prim(ctx, b"ed25519", _fixed(public_key, "ed25519 public key"))
