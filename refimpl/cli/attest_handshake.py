@@ -1,13 +1,14 @@
 """``mcref attest handshake --demo [--variant correct|mobilecoin] [--seed S] [--json]``.
 
 Runs, against simulated SGX consensus enclaves (refimpl/enclave/platform_sim.py, verified by
-refimpl/enclave/verifier.py under the simulation's test root), the handshakes of notes
-attestation-fog.md §3.3 and prints each step:
+refimpl/enclave/verifier.py under the simulation's test root), the handshakes of
+MobileCoin's ``attest/ake`` (IX between enclaves, NX for clients) and prints each step:
 
 1. a peer (IX) handshake node1 → node2 with DCAP evidence both ways, then one transport frame;
 2. a client (NX) handshake client → node1, the client verifying node1's evidence;
-3. the §3.6 attack: an initiator presenting node2's public evidence with its own static key —
-   refused by node1 in the ``correct`` variant, accepted in the ``mobilecoin`` variant.
+3. the attack of docs/findings.md#ix-responder-binding: an initiator presenting node2's public
+   evidence with its own static key — refused by node1 in the ``correct`` variant, accepted in the
+   ``mobilecoin`` variant.
 
 Exit 0 when every step ends as that variant expects.
 """

@@ -1,8 +1,8 @@
 """Noise_IX_25519_AESGCM_SHA512 and Noise_NX_25519_AESGCM_SHA512 as sans-I/O state machines.
 
-Implements the Noise Protocol Framework, revision 34 (Trevor Perrin, 2018): §5.1 CipherState,
-§5.2 SymmetricState, §5.3 HandshakeState, §7.5 the IX and NX interactive patterns, §11.2 REKEY;
-with the functions MobileCoin instantiates in ``crypto/noise`` (notes/attestation-fog.md §3.1):
+Implements the Noise Protocol Framework, revision 34 (Trevor Perrin, 2018): §5.1 CipherState, §5.2
+SymmetricState, §5.3 HandshakeState, §7.5 the IX and NX interactive patterns, §11.2 REKEY; with the
+functions MobileCoin instantiates in ``crypto/noise`` (``protocol_name.rs``, ``cipher_state.rs``):
 
 * DH = X25519 (``cryptography``); an all-zero shared secret (low-order point) is refused.
 * Cipher = AES-256-GCM, nonce = 4 zero bytes ‖ 8-byte big-endian counter, AD = h during the

@@ -1,7 +1,6 @@
 """Attested Noise channels as MobileCoin uses them: IX between enclaves, NX for clients.
 
-Mirrors ``attest/ake`` (``initiator.rs``, ``responder.rs``) and ``attest/enclave-api``
-(notes/attestation-fog.md §3.2–3.5):
+Mirrors ``attest/ake`` (``initiator.rs``, ``responder.rs``) and ``attest/enclave-api``:
 
 * Prologue = the responder's ResponderId (UTF-8). A mismatch makes msg 2 undecryptable for the
   initiator, so the ResponderId is bound into the handshake hash and every key.
@@ -18,7 +17,8 @@ Mirrors ``attest/ake`` (``initiator.rs``, ``responder.rs``) and ``attest/enclave
 ``variant="mobilecoin"`` reproduces MobileCoin's current IX responder (``responder.rs``,
 ``Start + NodeAuthRequestInput`` since PR #3612): it verifies the initiator's evidence against
 the report-data contents the evidence itself carries and never compares them with ``rs``, so
-anyone can present a real enclave's public evidence with their own static key (notes §3.6).
+anyone can present a real enclave's public evidence with their own static key
+(docs/findings.md#ix-responder-binding).
 The default ``variant="correct"`` refuses that with ``attest.static_key_mismatch``.
 
 Transport (``attest.NonceMessage``, ``attest/api/proto/attest.proto``): each frame carries the
@@ -64,7 +64,7 @@ It must check the quote and its collateral, the policy (measurement, TCB, debug)
 quote's REPORTDATA[0..32] is SHA-256 of the expected contents; it raises AttestError otherwise.
 """
 
-DEFAULT_MAX_BYTES = 2**56 + 4  # per direction (``crypto/noise``, notes §3.1)
+DEFAULT_MAX_BYTES = 2**56 + 4  # per direction (``crypto/noise/src/cipher_state.rs``)
 DEFAULT_MAX_MESSAGES = 2**64 - 1
 DEFAULT_REKEY_INTERVAL = 2**20
 #: The largest transport ciphertext: gRPC's default receive limit (4 MiB) less room for the
@@ -245,14 +245,14 @@ EVIDENCE_KIND_DCAP_TAG = 4
 
 
 def wrap_evidence_kind(evidence: Evidence) -> bytes:
-    """``EvidenceKind`` as msg 2 carries it: field 4 holds the DcapEvidence (notes §2.1,
-    ``attest/verifier/types/src/verification.rs``); IX msg 1 carries the bare evidence."""
+    """``EvidenceKind`` as msg 2 carries it: field 4 holds the DcapEvidence
+    (``attest/verifier/types/src/verification.rs``); IX msg 1 carries the bare evidence."""
     return bytes_field(EVIDENCE_KIND_DCAP_TAG, evidence.encode())
 
 
 def unwrap_evidence_kind(payload: bytes) -> bytes:
     """The DcapEvidence bytes of a msg-2 payload. Legacy EPID reports (no field 4) are not
-    accepted by this reference (notes §0.5): ``attest.bad_evidence``."""
+    accepted by this reference (docs/attestation.md#epid-legacy): ``attest.bad_evidence``."""
     try:
         fields = parse_fields(payload)
     except EncodingError as exc:

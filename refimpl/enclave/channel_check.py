@@ -1,11 +1,12 @@
 """Attested-handshake demo steps and the ``mcref check`` entry for attested channels.
 
-:func:`handshake_demo` runs, against simulated SGX consensus enclaves (platform_sim.py, verified
-by verifier.py under the simulation's test root), the handshakes of notes attestation-fog.md
-§3.3: a peer (IX) handshake with DCAP evidence both ways and one transport frame, a client (NX)
-handshake, and the §3.6 attack (an initiator presenting another enclave's public evidence with
-its own static key: refused in the ``correct`` variant, accepted in ``mobilecoin``).
-``mcref attest handshake --demo`` prints these steps; :func:`handshake_check` is the check.
+:func:`handshake_demo` runs, against simulated SGX consensus enclaves (platform_sim.py, verified by
+verifier.py under the simulation's test root), the handshakes of MobileCoin's ``attest/ake``: a peer
+(IX) handshake with DCAP evidence both ways and one transport frame, a client (NX) handshake, and
+the attack of docs/findings.md#ix-responder-binding (an initiator presenting another enclave's
+public evidence with its own static key: refused in the ``correct`` variant, accepted in
+``mobilecoin``). ``mcref attest handshake --demo`` prints these steps; :func:`handshake_check` is
+the check.
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
 """The consensus enclave API boundary (``consensus/enclave/api``, ``consensus/enclave/impl``).
 
-Notes attestation-fog.md §1.2 and §3.2–3.3. The untrusted node calls these entry points; the
-enclave keeps its Noise sessions and the transactions proposed to it. This reference keeps the
-API shape and the attestation rules exactly and the transaction logic minimal but real:
+MobileCoin ``consensus/enclave/api/src/lib.rs`` (``ConsensusEnclave``). The untrusted node calls
+these entry points; the enclave keeps its Noise sessions and the transactions proposed to it. This
+reference keeps the API shape and the attestation rules exactly and the transaction logic minimal
+but real:
 
 * ``client_accept`` / ``peer_init`` / ``peer_connect`` / ``peer_accept`` run the attested NX
   and IX handshakes of :mod:`refimpl.enclave.channel` (peer ResponderId =
-  ``"<responder_id>-<hex config digest>"``, §1.2; here the caller passes the full string).
+  ``"<responder_id>-<hex config digest>"``, ``consensus/enclave/api/src/config.rs``; here the
+  caller passes the full string).
 * ``client_tx_propose`` decrypts a ``Tx`` from a client session; ``peer_tx_propose`` a
   ``TxList {repeated Tx txs = 1}`` from a peer session. Both refuse a non-empty
   ``fee_map_digest`` that differs from the configured one and return a :class:`TxContext`

@@ -1,12 +1,11 @@
 """The DCAP evidence an attested handshake carries: quote, collateral, report-data contents.
 
 Modelled on MobileCoin's ``DcapEvidence { Quote3 quote = 1; Collateral collateral = 2;
-EnclaveReportDataContents report_data = 3 }`` (``api/proto/external.proto``; notes
-attestation-fog.md §2.1). ``Collateral`` mirrors Intel's ``sgx_ql_qve_collateral_t`` v3.1 as
-MobileCoin's protobuf does: the PCK CRL issuer chain (DER certificates), the root CA CRL, the
-PCK CRL, the TCB-info issuer chain, the signed TCB info JSON text, the QE-identity issuer chain
-and the signed QE identity JSON text. The bytes are kept exactly as served: signatures cover the
-exact JSON text, so nothing here re-serialises it.
+EnclaveReportDataContents report_data = 3 }`` (``api/proto/external.proto``). ``Collateral`` mirrors
+Intel's ``sgx_ql_qve_collateral_t`` v3.1 as MobileCoin's protobuf does: the PCK CRL issuer chain
+(DER certificates), the root CA CRL, the PCK CRL, the TCB-info issuer chain, the signed TCB info
+JSON text, the QE-identity issuer chain and the signed QE identity JSON text. The bytes are kept
+exactly as served: signatures cover the exact JSON text, so nothing here re-serialises it.
 
 Canonical encoding: protobuf wire format with the field numbers above, fields in ascending tag
 order, empty bytes fields omitted (proto3). ``decode(encode(e)) == e`` for every evidence, and
@@ -16,7 +15,7 @@ input — unknown fields, repeated singular fields, wrong order — is refused w
 
 ``report_data`` holds ``EnclaveReportDataContents { nonce (16), key (32, X25519 public key),
 custom_identity (32, optional) }``; the quote's REPORTDATA[0..32] must equal
-SHA-256(nonce ‖ key ‖ custom_identity-if-present) (``attest/verifier/src/dcap.rs``; notes §0.2).
+SHA-256(nonce ‖ key ‖ custom_identity-if-present) (``attest/verifier/src/dcap.rs``).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """A simulated SGX platform: a quoting enclave and enclaves producing real-format DCAP quote v3.
 
-An honest software stand-in for SGX hardware (notes attestation-fog.md §6.3; MobileCoin's own
-simulation is ``attest/untrusted/src/sim.rs`` with ``attest/verifier/build.rs``, §2.6). The
-quotes are byte-for-byte in Intel's quote v3 format (§2.2) and are checked by the same
-verifier as hardware quotes; only the trusted root differs (the simulation's test root CA from
+An honest software stand-in for SGX hardware (MobileCoin's own simulation is
+``attest/untrusted/src/sim.rs`` with ``attest/verifier/build.rs``). The quotes are byte-for-byte in
+Intel's quote v3 format (``sgx_quote_3.h`` of Intel's DCAP quote library) and are checked by the
+same verifier as hardware quotes; only the trusted root differs (the simulation's test root CA from
 :mod:`refimpl.enclave.sim_pki`, never Intel's).
 
 * :class:`SimulatedPlatform` holds a PCK key certified by the simulated processor CA, and a
@@ -15,7 +15,7 @@ verifier as hardware quotes; only the trusted root differs (the simulation's tes
   and MRSIGNER = SHA-256 of its signer key, plus ISVPRODID, ISVSVN and a DEBUG flag; it quotes
   any 64-byte REPORTDATA it is given (the enclave boundary — which keys may be bound — is the
   attested channel's business, :mod:`refimpl.enclave.channel`). It also seals data under an
-  MRENCLAVE-policy key: AES-256-GCM under HKDF(platform secret, MRENCLAVE ‖ key id) (§6.3).
+  MRENCLAVE-policy key: AES-256-GCM under HKDF(platform secret, MRENCLAVE ‖ key id).
 
 All randomness comes from the injected ``rng(n) -> bytes``; one seed gives identical bytes.
 """
@@ -117,7 +117,7 @@ def report_body(
     isv_svn: int,
     report_data: bytes,
 ) -> bytes:
-    """A 384-byte SGX REPORT BODY (notes §2.2 offsets; reserved and KSS fields zero)."""
+    """A 384-byte SGX REPORT BODY (``sgx_report_body_t`` offsets; reserved and KSS fields zero)."""
     if len(report_data) != REPORT_DATA_LEN:
         raise _bad(f"report data must be {REPORT_DATA_LEN} bytes, got {len(report_data)}")
     if not (0 <= isv_prod_id < 1 << 16 and 0 <= isv_svn < 1 << 16):
@@ -273,7 +273,7 @@ class SimulatedPlatform:
         )
 
     def quote(self, app_report_body: bytes) -> bytes:
-        """Quote v3 over an application enclave's 384-byte REPORT BODY (notes §2.2)."""
+        """Quote v3 over an application enclave's 384-byte REPORT BODY (``sgx_quote_3.h``)."""
         if len(app_report_body) != REPORT_BODY_LEN:
             raise _bad(f"a report body is {REPORT_BODY_LEN} bytes")
         header = struct.pack(
@@ -357,7 +357,8 @@ class SimulatedEnclave:
 
     def _seal_key(self, key_id: bytes) -> AESGCM:
         """MRENCLAVE-policy sealing key: HKDF-SHA256(platform secret, MRENCLAVE ‖ key id)
-        (notes §6.3): same code on the same platform gets the same key, nothing else does."""
+        (SGX's MRENCLAVE sealing policy): same code on the same platform gets the same key, nothing
+        else does."""
         info = _SEAL_KEY_INFO + self.mrenclave + key_id
         hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info)
         return AESGCM(hkdf.derive(self.platform.seal_secret()))

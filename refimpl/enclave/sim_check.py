@@ -1,8 +1,8 @@
 """The ``mcref check`` entry for simulated SGX (entry of :data:`refimpl.enclave.check.CHECKS`).
 
-Shows the property of notes attestation-fog.md §6.3: the verifier that checks hardware quotes
-accepts a simulated quote under the simulation's test root only, and the production policy
-refuses a simulated debug enclave.
+Shows the property of the simulated platform (refimpl/enclave/platform_sim.py): the verifier that
+checks hardware quotes accepts a simulated quote under the simulation's test root only, and the
+production policy refuses a simulated debug enclave.
 """
 
 from __future__ import annotations

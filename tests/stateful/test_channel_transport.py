@@ -1,10 +1,10 @@
 """Attested-channel transport under a hostile host (Hypothesis stateful).
 
-The host carries frames both ways and may deliver, drop, replay, reorder, tamper with or
-redirect them (refimpl/enclave/channel.py; notes attestation-fog.md §3.5). Invariants: what a
-side accepts is exactly the sequence the other side sealed, in order, without gaps or repeats;
-every refused frame is a typed error and leaves the receiving session unchanged; a rekey
-interval of 3 keeps both directions in lockstep.
+The host carries frames both ways and may deliver, drop, replay, reorder, tamper with or redirect
+them (refimpl/enclave/channel.py; MobileCoin ``attest/api/proto/attest.proto`` NonceMessage).
+Invariants: what a side accepts is exactly the sequence the other side sealed, in order, without
+gaps or repeats; every refused frame is a typed error and leaves the receiving session unchanged; a
+rekey interval of 3 keeps both directions in lockstep.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """DCAP collateral: signed TCB info (v3), signed QE identity (v2), CRLs and issuer chains.
 
 Formats: Intel PCS API v4 ("TCB info", "enclave identity"); MobileCoin carries them in
-``Collateral`` (``api/proto/external.proto``, mirror of ``sgx_ql_qve_collateral_t`` v3.1) and
-checks them in ``mobilecoinfoundation/attestation: verifier/src/{tcb,qe_identity}.rs``;
-shared notes attestation-fog.md §2.1, §2.3 (checks 4-6). The signature covers the exact raw
+``Collateral`` (``api/proto/external.proto``, mirror of ``sgx_ql_qve_collateral_t`` v3.1) and checks
+them in ``mobilecoinfoundation/attestation: verifier/src/{tcb,qe_identity}.rs``; the checks are
+steps 4-6 of docs/attestation.md#two-layers-valid-then-accepted. The signature covers the exact raw
 bytes of the ``tcbInfo`` / ``enclaveIdentity`` JSON value as it appears in the file, so the raw
 bytes are kept next to the parsed values. The bundle type is
 :class:`refimpl.enclave.evidence.Collateral` (DER chains, raw JSON and CRL bytes).

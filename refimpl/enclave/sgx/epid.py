@@ -4,8 +4,8 @@
 verified in ``attest/verifier/src/{lib,ias}.rs``): an RSA-2048 PKCS#1 v1.5 / SHA-256 signature
 over the exact ``http_body`` bytes by ``chain[0]``, which chains to the IAS report signing CA
 (``attest/verifier/data/AttestationReportSigningCACert.pem``). The body's
-``isvEnclaveQuoteBody`` is a 432-byte quote v2 header + report body. Shared notes
-attestation-fog.md §2.1, §2.3 (EPID path), §5.3. Like MobileCoin, no timestamp check here.
+``isvEnclaveQuoteBody`` is a 432-byte quote v2 header + report body. Data:
+data/attestation/PROVENANCE.md (epid/). Like MobileCoin, no timestamp check here.
 """
 
 from __future__ import annotations

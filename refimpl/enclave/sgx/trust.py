@@ -1,7 +1,7 @@
 """Trust anchors shipped with the project (data/attestation/, provenance in its README).
 
 The Intel SGX Root CA is MobileCoin's ``attest/verifier/data/DcapRootCACert.pem``; its SHA-256
-fingerprint is pinned here (shared notes attestation-fog.md §2.4).
+fingerprint is pinned here (data/attestation/PROVENANCE.md).
 """
 
 from __future__ import annotations

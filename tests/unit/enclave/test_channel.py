@@ -132,7 +132,8 @@ def test_mitm_as_ix_initiator(variant: Variant) -> None:
             _peer_handshake(mallory, target, variant)
         assert err.value.code == "attest.static_key_mismatch"
         return
-    # notes §3.6: MobileCoin's IX responder accepts, and Mallory holds every key of the session
+    # docs/findings.md#ix-responder-binding: MobileCoin's IX responder accepts, and Mallory holds
+    # every key of the session
     pending, m1 = peer_init(RID, mallory, _verifier(), _rng(100))
     target_session, m2 = peer_accept(RID, target, m1, _verifier(), _rng(101), variant)
     assert target_session.peer_identity == GOOD  # the target believes it talks to an enclave

@@ -1,6 +1,7 @@
 """The consensus enclave API on simulated SGX: attested sessions, tx proposal, GetTxs, form_block.
 
-refimpl/enclave/consensus_api.py; notes attestation-fog.md §1.2, §3.3, §3.6.
+refimpl/enclave/consensus_api.py; MobileCoin consensus/enclave/api;
+docs/findings.md#ix-responder-binding.
 """
 
 from __future__ import annotations
@@ -147,7 +148,8 @@ def test_enclave_with_other_config_is_not_a_peer() -> None:
 
 @pytest.mark.parametrize("variant", ["correct", "mobilecoin"])
 def test_mitm_with_public_evidence_and_gettxs(ledger: LedgerStore, variant: str) -> None:
-    """Notes §3.6: Mallory replays node3's public evidence with her own static key."""
+    """docs/findings.md#ix-responder-binding: Mallory replays node3's public evidence with her own
+    static key."""
     tx = _payment(ledger)
     node1 = _node(0, variant)
     rng = seeded_rng(b"client")

@@ -24,7 +24,8 @@ from tests.unit.enclave.dcap_data import AT, FILES, PRODUCTION, QUOTE, ROOT
 COLLATERAL = collateral_from_files(FILES)
 NIGHTLY = os.environ.get("HYPOTHESIS_PROFILE") == "nightly"
 
-# (name, start, end) of the regions of the 4600-byte quote (notes §2.2; QE auth data is 32 B)
+# (name, start, end) of the regions of the 4600-byte quote (Intel ``sgx_quote_3.h``; QE auth data is
+# 32 B)
 REGIONS = [
     ("header", 0, 48), ("report body", 48, 432), ("signature data length", 432, 436),
     ("quote signature", 436, 500), ("attestation key", 500, 564),

@@ -1,4 +1,4 @@
-"""The real hardware DCAP quotes and their collateral (notes attestation-fog.md §5.2)."""
+"""The real hardware DCAP quotes and their collateral (data/attestation/PROVENANCE.md)."""
 
 from __future__ import annotations
 

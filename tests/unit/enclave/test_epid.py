@@ -1,4 +1,4 @@
-"""The recorded IAS attestation verification report (notes attestation-fog.md §5.3)."""
+"""The recorded IAS attestation verification report (data/attestation/PROVENANCE.md)."""
 
 from __future__ import annotations
 

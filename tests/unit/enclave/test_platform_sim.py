@@ -1,8 +1,8 @@
 """Simulated SGX: quotes in the real v3 layout, a real PKI and signed collateral.
 
-These tests read the bytes with ``cryptography`` and the offsets of notes §2.2 directly, so they
-check the format independently of the project's verifier; test_platform_sim_verifier.py runs
-the verifier itself on simulated quotes.
+These tests read the bytes with ``cryptography`` and the offsets of Intel's ``sgx_quote_3.h``
+directly, so they check the format independently of the project's verifier;
+test_platform_sim_verifier.py runs the verifier itself on simulated quotes.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _public_from_raw(raw: bytes) -> ec.EllipticCurvePublicKey:
 
 
 def _check_quote_layout(quote: bytes, report_data: bytes, sim: SimulatedEnclave) -> None:
-    """Walk the quote by the notes §2.2 offsets and check every signature and binding."""
+    """Walk the quote by the ``sgx_quote_3.h`` offsets and check every signature and binding."""
     version, key_type, tee, qe_svn, pce_svn = struct.unpack_from("<HHIHH", quote, 0)
     assert (version, key_type, tee) == (3, 2, 0)
     assert (qe_svn, pce_svn) == (sim.platform.qe_svn, sim.platform.tcb.pce_svn)
@@ -487,7 +487,8 @@ def _level_near(draw: st.DrawFn, components: tuple[int, ...], pce_svn: int) -> T
 def test_verifier_picks_the_first_tcb_level_the_simulated_pck_meets(
     components: tuple[int, ...], pce_svn: int, data: st.DataObject
 ) -> None:
-    """notes §2.3 step 8, computed here independently from the simulated platform's TCB."""
+    """Step 8 of docs/attestation.md#two-layers-valid-then-accepted, computed here independently
+    from the simulated platform's TCB."""
     levels = data.draw(st.lists(_level_near(components, pce_svn), min_size=1, max_size=4))
     hw = SimulatedPlatform.create(seeded_rng(b"tcb levels"), pki=platform().pki,
                                   components=components, pce_svn=pce_svn, tcb_levels=levels)

@@ -26,7 +26,7 @@ COLLATERAL = collateral_from_files(FILES)
 
 
 def test_report_data_hash_matches_mobilecoin_kat() -> None:
-    # attest/verifier/src/dcap.rs test constant (notes §2.5)
+    # attest/verifier/src/dcap.rs test constant (report_data_hash_verifier_succeeds)
     digest = ReportDataContents(b"\x01" * 16, b"\x02" * 32, b"\x03" * 32).sha256()
     assert digest.hex().upper().startswith("C33924B6") and digest.hex().upper().endswith("85C5")
     assert ReportDataContents(b"\x01" * 16, b"\x02" * 32).sha256() != ReportDataContents(
