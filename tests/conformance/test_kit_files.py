@@ -97,3 +97,28 @@ def test_manifest_counts_are_the_cases_the_runner_reads() -> None:
     for rel, target in FILES.items():
         if not target.startswith("pending:"):
             assert counts[rel] == len(load_cases(rel, ROOT)), rel
+
+
+def _named_codes(value: object) -> set[str]:
+    """Every code a vector names: ``expectedError``, ``expectedCause`` and the ``error`` of an
+    expected answer, at any depth."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("expectedError", "expectedCause", "error") and isinstance(item, str):
+                found.add(item)
+            found |= _named_codes(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _named_codes(item)
+    return found
+
+
+def test_every_code_our_vectors_expect_is_in_error_codes_json() -> None:
+    codes = json.loads((ROOT / ERROR_CODES).read_text())["codes"]
+    named: set[str] = set()
+    for rel in kit_files(ROOT):
+        if rel.startswith("vectors/") and rel.endswith(".json"):
+            named |= _named_codes(json.loads((ROOT / rel).read_text()))
+    assert len(named) >= 20
+    assert named <= set(codes), sorted(named - set(codes))
