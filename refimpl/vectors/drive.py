@@ -74,6 +74,7 @@ class Adapter:
             raise ConformanceError(
                 "conformance.adapter_not_started", f"cannot start {argv[0]!r}: {exc}"
             ) from exc
+        self._hung = False
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._stderr: collections.deque[str] = collections.deque(maxlen=5)
         assert self.process.stdout is not None and self.process.stderr is not None
@@ -108,6 +109,7 @@ class Adapter:
         try:
             line = self._lines.get(timeout=self.timeout)
         except queue.Empty:
+            self._hung = True
             raise ConformanceError(
                 "conformance.adapter_timeout",
                 f"no answer to {waiting_for} within {self.timeout:g} s",
@@ -166,9 +168,10 @@ class Adapter:
         return {k: v for k, v in answer.items() if k not in ("type", "id")}
 
     def close(self) -> None:
-        """Say bye, give the adapter a moment to exit, and kill it if it does not."""
+        """Say bye, give the adapter a moment to exit, and kill it if it does not (at once
+        when it has stopped answering)."""
         try:
-            if self.process.poll() is None:
+            if self.process.poll() is None and not self._hung:
                 try:
                     self.send({"type": "bye"})
                     assert self.process.stdin is not None

@@ -122,7 +122,7 @@ def test_the_correct_destination_variant_is_recognised(tmp_path: Path) -> None:
     """A line as write_correct_encrypted_destination_memos meant it passes as 'correct'."""
     rel = "memos/correct_encrypted_destination_memos.jsonl"
     hidden = next(upstream_memos.regenerate_cases(with_tx_out_public_key=False))
-    fixed = {
+    fixed: dict[str, object] = {
         "sender_public_address_hex_proto_bytes": hidden.sender_address.to_protobuf().hex(),
         "recipient_short_address_hash_hex_raw_bytes":
             hidden.recipient_address.short_address_hash().hex(),
