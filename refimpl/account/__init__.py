@@ -1,6 +1,7 @@
 """account layer of the MobileCoin reference implementation (see docs/architecture.md).
 
-Keys and addresses, byte-compatible with MobileCoin (notes/crypto-ledger.md §1, §7):
+Keys and addresses, byte-compatible with MobileCoin (``account-keys/src``, ``core/src``,
+``api/src/display.rs``):
 
 * :mod:`~refimpl.account.root_entropy` — 32-byte root entropy -> (spend, view) private keys;
 * :mod:`~refimpl.account.bip39` and :mod:`~refimpl.account.slip10` — mnemonic -> seed ->

@@ -16,7 +16,7 @@ MobileCoin ``api/src/display.rs`` and ``api/proto/printable.proto``:
 
 Decoding needs at least 5 bytes and checks the CRC of ``bytes[4:]`` against ``bytes[0:4]``.
 Only the ``public_address`` kind is handled here; a wrapper of another kind is rejected with
-``address.not_a_public_address`` (notes/crypto-ledger.md §7). Base58 is Bitcoin's alphabet
+``address.not_a_public_address`` (MobileCoin ``api/src/display.rs``). Base58 is Bitcoin's alphabet
 (bs58 0.4 default), written out here: leading zero bytes become leading ``1`` characters.
 """
 

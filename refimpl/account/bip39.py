@@ -1,7 +1,7 @@
 """BIP-39 mnemonics: phrase <-> entropy, and phrase -> 64-byte seed.
 
 MobileCoin uses tiny-bip39 1.0 with the English word list and always an empty passphrase
-(``core/src/slip10/mod.rs``; notes/crypto-ledger.md §1.2 step 1). The seed is
+(``core/src/slip10/mod.rs``, BIP-39 mnemonic to seed). The seed is
 ``PBKDF2-HMAC-SHA512(password=NFKD(phrase), salt="mnemonic", 2048 iterations, 64 bytes)``.
 The checksum is the first ``len(entropy)*8/32`` bits of ``SHA-256(entropy)`` (BIP-39).
 Only the word list comes from the ``mnemonic`` package; the checks are ours, so every

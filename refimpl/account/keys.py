@@ -1,5 +1,5 @@
 """Account keys and subaddresses (MobileCoin ``account-keys/src/account_keys.rs``,
-``core/src/subaddress.rs``, ``core/src/consts.rs``; notes/crypto-ledger.md §1.3, §1.4).
+``core/src/subaddress.rs``, ``core/src/consts.rs``).
 
 With root view private ``a``, root spend private ``b`` and ``B = b*G``, subaddress ``i`` has
 

@@ -16,7 +16,7 @@ The keys are always written; proto3 omits the empty fog fields. An address carri
 information when ``fog_report_url`` is not empty; its ``fog_authority_sig`` is then a
 schnorrkel signature by the subaddress view private key ``c_i`` over the fog authority's
 SubjectPublicKeyInfo bytes, context ``"Fog authority signature"``
-(``fog/sig/authority/src/lib.rs``; notes/crypto-ledger.md §1.4). The SPKI itself is not part
+(``fog/sig/authority/src/lib.rs``). The SPKI itself is not part
 of the address, so verification needs it from the caller.
 
 ``ShortAddressHash`` (``account-keys/src/address_hash.rs``, used by memos) is the first 16 bytes

@@ -2,7 +2,7 @@
 
 ``RootIdentity`` holds 32 bytes of root entropy. Each private key is
 ``reduce32(HKDF-Blake2b256(salt=none, ikm=root_entropy, info=label, L=32))`` with label
-``"spend"`` or ``"view"`` (notes/crypto-ledger.md §1.1).
+``"spend"`` or ``"view"`` (MobileCoin ``account-keys/src/identity.rs``, ``RootIdentity``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
   ``wide(HKDF-SHA512(salt="mobilecoin-ristretto255-view", ikm=key, info="", L=64))``,
   spend private the same with salt ``"mobilecoin-ristretto255-spend"``.
 
-notes/crypto-ledger.md §1.2 steps 2 and 3.
+MobileCoin ``core/src/slip10/mod.rs`` (SLIP-0010 ed25519 derivation, then the two HKDFs).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
 * ``mcref address encode --view-public HEX --spend-public HEX [--fog-report-url URL
   --fog-report-id ID --fog-authority-sig HEX] [--json]`` prints the b58 string.
 
-notes/crypto-ledger.md §1.4, §7.
+MobileCoin ``account-keys/src/account_keys.rs`` (PublicAddress), ``api/src/display.rs`` (b58).
 """
 
 from __future__ import annotations

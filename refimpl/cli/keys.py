@@ -4,7 +4,8 @@
 [--subaddress N] [--fog-report-url URL [--fog-report-id ID] [--fog-authority-spki HEX]] [--json]``
 
 Prints the root private keys, the default (0) and change (2^64-2) subaddresses, the requested
-subaddress if any, and the b58 form of the default subaddress (notes/crypto-ledger.md §1, §7).
+subaddress if any, and the b58 form of the default subaddress (MobileCoin ``account-keys/src``,
+``api/src/display.rs``).
 """
 
 from __future__ import annotations

@@ -2,11 +2,11 @@
 
 FILE is a JSON verify request (refimpl.transaction.validation_context; docs/tx-format.md):
 ``{"tx": "<Tx protobuf hex>", "context": {"currentBlockIndex", "blockVersion", "minimumFee",
-"rootProofs": [hex, ...]}}`` — a test of conformance/vectors/transaction/transactions.json is
-one. Every rule of ``validate`` runs (notes/crypto-ledger.md §4.8). A valid transaction prints
-``valid <tx hash>`` and exits 0; an invalid one prints the failing rule's one-line
-``error[CODE]: message`` on stderr and exits 2. ``--json`` also prints a document on stdout:
-``{"verdict": "valid"|"invalid", "tx_hash", "code", "cause", "message"}``.
+"rootProofs": [hex, ...]}}`` — a test of conformance/vectors/transaction/transactions.json is one.
+Every rule of ``validate`` runs (``transaction/core/src/validation/validate.rs``). A valid
+transaction prints ``valid <tx hash>`` and exits 0; an invalid one prints the failing rule's
+one-line ``error[CODE]: message`` on stderr and exits 2. ``--json`` also prints a document on
+stdout: ``{"verdict": "valid"|"invalid", "tx_hash", "code", "cause", "message"}``.
 
 With ``--ledger DIR`` FILE may also be what ``mcref tx build --out`` writes (the ``Tx``
 protobuf hex): the context then comes from the ledger (the block being built is the next one;

@@ -1,8 +1,8 @@
 """Thin ctypes binding to the libsodium 1.0.18 that the ``rbcl`` wheel bundles.
 
-PyNaCl exposes no ristretto255 functions, so we load the library that rbcl ships. rbcl writes
-that library to a fresh temporary file on every import and never removes it
-(notes/perf-probes.md "Caveats"); we unlink the file as soon as it is loaded (the mapping stays
+PyNaCl exposes no ristretto255 functions, so we load the library that rbcl ships. rbcl writes that
+library to a fresh temporary file on every import and never removes it (``rbcl/_sodium.py``,
+``tempfile.NamedTemporaryFile``); we unlink the file as soon as it is loaded (the mapping stays
 valid on POSIX) and call the C functions directly, which also saves rbcl's per-call checks.
 
 Only the handful of functions the group layer needs are bound. Semantics worth knowing:

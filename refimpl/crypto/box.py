@@ -1,6 +1,6 @@
 """The versioned crypto box ``RistrettoHkdfBlake2bAes256Gcm`` (ECIES over ristretto255).
 
-MobileCoin ``crypto/box/src/{hkdf_box,versioned,traits}.rs`` (notes/crypto-ledger.md §3.7):
+MobileCoin ``crypto/box/src/{hkdf_box,versioned,traits}.rs``:
 
 1. ephemeral ``e = wide(64 rng bytes)``, ``E = e*G``; ``dh = compress(e * recipient)``;
 2. ``okm = HKDF-Blake2b512(salt "dei-salty-box", ikm dh, info "aead-key-iv", 44)``;

@@ -1,8 +1,8 @@
 """ChaCha as ``rand_chacha`` 0.3's ``ChaCha{8,12,20}Rng``; ``StdRng`` of rand 0.8 is ChaCha12.
 
 MobileCoin's test-vector generators seed ``rand::rngs::StdRng::from_seed([2u8; 32])``
-(``test-vectors/memos/build.rs``, ``test-vectors/tx-out-records/build.rs``; notes/crypto-ledger.md
-§8), so regenerating the keys hidden behind those vectors needs this generator word for word.
+(``test-vectors/memos/build.rs``, ``test-vectors/tx-out-records/build.rs``),
+so regenerating the keys hidden behind those vectors needs this generator word for word.
 
 * Cipher: D. J. Bernstein, "ChaCha, a variant of Salsa20" (2008), §2: the 16-word state is
   the constants ``"expand 32-byte k"``, the 8 key words, a 64-bit block counter (words 12

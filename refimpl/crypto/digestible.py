@@ -1,7 +1,7 @@
 """MobileCoin's ``digestible`` canonical hashing scheme, over Merlin.
 
 Mirrors ``crypto/digestible/src/lib.rs`` and the ``#[derive(Digestible)]`` rules of
-``crypto/digestible/derive/src/lib.rs`` (notes/crypto-ledger.md §2.3). A value is walked as an
+``crypto/digestible/derive/src/lib.rs``. A value is walked as an
 AST whose nodes are appended to a Merlin transcript with ``append_message``:
 
 * primitive(ctx, type, data):  ``(ctx, "prim")``, ``(type, data)``;

@@ -5,7 +5,7 @@ coordinates ``(X, Y, Z, T)`` on ``-x^2 + y^2 = 1 + d x^2 y^2`` with the unified 
 "add-2008-hwcd-3" and doubling "dbl-2008-hwcd" (Hisil, Wong, Carter, Dawson 2008). Ristretto
 decoding and encoding follow RFC 9496 §4.3.1-4.3.2. :func:`msm_encoded` is Pippenger's bucket
 method with signed radix-2^c digits (the same algorithm as ``_msm.c``). Slower than libsodium
-one term at a time (notes/perf-probes.md §2, §7); it exists so the C extension always has an
+one term at a time (tools/bench); it exists so the C extension always has an
 independent reference to agree with. Not constant-time.
 """
 

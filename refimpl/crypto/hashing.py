@@ -1,8 +1,9 @@
 """Every domain separator MobileCoin uses, and the hash-to-scalar / hash-to-point functions.
 
 All tags are the exact ASCII strings of the MobileCoin sources named beside them
-(notes/crypto-ledger.md §2.1). Hash-to-scalar is ``wide(Blake2b512(tag || data))`` and
-hash-to-point is ``from_uniform_bytes(Blake2b512(tag || data))``; "Blake2b256" is the
+(``crypto/ring-signature/src/domain_separators.rs``,
+``transaction/types/src/domain_separators.rs``). Hash-to-scalar is ``wide(Blake2b512(tag || data))``
+and hash-to-point is ``from_uniform_bytes(Blake2b512(tag || data))``; "Blake2b256" is the
 parameterised 32-byte BLAKE2b, never a truncated Blake2b512.
 """
 
@@ -58,7 +59,7 @@ CRYPTO_BOX_SALT = b"dei-salty-box"  # crypto/box/src/hkdf_box.rs
 CRYPTO_BOX_INFO = b"aead-key-iv"
 FOG_AUTHORITY_SIGNATURE_CONTEXT = b"Fog authority signature"  # fog/sig/authority/src/lib.rs
 
-# --- Merlin / digestible contexts (notes §2.5) -------------------------------------------
+# --- Merlin / digestible contexts (crypto/digestible, crypto/keys) ------------------------
 DIGESTIBLE_TRANSCRIPT_LABEL = b"digestible"
 TXOUT_HASH_CONTEXT = b"mobilecoin-txout"
 TX_PREFIX_HASH_CONTEXT = b"mobilecoin-tx-prefix"
@@ -112,7 +113,7 @@ def hkdf(hash_name: str, salt: bytes | None, ikm: bytes, info: bytes, length: in
 
     ``salt=None`` means a zero-filled salt of the hash's output length, as the ``hkdf`` crate
     does. BLAKE2b variants are hand-rolled because ``cryptography`` only offers 64-byte BLAKE2b
-    without HMAC block-size control (notes §1.1).
+    without HMAC block-size control (``account-keys/src/identity.rs`` uses HKDF-Blake2b256).
     """
     if hash_name == "blake2b256":
         mac, out_len = _hmac_blake2b256, 32

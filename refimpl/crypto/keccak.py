@@ -1,7 +1,7 @@
 """The Keccak-f[1600] permutation (FIPS 202 §3.3-3.4), in fast pure Python.
 
 STROBE (and so Merlin) needs the bare permutation, which neither hashlib nor any PyPI
-package exposes (notes/perf-probes.md §3). The state is a flat list of 25 lane integers,
+package exposes. The state is a flat list of 25 lane integers,
 lane x + 5*y being the 64-bit little-endian word at byte offset 8*(x + 5*y).
 
 The round is fully unrolled over local variables: theta computes the five column parities,

@@ -1,9 +1,8 @@
 """The HMAC of "category 1" (0x01xx, authenticated sender) memos.
 
-MobileCoin ``crypto/memo-mac/src/lib.rs`` ``compute_category1_hmac`` (MCIP #4;
-notes/crypto-ledger.md §3.9): ``HMAC-SHA512(key = shared secret, msg = "mc-memo-mac" ||
-tx_out_public_key (32, compressed) || memo_type (2) || memo_data[0:48])`` truncated to its first
-16 bytes.
+MobileCoin ``crypto/memo-mac/src/lib.rs`` ``compute_category1_hmac`` (MCIP #4): ``HMAC-SHA512(key =
+shared secret, msg = "mc-memo-mac" || tx_out_public_key (32, compressed) || memo_type (2) ||
+memo_data[0:48])`` truncated to its first 16 bytes.
 """
 
 from __future__ import annotations

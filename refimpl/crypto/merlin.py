@@ -1,6 +1,6 @@
 """Merlin transcripts (merlin 3.0), over our STROBE-128.
 
-Mirrors ``merlin/src/transcript.rs`` (notes/crypto-ledger.md §2.2):
+Mirrors ``merlin/src/transcript.rs`` of the merlin 3.0 crate (dalek-cryptography/merlin):
 
 * ``Transcript::new(label)``: STROBE-128 with protocol label ``"Merlin v1.0"``, then
   ``append_message("dom-sep", label)``;

@@ -1,7 +1,7 @@
 """Pedersen commitments with one value generator per token id.
 
 MobileCoin ``crypto/ring-signature/src/ring_signature/mod.rs`` (``generators(token_id)``) and
-``crypto/ring-signature/src/amount/commitment.rs`` (notes/crypto-ledger.md §3.4):
+``crypto/ring-signature/src/amount/commitment.rs``:
 
 * value generator ``H_t = from_uniform_bytes(Blake2b512("mc_onetime_key_hash_to_point" ||
   (G_compressed with bytes 0..8 XORed by LE64(t))))``; token 0 (MOB) keeps the pre-token-id

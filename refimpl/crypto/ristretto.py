@@ -1,7 +1,7 @@
 """ristretto255 group elements and scalars, as curve25519-dalek 4 defines them for MobileCoin.
 
 * :class:`Scalar` is an integer modulo the group order ``L``; arithmetic is plain Python ``int``
-  (faster than calling libsodium for field-of-scalars work: notes/perf-probes.md §1).
+  (faster than calling libsodium for scalar-field work).
 * :class:`Point` holds the 32-byte canonical (compressed) encoding; group operations go through
   libsodium. Decoding rejects non-canonical encodings exactly as dalek's
   ``CompressedRistretto::decompress`` does (RFC 9496 §4.3.1); the identity encodes as 32 zero
@@ -23,7 +23,7 @@ L = 2**252 + 27742317777372353535851937790883648493
 
 
 class RandomSource(Protocol):
-    """Anything that yields random bytes; all randomness is injected (DESIGN.md "Determinism")."""
+    """Anything that yields random bytes; all randomness is injected (docs/architecture.md)."""
 
     def __call__(self, n: int) -> bytes: ...
 

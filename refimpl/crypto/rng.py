@@ -1,8 +1,8 @@
 """HC-128 as ``rand_hc`` 0.3's ``Hc128Rng``, with ``rand_core`` 0.6 ``BlockRng`` buffering.
 
 MobileCoin's tests seed ``Hc128Rng`` (``util/test-helper/src/lib.rs`` ``RngType``) and the
-schnorrkel nonce of ``crypto/keys/src/ristretto.rs`` draws from one (notes/crypto-ledger.md
-§2.6, §8), so reproducing their outputs needs this generator byte for byte.
+schnorrkel nonce of ``crypto/keys/src/ristretto.rs`` draws from one (and the test-vector generators
+under ``test-vectors/``), so reproducing their outputs needs this generator byte for byte.
 
 * Cipher: Hongjun Wu, "The Stream Cipher HC-128" (eSTREAM, 2008), §2 (functions f1, f2, g1,
   g2, h1, h2), §3.1 (initialisation: key/IV expansion into W, 1024 discarded steps that

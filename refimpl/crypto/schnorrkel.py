@@ -2,7 +2,7 @@
 
 Mirrors ``crypto/keys/src/ristretto.rs`` (``RistrettoPrivate::sign_schnorrkel``,
 ``RistrettoPublic::verify_schnorrkel``) over the ``schnorrkel-og`` fork (``src/sign.rs``,
-``src/context.rs``, ``src/keys.rs``), as described in notes/crypto-ledger.md §2.6:
+``src/context.rs``, ``src/keys.rs``):
 
 1. ``nonce = Merlin("SigningNonce")`` with ``("context", ctx)``, ``("private", x)``,
    ``("message", msg)``, challenge ``("nonce", 32)``;

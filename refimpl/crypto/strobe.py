@@ -1,6 +1,6 @@
 """The subset of STROBE-128 (v1.0.2) that Merlin transcripts use.
 
-Mirrors ``merlin/src/strobe.rs`` of the merlin 3.0 crate (notes/crypto-ledger.md §2.2): a
+Mirrors ``merlin/src/strobe.rs`` of the merlin 3.0 crate: a
 Keccak-f[1600] duplex with rate ``R = 166`` bytes and the operations meta-AD, AD, KEY and
 PRF, each with STROBE's ``more`` flag (continue the previous operation without a new header).
 Transport operations and the ``T`` flag are not part of Merlin and are not provided.
@@ -8,7 +8,7 @@ Transport operations and the ``T`` flag are not part of Merlin and are not provi
 A :class:`Strobe128` is a mutable duplex state, like the Rust struct; :meth:`clone` copies it.
 Besides the four operations it offers the three *framed* forms Merlin builds everything from
 (``framed_ad`` is ``append_message``, ``framed_key`` is ``rekey_with_witness_bytes``,
-``framed_prf`` is ``challenge_bytes``: notes/crypto-ledger.md §2.2), so a transcript step is one
+``framed_prf`` is ``challenge_bytes``, ``merlin/src/transcript.rs``), so a transcript step is one
 call.
 
 ``Strobe128`` is the C duplex of refimpl/crypto/_keccak.c when that extension is built (it keeps
