@@ -1,5 +1,5 @@
 """Cases and operations for MobileCoin's memo vectors (``test-vectors/memos/build.rs``;
-notes/crypto-ledger.md §8).
+conformance/upstream/mobilecoin/SOURCE.md).
 
 The files hold the 64 memo DATA bytes (no type bytes, not encrypted), hex encoded, with the
 sender's PublicAddress as protobuf and the recipient's view public key or short address hash.
