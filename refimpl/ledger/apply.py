@@ -1,6 +1,6 @@
 """Applying transactions to a ledger: ledger-aware validation, combining, forming a block.
 
-MobileCoin splits what a node checks of a transaction in two (notes/crypto-ledger.md §4.8):
+MobileCoin splits what a node checks of a transaction in two:
 
 * **well formed** — ``transaction/core/src/validation/validate.rs`` ``validate`` (our
   :func:`refimpl.transaction.validation.validate`), run by the consensus enclave

@@ -1,7 +1,7 @@
 """Blocks: their contents, contents hash, id, and the digest a block signature signs.
 
 MobileCoin ``blockchain/types/src/{block.rs,block_contents.rs,block_id.rs,
-block_signature.rs}``; notes/crypto-ledger.md §6.1–6.4.
+block_signature.rs}``.
 
 * :class:`BlockContents` = key images and outputs (mint transactions, carried by MobileCoin
   from v2, are later work; when absent they are omitted from the digest, so hashes agree);

@@ -1,7 +1,7 @@
 """Protobuf encodings of blocks and key-image lists, as the LMDB ledger stores them.
 
 MobileCoin ``api/proto/blockchain.proto`` (``Block``, ``BlockID``, ``BlockContentsHash``) and
-``ledger/db/src/ledger_db.rs`` (``KeyImageList``); notes/crypto-ledger.md §6.1, §6.7.
+``ledger/db/src/ledger_db.rs`` (``KeyImageList``).
 
 ``Block { BlockID id = 1; uint32 version = 2; BlockID parent_id = 3; uint64 index = 4;
 uint64 cumulative_txo_count = 5; TxOutMembershipElement root_element = 6; BlockContentsHash

@@ -3,7 +3,7 @@
 MobileCoin mints its whole supply in the origin block (``Block::new_origin_block``,
 ``blockchain/types/src/block.rs``; its sample ledgers come from
 ``util/generate-sample-ledger``): version 0, index 0, zero parent, the default root element,
-outputs only and no key images (notes/crypto-ledger.md §6.1, §6.7).
+outputs only and no key images (``ledger/db/src/ledger_db.rs`` ``validate_append_block``).
 
 Here everything follows from a seed so that ``mcref ledger init --seed S`` is reproducible:
 

@@ -1,7 +1,6 @@
 """Block signatures: Ed25519 over ``digest32(Block, "block-sig")``.
 
-MobileCoin ``blockchain/types/src/block_signature.rs`` and ``crypto/keys/src/ed25519.rs``;
-notes/crypto-ledger.md §6.4.
+MobileCoin ``blockchain/types/src/block_signature.rs`` and ``crypto/keys/src/ed25519.rs``.
 
 ``BlockSignature { signature: Ed25519Signature (64), signer: Ed25519Public (32), signed_at:
 u64 }``. The signature is plain RFC 8032 Ed25519 (ed25519-dalek ``sign``) of the 32-byte block

@@ -5,7 +5,7 @@ Outputs are :class:`TxOut` values whose points (target key, public key, commitme
 images are uniformly random ristretto points derived from a seed: the store checks structure
 (contents hash, ids, unique key images and public keys, the Merkle root), never who can spend,
 so such blocks append like real ones. Contents are sorted as consensus sorts them
-(``form_block``, notes/crypto-ledger.md §6.3): outputs by public key, key images by bytes.
+(``consensus/enclave/impl/src/lib.rs`` ``form_block``): outputs by public key, key images by bytes.
 Nobody holds the keys of these outputs; real payments come from refimpl.ledger.apply.
 """
 

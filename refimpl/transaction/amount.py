@@ -1,9 +1,9 @@
 """Amounts and their masked, committed form inside a TxOut.
 
 * :class:`Amount` (``transaction/types/src/amount/mod.rs``): a u64 value and a u64 token id.
-* :class:`MaskedAmountV1` (``transaction/types/src/masked_amount/v1.rs``, notes §3.5), used
+* :class:`MaskedAmountV1` (``transaction/types/src/masked_amount/v1.rs``), used
   at block versions 0..2: masks and blinding hashed from the TxOut shared secret.
-* :class:`MaskedAmountV2` (``.../masked_amount/v2.rs``, notes §3.6), block version >= 3: masks
+* :class:`MaskedAmountV2` (``.../masked_amount/v2.rs``), block version >= 3: masks
   and blinding expanded by HKDF-SHA512 from the revealable *amount shared secret*.
 * :func:`new_masked_amount` (``.../masked_amount/mod.rs`` ``MaskedAmount::new``) picks the
   version for a block version and, below v2, clears the masked token id.

@@ -1,6 +1,6 @@
 """Block versions and the protocol features each one turns on.
 
-MobileCoin ``transaction/types/src/block_version.rs`` (notes/crypto-ledger.md §6.5): a block
+MobileCoin ``transaction/types/src/block_version.rs``: a block
 version is a u32 in ``0..=MAX``; every feature is "version >= N".
 """
 

@@ -3,7 +3,7 @@
 MobileCoin ``transaction/builder/src/transaction_builder.rs`` (``TransactionBuilder``:
 ``add_input``, ``add_output``, ``add_change_output``, ``set_fee``, ``set_tombstone_block``,
 ``build``), ``transaction/builder/src/memo_builder/rth_memo_builder.rs`` (sender memos on
-payee outputs, a destination memo on the change); notes/crypto-ledger.md §4.2 and §3.9.
+payee outputs, a destination memo on the change).
 
 Deterministic given the injected ``rng``; randomness is drawn in this order: ring members
 (for each input in the order given, ``ring_size - 1`` picks from the remaining candidates),

@@ -1,6 +1,6 @@
 """The encrypted fog hint every TxOut carries (84 bytes).
 
-MobileCoin ``transaction/core/src/fog_hint.rs`` and ``encrypted_fog_hint.rs`` (notes §3.7): the
+MobileCoin ``transaction/core/src/fog_hint.rs`` and ``encrypted_fog_hint.rs``: the
 plaintext is the recipient subaddress VIEW public key (32 bytes) followed by two magic bytes
 ``0x2A 0x2A``, sealed with the versioned crypto box (refimpl.crypto.box) to the fog ingest
 public key: 34 + 50 = 84 bytes. Without fog, ``fake_onetime_hint`` seals 34 zero bytes to a

@@ -2,7 +2,7 @@
 
 MobileCoin ``transaction/core/src/input_rules.rs`` (``verify``, ``verify_partial_fill_rules``,
 ``InputRuleError``), ``revealed_tx_out.rs`` (``try_reveal_amount``) and
-``util/u64-ratio`` (exact fraction comparison); MCIP #31 and #42; notes/crypto-ledger.md §4.9.
+``util/u64-ratio`` (exact fraction comparison); MCIP #31 and #42.
 Each ``InputRuleError`` variant is the code ``tx.input_rule_<snake_case name>``.
 """
 

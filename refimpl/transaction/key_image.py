@@ -1,7 +1,7 @@
 """Key images: the linkable tag that makes a spent TxOut recognisable.
 
 MobileCoin ``crypto/ring-signature/src/ring_signature/key_image.rs`` and ``hash_to_point`` in
-``crypto/ring-signature/src/ring_signature/mod.rs`` (notes/crypto-ledger.md §3.3):
+``crypto/ring-signature/src/ring_signature/mod.rs``:
 ``I = x * Hp(x*G)`` with ``Hp(P) = from_uniform_bytes(Blake2b512("mc_onetime_key_hash_to_point"
 || compress(P)))``. A key image hashes (digestible) as a transparent ``ristretto`` primitive.
 """

@@ -1,6 +1,6 @@
 """Memo payloads and their encryption under the TxOut shared secret.
 
-MobileCoin ``transaction/core/src/memo.rs`` (notes/crypto-ledger.md §3.8):
+MobileCoin ``transaction/core/src/memo.rs``:
 
 * :class:`MemoPayload` = memo type (2 bytes) || memo data (64 bytes);
 * keys: ``okm = HKDF-SHA512(salt "mc-memo-okm", ikm compress(ss), info "", 48)``,

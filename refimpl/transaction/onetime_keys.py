@@ -1,7 +1,7 @@
 """CryptoNote-style one-time keys of TxOuts, as MobileCoin derives them.
 
 MobileCoin ``crypto/ring-signature/src/onetime_keys.rs`` and ``crypto/ring-signature/src/lib.rs``
-(``get_tx_out_shared_secret``); notes/crypto-ledger.md §3.2. For a recipient subaddress
+(``get_tx_out_shared_secret``). For a recipient subaddress
 ``(C, D)`` (view public, spend public) and a sender's tx private key ``r``:
 
 * shared secret ``ss = r*C`` (sender) = ``a*R`` (recipient, ROOT view private key ``a``);

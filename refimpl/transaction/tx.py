@@ -3,7 +3,7 @@
 MobileCoin ``transaction/core/src/tx.rs`` (``Tx``, ``TxPrefix``, ``TxIn``, ``TxHash``),
 ``transaction/core/src/input_rules.rs`` (``InputRules``), ``revealed_tx_out.rs``,
 ``transaction/core/src/ring_ct/rct_bulletproofs.rs`` (``SignatureRctBulletproofs``) and the
-messages of ``api/proto/external.proto``; notes/crypto-ledger.md §4.1.
+messages of ``api/proto/external.proto``.
 
 Every type is an immutable attrs class with
 
@@ -293,7 +293,8 @@ class RevealedTxOut:
 @attrs.frozen
 class InputRules:
     """``InputRules`` (``transaction/core/src/input_rules.rs``): conditions under which an SCI
-    ring signature is valid. Verified by the validation layer (notes §4.9)."""
+    ring signature is valid. Verified by the validation layer
+    (:mod:`refimpl.transaction.input_rules`)."""
 
     required_outputs: tuple[TxOut, ...] = attrs.field(default=(), converter=_tx_outs)
     max_tombstone_block: int = attrs.field(default=0, validator=_u64)
@@ -363,7 +364,8 @@ class TxIn:
 
     def signed_digest(self) -> bytes:
         """``TxIn::signed_digest``: ``digest32(TxIn with proofs cleared,
-        "mc-input-rules-digest")`` — what a presigned (SCI) ring signs (notes §4.4)."""
+        "mc-input-rules-digest")`` — what a presigned (SCI) ring signs
+        (``transaction/core/src/tx.rs`` ``TxIn::signed_digest``, MCIP #31)."""
         return digest32(attrs.evolve(self, proofs=()), INPUT_RULES_DIGEST_CONTEXT)
 
     def to_protobuf(self) -> bytes:

@@ -1,7 +1,7 @@
 """``TxOut``: a transaction output as it is stored in the ledger.
 
 MobileCoin ``transaction/core/src/tx.rs`` (``TxOut``, ``TxOut::new``, ``new_with_memo``,
-``hash``, ``view_key_match``, ``decrypt_memo``); notes/crypto-ledger.md §3.1. Fields, in
+``hash``, ``view_key_match``, ``decrypt_memo``). Fields, in
 digest order: ``masked_amount`` (digest context "amount"; optional), ``target_key``,
 ``public_key``, ``e_fog_hint`` (84 bytes, transparent bytes), ``e_memo`` (optional; present
 exactly from block version 1).

@@ -1,6 +1,6 @@
 """Fog's ``TxOutRecord`` and ``FogTxOut``: how fog view returns a user's TxOuts, and recovery.
 
-MobileCoin ``fog/types/src/view.rs`` (notes/crypto-ledger.md §3.10). The fog ingest enclave
+MobileCoin ``fog/types/src/view.rs``. The fog ingest enclave
 stores, per TxOut it finds for a user, a prost message (tags in brackets):
 
 * [1] ``tx_out_amount_commitment_data`` (legacy, now empty; 32 bytes in old records),

@@ -1,7 +1,7 @@
 """Transaction validation: every rule of MobileCoin's ``validate``, one small function each.
 
 MobileCoin ``transaction/core/src/validation/validate.rs`` (rules) and
-``validation/error.rs`` (``TransactionValidationError``); notes/crypto-ledger.md §4.8.
+``validation/error.rs`` (``TransactionValidationError``).
 :func:`validate` runs the rules in MobileCoin's order and stops at the first failure, which it
 raises as a :class:`~refimpl.errors.TxError` whose stable code is the snake-case name of
 MobileCoin's error variant (``TooManyInputs`` -> ``tx.too_many_inputs``). Each rule's
@@ -241,8 +241,8 @@ def _commitment(tx_out: TxOut) -> Point:
 def validate_signature(block_version: int, tx: Tx, rng: RandomSource) -> None:
     """``validate_signature``: the ring (target key, commitment) of each input and the output
     commitments are extracted (``UnknownMaskedAmountVersion`` if an amount is missing), then
-    ``SignatureRctBulletproofs::verify`` (notes §4.7) runs; any rejection becomes
-    ``InvalidTransactionSignature`` (``tx.invalid_transaction_signature``), with the RingCT
+    ``SignatureRctBulletproofs::verify`` (``ring_ct/rct_bulletproofs.rs``) runs; any rejection
+    becomes ``InvalidTransactionSignature`` (``tx.invalid_transaction_signature``), with the RingCT
     error as ``__cause__`` (its code in the message)."""
     for tx_in in tx.prefix.inputs:
         for member in tx_in.ring:

@@ -1,6 +1,6 @@
 """The ledger context a transaction is validated in, and its JSON form.
 
-``validate`` (notes/crypto-ledger.md §4.8; MobileCoin ``validation/validate.rs``) takes, besides
+``validate`` (MobileCoin ``transaction/core/src/validation/validate.rs``) takes, besides
 the transaction, the index of the block being built, the block version, the untrusted root
 proofs (for each ring member's proof, the ledger's current proof of the TxOut at that proof's
 ``highest_index``: ``get_tx_out_proof_of_memberships(highest_indices)``) and the minimum fee.

@@ -3,15 +3,15 @@
 A :class:`TxFixture` is a small ledger seeded from 32 bytes: a sender who owns a few TxOuts,
 a recipient, and decoy TxOuts, all in one in-memory Merkle tree (refimpl.ledger.merkle). From
 it, :meth:`TxFixture.draft` lays out a transaction the way MobileCoin's builder does
-(``transaction/builder/src/transaction_builder.rs``; notes/crypto-ledger.md §4.2): rings of
+(``transaction/builder/src/transaction_builder.rs``): rings of
 11 sorted by public key, one membership proof per ring member, inputs sorted by their first
 ring member, outputs sorted by public key, the fee as an implicit output.
 
 A :class:`TxDraft` is mutable on purpose: tests and the vector generator edit it (drop a memo,
 reorder outputs, add input rules, ...) and then :func:`sign_draft` signs whatever it holds with
-``refimpl.transaction.rct_signature.sign``, so a transaction that breaks one late validation
-rule still carries a valid RingCT signature. Inputs with input rules are signed as signed
-contingent inputs: their MLSAG signs ``TxIn.signed_digest()`` (notes §4.4) with the same
+``refimpl.transaction.rct_signature.sign``, so a transaction that breaks one late validation rule
+still carries a valid RingCT signature. Inputs with input rules are signed as signed contingent
+inputs: their MLSAG signs ``TxIn.signed_digest()`` (``transaction/core/src/tx.rs``) with the same
 pseudo-output the common signing pass chose.
 
 Every random choice comes from one :class:`~refimpl.crypto.rng.Hc128Rng`, so a seed gives the

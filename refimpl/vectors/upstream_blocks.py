@@ -2,7 +2,7 @@
 
 The expected values come from ``blockchain/types/tests/digest.rs`` of
 mobilecoinfoundation/mobilecoin; the inputs are regenerated here exactly as that test and its
-helpers draw them (notes/crypto-ledger.md §8), all from ``rand_hc::Hc128Rng``:
+helpers draw them (``blockchain/test-utils``, ``util/test-helper``), all from ``rand_hc::Hc128Rng``:
 
 * accounts (``test_accounts``): seed ``[12; 32]``, five ``AccountKey::random`` (spend scalar,
   then view scalar, 64 bytes each); recipients are their default subaddresses;

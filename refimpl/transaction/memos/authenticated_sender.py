@@ -3,7 +3,7 @@
 MobileCoin ``transaction/extra/src/memo/``: ``authenticated_common.rs``,
 ``authenticated_sender.rs``, ``authenticated_sender_with_payment_request_id.rs``,
 ``authenticated_sender_with_payment_intent_id.rs`` and ``authenticated_sender_with_data.rs``
-(MCIP #4, #54, #60; notes/crypto-ledger.md §3.9).
+(MCIP #4, #54, #60).
 Layout of the 64 data bytes:
 
 * [0:16] the sender's ShortAddressHash; [16:48] type-specific data (zero for 0x0100, the

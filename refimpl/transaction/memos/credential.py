@@ -2,7 +2,7 @@
 
 MobileCoin ``transaction/extra/src/memo/credential.rs``: the ShortAddressHash of the address the
 sender identifies as, and the spend private key of that subaddress. ``From<&AccountKey>`` uses
-the default subaddress (notes/crypto-ledger.md §3.9).
+the default subaddress (``transaction/extra/src/memo/credential.rs``).
 """
 
 from __future__ import annotations

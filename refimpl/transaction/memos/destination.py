@@ -3,7 +3,7 @@
 
 MobileCoin ``transaction/extra/src/memo/``: ``destination.rs``,
 ``destination_with_payment_request_id.rs``, ``destination_with_payment_intent_id.rs`` and
-``destination_with_data.rs`` (MCIP #4, #54, #60; notes/crypto-ledger.md §3.9). Layout of the 64
+``destination_with_data.rs`` (MCIP #4, #54, #60). Layout of the 64
 data bytes:
 
 * [0:16] the recipient's ShortAddressHash; [16] the number of recipients (u8);

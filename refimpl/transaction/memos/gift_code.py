@@ -1,7 +1,7 @@
 """Gift code memos (MCIP #32): 0x0002 sender, 0x0201 funding, 0x0202 cancellation.
 
 MobileCoin ``transaction/extra/src/memo/gift_code_sender.rs``, ``gift_code_funding.rs`` and
-``gift_code_cancellation.rs`` (notes/crypto-ledger.md §3.9). All fees are 56-bit numbers
+``gift_code_cancellation.rs``. All fees are 56-bit numbers
 written as the low 7 bytes of a big-endian u64. Notes are UTF-8, read up to the first NUL
 byte (or the end), and may fill their field exactly. Layouts of the 64 data bytes:
 
