@@ -711,6 +711,29 @@ def equations_hold(
     return _msm_with_generators(m, gh_scalars, scalars, points).is_identity()
 
 
+class WeightRng:
+    """Verifier randomness for batch weights: 32 bytes of the verifier's ``rng`` key a PRF
+    (Blake2b-512 of key, label and a counter), so that each weight costs one hash instead of a
+    draw from a possibly slow generator (the HC-128 of the seeded tests costs ~75 us per 64
+    bytes). Weights stay independent and unpredictable to whoever made the proofs, which is
+    all batch verification asks of them (as dalek's transcript-keyed verifier RNG)."""
+
+    __slots__ = ("_key", "_counter")
+
+    def __init__(self, rng: RandomSource) -> None:
+        self._key = bytes(rng(32))
+        self._counter = 0
+
+    def __call__(self, n: int) -> bytes:
+        out = b""
+        while len(out) < n:
+            self._counter += 1
+            out += hashlib.blake2b(
+                self._counter.to_bytes(8, "little"), key=self._key, person=b"mcref weights"
+            ).digest()
+        return out[:n]
+
+
 def random_weight(rng: RandomSource) -> int:
     """A batch weight: 64 bytes of ``rng`` reduced mod L (about 252 independent bits)."""
     return _rand(rng)

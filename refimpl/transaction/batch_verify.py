@@ -10,7 +10,8 @@ rct_bulletproofs.rs``) decides for each transaction, for many at once:
    equations; the first other failure is kept, not raised;
 2. the range-proof and balance equations of *all* transactions (any token ids, any party
    counts) are checked in ONE multiscalar multiplication of their sum, each weighted by an
-   independent random scalar from the verifier's ``rng`` (about 252 bits): if any equation
+   independent random scalar (about 252 bits, from a PRF keyed by 32 bytes of the verifier's
+   ``rng``: :class:`~refimpl.crypto.bulletproofs.WeightRng`): if any equation
    fails, so does the sum, except with probability about 2^-128 (the Bulletproofs paper,
    section 6.1);
 3. if the sum holds, each transaction's verdict is its kept failure or success; if it does
@@ -34,6 +35,7 @@ from contextlib import contextmanager
 
 import attrs
 
+from refimpl.crypto.bulletproofs import WeightRng
 from refimpl.crypto.ristretto import RandomSource
 from refimpl.errors import RefImplError
 from refimpl.transaction import rct_signature
@@ -94,11 +96,12 @@ def prepare_batch(
 ) -> list[tuple[PreparedSignature, bool]]:
     """Each transaction's prepared signature and whether its range-proof equations hold."""
     versions = _versions(txs, block_version)
+    weights = WeightRng(rng)
     prepared = [
-        rct_signature.prepare_tx(tx, version, rng)
+        rct_signature.prepare_tx(tx, version, weights)
         for tx, version in zip(txs, versions, strict=True)
     ]
-    return list(zip(prepared, _equations_hold_per_tx(prepared, rng), strict=True))
+    return list(zip(prepared, _equations_hold_per_tx(prepared, weights), strict=True))
 
 
 def verify_batch(

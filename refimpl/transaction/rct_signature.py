@@ -609,8 +609,9 @@ def verify(
     checked in one multiscalar multiplication (random weights); the verdict is
     :func:`verify_baseline`'s.
     """
-    prepared = prepare(sig, block_version, prefix, rings, output_commitments, fee, rng)
-    _settle_alone(prepared, rng)
+    weights = bulletproofs.WeightRng(rng)
+    prepared = prepare(sig, block_version, prefix, rings, output_commitments, fee, weights)
+    _settle_alone(prepared, weights)
 
 
 def _settle_alone(prepared: PreparedSignature, rng: RandomSource) -> None:
@@ -666,7 +667,8 @@ def verify_tx(tx: Tx, block_version: int, rng: RandomSource) -> None:
         if entry is not None and entry[0] is tx:
             entry[1].settle(entry[2])
             return
-    _settle_alone(prepare_tx(tx, block_version, rng), rng)
+    weights = bulletproofs.WeightRng(rng)
+    _settle_alone(prepare_tx(tx, block_version, weights), weights)
 
 
 def verify_tx_baseline(tx: Tx, block_version: int, rng: RandomSource) -> None:
