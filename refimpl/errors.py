@@ -79,6 +79,8 @@ CODES: dict[str, str] = {
     "conformance.bad_case_input": "a case input lacks a field or has a field of the wrong type",
     "conformance.bad_handshake": "the implementation did not answer the hello message with a "
     "valid hello of protocol 1",
+    "conformance.operation_crashed": "our operation raised an unexpected exception on a case "
+    "(a bug; the case fails)",
     "conformance.unknown_suite": "no vector suite has that name",
     "conformance.bad_vector_file": "a vector file is missing or malformed",
     "conformance.manifest_stale": "conformance/MANIFEST.json does not describe the files on disk",

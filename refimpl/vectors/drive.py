@@ -105,18 +105,21 @@ class Adapter:
             raise self._crashed(f"while sending {message.get('type')}") from exc
 
     def receive(self, waiting_for: str) -> str:
-        """The next line the adapter writes (a typed error on timeout or end of output)."""
-        try:
-            line = self._lines.get(timeout=self.timeout)
-        except queue.Empty:
-            self._hung = True
-            raise ConformanceError(
-                "conformance.adapter_timeout",
-                f"no answer to {waiting_for} within {self.timeout:g} s",
-            ) from None
-        if line is _EOF:
-            raise self._crashed(f"while waiting for {waiting_for}")
-        return line
+        """The next non-blank line the adapter writes (a typed error on timeout or end of
+        output)."""
+        while True:
+            try:
+                line = self._lines.get(timeout=self.timeout)
+            except queue.Empty:
+                self._hung = True
+                raise ConformanceError(
+                    "conformance.adapter_timeout",
+                    f"no answer to {waiting_for} within {self.timeout:g} s",
+                ) from None
+            if line is _EOF:
+                raise self._crashed(f"while waiting for {waiting_for}")
+            if line.strip():
+                return line
 
     def _crashed(self, when: str) -> ConformanceError:
         try:

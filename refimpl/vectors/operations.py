@@ -78,4 +78,7 @@ def perform(kind: str, case_input: dict[str, Any]) -> dict[str, Any]:
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         bad = ConformanceError("conformance.bad_case_input", f"{type(exc).__name__}: {exc}")
         return {"error": bad.code, "message": bad.message}
+    except Exception as exc:  # noqa: BLE001 - a bug of ours fails its case, not the run
+        crash = ConformanceError("conformance.operation_crashed", f"{type(exc).__name__}: {exc}")
+        return {"error": crash.code, "message": crash.message}
     return {"output": output}
