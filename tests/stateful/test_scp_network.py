@@ -7,10 +7,10 @@ crash, so the intact nodes still form a quorum-intersecting set that contains a 
 Hypothesis then interleaves: running the network for a while (message delays come from the
 drawn seed and delay bound; messages may also be lost before GST), cutting the network in two,
 healing it, and crashing nodes. Invariant after every step: no two honest nodes externalized
-different values for a slot (WP Thm. 11-13; notes/scp.md §2.2 ``Agreement``). At the end the
+different values for a slot (WP Thm. 11-13; spec/scp/SCP.tla ``Agreement``). At the end the
 network heals for good (eventual synchrony) and every running honest node must externalize every
 slot (liveness under eventual synchrony once the Byzantine nodes stop taking steps, the
-hypothesis of the liveness result quoted in notes/scp.md §2.1).
+hypothesis of WP Theorem 16).
 
 With more Byzantine nodes than the bound, agreement can break: the last test asks Hypothesis for
 such a run (the kept example lives in tests/regressions/).

@@ -15,7 +15,7 @@ from refimpl.account.root_entropy import keys_from_root_entropy
 from refimpl.crypto.ristretto import L
 from refimpl.errors import AccountError, EncodingError
 
-# --- root entropy (notes §1.1) ------------------------------------------------------------
+# --- root entropy (account-keys/src/identity.rs) -----------------------------------------
 
 
 def _hmac_b2b256(key: bytes, msg: bytes) -> bytes:
@@ -46,7 +46,7 @@ def test_root_entropy_of_wrong_length_is_rejected(length: int) -> None:
     assert info.value.code == "encoding.bad_length"
 
 
-# --- BIP-39 (notes §1.2 step 1) -----------------------------------------------------------
+# --- BIP-39 (core/src/slip10/mod.rs, mnemonic to seed) ------------------------------------
 
 ABANDON_12 = " ".join(["abandon"] * 11 + ["about"])
 
@@ -103,7 +103,7 @@ def test_entropy_of_bad_length_is_rejected() -> None:
         bip39.entropy_to_mnemonic(bytes(17))
 
 
-# --- SLIP-10 (notes §1.2 step 2) ----------------------------------------------------------
+# --- SLIP-10 (core/src/slip10/mod.rs, ed25519 derivation) ---------------------------------
 
 H = slip10.HARDENED
 SLIP10_SEED_1 = bytes.fromhex("000102030405060708090a0b0c0d0e0f")

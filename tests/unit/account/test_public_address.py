@@ -1,4 +1,5 @@
-"""PublicAddress protobuf encoding (notes §1.4, §7) and the shared protobuf reader/writer."""
+"""PublicAddress protobuf encoding (account-keys/src/account_keys.rs, api/proto/external.proto)
+and the shared protobuf reader/writer."""
 
 from __future__ import annotations
 
@@ -154,7 +155,7 @@ MEMO_DIR = Path(__file__).resolve().parents[3] / "conformance/upstream/mobilecoi
      "correct_encrypted_sender_with_payment_request_id_memos.jsonl"],
 )
 def test_short_address_hash_matches_the_sender_memo_vectors(name: str) -> None:
-    # Sender memos start with the sender's ShortAddressHash (notes §3.9, §8).
+    # Sender memos start with the sender's ShortAddressHash (transaction/extra/src/memo).
     lines = (MEMO_DIR / name).read_text().splitlines()
     for line in lines:
         case = json.loads(line)

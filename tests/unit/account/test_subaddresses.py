@@ -1,4 +1,4 @@
-"""Subaddress identities (notes §1.3) and the public-only path (``ViewAccountKey``)."""
+"""Subaddress identities (core/src/subaddress.rs) and the public-only path (``ViewAccountKey``)."""
 
 from __future__ import annotations
 

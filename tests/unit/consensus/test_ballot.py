@@ -1,5 +1,5 @@
 """Ballot protocol rules on hand-worked scenarios (WP §6.2 Fig. 17 steps 1–9; D05 §3.5;
-MobileCoin slot.rs do_prepare_phase / do_commit_phase, notes/scp.md §1.8–§1.9).
+MobileCoin slot.rs do_prepare_phase / do_commit_phase / out_msg).
 
 The local node is n0. ``Q3`` (3 of {n1, n2, n3}) makes every peer alone v-blocking and needs all
 of them for a quorum, which separates the blocking and the quorum paths; ``mesh_qset`` (2 of 3)
@@ -46,7 +46,7 @@ def test_step1_accept_prepared_via_quorum() -> None:
 def test_step1_accept_prepared_via_v_blocking_and_clamping() -> None:
     """One peer of Q3 is v-blocking: n0 accepts ⟨1, y⟩ although it votes ⟨1, x⟩. Sent P must
     not exceed B = ⟨1, x⟩ < ⟨1, y⟩: clamped to ⟨0, y⟩ — dropped by the correct variant, kept
-    (MobileCoin's unchecked clamp, §1.12-8) by the mobilecoin variant."""
+    (MobileCoin's unchecked clamp, docs/deviations.md#dev-scp-clamp) by the mobilecoin variant."""
     for variant, sent_p in (("correct", None), ("mobilecoin", b(0, y))):
         s = at(BallotState(B=b(1, x)), Q3, variant)
         s.handle_messages([msg("n1", prep(b(1, y), P=b(1, y)))], 1)
@@ -63,8 +63,8 @@ def test_step1_pp_is_highest_accepted_below_p_with_other_value() -> None:
 
 
 def test_step1_blocking_narrowing_differs_between_variants() -> None:
-    """§1.12-1: a blocking set {n1, n2} where n1 accepts ⟨5, y⟩ and n2 only ⟨2, y⟩ justifies
-    ⟨2, y⟩; MobileCoin records n1's candidate ⟨5, y⟩."""
+    """docs/deviations.md#dev-scp-blocking-set-acceptance: a blocking set {n1, n2} where n1 accepts
+    ⟨5, y⟩ and n2 only ⟨2, y⟩ justifies ⟨2, y⟩; MobileCoin records n1's candidate ⟨5, y⟩."""
     qset = QuorumSet(3, ("n1", "n2", "n3", "n4"))  # blocking: 2 peers; quorum: 3 peers
     for variant, expected in (("correct", b(2, y)), ("mobilecoin", b(5, y))):
         s = at(BallotState(), qset, variant)
@@ -120,8 +120,9 @@ def test_step4_accept_commit_via_v_blocking() -> None:
 
 
 def test_accept_commit_range_narrowing_differs_between_variants() -> None:
-    """§1.12-1 for commit ranges: n1 accepts commit [1, 5], n2 only [1, 2]; the blocking set
-    {n1, n2} justifies [1, 2]; MobileCoin records the members' full ranges."""
+    """docs/deviations.md#dev-scp-blocking-set-acceptance for commit ranges: n1 accepts commit [1,
+    5], n2 only [1, 2]; the blocking set {n1, n2} justifies [1, 2]; MobileCoin records the members'
+    full ranges."""
     qset = QuorumSet(3, ("n1", "n2", "n3", "n4"))
     peers = {n: QuorumSet(3, tuple(i for i in IDS5 if i != n)) for n in IDS5}
     for variant, h in (("correct", 2), ("mobilecoin", 5)):
@@ -188,7 +189,8 @@ def test_ballot_timer_arms_on_quorum_and_bumps_counter_on_expiry() -> None:
 
 
 def test_counter_overflow_guard_only_in_correct_variant() -> None:
-    """§1.12-7: MobileCoin's B.N + 1 is unchecked u32 arithmetic."""
+    """docs/deviations.md#dev-scp-counter-arithmetic: MobileCoin's B.N + 1 is unchecked u32
+    arithmetic."""
     for variant, after in (("correct", INFINITY), ("mobilecoin", 0)):
         s = at(BallotState(phase=bp.PREPARE, B=b(INFINITY, x), P=b(1, x)), Q3, variant)
         s._timers["ballot"] = 5
@@ -198,9 +200,10 @@ def test_counter_overflow_guard_only_in_correct_variant() -> None:
 
 def test_step1_clears_an_aborted_commit_vote_then_steps_9_and_8_disagree() -> None:
     """P = ⟨3, y⟩ accepted from a v-blocking peer aborts the commit vote C = ⟨1, x⟩. Step 9
-    moves to counter 3 with the value get_next_ballot_values recomputes from M (nothing is
-    confirmed prepared there: the highest accepted-prepared value y, §1.12-6); in the recursive
-    pass step 8 switches back to H.X = x by bumping once more (MobileCoin step 8)."""
+    moves to counter 3 with the value get_next_ballot_values recomputes from M (nothing is confirmed
+    prepared there: the highest accepted-prepared value y,
+    docs/deviations.md#dev-scp-next-ballot-value); in the recursive pass step 8 switches back to H.X
+    = x by bumping once more (MobileCoin step 8)."""
     start = BallotState(phase=bp.PREPARE, B=b(2, x), P=b(2, x), H=b(2, x), C=b(1, x))
     s = at(start, Q3)
     s.handle_messages([msg("n1", prep(b(3, y), P=b(3, y)))], 1)

@@ -1,6 +1,6 @@
 """SCP messages: validation, the per-sender order (both variants), implied statements, JSON.
 
-MobileCoin consensus/scp/src/msg.rs (notes/scp.md §1.3).
+MobileCoin consensus/scp/src/msg.rs.
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ def test_topic_order_across_kinds() -> None:
 
 
 def test_order_ignores_cn_only_in_the_mobilecoin_variant() -> None:
-    """§1.12-4: a Prepare/Commit update that changes only CN (or Externalize's C) is dropped
-    by MobileCoin receivers; the correct variant orders it as newer."""
+    """docs/deviations.md#dev-scp-message-order: a Prepare/Commit update that changes only CN (or
+    Externalize's C) is dropped by MobileCoin receivers; the correct variant orders it as newer."""
     pairs = [
         (prep(b(3, x), b(3, x), None, 1, 3), prep(b(3, x), b(3, x), None, 2, 3)),
         (commit(b(3, x), 3, 1, 3), commit(b(3, x), 3, 2, 3)),

@@ -1,7 +1,8 @@
 """Nodes over consecutive slots: a tiny in-test delivery loop (not the simulator), slot
 management, and fuzzed message intake that must only ever raise typed errors.
 
-MobileCoin consensus/scp/src/node/node_impl.rs (notes/scp.md §1.10); invariants notes §2.2.
+MobileCoin consensus/scp/src/node/node_impl.rs (docs/deviations.md#dev-scp-node-slots); invariants
+of slot.rs check_*_phase_invariants.
 """
 
 from __future__ import annotations

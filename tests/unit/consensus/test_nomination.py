@@ -1,7 +1,7 @@
 """Nomination rules on a 4-node network (each node: 2 of the other 3, self implicit).
 
 WP §6.1 (federated voting on nominate(x)), D05 §3.3, MobileCoin slot.rs do_nominate_phase
-(notes/scp.md §1.7). n0 is the local node; peers' messages are hand-built.
+(WP §6.1). n0 is the local node; peers' messages are hand-built.
 """
 
 from __future__ import annotations

@@ -81,7 +81,8 @@ def test_empty_quorum_set_needs_nobody_and_has_no_blocking_set() -> None:
 
 def test_greedy_misses_a_quorum_that_the_complete_search_finds() -> None:
     """MobileCoin's greedy search narrows {v1, v2} to {v1} after taking member a and never
-    backtracks; {L, b, c} is a quorum for v2 (notes/scp.md §1.4, §1.12-2)."""
+    backtracks; {L, b, c} is a quorum for v2
+    (docs/deviations.md#dev-scp-quorum-search)."""
     local = QuorumSet(2, ("a", "b", "c"))
     back = QuorumSet(1, ("L",))
     peers = {"a": (back, frozenset({b"v1"})), "b": (back, frozenset({b"v2"})),

@@ -145,8 +145,9 @@ def test_without_a_quorum_nothing_is_externalized() -> None:
 
 def test_metamesh_3k2_3k1_lacks_quorum_intersection() -> None:
     """Finding: MobileCoin's metamesh 3k2-3k1 test topology has two disjoint quorums, so honest
-    nodes proposing different values can externalize different sets. MobileCoin's test proposes
-    a single value (notes/scp.md §4.2), which hides it: with one value agreement is forced."""
+    nodes proposing different values can externalize different sets. MobileCoin's test proposes a
+    single value (test_metamesh_networks.rs: values_to_submit = 1), which hides it: with one value
+    agreement is forced."""
     topology = metamesh(3, 2, 3, 1)
     for quorum in ({"n0", "n1", "n3", "n4"}, {"n2", "n5", "n6"}):
         assert all(is_quorum_slice_satisfied(topology[n], frozenset(quorum)) for n in quorum)

@@ -1,4 +1,5 @@
-"""MobileCoin's mock-network topologies (notes/scp.md §4.2) and configuration validation."""
+"""MobileCoin's mock-network topologies (consensus/scp/tests/mock_network) and configuration
+validation."""
 
 from __future__ import annotations
 

@@ -79,7 +79,8 @@ def test_from_uniform_bytes_matches_rfc9496(label: str, expected: str) -> None:
 
 
 def test_mob_value_generator_is_the_published_constant() -> None:
-    # H_0 = Hp(G xor LE64(0)) = Hp(G): notes/crypto-ledger.md §2.1, confirmed by tx_out_records.
+    # H_0 = Hp(G xor LE64(0)) = Hp(G) (ring_signature/mod.rs generators), confirmed by
+    # tx_out_records.
     h0 = hash_to_point(HASH_TO_POINT_DOMAIN_TAG, Point.base().to_bytes())
     assert h0.hex() == "806024d8f41f25e280a0ca45fa2fa28c0529f7b0cbaf182dc195fa23cc58c82b"
 

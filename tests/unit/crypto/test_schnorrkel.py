@@ -1,4 +1,4 @@
-"""Schnorrkel signatures with MobileCoin's deterministic nonce (notes/crypto-ledger.md §2.6).
+"""Schnorrkel signatures with MobileCoin's deterministic nonce (crypto/keys/src/ristretto.rs).
 
 Byte-exact agreement with MobileCoin's data is checked by the conformance runner over
 derived/schnorrkel_sig_kat.json; here: determinism, round trips, and rejection of every

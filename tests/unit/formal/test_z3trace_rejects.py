@@ -211,9 +211,10 @@ SMALL: Trace = simulated_trace(1, nodes=4, slots=1, byzantine=1, behaviour="rand
 
 
 def test_mobilecoin_blocking_acceptance_is_not_federated_voting() -> None:
-    """notes/scp.md §1.12-1: with a Byzantine neighbour, MobileCoin's blocking-set rule makes a
-    node accept as prepared a ballot its blocking set does not support. The trace is a behaviour
-    of the mobilecoin variant of the spec and not of the correct one, and Z3 names the guard."""
+    """docs/deviations.md#dev-scp-blocking-set-acceptance: with a Byzantine neighbour, MobileCoin's
+    blocking-set rule makes a node accept as prepared a ballot its blocking set does not support.
+    The trace is a behaviour of the mobilecoin variant of the spec and not of the correct one, and
+    Z3 names the guard."""
     trace = simulated_trace(24, nodes=4, slots=2, byzantine=1, behaviour="random",
                             variant="mobilecoin")
     assert check_trace(trace).ok

@@ -2,7 +2,7 @@
 
 refimpl/ledger/apply.py; MobileCoin ``consensus/service/src/validators.rs`` (``is_valid``,
 ``combine``) and ``consensus/enclave/impl/src/lib.rs`` (``tx_is_well_formed``,
-``form_block``, ``mint_output``); notes/crypto-ledger.md §4.8, §6.3, §6.6.
+``form_block``, ``mint_output``).
 """
 
 from __future__ import annotations

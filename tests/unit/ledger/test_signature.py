@@ -1,5 +1,5 @@
 """Block signatures: Ed25519 over digest32(Block, "block-sig"), verify_strict's extra checks,
-encodings (notes/crypto-ledger.md §6.4; MobileCoin blockchain/types/src/block_signature.rs)."""
+encodings (MobileCoin blockchain/types/src/block_signature.rs)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The LMDB ledger store: append/lookup round trips, every append rejection (typed, nothing
 written), proofs equal the in-memory tree's, reopening, and telling a ledger from anything else
-(notes/crypto-ledger.md §5, §6.7; MobileCoin ledger/db/src/{ledger_db,tx_out_store}.rs)."""
+(MobileCoin ledger/db/src/{ledger_db,tx_out_store}.rs)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Typed memos (transaction/extra/src/memo): layouts, the category-1 HMAC and its validation,
-destination memo fields, decoding of arbitrary payloads (notes §3.9)."""
+destination memo fields, decoding of arbitrary payloads (transaction/extra/src/memo)."""
 
 from __future__ import annotations
 
@@ -141,7 +141,8 @@ def test_mac_binds_the_memo_type() -> None:
 
 @given(index=st.integers(min_value=0, max_value=2**64 - 1))
 def test_hmac_key_agreement_on_any_subaddress(index: int) -> None:
-    """d_s * C_r == c_r * D_s for the recipient's subaddress ``index`` (notes §3.9)."""
+    """d_s * C_r == c_r * D_s for the recipient's subaddress ``index``
+    (transaction/extra/src/memo/authenticated_sender.rs)."""
     receiving = P.bob.subaddress_keys(index)
     memo = AuthenticatedSenderMemo.new(P.cred, receiving.view_public, P.tx_key)
     memo.validate(P.alice_addr, receiving.view_private, P.tx_key)

@@ -24,7 +24,7 @@ points = st.integers(min_value=1, max_value=L - 1).map(lambda n: Point.mul_base(
 
 
 def test_token_generators_match_notes() -> None:
-    # notes/crypto-ledger.md §2.1: H_0 is confirmed by MobileCoin's tx_out_records vectors.
+    # ring_signature/mod.rs generators: H_0 is confirmed by MobileCoin's tx_out_records vectors.
     assert value_generator(0).hex() == (
         "806024d8f41f25e280a0ca45fa2fa28c0529f7b0cbaf182dc195fa23cc58c82b"
     )

@@ -1,4 +1,5 @@
-"""The versioned crypto box and the fog hint built on it (notes §3.7)."""
+"""The versioned crypto box and the fog hint built on it (crypto/box,
+transaction/core/src/fog_hint.rs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Key images: deterministic per one-time key, distinct across keys (notes §3.3)."""
+"""Key images: deterministic per one-time key, distinct across keys
+(ring_signature/key_image.rs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Memo encryption: AES-256 Ctr64BE, including the 64-bit counter wrap (notes §3.8)."""
+"""Memo encryption: AES-256 Ctr64BE, including the 64-bit counter wrap (memo.rs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The transaction data model: digest layouts (notes §4.1), protobuf encodings, typed errors."""
+"""The transaction data model: digest layouts (tx.rs Digestible), protobuf encodings, typed
+errors."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def _tx_out(version: int = 3, value: int = 10, token_id: int = 0, seed: str = "o
     return owned_tx_out(version, Amount(value, token_id), rng_from(seed))
 
 
-# --- an independent spelling of the digestible rules, for the layouts of notes §4.1 ---------------
+# --- an independent spelling of the digestible rules, for the layouts of tx.rs -----------------
 
 
 class _T:

@@ -1,10 +1,10 @@
 """Mutation fuzzing: every change to a valid transaction is rejected with a typed error.
 
-A valid block-version-3 transaction (1 input, ring 11, 2 outputs; refimpl.vectors.tx_fixtures)
-is mutated at the protobuf byte level and at the field level. Each mutant must either fail to
-decode with a typed error, decode to the same transaction, or be rejected by ``validate``
-(notes/crypto-ledger.md §4.8) with a typed error -- never another exception and never
-accepted. The one unsigned field, ``fee_map_digest``, is compared out: ``validate`` does not
+A valid block-version-3 transaction (1 input, ring 11, 2 outputs; refimpl.vectors.tx_fixtures) is
+mutated at the protobuf byte level and at the field level. Each mutant must either fail to decode
+with a typed error, decode to the same transaction, or be rejected by ``validate``
+(transaction/core/src/validation/validate.rs) with a typed error -- never another exception and
+never accepted. The one unsigned field, ``fee_map_digest``, is compared out: ``validate`` does not
 read it (the consensus enclave compares it with its fee map, outside ``validate``).
 
 Examples are bounded: each validation may reach the signature check (tens of ms), so these

@@ -1,4 +1,4 @@
-"""One-time keys: the sender's and the recipient's derivations agree (notes §3.2)."""
+"""One-time keys: the sender's and the recipient's derivations agree (onetime_keys.rs)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ scalars = st.integers(min_value=1, max_value=L - 1).map(Scalar)
 
 @given(a=scalars, d=scalars, r=scalars)
 def test_recipient_recovers_keys(a: Scalar, d: Scalar, r: Scalar) -> None:
-    # A subaddress (C, D) = (a*D, d*G) of an account with root view key a (notes §1.3).
+    # A subaddress (C, D) = (a*D, d*G) of an account with root view key a (core/src/subaddress.rs).
     spend_public = Point.mul_base(d)
     view_public = spend_public * a
     target = create_tx_out_target_key(r, view_public, spend_public)

@@ -88,7 +88,7 @@ def test_bad_versions_and_token_ids_are_typed(version: int, token_id: int) -> No
 
 
 def test_digest_layout_matches_notes() -> None:
-    """digest32 of a v1 TxOut, written out node by node from notes §2.3 and §3.1."""
+    """digest32 of a v1 TxOut, written out node by node from the Digestible rules and tx.rs."""
     tx_out = TxOut.new(1, Amount(123, 0), ALICE.default_subaddress(), Scalar(42), _hint(3))
     masked = tx_out.masked_amount
     assert isinstance(masked, MaskedAmountV1) and tx_out.e_memo is not None

@@ -1,4 +1,4 @@
-"""Fog TxOutRecord / FogTxOut (fog/types/src/view.rs; notes §3.10): round trips through the
+"""Fog TxOutRecord / FogTxOut (fog/types/src/view.rs): round trips through the
 prost encoding at every block version, recovery, and typed errors for malformed records."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Hand-written cases for every transaction validation rule (notes/crypto-ledger.md §4.8, §4.9;
-MobileCoin transaction/core/src/validation/validate.rs and input_rules.rs).
+"""Hand-written cases for every transaction validation rule (MobileCoin
+transaction/core/src/validation/validate.rs and input_rules.rs).
 
 Most tests call one rule function on small hand-made values (no signing); a few run the whole
 ``validate`` on seeded transactions from refimpl.vectors.tx_fixtures.
