@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 
 from refimpl.cli.attest_handshake import register_handshake
+from refimpl.cli.inputs import input_dir, input_file
 from refimpl.cli.output import print_json
 from refimpl.enclave.sgx.collateral import load_collateral_dir
 from refimpl.enclave.sgx.trust import intel_sgx_root_ca
@@ -43,16 +44,16 @@ def register(sub: Any) -> None:
     attest_sub = parser.add_subparsers(dest="attest_command", required=True,
                                        parser_class=type(parser))
     verify = attest_sub.add_parser("verify-quote", help="verify a DCAP quote v3 and a policy")
-    verify.add_argument("quote", type=Path)
-    verify.add_argument("--collateral", type=Path, required=True, metavar="DIR")
-    verify.add_argument("--policy", type=Path, metavar="FILE")
+    verify.add_argument("quote", type=input_file)
+    verify.add_argument("--collateral", type=input_dir, required=True, metavar="DIR")
+    verify.add_argument("--policy", type=input_file, metavar="FILE")
     verify.add_argument("--allow-advisory", action="append", default=[], metavar="ID")
     verify.add_argument("--allow-debug", action="store_true")
     verify.add_argument("--strict", action="store_true",
                         help="apply Intel's CRL validity rule (refuse an expired CRL); "
                              "MobileCoin's default does not check CRL windows")
     verify.add_argument("--at", metavar="ISO-8601", help="verification time (default: now)")
-    verify.add_argument("--root", type=Path, metavar="FILE",
+    verify.add_argument("--root", type=input_file, metavar="FILE",
                         help="trusted root CA (PEM or DER; default: the Intel SGX Root CA)")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=_verify_quote)

@@ -25,14 +25,15 @@ does.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import grpc
 
+from refimpl import safe_json
 from refimpl.account import b58
 from refimpl.account.keys import AccountKey
+from refimpl.cli.inputs import input_path
 from refimpl.cli.output import print_json
 from refimpl.client.connection import ConsensusClient, parse_client_uri
 from refimpl.client.ledger_source import GrpcLedgerSource
@@ -80,7 +81,8 @@ def add_payment_arguments(parser: argparse.ArgumentParser,
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--node", metavar="URI",
                         help="insecure-mc://HOST:PORT/, or a node name of the state file")
-    parser.add_argument("--network-state", metavar="FILE", help="network-state.json (or dir)")
+    parser.add_argument("--network-state", metavar="FILE", type=input_path,
+                        help="network-state.json (or dir)")
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--account", type=int, metavar="N", help="demo account N of the state")
     who.add_argument("--root-entropy", metavar="HEX", help="the account's 32-byte root entropy")
@@ -99,8 +101,8 @@ def _state(args: argparse.Namespace) -> LocalNetwork | None:
     if path.is_dir():
         return load_local_network(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        document = safe_json.parse(path.read_bytes())
+    except (OSError, ValueError) as exc:
         raise ClientError("client.bad_network_state",
                           f"{path}: cannot read the network state ({type(exc).__name__})") from None
     return LocalNetwork.from_json(document)

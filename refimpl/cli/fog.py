@@ -23,13 +23,14 @@ every call made, by gRPC method path.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from refimpl import safe_json
 from refimpl.account import b58
 from refimpl.account.keys import AccountKey
 from refimpl.cli.client import PICOMOB_PER_MOB, _node, add_payment_arguments
+from refimpl.cli.inputs import input_path
 from refimpl.cli.output import print_json
 from refimpl.codec import parse_hex
 from refimpl.errors import ClientError, RefImplError
@@ -72,7 +73,7 @@ def register_serve(inner: Any) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--network-state", required=True, metavar="FILE",
+    parser.add_argument("--network-state", required=True, metavar="FILE", type=input_path,
                         help="network-state.json of `mcref network up --fog` (or its dir)")
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--account", type=int, metavar="N", help="demo account N of the state")
@@ -90,8 +91,8 @@ def _document(args: argparse.Namespace) -> Any:
     if path.is_dir():
         path = path / STATE_FILE
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return safe_json.parse(path.read_bytes())
+    except (OSError, ValueError) as exc:
         raise ClientError("client.bad_network_state",
                           f"{path}: cannot read the network state ({type(exc).__name__})") from None
 

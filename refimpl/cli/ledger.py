@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from refimpl.account import b58
+from refimpl.cli.inputs import input_path
 from refimpl.cli.output import print_json, print_table
 from refimpl.errors import CliError
 from refimpl.ledger.block import Block, BlockContents
@@ -62,12 +63,12 @@ def register(sub: Any) -> None:
     init.add_argument("--json", action="store_true")
     init.set_defaults(handler=_init)
     show = inner.add_parser("show", help="the blocks of a ledger, or one block")
-    show.add_argument("dir", metavar="DIR")
+    show.add_argument("dir", metavar="DIR", type=input_path)
     show.add_argument("--block", type=int, metavar="N", help="show block N in full")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=_show)
     verify = inner.add_parser("verify", help="re-check every block; exit 1 on the first bad one")
-    verify.add_argument("dir", metavar="DIR")
+    verify.add_argument("dir", metavar="DIR", type=input_path)
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=_verify)
     from refimpl.cli.ledger_append import register_append

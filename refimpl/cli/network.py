@@ -16,8 +16,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from refimpl.cli.inputs import input_dir, input_file
 from refimpl.cli.output import print_json
-from refimpl.node.localnet import generate_local_network, load_local_network
+from refimpl.cli.topology_note import no_fault_tolerance_note
+from refimpl.node.localnet import (
+    generate_local_network,
+    load_local_network,
+    topology_quorum_sets,
+)
 from refimpl.node.supervisor import Supervisor, admin_info, stop_pids
 
 
@@ -32,7 +38,8 @@ def register(sub: Any) -> None:
                     help="where to write configs, ledgers and logs (default: %(default)s)")
     up.add_argument("--nodes", type=int, default=5, help="validators (default: %(default)s)")
     up.add_argument("--topology", default="dense5",
-                    help="dense5 | ring5 | dense | ring | FILE.json (default: %(default)s)")
+                    help="dense | denseN | ring | ringN (N: the number of nodes) | FILE.json "
+                         "(default: %(default)s)")
     up.add_argument("--seed", default="mcref-network", help="text all keys derive from")
     up.add_argument("--accounts", type=int, default=20, help="funded demo accounts")
     up.add_argument("--outputs-per-account", type=int, default=1)
@@ -48,7 +55,8 @@ def register(sub: Any) -> None:
                     help="view stores, each a block range (default: %(default)s)")
     up.set_defaults(handler=_up)
     status = inner.add_parser("status", help="each node's height, sync state, pending values")
-    status.add_argument("--dir", type=Path, default=Path("mcref-network"))
+    status.add_argument("--dir", type=input_dir, default=Path("mcref-network"),
+                        help="the network's directory (network up --dir)")
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=_status)
     down = inner.add_parser("down", help="stop a network started by `mcref network up`")
@@ -57,7 +65,8 @@ def register(sub: Any) -> None:
 
 
 def _topology(text: str) -> str | Path:
-    return Path(text) if text.endswith(".json") else text
+    """A topology name, or a FILE.json that must exist (``cli.file_not_found``)."""
+    return input_file(text) if text.endswith(".json") else text
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -66,6 +75,9 @@ def _up(args: argparse.Namespace) -> int:
         args.dir, args.nodes, _topology(args.topology), args.seed.encode(),
         accounts=args.accounts, outputs_per_account=args.outputs_per_account,
         trace_epoch_ms=int(time.time() * 1000), **extra)
+    note = no_fault_tolerance_note(topology_quorum_sets(_topology(args.topology), args.nodes))
+    if note:
+        print(note)
     supervisor = Supervisor(network)
     fog_names: list[str] = []
     if args.fog:

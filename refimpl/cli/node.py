@@ -9,9 +9,9 @@ The node then serves until SIGTERM or SIGINT and exits 0 after a clean stop.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
+from refimpl.cli.inputs import input_file
 from refimpl.node.process import run_node
 
 
@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
         "run", help="run one node until SIGTERM/SIGINT",
         description="Validate the configuration, then serve until SIGTERM or SIGINT.",
         epilog="example: mcref node run --config net/node0/node.toml")
-    run.add_argument("--config", type=Path, required=True, metavar="FILE",
+    run.add_argument("--config", type=input_file, required=True, metavar="FILE",
                      help="the node's TOML configuration")
     run.set_defaults(handler=_run)
 

@@ -11,9 +11,9 @@ the treatment of nodes without a quorum set: docs/quorum.md.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
+from refimpl.cli.inputs import input_file
 from refimpl.cli.output import print_json
 
 
@@ -22,7 +22,7 @@ def register(sub: Any) -> None:
     quorum_sub = quorum.add_subparsers(dest="quorum_command", required=True)
     check = quorum_sub.add_parser(
         "check", help="do all quorums of a stellarbeat-format FILE.json intersect?")
-    check.add_argument("file", type=Path, metavar="FILE.json")
+    check.add_argument("file", type=input_file, metavar="FILE.json")
     check.add_argument("--splitting-set", action="store_true",
                        help="also find a minimum-size splitting set (python-fbas's notion)")
     check.add_argument("--json", action="store_true")

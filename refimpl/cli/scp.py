@@ -9,18 +9,21 @@ agreement held, 1 when it broke, 2 on an invalid configuration (one ``error[CODE
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
+from refimpl.cli.inputs import input_file
 from refimpl.cli.output import print_json, print_table
+from refimpl.cli.topology_note import no_fault_tolerance_note
 from refimpl.consensus.scp.msg import VARIANTS
 from refimpl.consensus.sim.byzantine import BEHAVIOURS
 from refimpl.consensus.sim.faults import FaultModel
 from refimpl.consensus.sim.network import simulate
 from refimpl.consensus.sim.report import summary_rows
-from refimpl.consensus.sim.scenario import build_config
+from refimpl.consensus.sim.scenario import BUILTIN_TOPOLOGIES, build_config
 from refimpl.consensus.sim.trace import TraceSink, TraceWriter
-from refimpl.errors import CliError
+from refimpl.errors import CliError, ScpError
 
 
 def register(sub: Any) -> None:
@@ -28,7 +31,7 @@ def register(sub: Any) -> None:
     scp_sub = scp.add_subparsers(dest="scp_command", required=True)
     sim = scp_sub.add_parser("simulate", help="simulate an SCP network over several slots")
     sim.add_argument("--topology", default="mesh",
-                     help="mesh | cyclic | metamesh | a stellarbeat-format FILE.json")
+                     help=f"{' | '.join(BUILTIN_TOPOLOGIES)} | a stellarbeat-format FILE.json")
     sim.add_argument("--nodes", type=int, default=4, help="number of nodes (built-in topologies)")
     sim.add_argument("--threshold", type=int, default=None,
                      help="mesh: k of the other nodes; metamesh: k of the organisations")
@@ -57,7 +60,20 @@ def _progress_bar(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
+def check_topology(topology: str) -> None:
+    """A built-in name or an existing file; an unknown name lists the valid ones."""
+    if topology in BUILTIN_TOPOLOGIES:
+        return
+    if topology.endswith(".json") or os.path.lexists(topology):
+        input_file(topology)  # cli.file_not_found, or cli.io for a directory
+        return
+    raise ScpError("scp.sim_bad_parameters",
+                   f"unknown topology {topology!r}: the valid topologies are "
+                   f"{', '.join(BUILTIN_TOPOLOGIES)} or a stellarbeat-format FILE.json")
+
+
 def _simulate(args: argparse.Namespace) -> int:
+    check_topology(args.topology)
     faults = FaultModel(delay_max_ms=args.delay_max_ms, loss_rate=args.loss, gst_ms=args.gst_ms,
                         pre_gst_delay_max_ms=max(args.delay_max_ms, 5))
     config = build_config(
@@ -79,10 +95,13 @@ def _simulate(args: argparse.Namespace) -> int:
     finally:
         if stream is not None:
             stream.close()
+    note = no_fault_tolerance_note(config.topology)
     if args.json:
         print_json({**result.to_json(), "seed": config.seed, "variant": config.variant,
                     "byzantine": dict(sorted(config.byzantine.items())),
-                    "config": dict(config.label)})
+                    "config": dict(config.label), "fault_tolerance_note": note})
     else:
+        if note:
+            print(note)
         print_table(["metric", "value"], summary_rows(result, config.slots))
     return 0 if result.agreement else 1

@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from refimpl.cli.inputs import input_file
 from refimpl.cli.output import print_json, print_table
 from refimpl.errors import CliError, FormalError
 from refimpl.formal import manifest
@@ -24,7 +25,7 @@ def register(sub: Any) -> None:
     tlc_sub = parser.add_subparsers(dest="tlc_command", required=True)
 
     run = tlc_sub.add_parser("run", help="model-check one MODEL.cfg")
-    run.add_argument("cfg", type=Path)
+    run.add_argument("cfg", type=input_file)
     run.add_argument("--spec", type=Path, help="the .tla module (default: MODEL.tla)")
     run.add_argument("--workers", type=int, default=2)
     run.add_argument("--timeout", type=float, default=600.0, help="seconds")
@@ -38,7 +39,7 @@ def register(sub: Any) -> None:
     check = tlc_sub.add_parser("check", help="run the models of spec/manifest.json")
     check.add_argument("--size", choices=["small", "large", "all"], default="all")
     check.add_argument("--model", action="append", help="only this model (repeatable)")
-    check.add_argument("--manifest", type=Path, default=manifest.MANIFEST)
+    check.add_argument("--manifest", type=input_file, default=manifest.MANIFEST)
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=_check)
 

@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from refimpl.cli.inputs import input_file
 from refimpl.cli.output import print_json
 from refimpl.consensus.sim.trace import canonical_line
 from refimpl.formal.trace_tla import read_ndjson, trace_module
@@ -24,7 +25,7 @@ def register(sub: Any) -> None:
     parser = sub.add_parser("trace", help="validate SCP traces against the TLA+ spec")
     trace_sub = parser.add_subparsers(dest="trace_command", required=True)
     validate = trace_sub.add_parser("validate", help="check a trace with TraceSCP under TLC")
-    validate.add_argument("trace", type=Path)
+    validate.add_argument("trace", type=input_file)
     validate.add_argument("--slot", type=int, help="validate only this slot (default: all)")
     validate.add_argument("--tla", type=Path,
                           help="also write the generated TraceData module (of --slot or the first)")
@@ -36,7 +37,7 @@ def register(sub: Any) -> None:
         description="Merge node traces (scp_debug_dump/trace-*.ndjson of `mcref node run`) "
                     "into one trace: steps in time order, every receive after its send.",
         epilog="example: mcref trace merge net/node*/scp/trace-*.ndjson -o run.ndjson")
-    merge.add_argument("traces", type=Path, nargs="+")
+    merge.add_argument("traces", type=input_file, nargs="+")
     merge.add_argument("-o", "--out", type=Path, required=True)
     merge.set_defaults(handler=_merge)
 

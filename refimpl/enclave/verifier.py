@@ -19,11 +19,11 @@ the policy decision (a :class:`Verdict` whose ``reasons`` are typed refusals).
 from __future__ import annotations
 
 import datetime
-import json
 from typing import Any
 
 import attrs
 
+from refimpl import safe_json
 from refimpl.enclave.evidence import Collateral, ReportDataContents
 from refimpl.enclave.sgx import crl_rules
 from refimpl.enclave.sgx.collateral import TCB_STATUSES
@@ -102,7 +102,7 @@ class Policy:
         Listing Revoked (or an unknown status) is ``attest.bad_policy``.
         """
         try:
-            doc = json.loads(data)
+            doc = safe_json.parse(data)
             if not isinstance(doc, dict):
                 raise TypeError("not an object")
             unknown = set(doc) - {"mrenclave", "mrsigner", "any_measurement",

@@ -17,12 +17,12 @@ equals the expected one within its time budget.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from refimpl import safe_json
 from refimpl.errors import FormalError
 from refimpl.formal.tlc import Simulation, TlcResult, run_tlc
 from refimpl.resources import spec_root
@@ -88,7 +88,7 @@ def _field(entry: dict[str, Any], key: str, kind: type) -> Any:
 def load_manifest(path: Path = MANIFEST) -> list[Model]:
     """Parse the manifest; every malformed entry is a ``formal.bad_manifest`` error."""
     try:
-        document = json.loads(path.read_text())
+        document = safe_json.parse(path.read_bytes())
     except (OSError, ValueError) as exc:
         raise FormalError("formal.bad_manifest", f"{path}: {exc}") from None
     entries = document.get("models") if isinstance(document, dict) else None

@@ -19,13 +19,13 @@ choices:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from refimpl import safe_json
 from refimpl.errors import FormalError
 
 TLA_INFINITY = 2**31 - 1
@@ -63,7 +63,7 @@ def parse_ndjson(lines: Iterable[str]) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = safe_json.parse(line)
         except ValueError as exc:
             raise _bad(f"line {number}: not JSON ({exc})") from None
         if not isinstance(obj, dict):

@@ -68,6 +68,7 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from refimpl import safe_json
 from refimpl.consensus.scp.types import NodeID, QuorumMember, QuorumSet
 from refimpl.crypto.hashing import blake2b256
 from refimpl.errors import NodeError, RefImplError
@@ -144,8 +145,8 @@ def ring_quorum_sets(n: int) -> dict[str, QuorumSet]:
 def load_topology_file(path: Path, n: int) -> dict[str, QuorumSet]:
     """A FILE topology (module docstring); ``node.localnet_bad_topology`` when malformed."""
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        document = safe_json.parse(Path(path).read_bytes())
+    except (OSError, ValueError) as exc:
         raise _bad_topology(f"{path}: cannot read a JSON topology ({type(exc).__name__})") \
             from None
     if not isinstance(document, dict) or set(document) != {"nodes"} or \
@@ -396,8 +397,8 @@ def load_local_network(base_dir: Path) -> LocalNetwork:
     """Read ``base_dir/network-state.json``."""
     path = Path(base_dir) / STATE_FILE
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        document = safe_json.parse(path.read_bytes())
+    except (OSError, ValueError) as exc:
         raise NodeError("node.localnet_bad_state",
                         f"{path}: cannot read the network state ({type(exc).__name__})") from None
     return LocalNetwork.from_json(document)

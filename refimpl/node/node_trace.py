@@ -21,13 +21,13 @@ faulty there; a node restarted between slots is an ordinary honest node.
 from __future__ import annotations
 
 import heapq
-import json
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from refimpl import safe_json
 from refimpl.consensus.scp.types import QuorumSet
 from refimpl.consensus.sim.trace import FORMAT, canonical_line, value_set_hash
 from refimpl.errors import FormalError
@@ -85,12 +85,14 @@ def read_trace_file(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         if not line.strip():
             continue
         try:
-            objects.append(json.loads(line))
+            objects.append(safe_json.parse(line))
         except ValueError:
             # a process killed mid-write leaves at most one partial last line
             if number == len(lines):
                 break
             raise _bad(f"{path}: line {number} is not JSON") from None
+    if not all(isinstance(obj, dict) for obj in objects):
+        raise _bad(f"{path}: every line must be a JSON object")
     if not objects or objects[0].get("kind") != "header":
         raise _bad(f"{path}: the first line must be a header")
     return objects[0], [o for o in objects[1:] if o.get("kind") == "step"]

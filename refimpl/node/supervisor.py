@@ -24,6 +24,7 @@ import attrs
 import grpc
 from grpc_health.v1 import health_pb2
 
+from refimpl import safe_json
 from refimpl.errors import NodeError
 from refimpl.node.api import admin_pb2, consensus_common_pb2
 from refimpl.node.grpc_util import unary_call
@@ -237,14 +238,40 @@ class Supervisor:
         return " | ".join(parts)
 
 
+def _is_mcref_process(pid: int) -> bool:
+    """Whether ``pid`` runs ``python -m refimpl.cli`` (a pid of pids.json may since have been
+    reused by another program, which must not be signalled)."""
+    try:
+        return b"refimpl.cli" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def read_pids(path: Path) -> dict[str, int]:
+    """The ``name -> pid`` map of pids.json: ``node.localnet_bad_state`` unless every pid is an
+    integer above 1 (0 and -1 would make ``kill`` signal a process group or every process)."""
+    try:
+        pids = safe_json.parse(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise NodeError("node.localnet_bad_state", f"{path}: cannot read the pids ({exc})") \
+            from None
+    if not isinstance(pids, dict) or not all(
+            isinstance(pid, int) and not isinstance(pid, bool) and 1 < pid < 2**31
+            for pid in pids.values()):
+        raise NodeError("node.localnet_bad_state",
+                        f"{path}: expected {{\"name\": pid, ...}} with pids above 1")
+    return pids
+
+
 def stop_pids(base_dir: Path) -> list[str]:
     """``mcref network down`` for a network started by another process: SIGTERM each pid of
-    ``pids.json``, then SIGKILL those still alive after the grace period."""
+    ``pids.json`` that still runs ``refimpl.cli``, then SIGKILL those still alive after the
+    grace period. No pids.json: nothing to stop."""
     path = base_dir / "pids.json"
-    try:
-        pids: dict[str, int] = json.loads(path.read_text())
-    except (OSError, ValueError):
+    if not path.exists():
         return []
+    pids = {name: pid for name, pid in read_pids(path).items()
+            if pid != os.getpid() and _is_mcref_process(pid)}
     for pid in pids.values():
         try:
             os.kill(pid, signal.SIGTERM)

@@ -11,10 +11,10 @@ that is not a validator of the file raises ``scp.config_unknown_validator`` unle
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from refimpl import safe_json
 from refimpl.consensus.scp.types import QuorumSet
 from refimpl.consensus.sim.topology import Topology, validate_topology
 from refimpl.errors import ScpError
@@ -79,7 +79,7 @@ def load_stellarbeat(path: Path, *, allow_unknown: bool = False) -> Topology:
     except (OSError, UnicodeDecodeError) as exc:
         raise _bad(f"cannot read {path}: {exc}") from exc
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _bad(f"{path} is not JSON: {exc}") from exc
+        document = safe_json.parse(text)
+    except ValueError as exc:
+        raise _bad(f"{path} is not JSON: {exc}") from None
     return parse_stellarbeat(document, allow_unknown=allow_unknown)

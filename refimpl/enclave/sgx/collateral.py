@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from refimpl import safe_json
 from refimpl.enclave.evidence import Collateral
 from refimpl.enclave.sgx import certs
 from refimpl.errors import AttestError
@@ -49,8 +50,8 @@ def _signed_json(data: bytes, body_key: str) -> tuple[dict[str, Any], bytes, byt
     """Split ``{"<body_key>": {...}, "signature": "<hex>"}`` into (body, raw body, signature)."""
     try:
         text = data.decode("utf-8")
-        document = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        document = safe_json.parse(text)
+    except ValueError:
         raise _bad(f"{body_key} file is not valid UTF-8 JSON") from None
     if not isinstance(document, dict) or set(document) != {body_key, "signature"}:
         raise _bad(f"{body_key} file must hold exactly {body_key!r} and 'signature'")

@@ -1,0 +1,402 @@
+"""No input file makes ``mcref`` exit 70 (an internal error).
+
+Every command that reads a file (:data:`COMMANDS`; ``test_every_file_argument_is_covered``
+walks the parser and fails on a file or directory argument that is neither covered nor exempt
+with a reason) gets hostile content in that file: malformed JSON, 5,000-digit integers,
+100,000-deep arrays and objects, NaN, wrong types, binary garbage, an empty file, a directory
+instead of a file; commands with a known valid document also get that document with one value
+replaced by a random JSON value. The exit code must be 0, 1, 2 or 3, and a refusal (2) exactly
+one ``error[CODE]: message`` line on stderr with a registered code. Commands run in-process
+through ``refimpl.cli.main``; one subprocess test checks the console entry point the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from refimpl import cli
+from refimpl.cli import build_parser, main
+from refimpl.errors import CODES
+
+ROOT = Path(__file__).resolve().parents[3]
+DCAP = ROOT / "data" / "attestation" / "dcap"
+QUOTE = DCAP / "attestation_hw_quote.dat"
+AT = ["--at", "2023-07-20T00:00:00Z"]
+FBAS = ROOT / "data" / "fbas" / "mobilecoin_nodes_2021-10-22.json"
+VECTORS = ROOT / "conformance" / "vectors" / "transaction" / "transactions.json"
+TX_DOC = ROOT / "docs" / "tx-format.md"
+ERROR_LINE = re.compile(r"error\[([a-z0-9_]+\.[a-z0-9_.]+)\]: \S")
+
+#: Content that broke, or could break, a reader: every command gets each of them.
+NASTY: list[bytes] = [
+    b"",
+    b"\x00\xff\xfe garbage \x80",
+    b"{",
+    b"null",
+    b"[]",
+    b"{}",
+    b'"text"',
+    b"NaN",
+    b"-Infinity",
+    b"1" * 5000,
+    b'{"a": ' + b"9" * 5000 + b"}",
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
+    b"[" * 900 + b"]" * 900,
+    b"1e400",
+    b"\xef\xbb\xbf{}",
+    b"= not toml [",
+    b"00" * 8,
+    b"0a" + b"ff" * 40,
+    b'{"nodes": {"n0": {"threshold": 1, "members": []}}}',
+    b'[{"publicKey": "A", "quorumSet": {"threshold": 99999999999999999999999, '
+    b'"validators": ["A"], "innerQuorumSets": []}}]',
+]
+
+
+@dataclass(frozen=True)
+class Env:
+    """What the commands need besides the hostile file: a ledger, a scratch directory."""
+
+    ledger: Path
+    scratch: Path
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command reading ``path`` (a file of ``suffix``, or a directory holding ``inside``)."""
+
+    name: str
+    argv: Callable[[Path, Env], list[str]]
+    covers: tuple[str, ...]  # "<command path>:<dest>" of the parser arguments it exercises
+    suffix: str = ".json"
+    inside: str | None = None  # the content goes to DIR/inside and DIR is the argument
+    base: Callable[[], Any] | None = None  # a valid document to mutate
+
+
+def _doc_description() -> Any:
+    text = TX_DOC.read_text(encoding="utf-8")
+    block = re.search(r"```json\n(.*?)```", text, flags=re.S)
+    assert block is not None
+    return json.loads(block.group(1))
+
+
+def _verify_request() -> Any:
+    doc = json.loads(VECTORS.read_text(encoding="utf-8"))
+    test = doc["testGroups"][0]["tests"][0]
+    return {"tx": test["tx"], "context": test["context"]}
+
+
+def _fbas() -> Any:
+    return json.loads(FBAS.read_text(encoding="utf-8"))
+
+
+def _scratch_dir(env: Env, name: str) -> str:
+    path = Path(tempfile.mkdtemp(prefix=name, dir=env.scratch))
+    return str(path / "new")
+
+
+COMMANDS: list[Command] = [
+    Command("tx build", lambda p, e: ["tx", "build", str(p)], ("tx build:description",),
+            base=_doc_description),
+    Command("tx build --ledger", lambda p, e: ["tx", "build", str(p), "--ledger", str(e.ledger)],
+            ("tx build:description",)),
+    Command("tx build ledger dir", lambda p, e: ["tx", "build", str(_DESCRIPTION), "--ledger",
+                                                 str(p)],
+            ("tx build:ledger",), inside="data.mdb"),
+    Command("tx verify", lambda p, e: ["tx", "verify", str(p)], ("tx verify:file",),
+            base=_verify_request),
+    Command("tx verify --ledger", lambda p, e: ["tx", "verify", str(p), "--ledger",
+                                                str(e.ledger)],
+            ("tx verify:file",), suffix=".hex"),
+    Command("tx verify ledger dir", lambda p, e: ["tx", "verify", str(_TX_HEX), "--ledger",
+                                                  str(p)],
+            ("tx verify:ledger",), inside="data.mdb"),
+    Command("ledger append tx", lambda p, e: ["ledger", "append", str(e.ledger), str(p)],
+            ("ledger append:tx",), suffix=".hex"),
+    Command("ledger append dir", lambda p, e: ["ledger", "append", str(p), str(_TX_HEX)],
+            ("ledger append:dir",), inside="data.mdb"),
+    Command("ledger show", lambda p, e: ["ledger", "show", str(p)], ("ledger show:dir",),
+            inside="data.mdb"),
+    Command("ledger verify", lambda p, e: ["ledger", "verify", str(p)], ("ledger verify:dir",),
+            inside="data.mdb"),
+    Command("quorum check", lambda p, e: ["quorum", "check", str(p)], ("quorum check:file",),
+            base=_fbas),
+    Command("scp simulate", lambda p, e: ["scp", "simulate", "--topology", str(p), "--slots",
+                                          "1", "--max-time-ms", "20000"],
+            ("scp simulate:topology",), base=_fbas),
+    Command("network up", lambda p, e: ["network", "up", "--topology", str(p), "--dir",
+                                        _scratch_dir(e, "up"), "--duration", "0"],
+            ("network up:topology",)),
+    Command("network status", lambda p, e: ["network", "status", "--dir", str(p)],
+            ("network status:dir",), inside="network-state.json"),
+    Command("client balance", lambda p, e: ["client", "balance", "--network-state", str(p),
+                                            "--account", "0"],
+            ("client balance:network_state",)),
+    Command("client pay", lambda p, e: ["client", "pay", "--network-state", str(p), "--account",
+                                        "0", "--to", "x", "--amount", "1"],
+            ("client pay:network_state",)),
+    Command("fog address", lambda p, e: ["fog", "address", "--network-state", str(p),
+                                         "--account", "0"],
+            ("fog address:network_state",)),
+    Command("fog balance", lambda p, e: ["fog", "balance", "--network-state", str(p),
+                                         "--account", "0"],
+            ("fog balance:network_state",)),
+    Command("fog pay", lambda p, e: ["fog", "pay", "--network-state", str(p), "--account", "0",
+                                     "--to", "x", "--amount", "1"],
+            ("fog pay:network_state",)),
+    Command("node run", lambda p, e: ["node", "run", "--config", str(p)], ("node run:config",),
+            suffix=".toml"),
+    Command("trace validate", lambda p, e: ["trace", "validate", str(p), "--timeout", "30"],
+            ("trace validate:trace",), suffix=".ndjson"),
+    Command("trace merge", lambda p, e: ["trace", "merge", str(p), "-o",
+                                         _scratch_dir(e, "merge")],
+            ("trace merge:traces",), suffix=".ndjson"),
+    Command("tlc run", lambda p, e: ["tlc", "run", str(p)], ("tlc run:cfg",), suffix=".cfg"),
+    Command("tlc check", lambda p, e: ["tlc", "check", "--manifest", str(p), "--model",
+                                       "no-such-model"],
+            ("tlc check:manifest",)),
+    Command("attest quote", lambda p, e: ["attest", "verify-quote", str(p), "--collateral",
+                                          str(DCAP), *AT],
+            ("attest verify-quote:quote",), suffix=".dat"),
+    Command("attest policy", lambda p, e: ["attest", "verify-quote", str(QUOTE), "--collateral",
+                                           str(DCAP), "--policy", str(p), *AT],
+            ("attest verify-quote:policy",)),
+    Command("attest root", lambda p, e: ["attest", "verify-quote", str(QUOTE), "--collateral",
+                                         str(DCAP), "--root", str(p), *AT],
+            ("attest verify-quote:root",), suffix=".pem"),
+    Command("attest collateral", lambda p, e: ["attest", "verify-quote", str(QUOTE),
+                                               "--collateral", str(p), *AT],
+            ("attest verify-quote:collateral",), inside="attestation_qe_identity.json"),
+]
+
+#: File and directory arguments the fuzzing leaves out, and why.
+EXEMPT: dict[str, str] = {
+    "tx build:out": "an output file",
+    "ledger init:dir": "created, not read (test_cli_ledger_fs covers what is in the way)",
+    "scp simulate:trace": "an output file",
+    "trace validate:tla": "an output file",
+    "trace merge:out": "an output file",
+    "tlc run:spec": "a TLA+ module: a valid one runs TLC for minutes",
+    "network up:dir": "created, not read",
+    "network down:dir": "its pids.json names processes to signal: test_network_down_refuses_"
+                        "bad_pids feeds it fixed hostile content instead",
+    "fog serve report:signing_chain": "a server process (binds ports)",
+    "fog serve report:signing_key": "a server process (binds ports)",
+    "fog serve ingest:state_file": "a server process (binds ports)",
+    "conformance drive:impl": "a command, not a file",
+}
+
+_FIXTURES = Path(tempfile.mkdtemp(prefix="mcref-fuzz-fixtures-", dir=os.environ.get("TMPDIR")))
+_DESCRIPTION = _FIXTURES / "payment.json"
+_TX_HEX = _FIXTURES / "tx.hex"
+
+
+_PARSER = build_parser()
+
+
+def _parser_for(argv: list[str]) -> argparse.ArgumentParser:
+    """The sub-command parser that ``argv`` selects."""
+    parser = _PARSER
+    for word in argv:
+        subs = [a for a in parser._actions  # noqa: SLF001
+                if isinstance(a, argparse._SubParsersAction)]  # noqa: SLF001
+        if not subs or word not in subs[0].choices:
+            break
+        parser = subs[0].choices[word]
+    return parser
+
+
+def run(argv: list[str]) -> tuple[int, str, str]:
+    """``main(argv)`` with stdout and stderr captured. The parser is built once (building it
+    costs more than most commands take to refuse their input; parse_args does not change it)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            mock.patch.object(cli, "build_parser", lambda: _PARSER):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # --help, --version
+            code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+def check(argv: list[str]) -> None:
+    code, _out, err = run(argv)
+    assert code in (0, 1, 2, 3), (argv[:3], code, err[-300:])
+    if code == 2:
+        lines = err.splitlines()
+        assert len(lines) == 1, (argv[:3], err[-500:])
+        match = ERROR_LINE.match(lines[0])
+        assert match is not None and match.group(1) in CODES, (argv[:3], lines[0][:300])
+
+
+@pytest.fixture(scope="module")
+def env() -> Iterator[Env]:
+    ledger = _FIXTURES / "ledger"
+    assert run(["ledger", "init", str(ledger), "--accounts", "11"])[0] == 0
+    _DESCRIPTION.write_text(json.dumps(_doc_description()))
+    _TX_HEX.write_text("0a00\n")
+    scratch = _FIXTURES / "scratch"
+    scratch.mkdir()
+    yield Env(ledger, scratch)
+    shutil.rmtree(_FIXTURES, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def hostile(command: Command, content: bytes | None) -> Iterator[Path]:
+    """The argument for ``command`` holding ``content`` (``None``: a directory instead of the
+    file, or a plain file instead of the directory)."""
+    with tempfile.TemporaryDirectory(dir=_FIXTURES) as tmp:
+        if command.inside is None:
+            path = Path(tmp) / f"input{command.suffix}"
+            if content is None:
+                path.mkdir()
+            else:
+                path.write_bytes(content)
+            yield path
+            return
+        directory = Path(tmp) / "dir"
+        if content is None:
+            directory.write_bytes(b"a file, not a directory")
+            yield directory
+            return
+        if command.inside == "attestation_qe_identity.json":
+            shutil.copytree(DCAP, directory)
+        else:
+            directory.mkdir()
+        (directory / command.inside).write_bytes(content)
+        yield directory
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[c.name for c in COMMANDS])
+def test_nasty_content(command: Command, env: Env) -> None:
+    for content in [*NASTY, None]:
+        with hostile(command, content) as path:
+            check(command.argv(path, env))
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[c.name for c in COMMANDS])
+def test_missing_input_is_file_not_found(command: Command, env: Env) -> None:
+    missing = env.scratch / "no-such-input" / f"x{command.suffix}"
+    argv = command.argv(missing, env)
+    json_flag = "--json" in _parser_for(argv)._option_string_actions  # noqa: SLF001
+    code, out, err = run([*argv, "--json"] if json_flag else argv)
+    assert code == 2, (command.name, err)
+    assert err.startswith("error[cli.file_not_found]: ") and err.count("\n") == 1, err
+    if json_flag:
+        assert json.loads(out)["error"]["code"] == "cli.file_not_found"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.sampled_from([2**64, 2**64 - 1, -1, 0, 10**4200, -(10**300)])
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12)
+    | st.binary(max_size=40).map(bytes.hex),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
+                                                                  max_size=4),
+    max_leaves=10,
+)
+
+contents = (
+    st.sampled_from(NASTY)
+    | st.binary(max_size=200)
+    | json_values.map(lambda v: json.dumps(v).encode())
+    | st.text(max_size=200).map(str.encode)
+)
+
+
+@given(command=st.sampled_from(COMMANDS), content=contents)
+def test_random_content(env: Env, command: Command, content: bytes) -> None:
+    with hostile(command, content) as path:
+        check(command.argv(path, env))
+
+
+def _mutate(data: st.DataObject, document: Any) -> Any:
+    """``document`` with one value (at a random depth) replaced by a random JSON value."""
+    if not isinstance(document, (dict, list)) or not document or data.draw(st.booleans()):
+        return data.draw(json_values)
+    if isinstance(document, dict):
+        key = data.draw(st.sampled_from(sorted(document)))
+        return {**document, key: _mutate(data, document[key])}
+    index = data.draw(st.integers(0, len(document) - 1))
+    return [*document[:index], _mutate(data, document[index]), *document[index + 1:]]
+
+
+MUTABLE = [c for c in COMMANDS if c.base is not None]
+
+
+@given(command=st.sampled_from(MUTABLE), data=st.data())
+def test_mutated_valid_documents(env: Env, command: Command, data: st.DataObject) -> None:
+    assert command.base is not None
+    document = _mutate(data, command.base())
+    with hostile(command, json.dumps(document).encode()) as path:
+        check(command.argv(path, env))
+
+
+def _file_arguments() -> set[str]:
+    """``"<command path>:<dest>"`` of every argument that names a file or directory."""
+    found: set[str] = set()
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:  # noqa: SLF001
+            if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+                for name, child in action.choices.items():
+                    walk(child, f"{path} {name}".strip())
+                continue
+            type_name = getattr(action.type, "__name__", "")
+            metavar = str(action.metavar or "")
+            if (type_name in {"Path", "input_file", "input_dir", "input_path"}
+                    or re.search(r"FILE|DIR|PATH|\.json|\.hex|TRACE", metavar)
+                    or action.dest in {"dir", "file", "trace", "traces", "cfg", "quote",
+                                       "topology", "network_state", "config"}):
+                found.add(f"{path}:{action.dest}")
+
+    walk(build_parser(), "")
+    return found
+
+
+def test_every_file_argument_is_covered() -> None:
+    covered = {c for command in COMMANDS for c in command.covers}
+    missing = _file_arguments() - covered - set(EXEMPT)
+    assert not missing, f"file arguments no fuzz case covers: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("pids", [b'{"n0": 0}', b'{"n0": -1}', b'{"n0": 1}', b"[1, 2]",
+                                  b'{"n0": "x"}', b'{"n0": true}', b"{", b"[" * 100_000])
+def test_network_down_refuses_bad_pids(env: Env, pids: bytes) -> None:
+    """pid 0 and -1 would signal our process group or every process: refused, not sent."""
+    with tempfile.TemporaryDirectory(dir=_FIXTURES) as tmp:
+        (Path(tmp) / "pids.json").write_bytes(pids)
+        code, _out, err = run(["network", "down", "--dir", tmp])
+        assert code in (0, 2), err
+        if code == 2:
+            assert err.startswith("error[") and err.count("\n") == 1
+
+
+def test_console_entry_point_refuses_deep_nesting(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    env = dict(os.environ, TMPDIR=os.environ.get("TMPDIR", str(ROOT / ".tmp")))
+    proc = subprocess.run([sys.executable, "-m", "refimpl.cli", "tx", "verify", str(path),
+                           "--json"], capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error[encoding.bad_json]: ") and proc.stderr.count("\n") == 1
+    assert json.loads(proc.stdout)["error"]["code"] == "encoding.bad_json"
