@@ -699,14 +699,17 @@ def equations_hold(
     scalars += [v % L for v in per_generator.values()]
     points += list(per_generator)
     accumulate = _bp_accumulate
-    if accumulate is not None and multiscalar_mul is _DEFAULT_MSM and m <= _TABLE_MAX_PARTIES:
+    if accumulate is not None and multiscalar_mul is _DEFAULT_MSM:
         acc = bp_accumulator(m)
         if all(
             accumulate(acc, weight, eq.y, eq.z, eq.a, eq.b, list(eq.us), eq.parties)
             for eq, weight in zip(equations, weights, strict=True)
         ):
-            total = multiscalar_mul_fixed_packed(_generator_bases(m), acc, scalars, points)
-            return total.is_identity()
+            if m <= _TABLE_MAX_PARTIES:
+                total = multiscalar_mul_fixed_packed(_generator_bases(m), acc, scalars, points)
+                return total.is_identity()
+            gh_packed = [int.from_bytes(acc[i : i + 32], "little") for i in range(0, len(acc), 32)]
+            return _msm_with_generators(m, gh_packed, scalars, points).is_identity()
     gh_scalars = _accumulate_python(equations, weights, m)
     return _msm_with_generators(m, gh_scalars, scalars, points).is_identity()
 

@@ -19,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from refimpl.crypto import bulletproofs
-from refimpl.crypto.ristretto import RandomSource
+from refimpl.crypto.pedersen import value_generator
+from refimpl.crypto.ristretto import Point, RandomSource, Scalar
 from refimpl.errors import RefImplError
 from refimpl.transaction import rct_signature
 from refimpl.transaction.batch_verify import Verdict, preverified, verify_batch
@@ -218,3 +219,32 @@ def test_verdict_fields() -> None:
     assert Verdict().ok and Verdict().code is None and Verdict().message == ""
     err = Verdict(ValueError("boom"))
     assert not err.ok and err.code == "exception" and "boom" in err.message
+
+
+@cache
+def _wide_proof() -> tuple[bytes, list[Point], Point]:
+    """17 commitments: 32 parties, past the 16-party generator table."""
+    rng = rng_from("wide")
+    values = list(range(17))
+    blindings = [Scalar.random(rng) for _ in values]
+    generator = value_generator(5)
+    proof, commitments = bulletproofs.prove_multiple(values, blindings, generator, rng)
+    return proof, commitments, generator
+
+
+def test_equations_past_the_generator_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 32-party proof beside a 4-party one in one batch: the generator table covers 16
+    parties, the rest are plain points (C accumulator and pure Python alike)."""
+    wide, commitments, generator = _wide_proof()
+    small = built_tx(3)
+    small_eq = rct_signature.prepare_tx(small, 3, rng_from("s")).equations[0]
+    bulletproofs.verify_multiple(wide, commitments, generator, rng_from("baseline"))
+    tampered = bytearray(wide)
+    tampered[-40] ^= 1
+    for accumulate in (bulletproofs._bp_accumulate, None):
+        monkeypatch.setattr(bulletproofs, "_bp_accumulate", accumulate)
+        good = bulletproofs.prepare_equation(wide, commitments, generator, rng_from("w"))
+        bad = bulletproofs.prepare_equation(bytes(tampered), commitments, generator, rng_from("w"))
+        weights = [1, bulletproofs.random_weight(rng_from("weight"))]
+        assert bulletproofs.equations_hold([good, small_eq], weights)
+        assert not bulletproofs.equations_hold([small_eq, bad], weights)
