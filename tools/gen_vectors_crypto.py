@@ -6,8 +6,9 @@ same on every run; ``--check`` regenerates in memory and exits 1 when a committe
 Each case is checked here against the reference implementation before it is written; the
 runners (refimpl/vectors/own_crypto.py) check the same from the files alone.
 
-MLSAG: notes/crypto-ledger.md §4.5 (RingMLSAG). Bulletproofs: §4.6 (bulletproofs-og, 64-bit,
-MobileCoin's transcript label and Pedersen generators).
+MLSAG: MobileCoin ``crypto/ring-signature/src/ring_signature/mlsag*.rs`` (RingMLSAG). Bulletproofs:
+``transaction/core/src/range_proofs/mod.rs`` over mobilecoinfoundation/bulletproofs
+(bulletproofs-og, 64-bit, MobileCoin's transcript label and Pedersen generators).
 """
 
 from __future__ import annotations
@@ -184,8 +185,7 @@ def mlsag_document() -> dict[str, Any]:
         tests.append(test)
     return {
         "schema": "mcref-mlsag-v1",
-        "specVersion": "MobileCoin crypto/ring-signature/src/ring_signature/mlsag*.rs "
-        "(notes/crypto-ledger.md §4.5)",
+        "specVersion": "MobileCoin crypto/ring-signature/src/ring_signature/mlsag*.rs",
         "generator": GENERATOR,
         "generatorVersion": refimpl.__version__,
         "numberOfTests": len(tests),
@@ -337,7 +337,7 @@ def bulletproofs_document() -> dict[str, Any]:
     return {
         "schema": "mcref-bulletproofs-v1",
         "specVersion": "mobilecoinfoundation/bulletproofs (bulletproofs-og) range proofs with "
-        "MobileCoin transaction/core/src/range_proofs/mod.rs (notes/crypto-ledger.md §4.6)",
+        "MobileCoin transaction/core/src/range_proofs/mod.rs",
         "generator": GENERATOR,
         "generatorVersion": refimpl.__version__,
         "numberOfTests": len(tests),

@@ -1,10 +1,10 @@
 """Regenerate conformance/vectors/transaction/transactions.json (whole-transaction vectors).
 
-Usage: ``python tools/gen_vectors_tx.py [--check]``. The cases are those of
-refimpl.vectors.tx_cases (every validation rule of notes/crypto-ledger.md §4.8 has an invalid
-one); every random draw comes from HC-128 generators keyed by the SHA-256 of fixed labels
-("mcref transaction vectors v<N>", ...), so the file is identical on every run. ``--check``
-regenerates in memory and exits 1 when the committed file differs.
+Usage: ``python tools/gen_vectors_tx.py [--check]``. The cases are those of refimpl.vectors.tx_cases
+(every validation rule of MobileCoin ``transaction/core/src/validation/validate.rs`` has an invalid
+one); every random draw comes from HC-128 generators keyed by the SHA-256 of fixed labels ("mcref
+transaction vectors v<N>", ...), so the file is identical on every run. ``--check`` regenerates in
+memory and exits 1 when the committed file differs.
 
 Before writing, each case is validated here and must give its expected code; the runner
 (refimpl/vectors/own_transactions.py) checks the same from the file alone.
@@ -64,7 +64,7 @@ def build_document() -> dict[str, object]:
         groups.setdefault(context.block_version, []).append(test)
     return {
         "schema": "mcref-transaction-validation-v1",
-        "specVersion": "MobileCoin transaction/core/src/validation/validate.rs (notes §4.8)",
+        "specVersion": "MobileCoin transaction/core/src/validation/validate.rs",
         "generator": "tools/gen_vectors_tx.py",
         "generatorVersion": refimpl.__version__,
         "numberOfTests": len(CASES),
