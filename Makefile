@@ -43,7 +43,7 @@ run: $(STAMP) native
 postgres:
 	@tools/postgres.sh
 
-# ruff and mypy --strict first (the conventions of DESIGN.md are checked, not hoped for).
+# ruff and mypy --strict first (the code conventions are checked, not hoped for).
 test: $(STAMP) native postgres lint typecheck
 	@mkdir -p $(TMPDIR)
 	$(BIN)/python -m pytest -q -p no:cacheprovider

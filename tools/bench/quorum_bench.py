@@ -6,7 +6,7 @@ Usage::
 
     TMPDIR=.tmp .venv/bin/python tools/bench/quorum_bench.py [--runs 15] [--file FILE.json]
 
-Anchor (python-fbas on the same snapshot, notes/scp.md §5): 0.46 s whole process, 36 ms for
+Anchor (python-fbas on the same snapshot, docs/quorum.md "Timings"): 0.46 s whole process, 36 ms for
 the check alone, 5.5 s for its minimal blocking set. Goals: whole command <= 1 s, check
 <= 20 ms, minimal blocking set <= 1 s. The same workloads run under pytest-benchmark in
 tools/bench/test_bench_quorum.py (``make bench``).

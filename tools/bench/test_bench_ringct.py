@@ -1,12 +1,12 @@
 """RingCT crypto benchmarks (pytest-benchmark; ``make bench``, never ``make test``).
 
-* MLSAG sign and verify at ring size 11 (notes/crypto-ledger.md §4.5);
-* prove and verify one aggregated 2x64-bit range proof (§4.6), and batch verification of two;
+* MLSAG sign and verify at ring size 11 (MobileCoin ``ring_signature/mlsag*.rs``);
+* prove and verify one aggregated 2x64-bit range proof (``range_proofs/mod.rs``), and batch
+  verification of two;
 * multiscalar multiplication of 128/256/512 terms with each implementation of
   refimpl/crypto/msm.py, and with the C fixed-base table (all points fixed, table prebuilt).
-  The speed-up of each over the libsodium loop (the one-at-a-time baseline,
-  notes/perf-probes.md §2) is printed at the end of this module from the medians of the same
-  run.
+  The speed-up of each over the libsodium loop (the one-at-a-time baseline) is printed at the
+  end of this module from the medians of the same run.
 """
 
 from __future__ import annotations
