@@ -47,6 +47,7 @@ KINDS: tuple[tuple[str, str], ...] = (
     ("vectors/transaction/bulletproofs.json", "bulletproofs"),
     ("vectors/transaction/transactions.json", "transactions"),
     ("vectors/scp/*.json", "scp-node-script"),
+    ("vectors/scp-traces/*.ndjson", "scp-trace"),
     # MobileCoin's vectors, byte for byte (upstream/mobilecoin/SOURCE.md)
     (_UP + "account_keys/acct_priv_keys_from_root_entropy.jsonl", "mc-account-keys-root-entropy"),
     (_UP + "account_keys/acct_priv_keys_from_bip39.jsonl", "mc-account-keys-bip39"),
