@@ -173,7 +173,8 @@ CODES: dict[str, str] = {
     "tx.builder_not_enough_ring_members": "too few ring candidates to fill a ring",
     "tx.builder_no_fog_resolver": "an output's address has fog but no fog report was resolved",
     # --- ledger: blocks, block ids, Merkle proofs, the LMDB store --------------------------------
-    # ledger Merkle tree (refimpl/ledger/merkle.py; MobileCoin MembershipProofError names)
+    # TxOut Merkle proofs (refimpl/transaction/membership_proofs/merkle.py; MobileCoin
+    # MembershipProofError names; the codes keep their ledger.* names)
     "ledger.merkle_empty_tree": "an empty TxOut tree has no root element",
     "ledger.merkle_highest_index_mismatch": "a proof's highest_index disagrees with its elements",
     "ledger.merkle_incorrect_leaf_hash": "the proof's leaf hash is not the hash of the TxOut",

@@ -30,7 +30,6 @@ from refimpl.codec import parse_hex
 from refimpl.crypto.chacha_rng import std_rng_from_seed
 from refimpl.crypto.ristretto import Point, RandomSource, Scalar
 from refimpl.errors import CliError, RefImplError, TxError
-from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.transaction.amount import Amount
 from refimpl.transaction.builder import (
     RING_SIZE,
@@ -40,6 +39,7 @@ from refimpl.transaction.builder import (
     TransactionBuilder,
 )
 from refimpl.transaction.fog_hint import EncryptedFogHint
+from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
 from refimpl.transaction.tx import Tx, tx_out_from_protobuf
 from refimpl.transaction.tx_out import TxOut
 

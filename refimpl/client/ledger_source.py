@@ -19,11 +19,11 @@ from refimpl.client.rpc import call
 from refimpl.errors import ClientError, RefImplError
 from refimpl.ledger.block import Block, BlockContents
 from refimpl.ledger.block_protobuf import block_contents_from_protobuf, block_from_protobuf
-from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.ledger.store import LedgerStore
 from refimpl.node.api import ledger_access_pb2 as pb
 from refimpl.node.grpc_util import UnaryCaller, method_path
 from refimpl.transaction.key_image import KeyImage
+from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
 from refimpl.transaction.tx import tx_out_from_protobuf
 from refimpl.transaction.tx_out import TxOut
 

@@ -77,9 +77,9 @@ from refimpl.ledger.apply import (
     validate_against_ledger,
 )
 from refimpl.ledger.block import Block, BlockContents
-from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.protobuf import WIRE_LEN, bytes_field, parse_fields
 from refimpl.transaction.batch_verify import preverified
+from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
 from refimpl.transaction.tx import Tx
 from refimpl.transaction.validation import validate, validate_ledger_rules
 

@@ -77,10 +77,10 @@ from refimpl.fog.view.server import (
 )
 from refimpl.fog.view.sharding import EpochShardingStrategy
 from refimpl.ledger.block import Block
-from refimpl.ledger.merkle_types import TxOutMembershipElement
 from refimpl.transaction.amount import Amount
 from refimpl.transaction.block_version import MAX_BLOCK_VERSION
 from refimpl.transaction.fog_hint import EncryptedFogHint
+from refimpl.transaction.membership_proofs.types import TxOutMembershipElement
 from refimpl.transaction.tx_out import TxOut
 
 #: MobileCoin's view query figure (seconds, average; PR 3357, alpha network).

@@ -19,8 +19,8 @@ from pathlib import Path
 import attrs
 
 from refimpl.ledger.block import Block, BlockContents
-from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.ledger.store import LedgerStore
+from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
 from refimpl.transaction.tx_out import TxOut
 
 TIMESTAMP_UNKNOWN = 2**64 - 1

@@ -48,14 +48,14 @@ from refimpl.crypto.merlin import Transcript
 from refimpl.crypto.ristretto import Point, RandomSource, Scalar
 from refimpl.errors import LedgerError, RefImplError, TxError
 from refimpl.ledger.block import Block, BlockContents
-from refimpl.ledger.merkle import compute_implied_merkle_root
-from refimpl.ledger.merkle_types import TxOutMembershipElement, TxOutMembershipProof
 from refimpl.ledger.signature import BlockSignature
 from refimpl.transaction import block_version as bv
 from refimpl.transaction.amount import Amount
 from refimpl.transaction.batch_verify import preverified
 from refimpl.transaction.fog_hint import EncryptedFogHint
 from refimpl.transaction.key_image import KeyImage
+from refimpl.transaction.membership_proofs.merkle import compute_implied_merkle_root
+from refimpl.transaction.membership_proofs.types import TxOutMembershipElement, TxOutMembershipProof
 from refimpl.transaction.tx import Tx
 from refimpl.transaction.tx_out import TxOut
 from refimpl.transaction.validation import validate, validate_ledger_rules

@@ -26,9 +26,9 @@ from refimpl.crypto.hashing import (
 )
 from refimpl.crypto.merlin import Transcript
 from refimpl.errors import EncodingError
-from refimpl.ledger.merkle_types import TxOutMembershipElement
 from refimpl.transaction.block_version import check_block_version
 from refimpl.transaction.key_image import KeyImage
+from refimpl.transaction.membership_proofs.types import TxOutMembershipElement
 from refimpl.transaction.tx_out import TxOut
 
 #: ``BlockID`` and ``BlockContentsHash`` are 32 bytes.

@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from refimpl import protobuf as pb
 from refimpl.errors import EncodingError
 from refimpl.ledger.block import Block, BlockContents
-from refimpl.ledger.merkle_types import element_from_protobuf, element_to_protobuf
 from refimpl.transaction.key_image import KeyImage
+from refimpl.transaction.membership_proofs.types import element_from_protobuf, element_to_protobuf
 from refimpl.transaction.tx import tx_out_from_protobuf, tx_out_to_protobuf
 
 

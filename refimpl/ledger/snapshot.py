@@ -42,12 +42,16 @@ from refimpl.ledger.layout import (
     tx_out_key,
     tx_outs_by_block_from_value,
 )
-from refimpl.ledger.merkle import proof_of_membership
-from refimpl.ledger.merkle import root_element as tree_root_element
-from refimpl.ledger.merkle import root_hash as tree_root_hash
-from refimpl.ledger.merkle_types import Range, TxOutMembershipElement, TxOutMembershipProof
 from refimpl.ledger.signature import BlockSignature
 from refimpl.transaction.key_image import KeyImage
+from refimpl.transaction.membership_proofs.merkle import proof_of_membership
+from refimpl.transaction.membership_proofs.merkle import root_element as tree_root_element
+from refimpl.transaction.membership_proofs.merkle import root_hash as tree_root_hash
+from refimpl.transaction.membership_proofs.types import (
+    Range,
+    TxOutMembershipElement,
+    TxOutMembershipProof,
+)
 from refimpl.transaction.tx import tx_out_from_protobuf
 from refimpl.transaction.tx_out import TxOut
 
@@ -215,8 +219,9 @@ class LedgerSnapshot:
 
 
 class StoredMerkleHashes:
-    """:class:`refimpl.ledger.merkle.MerkleHashSource` over ``merkle_hash_by_range``: each
-    ``merkle_hash`` is one LMDB read, so a proof costs O(log n) reads."""
+    """:class:`refimpl.transaction.membership_proofs.merkle.MerkleHashSource` over
+    ``merkle_hash_by_range``: each ``merkle_hash`` is one LMDB read, so a proof costs O(log n)
+    reads."""
 
     def __init__(self, snapshot: LedgerSnapshot, num_leaves: int) -> None:
         self._snapshot = snapshot

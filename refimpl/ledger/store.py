@@ -83,13 +83,17 @@ from refimpl.ledger.layout import (
     range_key,
     tx_outs_by_block_value,
 )
-from refimpl.ledger.merkle import NIL_HASH, hash_nodes, next_power_of_two
-from refimpl.ledger.merkle import root_element as tree_root_element
-from refimpl.ledger.merkle_types import Range, TxOutMembershipElement, TxOutMembershipProof
 from refimpl.ledger.signature import BlockSignature, verify
 from refimpl.ledger.snapshot import LedgerSnapshot
 from refimpl.transaction.block_version import MAX_BLOCK_VERSION
 from refimpl.transaction.key_image import KeyImage
+from refimpl.transaction.membership_proofs.merkle import NIL_HASH, hash_nodes, next_power_of_two
+from refimpl.transaction.membership_proofs.merkle import root_element as tree_root_element
+from refimpl.transaction.membership_proofs.types import (
+    Range,
+    TxOutMembershipElement,
+    TxOutMembershipProof,
+)
 from refimpl.transaction.tx import tx_out_to_protobuf
 from refimpl.transaction.tx_out import TxOut
 

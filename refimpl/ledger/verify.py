@@ -77,12 +77,12 @@ from refimpl.ledger.layout import (
     tx_outs_by_block_from_value,
     tx_outs_by_block_value,
 )
-from refimpl.ledger.merkle import MerkleTree, next_power_of_two
-from refimpl.ledger.merkle_types import TxOutMembershipElement
 from refimpl.ledger.signature import BlockSignature, verify
 from refimpl.ledger.snapshot import LedgerSnapshot
 from refimpl.ledger.store import LedgerStore
 from refimpl.transaction.block_version import MAX_BLOCK_VERSION
+from refimpl.transaction.membership_proofs.merkle import MerkleTree, next_power_of_two
+from refimpl.transaction.membership_proofs.types import TxOutMembershipElement
 from refimpl.transaction.tx import tx_out_from_protobuf, tx_out_to_protobuf
 from refimpl.transaction.tx_out import TxOut
 

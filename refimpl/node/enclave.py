@@ -82,7 +82,6 @@ from refimpl.ledger.apply import (
     check_fee_map,
 )
 from refimpl.ledger.block import Block, BlockContents
-from refimpl.ledger.merkle_types import TxOutMembershipElement, TxOutMembershipProof
 from refimpl.ledger.signature import (
     BlockSignature,
     public_key_bytes,
@@ -90,6 +89,7 @@ from refimpl.ledger.signature import (
     signing_key_from_bytes,
 )
 from refimpl.transaction import block_version as bv
+from refimpl.transaction.membership_proofs.types import TxOutMembershipElement, TxOutMembershipProof
 from refimpl.transaction.tx import Tx
 
 #: Build-time constants of the enclave, covered by its MRENCLAVE (MobileCoin compiles the fee

@@ -34,11 +34,11 @@ from refimpl.account.keys import CHANGE_SUBADDRESS_INDEX, AccountKey
 from refimpl.account.public_address import PublicAddress
 from refimpl.crypto.ristretto import Point, RandomSource, Scalar
 from refimpl.errors import TxError
-from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.transaction import block_version as bv
 from refimpl.transaction import rct_signature
 from refimpl.transaction.amount import Amount
 from refimpl.transaction.fog_hint import NO_PUBKEY_EXPIRY, EncryptedFogHint, FogPubkeyResolver
+from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
 from refimpl.transaction.memo import MemoPayload
 from refimpl.transaction.memos.authenticated_sender import (
     AuthenticatedSenderMemo,

@@ -43,9 +43,9 @@ from refimpl.crypto.pedersen import U64_MAX
 from refimpl.crypto.ring_signature import RingMLSAG
 from refimpl.crypto.ristretto import Point
 from refimpl.errors import EncodingError
-from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.transaction.amount import MaskedAmountV1, MaskedAmountV2
 from refimpl.transaction.fog_hint import EncryptedFogHint
+from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
 from refimpl.transaction.memo import EncryptedMemo
 from refimpl.transaction.tx_out import TxOut
 

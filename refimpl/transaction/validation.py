@@ -23,14 +23,14 @@ from typing import TypeVar
 
 from refimpl.crypto.ristretto import Point, RandomSource
 from refimpl.errors import LedgerError, RefImplError, TxError
-from refimpl.ledger.merkle import (
+from refimpl.transaction import block_version as bv
+from refimpl.transaction.input_rules import verify_input_rules
+from refimpl.transaction.membership_proofs.merkle import (
     compute_implied_merkle_root,
     derive_proof_at_index,
     is_membership_proof_valid,
 )
-from refimpl.ledger.merkle_types import TxOutMembershipElement, TxOutMembershipProof
-from refimpl.transaction import block_version as bv
-from refimpl.transaction.input_rules import verify_input_rules
+from refimpl.transaction.membership_proofs.types import TxOutMembershipElement, TxOutMembershipProof
 from refimpl.transaction.rct_signature import verify_tx
 from refimpl.transaction.tx import Tx, TxPrefix
 from refimpl.transaction.tx_out import TxOut

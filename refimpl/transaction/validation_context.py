@@ -24,7 +24,7 @@ import attrs
 from refimpl.codec import parse_hex
 from refimpl.crypto.pedersen import U64_MAX
 from refimpl.errors import EncodingError
-from refimpl.ledger.merkle_types import TxOutMembershipProof
+from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
 from refimpl.transaction.tx import Tx
 
 

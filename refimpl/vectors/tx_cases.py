@@ -21,8 +21,12 @@ from typing import Any
 import attrs
 
 from refimpl.crypto.ristretto import Scalar
-from refimpl.ledger.merkle_types import Range, TxOutMembershipElement, TxOutMembershipProof
 from refimpl.transaction.amount import MaskedAmountV1
+from refimpl.transaction.membership_proofs.types import (
+    Range,
+    TxOutMembershipElement,
+    TxOutMembershipProof,
+)
 from refimpl.transaction.memo import EncryptedMemo
 from refimpl.transaction.tx import InputRules, Tx, TxIn
 from refimpl.transaction.tx_out import TxOut

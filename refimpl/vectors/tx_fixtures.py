@@ -1,7 +1,8 @@
 """Deterministic transactions with their ledger context, for vectors, tests and benchmarks.
 
 A :class:`TxFixture` is a small ledger seeded from 32 bytes: a sender who owns a few TxOuts,
-a recipient, and decoy TxOuts, all in one in-memory Merkle tree (refimpl.ledger.merkle). From
+a recipient, and decoy TxOuts, all in one in-memory Merkle tree
+(refimpl.transaction.membership_proofs.merkle). From
 it, :meth:`TxFixture.draft` lays out a transaction the way MobileCoin's builder does
 (``transaction/builder/src/transaction_builder.rs``): rings of
 11 sorted by public key, one membership proof per ring member, inputs sorted by their first
@@ -32,10 +33,10 @@ from refimpl.crypto import ring_signature
 from refimpl.crypto.pedersen import value_generator
 from refimpl.crypto.ristretto import RandomSource, Scalar
 from refimpl.crypto.rng import Hc128Rng
-from refimpl.ledger.merkle import MerkleTree
-from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.transaction.amount import Amount
 from refimpl.transaction.fog_hint import EncryptedFogHint
+from refimpl.transaction.membership_proofs.merkle import MerkleTree
+from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
 from refimpl.transaction.onetime_keys import create_shared_secret, recover_onetime_private_key
 from refimpl.transaction.rct_signature import (
     OutputSecret,

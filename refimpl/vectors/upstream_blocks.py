@@ -38,10 +38,10 @@ from refimpl.crypto.ristretto import Scalar
 from refimpl.crypto.rng import Hc128Rng
 from refimpl.errors import ConformanceError
 from refimpl.ledger.block import Block, BlockContents
-from refimpl.ledger.merkle_types import TxOutMembershipElement
 from refimpl.transaction.amount import MOB_TOKEN_ID, Amount, MaskedAmountV1
 from refimpl.transaction.fog_hint import EncryptedFogHint
 from refimpl.transaction.key_image import KeyImage
+from refimpl.transaction.membership_proofs.types import TxOutMembershipElement
 from refimpl.transaction.tx import tx_out_from_protobuf, tx_out_to_protobuf
 from refimpl.transaction.tx_out import TxOut
 from refimpl.vectors.cases import Case, case_id

@@ -32,7 +32,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from refimpl.crypto.ristretto import RandomSource
 from refimpl.ledger.apply import ApplyResult, apply_transactions
-from refimpl.ledger.merkle import MerkleTree, is_membership_proof_valid
+from refimpl.transaction.membership_proofs.merkle import MerkleTree, is_membership_proof_valid
 from refimpl.transaction.tx import Tx
 from tests.unit.ledger._wallets import (
     BLOCK_VERSION,

@@ -35,9 +35,9 @@ from ledger_bench import (  # noqa: E402
 
 from refimpl.ledger.block import Block, BlockContents  # noqa: E402
 from refimpl.ledger.lmdb_file import check_data_file  # noqa: E402
-from refimpl.ledger.merkle import is_membership_proof_valid  # noqa: E402
 from refimpl.ledger.store import LedgerStore  # noqa: E402
 from refimpl.ledger.verify import verify_path  # noqa: E402
+from refimpl.transaction.membership_proofs.merkle import is_membership_proof_valid  # noqa: E402
 
 APPEND_ROUNDS = 30
 

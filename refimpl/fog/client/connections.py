@@ -36,9 +36,9 @@ from refimpl.fog.client.uri import FogUri
 from refimpl.fog.ledger.messages import CheckKeyImagesResponse, check_key_images_request
 from refimpl.fog.types import BlockRange, KeyImageResultCode
 from refimpl.fog.view.messages import QueryResponse
-from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.node.grpc_util import UnaryCaller, method_path
 from refimpl.transaction.key_image import KeyImage
+from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
 from refimpl.transaction.tx import tx_out_from_protobuf
 from refimpl.transaction.tx_out import TxOut
 

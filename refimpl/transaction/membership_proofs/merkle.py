@@ -31,7 +31,11 @@ from refimpl.crypto.hashing import (
 )
 from refimpl.crypto.pedersen import U64_MAX
 from refimpl.errors import LedgerError
-from refimpl.ledger.merkle_types import Range, TxOutMembershipElement, TxOutMembershipProof
+from refimpl.transaction.membership_proofs.types import (
+    Range,
+    TxOutMembershipElement,
+    TxOutMembershipProof,
+)
 from refimpl.transaction.tx_out import TxOut
 
 #: ``NIL_HASH = Blake2b256("mc_tx_out_merkle_nil")``: the hash of an empty subtree.

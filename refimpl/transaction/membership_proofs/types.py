@@ -3,7 +3,7 @@
 MobileCoin ``transaction/core/src/membership_proofs/range.rs`` (``Range``) and
 ``transaction/core/src/tx.rs`` (``TxOutMembershipElement``, ``TxOutMembershipHash``); notes
 §5 and §6.2. A block header carries the root element of the TxOut Merkle tree; the origin block
-carries the default element (range 0..0, hash zeros). The tree itself lives elsewhere.
+carries the default element (range 0..0, hash zeros). The tree itself is :mod:`.merkle`.
 
 Digestible layouts: ``Range`` is an aggregate "Range" {"from": uint64, "to": uint64};
 ``TxOutMembershipElement`` is an aggregate "TxOutMembershipElement" {"range": Range, "hash":
@@ -61,9 +61,6 @@ class TxOutMembershipElement:
 
 
 # --- protobuf (api/proto/external.proto: Range, TxOutMembershipElement, TxOutMembershipProof) --
-# Added by the tx-model helper so that TxIn can carry proofs before refimpl/ledger/merkle.py
-# exists: merkle.py (tree hashing, compute_implied_merkle_root, is_membership_proof_valid,
-# derive_proof_at_index) builds on these types and should import them from here.
 
 
 def range_to_protobuf(r: Range) -> bytes:

@@ -228,7 +228,7 @@ def test_verify_catches_a_wrong_tx_out_index(tmp_path: Path,
 
 
 def test_expected_range_count_matches_the_tree() -> None:
-    from refimpl.ledger.merkle import MerkleTree
+    from refimpl.transaction.membership_proofs.merkle import MerkleTree
 
     src = SyntheticSource(b"ranges")
     tree = MerkleTree()

@@ -21,7 +21,6 @@ from refimpl.ledger.block_protobuf import (
     block_contents_to_protobuf,
     block_from_protobuf,
 )
-from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.ledger.store import LedgerStore
 from refimpl.ledger.synthetic import SyntheticSource
 from refimpl.node.api import ledger_access_pb2 as pb
@@ -34,6 +33,7 @@ from refimpl.node.ledger_access import (
     LedgerAccessServicer,
 )
 from refimpl.transaction.key_image import KeyImage
+from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
 from refimpl.transaction.tx import tx_out_from_protobuf
 from tests.unit.client._serving import TIMEOUT_S, refusal, serving
 from tests.unit.ledger._wallets import (

@@ -21,10 +21,10 @@ from refimpl.client.ledger_source import LedgerSource, StoreLedgerSource, TxOutW
 from refimpl.client.wallet import Owned, Wallet
 from refimpl.crypto.ristretto import RandomSource, Scalar
 from refimpl.ledger.block import Block, BlockContents
-from refimpl.ledger.merkle import MerkleTree
 from refimpl.ledger.store import LedgerStore
 from refimpl.transaction.amount import Amount
 from refimpl.transaction.fog_hint import EncryptedFogHint
+from refimpl.transaction.membership_proofs.merkle import MerkleTree
 from refimpl.transaction.tx import Tx
 from refimpl.transaction.tx_out import TxOut
 from tests.unit.transaction._txbuild import rng_from

@@ -32,11 +32,11 @@ from refimpl.ledger.apply import (
     sort_zeroes_to_end,
     validate_against_ledger,
 )
-from refimpl.ledger.merkle import MerkleTree
-from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.ledger.store import LedgerStore
 from refimpl.transaction.amount import Amount
 from refimpl.transaction.key_image import KeyImage
+from refimpl.transaction.membership_proofs.merkle import MerkleTree
+from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
 from refimpl.transaction.tx import Tx
 from refimpl.transaction.tx_out import TxOut
 from tests.unit.ledger._wallets import (

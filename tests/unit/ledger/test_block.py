@@ -15,10 +15,10 @@ from refimpl.crypto.merlin import Transcript
 from refimpl.crypto.ristretto import Scalar
 from refimpl.errors import EncodingError, TxError
 from refimpl.ledger.block import Block, BlockContents, compute_block_id
-from refimpl.ledger.merkle_types import Range, TxOutMembershipElement
 from refimpl.transaction.amount import Amount
 from refimpl.transaction.fog_hint import EncryptedFogHint
 from refimpl.transaction.key_image import KeyImage
+from refimpl.transaction.membership_proofs.types import Range, TxOutMembershipElement
 from refimpl.transaction.tx_out import TxOut
 
 RECIPIENT = AccountKey(Scalar(5), Scalar(6)).default_subaddress()

@@ -15,11 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-from refimpl.ledger.merkle import is_membership_proof_valid
 from refimpl.ledger.snapshot import LedgerSnapshot
 from refimpl.ledger.store import LedgerStore
 from refimpl.ledger.synthetic import SyntheticSource
 from refimpl.ledger.verify import verify_ledger, verify_path
+from refimpl.transaction.membership_proofs.merkle import is_membership_proof_valid
 
 ROOT = Path(__file__).resolve().parents[3]
 APPENDS = 1000

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from refimpl.errors import LedgerError, RefImplError
 from refimpl.ledger.block import Block, BlockContents, compute_block_id
-from refimpl.ledger.merkle import MerkleTree, is_membership_proof_valid
-from refimpl.ledger.merkle_types import Range, TxOutMembershipElement
 from refimpl.ledger.signature import BlockSignature, sign, signing_key_from_bytes
 from refimpl.ledger.store import ALL_DBS, DB_COUNTS, NUM_BLOCKS_KEY, LedgerStore, be64
 from refimpl.ledger.synthetic import SyntheticSource
+from refimpl.transaction.membership_proofs.merkle import MerkleTree, is_membership_proof_valid
+from refimpl.transaction.membership_proofs.types import Range, TxOutMembershipElement
 
 KEY = signing_key_from_bytes(bytes(range(1, 33)))
 

@@ -24,7 +24,6 @@ from refimpl.enclave.sgx.quote import ReportBody
 from refimpl.errors import RefImplError
 from refimpl.ledger import signature
 from refimpl.ledger.apply import apply_transactions, root_proofs_for, validate_against_ledger
-from refimpl.ledger.merkle import MerkleTree
 from refimpl.ledger.store import LedgerStore
 from refimpl.node.enclave import (
     NodeEnclave,
@@ -35,6 +34,7 @@ from refimpl.node.enclave import (
     simulated_platform,
 )
 from refimpl.transaction import validation
+from refimpl.transaction.membership_proofs.merkle import MerkleTree
 from refimpl.transaction.tx import Tx
 from refimpl.transaction.validation import (
     validate,

@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 
 from refimpl.consensus.scp.types import QuorumSet
 from refimpl.ledger.block import Block, BlockContents
-from refimpl.ledger.merkle_types import TxOutMembershipElement
 from refimpl.ledger.store import LedgerStore
 from refimpl.ledger.synthetic import SyntheticSource
 from refimpl.node.archive import ArchiveBlock, ArchiveWriter, TxSources, block_path
@@ -36,6 +35,7 @@ from refimpl.node.sync import (
     pick_target,
 )
 from refimpl.transaction.key_image import KeyImage
+from refimpl.transaction.membership_proofs.types import TxOutMembershipElement
 from tests.unit.ledger._wallets import create_ledger
 from tests.unit.node._archive_fixtures import (
     LOCAL,

@@ -7,9 +7,13 @@ import pytest
 
 from refimpl.account.keys import CHANGE_SUBADDRESS_INDEX
 from refimpl.errors import RefImplError
-from refimpl.ledger.merkle_types import Range, TxOutMembershipElement, TxOutMembershipProof
 from refimpl.transaction.amount import Amount
 from refimpl.transaction.builder import OutputRequest, RingCandidate
+from refimpl.transaction.membership_proofs.types import (
+    Range,
+    TxOutMembershipElement,
+    TxOutMembershipProof,
+)
 from refimpl.transaction.memos import decode_memo
 from refimpl.transaction.memos.authenticated_sender import (
     AuthenticatedSenderMemo,

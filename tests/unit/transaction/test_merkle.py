@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from refimpl.crypto.hashing import blake2b256
 from refimpl.crypto.ristretto import Point, Scalar
 from refimpl.errors import CODES, LedgerError
-from refimpl.ledger.merkle import (
+from refimpl.transaction.fog_hint import EncryptedFogHint
+from refimpl.transaction.membership_proofs.merkle import (
     NIL_HASH,
     MerkleTree,
     compute_implied_merkle_root,
@@ -27,8 +28,11 @@ from refimpl.ledger.merkle import (
     root_element,
     root_hash,
 )
-from refimpl.ledger.merkle_types import Range, TxOutMembershipElement, TxOutMembershipProof
-from refimpl.transaction.fog_hint import EncryptedFogHint
+from refimpl.transaction.membership_proofs.types import (
+    Range,
+    TxOutMembershipElement,
+    TxOutMembershipProof,
+)
 from refimpl.transaction.tx_out import TxOut
 
 MAX_N = 70

@@ -13,8 +13,12 @@ from refimpl.crypto.merlin import Transcript
 from refimpl.crypto.ring_signature import RingMLSAG
 from refimpl.crypto.ristretto import Point, Scalar
 from refimpl.errors import RefImplError
-from refimpl.ledger.merkle_types import Range, TxOutMembershipElement, TxOutMembershipProof
 from refimpl.transaction.amount import Amount
+from refimpl.transaction.membership_proofs.types import (
+    Range,
+    TxOutMembershipElement,
+    TxOutMembershipProof,
+)
 from refimpl.transaction.tx import (
     InputRules,
     RevealedTxOut,

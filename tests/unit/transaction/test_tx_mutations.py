@@ -23,7 +23,11 @@ from hypothesis import strategies as st
 
 from refimpl.crypto.ristretto import L, Point, Scalar
 from refimpl.errors import CODES, RefImplError
-from refimpl.ledger.merkle_types import Range, TxOutMembershipElement, TxOutMembershipProof
+from refimpl.transaction.membership_proofs.types import (
+    Range,
+    TxOutMembershipElement,
+    TxOutMembershipProof,
+)
 from refimpl.transaction.tx import Tx, TxIn
 from refimpl.transaction.validation import validate_in
 from refimpl.transaction.validation_context import LedgerContext

@@ -15,12 +15,16 @@ import pytest
 
 from refimpl.crypto.ristretto import Point, Scalar
 from refimpl.errors import CODES, TxError
-from refimpl.ledger.merkle import MerkleTree
-from refimpl.ledger.merkle_types import Range, TxOutMembershipElement, TxOutMembershipProof
 from refimpl.transaction import validation as v
 from refimpl.transaction.amount import Amount, MaskedAmountV1, MaskedAmountV2
 from refimpl.transaction.fog_hint import EncryptedFogHint
 from refimpl.transaction.input_rules import verify_input_rules
+from refimpl.transaction.membership_proofs.merkle import MerkleTree
+from refimpl.transaction.membership_proofs.types import (
+    Range,
+    TxOutMembershipElement,
+    TxOutMembershipProof,
+)
 from refimpl.transaction.memo import EncryptedMemo
 from refimpl.transaction.tx import (
     InputRules,

@@ -12,7 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from refimpl.errors import CODES, EncodingError, RefImplError
-from refimpl.ledger.merkle_types import Range, TxOutMembershipElement, TxOutMembershipProof
+from refimpl.transaction.membership_proofs.types import (
+    Range,
+    TxOutMembershipElement,
+    TxOutMembershipProof,
+)
 from refimpl.transaction.validation_context import LedgerContext, VerifyRequest
 from refimpl.vectors.runner import CONFORMANCE_ROOT
 

@@ -36,13 +36,13 @@ from refimpl.fog.ledger.server import LedgerConfig, LedgerServer
 from refimpl.fog.ledger.timestamp import TimestampResultCode
 from refimpl.fog.ledger.untrusted_tx_out_service import compressed_ristretto
 from refimpl.fog.types import KeyImageResultCode
-from refimpl.ledger.merkle import is_membership_proof_valid
-from refimpl.ledger.merkle_types import TxOutMembershipProof
 from refimpl.node.api import attest_pb2
 from refimpl.node.grpc_util import UnaryCaller, method_path
 from refimpl.protobuf import parse_fields
 from refimpl.transaction.block_version import MAX_BLOCK_VERSION
 from refimpl.transaction.key_image import KeyImage
+from refimpl.transaction.membership_proofs.merkle import is_membership_proof_valid
+from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
 from refimpl.transaction.tx import tx_out_from_protobuf
 from tests.unit.fog._shared import BASE_TIMESTAMP, wait_for
 from tests.unit.fog.ledger._ledger import (

@@ -13,7 +13,7 @@ import psycopg
 from refimpl.fog.recovery_db import ReportData
 from refimpl.fog.types import ETxOutRecord, KexRngPubkey
 from refimpl.ledger.block import Block
-from refimpl.ledger.merkle_types import TxOutMembershipElement
+from refimpl.transaction.membership_proofs.types import TxOutMembershipElement
 
 TABLES = ("ingress_keys", "ingest_invocations", "ingested_blocks", "user_events", "reports")
 START_TIME = datetime.datetime(2026, 1, 1, 12, 0, 0)

@@ -9,7 +9,7 @@ from refimpl.fog.recovery_db import IngestInvocationId, RecoveryDb
 from refimpl.fog.recovery_db.types import IngressPublicKeyRecord, IngressPublicKeyStatus
 from refimpl.fog.types import ETxOutRecord, KexRngPubkey
 from refimpl.ledger.block import Block
-from refimpl.ledger.merkle_types import TxOutMembershipElement
+from refimpl.transaction.membership_proofs.types import TxOutMembershipElement
 
 SGX_SEED = bytes(range(32))
 RECORDS_PER_BLOCK = 3
