@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from refimpl.ledger.merkle_types import TxOutMembershipProof
     from refimpl.ledger.snapshot import LedgerSnapshot
+    from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
     from refimpl.transaction.tx import Tx
     from refimpl.transaction.tx_out import TxOut
 
