@@ -18,7 +18,8 @@ def register(sub: Any) -> None:
     inner = parser.add_subparsers(dest="conformance_command", required=True)
     run = inner.add_parser(
         "run", help="run the vector files with our implementation and print a table",
-        description="Run every conformance case in-process. " + _EXIT_CODES,
+        description="Run every conformance case in-process; example: mcref conformance run "
+        "--suite memos -v. " + _EXIT_CODES,
     )
     _common(run)
     run.set_defaults(handler=_run)
@@ -39,7 +40,8 @@ def register(sub: Any) -> None:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suite", help="one suite only (a directory name, e.g. account_keys)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--verbose", "-v", action="store_true", help="list each failing case")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="list every failing (and pending) case")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -82,6 +84,9 @@ def print_report(report: runner.RunReport, verbose: bool = False) -> None:
             print(f"FAILED {failure}")
         if len(failures) > 5 and not verbose:
             print(f"... {len(failures) - 5} more failures in {f.path} (-v lists them all)")
+        if verbose:
+            for case_id in f.pending_ids:
+                print(f"PENDING {case_id}")
     for path in report.unused:
         print(f"UNUSED {path}: no case source reads this vector file")
     for path in report.missing:

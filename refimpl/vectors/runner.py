@@ -87,6 +87,8 @@ class FileResult:
             doc["failures"] = [f.to_json() for f in self.failures]
         if self.structural_failures:
             doc["structuralFailures"] = [f.to_json() for f in self.structural_failures]
+        if self.pending_ids:
+            doc["pendingIds"] = list(self.pending_ids)
         if self.note:
             doc["note"] = self.note
         return doc

@@ -59,6 +59,10 @@ def test_the_wrong_adapter_fails_exactly_the_cases_it_breaks(tmp_path: Path) -> 
     # a case answered unsupported is pending too
     core = _suite_case_ids("core")
     assert core[0] in {i for f in result.report.files for i in f.pending_ids}
+    listed = result.to_json()["files"]
+    assert isinstance(listed, list)
+    files = {f["path"]: f for f in listed}
+    assert files[core[0].partition("#")[0]]["pendingIds"] == [core[0]]
 
 
 def test_cli_drive_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
