@@ -2,7 +2,7 @@
 
 MobileCoin ``transaction/core/src/membership_proofs/{mod,range,errors}.rs`` (hashing, proof
 checks, ``derive_proof_at_index``) and ``ledger/db/src/tx_out_store.rs`` (how the ledger
-lays out the tree and builds proofs); notes/crypto-ledger.md §5.
+lays out the tree and builds proofs).
 
 The tree covers global TxOut indices ``0..N-1`` as a full binary tree of ``next_pow2(N)``
 leaves. A node is named by its inclusive, aligned leaf range ``[from, to]``. Its hash is the

@@ -1,9 +1,10 @@
 """The value types of TxOut membership proofs: ranges and tree elements.
 
 MobileCoin ``transaction/core/src/membership_proofs/range.rs`` (``Range``) and
-``transaction/core/src/tx.rs`` (``TxOutMembershipElement``, ``TxOutMembershipHash``); notes
-§5 and §6.2. A block header carries the root element of the TxOut Merkle tree; the origin block
-carries the default element (range 0..0, hash zeros). The tree itself is :mod:`.merkle`.
+``transaction/core/src/tx.rs`` (``TxOutMembershipElement``, ``TxOutMembershipHash``); the root
+element in ``blockchain/types/src/block.rs``. A block header carries the root element of the TxOut
+Merkle tree; the origin block carries the default element (range 0..0, hash zeros). The tree itself
+is :mod:`.merkle`.
 
 Digestible layouts: ``Range`` is an aggregate "Range" {"from": uint64, "to": uint64};
 ``TxOutMembershipElement`` is an aggregate "TxOutMembershipElement" {"range": Range, "hash":
@@ -111,8 +112,8 @@ def _elements(value: Iterable[TxOutMembershipElement]) -> tuple[TxOutMembershipE
 @attrs.frozen
 class TxOutMembershipProof:
     """A Merkle proof of membership of the TxOut at global ``index`` in the tree whose last
-    leaf is ``highest_index`` (``transaction/core/src/tx.rs`` ``TxOutMembershipProof``;
-    notes/crypto-ledger.md §4.1, §5). ``elements`` lists the leaf first, then the siblings in
+    leaf is ``highest_index`` (``transaction/core/src/tx.rs`` ``TxOutMembershipProof``).
+    ``elements`` lists the leaf first, then the siblings in
     the order they combine.
 
     Digest: aggregate "TxOutMembershipProof" {"index": uint, "highest_index": uint,

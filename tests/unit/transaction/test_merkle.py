@@ -1,5 +1,5 @@
 """TxOut Merkle tree: roots against a naive recursive definition, proofs, derived proofs,
-tampered proofs (notes/crypto-ledger.md §5; MobileCoin membership_proofs/mod.rs)."""
+tampered proofs (MobileCoin transaction/core/src/membership_proofs/mod.rs)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def leaf(i: int) -> bytes:
 
 
 def naive_hash(lo: int, hi: int, n: int) -> bytes:
-    """The recursive definition of notes §5, independent of the incremental tree."""
+    """The recursive definition (membership_proofs/mod.rs), independent of the incremental tree."""
     if lo >= n:
         return NIL_HASH
     if lo == hi:
