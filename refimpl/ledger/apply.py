@@ -21,14 +21,14 @@ which ``derive_proof_at_index`` recovers from the current root proof. MobileCoin
 accepts stale proofs of an append-only ledger; only a proof whose ``highest_index`` lies past
 the ledger's end is refused (``LedgerTxOutIndexOutOfBounds``).
 
-Blocks: ``validators.rs`` ``combine`` orders candidate transactions (``WellFormedTxContext``
-order: priority descending, then tx hash, tombstone, key images, highest indices, output public
-keys) and keeps, first come, those that share no key image and no output public key with a
-transaction kept before (at most ``MAX_TRANSACTIONS_PER_BLOCK``). ``form_block`` then adds fee
-outputs (§6.6: ``min(#tokens, #transactions)`` outputs to the fee recipient, the nonzero fee
-totals first, each with the private key ``reduce32`` of a Merlin transcript over the parent id,
-the transactions, the amount and a counter), sorts outputs by public key and key images by
-bytes (§6.3), and builds the block on its parent with the ledger's current root element.
+Blocks: ``validators.rs`` ``combine`` orders candidate transactions (``WellFormedTxContext`` order:
+priority descending, then tx hash, tombstone, key images, highest indices, output public keys) and
+keeps, first come, those that share no key image and no output public key with a transaction kept
+before (at most ``MAX_TRANSACTIONS_PER_BLOCK``). ``form_block`` then adds fee outputs
+(``mint_output``: ``min(#tokens, #transactions)`` outputs to the fee recipient, the nonzero fee
+totals first, each with the private key ``reduce32`` of a Merlin transcript over the parent id, the
+transactions, the amount and a counter), sorts outputs by public key and key images by bytes (as
+``form_block`` does), and builds the block on its parent with the ledger's current root element.
 
 Rejections are typed: ``tx.*`` codes from ``validate`` and ``ledger.*`` codes registered in the
 "applying transactions" section of :mod:`refimpl.errors`.

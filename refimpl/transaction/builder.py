@@ -10,17 +10,17 @@ Deterministic given the injected ``rng``; randomness is drawn in this order: rin
 then for each output in request order and finally each change output: the tx private key
 (64 bytes) and the fake fog hint, then everything :func:`rct_signature.sign` draws.
 
-Layout rules (§4.2): each ring is sorted by TxOut public key, inputs by their ring's first
-public key, outputs by public key from block version 3 (the order MobileCoin requires there).
-Change: for every token the inputs spend, ``inputs - outputs - fee (fee token)`` goes to the
+Layout rules (``transaction_builder.rs``): each ring is sorted by TxOut public key, inputs by their
+ring's first public key, outputs by public key from block version 3 (the order MobileCoin requires
+there). Change: for every token the inputs spend, ``inputs - outputs - fee (fee token)`` goes to the
 sender's change subaddress when positive; a negative balance is ``tx.builder_insufficient_funds``.
 Fog hints (``create_fog_hint``): an output to an address without fog carries a fake hint
 (``fake_onetime_hint``); for an address with fog, the hint is its view public key sealed to the
 ingest key ``fog_resolver`` gives for it (``tx.builder_no_fog_resolver`` without one), and the
 transaction's tombstone block is lowered to that key's ``pubkey_expiry`` when it is earlier
 (``impose_tombstone_block_limit``). As in ``add_change_output``, a change output's hint names the
-sender's DEFAULT subaddress, so a fog user finds its change with one RNG. The hint is drawn
-right after the output's tx private key.
+sender's DEFAULT subaddress, so a fog user finds its change with one RNG. The hint is drawn right
+after the output's tx private key.
 """
 
 from __future__ import annotations

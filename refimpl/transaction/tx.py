@@ -7,8 +7,8 @@ messages of ``api/proto/external.proto``.
 
 Every type is an immutable attrs class with
 
-* ``append_to(writer, context)``: its ``#[derive(Digestible)]`` layout (§4.1: empty sequences,
-  empty bytes and ``None`` are omitted; ``fee_token_id`` only when non-zero;
+* ``append_to(writer, context)``: its ``#[derive(Digestible)]`` layout (``crypto/digestible``:
+  empty sequences, empty bytes and ``None`` are omitted; ``fee_token_id`` only when non-zero;
   ``range_proof_bytes`` always);
 * ``to_protobuf()`` / ``from_protobuf(data)``: the prost encoding of its ``external.proto``
   message. Decoding follows prost: absent fields, including prost ``required`` messages, take
@@ -17,11 +17,11 @@ Every type is an immutable attrs class with
   ``crypto.non_canonical_point`` here rather than a verification failure later. Malformed
   input raises typed errors (``encoding.*``, ``crypto.*``), never another exception.
 
-Hashes: ``TxPrefix.hash()`` = ``digest32(prefix, "mobilecoin-tx-prefix")`` (the message the
-MLSAGs sign, §4.4), ``Tx.hash()`` = ``digest32(tx, "mobilecoin-tx")``, ``TxIn.signed_digest()``
-= ``digest32(TxIn without proofs, "mc-input-rules-digest")`` (what an SCI ring signs) and
-``InputRules.canonical_digest()`` = ``digest32(rules, "mc-input-rules")`` (TxSummary).
-The protobuf forms of the foreign types ``TxOut`` and ``RingMLSAG`` live here too, as
+Hashes: ``TxPrefix.hash()`` = ``digest32(prefix, "mobilecoin-tx-prefix")`` (the message the MLSAGs
+sign, refimpl/transaction/signing_digest.py), ``Tx.hash()`` = ``digest32(tx, "mobilecoin-tx")``,
+``TxIn.signed_digest()`` = ``digest32(TxIn without proofs, "mc-input-rules-digest")`` (what an SCI
+ring signs) and ``InputRules.canonical_digest()`` = ``digest32(rules, "mc-input-rules")``
+(TxSummary). The protobuf forms of the foreign types ``TxOut`` and ``RingMLSAG`` live here too, as
 functions (:func:`tx_out_to_protobuf`, :func:`ring_mlsag_to_protobuf` and their inverses).
 """
 

@@ -1,4 +1,5 @@
-"""b58 public addresses: round trips, and every bad input is a registered typed error (§7)."""
+"""b58 public addresses: round trips, and every bad input is a registered typed error
+(api/src/display.rs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TransactionBuilder: layout rules (§4.2), change, memos, determinism, typed errors."""
+"""TransactionBuilder: layout rules (transaction_builder.rs), change, memos, determinism, typed
+errors."""
 
 from __future__ import annotations
 

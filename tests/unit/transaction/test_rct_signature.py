@@ -1,4 +1,5 @@
-"""RingCT signature: signing digests per block version, sign/verify, §4.7 order and codes, SCIs."""
+"""RingCT signature: signing digests per block version, sign/verify, the verify order and codes
+(rct_bulletproofs.rs), SCIs."""
 
 from __future__ import annotations
 
@@ -138,7 +139,7 @@ def test_pseudo_output_blindings_balance_output_blindings() -> None:
     assert len(set(blindings)) == 3
 
 
-# --- verification: each §4.7 rule with its code --------------------------------------------------
+# --- verification: each rule of SignatureRctBulletproofs::verify with its code -------------------
 
 
 def _with_sig(tx: Tx, **changes: object) -> Tx:
