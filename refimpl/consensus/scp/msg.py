@@ -89,7 +89,8 @@ Topic = Nominate | NominatePrepare | Prepare | Commit | Externalize
 
 @attrs.frozen(cache_hash=True)
 class Msg:
-    """``Msg { sender_id, slot_index, quorum_set, topic }`` (MobileCoin msg.rs)."""
+    """``Msg { sender_id, slot_index, quorum_set, topic }`` (MobileCoin msg.rs); a string sender and
+    a canonical JSON form instead of serde-CBOR (docs/deviations.md#dev-scp-message-framing)."""
 
     sender: NodeID
     slot_index: int
