@@ -260,25 +260,31 @@ static void ge_to_cached(ge_cached *c, const ge *p) {
     fe_mul(c->T2d, p->T, FE_D2);
 }
 
-static void ge_cached_neg(ge_cached *r, const ge_cached *c) {
-    fe_copy(r->YpX, c->YmX);
-    fe_copy(r->YmX, c->YpX);
-    fe_copy(r->Z2, c->Z2);
-    fe_neg(r->T2d, c->T2d);
+/* a - b + 4p without the carry: only for a result fed straight to fe_mul/fe_sq. Bounds: a below
+ * 2^53 and b at most 2^53 - 76 per limb (every multiplication output, and sums of two) give
+ * limbs below 2^54, which fe_mul and fe_sq accept. */
+static void fe_sub_lazy(fe r, const fe a, const fe b) {
+    r[0] = a[0] + 0x1fffffffffffb4ULL - b[0];
+    r[1] = a[1] + 0x1ffffffffffffcULL - b[1];
+    r[2] = a[2] + 0x1ffffffffffffcULL - b[2];
+    r[3] = a[3] + 0x1ffffffffffffcULL - b[3];
+    r[4] = a[4] + 0x1ffffffffffffcULL - b[4];
 }
 
-/* r = p + q (q cached): add-2008-hwcd-3 for a = -1 */
-static void ge_add_cached(ge *r, const ge *p, const ge_cached *q) {
+/* r = p + q or p - q (q cached) by add-2008-hwcd-3 for a = -1; with affine q (Z = 1, Z2 = 2)
+ * D = 2 Z1 needs no multiplication. Subtracting swaps Y+X with Y-X and negates T2d, which
+ * here swaps the roles of D + C and D - C. */
+static inline void ge_addsub(ge *r, const ge *p, const ge_cached *q, int affine, int negate) {
     fe a, b, c, d, e, f, g, h, t;
-    fe_sub(t, p->Y, p->X);
-    fe_mul(a, t, q->YmX);
+    fe_sub_lazy(t, p->Y, p->X);
+    fe_mul(a, t, negate ? q->YpX : q->YmX);
     fe_add(t, p->Y, p->X);
-    fe_mul(b, t, q->YpX);
+    fe_mul(b, t, negate ? q->YmX : q->YpX);
     fe_mul(c, p->T, q->T2d);
-    fe_mul(d, p->Z, q->Z2);
-    fe_sub(e, b, a);
-    fe_sub(f, d, c);
-    fe_add(g, d, c);
+    if (affine) fe_add(d, p->Z, p->Z); else fe_mul(d, p->Z, q->Z2);
+    fe_sub_lazy(e, b, a);
+    if (negate) { fe_add(f, d, c); fe_sub_lazy(g, d, c); }
+    else { fe_sub_lazy(f, d, c); fe_add(g, d, c); }
     fe_add(h, b, a);
     fe_mul(r->X, e, f);
     fe_mul(r->Y, g, h);
@@ -286,24 +292,7 @@ static void ge_add_cached(ge *r, const ge *p, const ge_cached *q) {
     fe_mul(r->Z, f, g);
 }
 
-/* r = p + q where q = (x, y) is affine (Z = 1) in cached form: D = 2*Z1 costs no mul */
-static void ge_add_affine(ge *r, const ge *p, const ge_cached *q) {
-    fe a, b, c, d, e, f, g, h, t;
-    fe_sub(t, p->Y, p->X);
-    fe_mul(a, t, q->YmX);
-    fe_add(t, p->Y, p->X);
-    fe_mul(b, t, q->YpX);
-    fe_mul(c, p->T, q->T2d);
-    fe_add(d, p->Z, p->Z);
-    fe_sub(e, b, a);
-    fe_sub(f, d, c);
-    fe_add(g, d, c);
-    fe_add(h, b, a);
-    fe_mul(r->X, e, f);
-    fe_mul(r->Y, g, h);
-    fe_mul(r->T, e, h);
-    fe_mul(r->Z, f, g);
-}
+static void ge_add_cached(ge *r, const ge *p, const ge_cached *q) { ge_addsub(r, p, q, 0, 0); }
 
 static void ge_add(ge *r, const ge *p, const ge *q) {
     ge_cached c;
@@ -311,46 +300,29 @@ static void ge_add(ge *r, const ge *p, const ge *q) {
     ge_add_cached(r, p, &c);
 }
 
-/* dbl-2008-hwcd with a = -1 */
-static void ge_double(ge *r, const ge *p) {
+/* dbl-2008-hwcd with a = -1; with_t = 0 skips T, which only an addition reads */
+static inline void ge_double_t(ge *r, const ge *p, int with_t) {
     fe a, b, c, e, f, g, h, t;
     fe_sq(a, p->X);
     fe_sq(b, p->Y);
     fe_sq(c, p->Z);
-    fe_add(c, c, c);
+    fe_add(c, c, c);              /* C = 2 Z^2 */
     fe_add(t, p->X, p->Y);
     fe_sq(e, t);
-    fe_sub(e, e, a);
-    fe_sub(e, e, b);              /* 2XY */
-    fe_sub(g, b, a);              /* -A + B */
-    fe_sub(f, g, c);              /* G - C */
-    fe_add(h, a, b);
-    fe_neg(h, h);                 /* -A - B */
+    fe_add(h, a, b);              /* A + B */
+    fe_sub_lazy(e, e, h);         /* E = 2XY */
+    fe_sub_lazy(g, b, a);         /* G = -A + B */
+    fe_add(t, a, c);
+    fe_sub_lazy(f, b, t);         /* F = G - C */
+    fe_sub_lazy(h, (const uint64_t[5]){0, 0, 0, 0, 0}, h); /* H = -A - B */
     fe_mul(r->X, e, f);
     fe_mul(r->Y, g, h);
-    fe_mul(r->T, e, h);
+    if (with_t) fe_mul(r->T, e, h);
     fe_mul(r->Z, f, g);
 }
 
-/* the same doubling without T (it reads only X, Y, Z): for all but the last of a run of doublings */
-static void ge_double_xyz(ge *r, const ge *p) {
-    fe a, b, c, e, f, g, h, t;
-    fe_sq(a, p->X);
-    fe_sq(b, p->Y);
-    fe_sq(c, p->Z);
-    fe_add(c, c, c);
-    fe_add(t, p->X, p->Y);
-    fe_sq(e, t);
-    fe_sub(e, e, a);
-    fe_sub(e, e, b);
-    fe_sub(g, b, a);
-    fe_sub(f, g, c);
-    fe_add(h, a, b);
-    fe_neg(h, h);
-    fe_mul(r->X, e, f);
-    fe_mul(r->Y, g, h);
-    fe_mul(r->Z, f, g);
-}
+static void ge_double(ge *r, const ge *p) { ge_double_t(r, p, 1); }
+static void ge_double_xyz(ge *r, const ge *p) { ge_double_t(r, p, 0); }
 
 static int ristretto_decode(ge *p, const uint8_t in[32]) {
     fe s, ss, u1, u2, u2sq, v, t, invsqrt, den_x, den_y;
@@ -382,15 +354,14 @@ static int ristretto_decode(ge *p, const uint8_t in[32]) {
     return 1;
 }
 
-static void ristretto_encode(uint8_t out[32], const ge *p) {
-    fe u1, u2, t, invsqrt, den1, den2, z_inv, ix, iy, enchanted, x, y, den_inv;
+/* RFC 9496 section 4.3.2, given invsqrt = +-1/sqrt(u1 u2^2) (double_and_encode3 knows it
+ * without a square root) */
+static void ristretto_encode_with(uint8_t out[32], const ge *p, const fe invsqrt) {
+    fe u1, u2, t, den1, den2, z_inv, ix, iy, enchanted, x, y, den_inv;
     fe_add(t, p->Z, p->Y);
     fe_sub(u1, p->Z, p->Y);
     fe_mul(u1, t, u1);
     fe_mul(u2, p->X, p->Y);
-    fe_sq(t, u2);
-    fe_mul(t, t, u1);
-    sqrt_ratio_m1(invsqrt, FE_ONE, t);
     fe_mul(den1, invsqrt, u1);
     fe_mul(den2, invsqrt, u2);
     fe_mul(z_inv, den1, den2);
@@ -410,6 +381,18 @@ static void ristretto_encode(uint8_t out[32], const ge *p) {
     fe_mul(t, den_inv, t);
     fe_abs(t, t);
     fe_tobytes(out, t);
+}
+
+static void ristretto_encode(uint8_t out[32], const ge *p) {
+    fe u1, u2, t, invsqrt;
+    fe_add(t, p->Z, p->Y);
+    fe_sub(u1, p->Z, p->Y);
+    fe_mul(u1, t, u1);
+    fe_mul(u2, p->X, p->Y);
+    fe_sq(t, u2);
+    fe_mul(t, t, u1);
+    sqrt_ratio_m1(invsqrt, FE_ONE, t);
+    ristretto_encode_with(out, p, invsqrt);
 }
 
 /* ---------------------------------------------------------------- Pippenger */
@@ -446,49 +429,148 @@ static int window_bits(Py_ssize_t n) {
     return 9;
 }
 
-/* Straus for a few terms: signed radix-16 digits and a table of 1..8 times each point */
-#define STRAUS_MAX 8
-static void straus_run(ge *acc, const uint8_t *scalars, const uint8_t *points, Py_ssize_t n) {
-    ge_cached table[STRAUS_MAX][8];
-    int32_t digits[STRAUS_MAX][65];
-    for (Py_ssize_t i = 0; i < n; i++) {
-        ge p, multiple;
-        memcpy(&p, points + 160 * i, sizeof(ge));
-        ge_to_cached(&table[i][0], &p);
-        multiple = p;
-        for (int j = 1; j < 8; j++) {
-            ge_add_cached(&multiple, &multiple, &table[i][0]);
-            ge_to_cached(&table[i][j], &multiple);
-        }
-        recode(digits[i], 65, scalars + 32 * i, 4);
+/* ---------------------------------------------------------------- Straus with NAF digits
+ * Width-w non-adjacent form (Hankerson, Menezes and Vanstone, "Guide to Elliptic Curve
+ * Cryptography", algorithm 3.35): digits zero or odd in (-2^(w-1), 2^(w-1)), non-zero digits at
+ * least w positions apart, so a 253-bit scalar costs about 253/(w+1) additions from a table of
+ * the odd multiples P, 3P, ..., (2^(w-1) - 1)P, and the doublings are shared by all terms. */
+
+#define NAF_LEN 257
+#define VAR_W 5                 /* variable points: 8 odd multiples */
+#define VAR_ODD (1 << (VAR_W - 2))
+#define BASE_W 8                /* the basepoint: 64 odd multiples, precomputed with Z = 1 */
+#define BASE_ODD (1 << (BASE_W - 2))
+
+/* the digits of a scalar below 2^255; returns one more than the highest non-zero position */
+static int wnaf(int8_t naf[NAF_LEN], const uint8_t s[32], int w) {
+    uint64_t x[5];
+    for (int i = 0; i < 4; i++) {
+        uint64_t v = 0;
+        for (int j = 7; j >= 0; j--) v = (v << 8) | s[8 * i + j];
+        x[i] = v;
     }
-    ge_identity(acc);
-    for (int k = 64; k >= 0; k--) {
-        for (int j = 0; j < 3; j++) ge_double_xyz(acc, acc);
-        ge_double(acc, acc);
-        for (Py_ssize_t i = 0; i < n; i++) {
-            int32_t d = digits[i][k];
-            if (d > 0) {
-                ge_add_cached(acc, acc, &table[i][d - 1]);
-            } else if (d < 0) {
-                ge_cached q;
-                ge_cached_neg(&q, &table[i][-d - 1]);
-                ge_add_cached(acc, acc, &q);
-            }
+    x[4] = 0;
+    memset(naf, 0, NAF_LEN);
+    int width = 1 << w, half = width >> 1, carry = 0, top = 0, pos = 0;
+    uint64_t mask = (uint64_t)width - 1;
+    while (pos < NAF_LEN) {
+        int idx = pos >> 6, off = pos & 63;
+        uint64_t bits = x[idx] >> off;
+        if (off + w > 64 && idx < 4) bits |= x[idx + 1] << (64 - off);
+        int window = carry + (int)(bits & mask);
+        if ((window & 1) == 0) {   /* this position is zero; a pending carry moves on with it */
+            pos++;
+            continue;
         }
+        if (window < half) { carry = 0; naf[pos] = (int8_t)window; }
+        else { carry = 1; naf[pos] = (int8_t)(window - width); }
+        top = pos + 1;
+        pos += w;
+    }
+    return top;
+}
+
+/* tab[i] = (2i + 1) P for i < VAR_ODD */
+static void odd_multiples(ge_cached tab[VAR_ODD], const ge *p) {
+    ge acc = *p, p2;
+    ge_cached c2;
+    ge_double(&p2, p);
+    ge_to_cached(&c2, &p2);
+    ge_to_cached(&tab[0], p);
+    for (int i = 1; i < VAR_ODD; i++) {
+        ge_add_cached(&acc, &acc, &c2);
+        ge_to_cached(&tab[i], &acc);
     }
 }
 
-static int msm_point(ge *result, const uint8_t *scalars, const uint8_t *points, Py_ssize_t n) {
-    if (n <= STRAUS_MAX) {
-        straus_run(result, scalars, points, n);
-        return 1;
+typedef struct {
+    const int8_t *naf;
+    const ge_cached *tab;   /* odd multiples of the term's point */
+    int affine;             /* the table has Z = 1 */
+} straus_term;
+
+/* sum of the terms, sharing the doublings */
+static void straus_naf(ge *out, const straus_term *terms, int nterms, int top) {
+    ge acc;
+    ge_identity(&acc);
+    int started = 0;
+    for (int i = top - 1; i >= 0; i--) {
+        int adds = 0;
+        for (int j = 0; j < nterms; j++) adds |= terms[j].naf[i];
+        if (started) ge_double_t(&acc, &acc, adds != 0 || i == 0); /* T only when read */
+        for (int j = 0; j < nterms; j++) {
+            int d = terms[j].naf[i];
+            if (d > 0) ge_addsub(&acc, &acc, &terms[j].tab[d >> 1], terms[j].affine, 0);
+            else if (d < 0) ge_addsub(&acc, &acc, &terms[j].tab[(-d) >> 1], terms[j].affine, 1);
+        }
+        started |= adds != 0;
     }
+    *out = acc;
+}
+
+static const uint8_t BASEPOINT_BYTES[32] = {
+    0xe2, 0xf2, 0xae, 0x0a, 0x6a, 0xbc, 0x4e, 0x71, 0xa8, 0x84, 0xa9, 0x61, 0xc5, 0x00, 0x51, 0x5f,
+    0x58, 0xe3, 0x0b, 0x6a, 0xa5, 0x82, 0xdd, 0x8d, 0xb6, 0xa6, 0x59, 0x45, 0xe0, 0x8d, 0x2d, 0x76};
+
+static ge_cached G_ODD[BASE_ODD];   /* (2i + 1) G with Z = 1, built at import */
+
+static int g_table_init(void) {
+    ge base, acc, g2;
+    ge_cached c2;
+    if (!ristretto_decode(&base, BASEPOINT_BYTES)) return 0;
+    ge_double(&g2, &base);
+    ge_to_cached(&c2, &g2);
+    acc = base;
+    for (int i = 0; i < BASE_ODD; i++) {
+        fe zinv, x, y, t;
+        fe_invert(zinv, acc.Z);
+        fe_mul(x, acc.X, zinv);
+        fe_mul(y, acc.Y, zinv);
+        fe_mul(t, x, y);
+        fe_add(G_ODD[i].YpX, y, x);
+        fe_sub(G_ODD[i].YmX, y, x);
+        fe_set_small(G_ODD[i].Z2, 2);
+        fe_mul(G_ODD[i].T2d, t, FE_D2);
+        ge_add_cached(&acc, &acc, &c2);
+    }
+    return 1;
+}
+
+/* Straus over n decoded points (160 bytes each), NAF width VAR_W */
+static int straus_points(ge *result, const uint8_t *scalars, const uint8_t *points, Py_ssize_t n) {
+    size_t count = (size_t)(n > 0 ? n : 1);
+    ge_cached *tabs = malloc(sizeof(ge_cached) * VAR_ODD * count);
+    int8_t *nafs = malloc((size_t)NAF_LEN * count);
+    straus_term *terms = malloc(sizeof(straus_term) * count);
+    if (!tabs || !nafs || !terms) { free(tabs); free(nafs); free(terms); return 0; }
+    int top = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        ge p;
+        memcpy(&p, points + 160 * i, sizeof(ge));
+        odd_multiples(tabs + VAR_ODD * (size_t)i, &p);
+        int t = wnaf(nafs + NAF_LEN * (size_t)i, scalars + 32 * i, VAR_W);
+        if (t > top) top = t;
+        terms[i].naf = nafs + NAF_LEN * (size_t)i;
+        terms[i].tab = tabs + VAR_ODD * (size_t)i;
+        terms[i].affine = 0;
+    }
+    straus_naf(result, terms, (int)n, top);
+    free(tabs); free(nafs); free(terms);
+    return 1;
+}
+
+/* below this many points Straus beats Pippenger (measured: tools in the issue-13 report) */
+#ifndef STRAUS_MAX
+#define STRAUS_MAX 128
+#endif
+
+static int msm_point(ge *result, const uint8_t *scalars, const uint8_t *points, Py_ssize_t n) {
+    if (n <= STRAUS_MAX) return straus_points(result, scalars, points, n);
     int c = window_bits(n);
     int windows = (256 + c - 1) / c + 1;
     int nbuckets = 1 << (c - 1);
     size_t count = (size_t)(n > 0 ? n : 1);
-    ge_cached *cached = malloc(sizeof(ge_cached) * 2 * count); /* [P_i] then [-P_i] */
+    ge_cached *cached = malloc(sizeof(ge_cached) * count);
     uint8_t *affine = malloc(count);
     int32_t *digits = malloc(sizeof(int32_t) * (size_t)windows * count);
     ge *buckets = malloc(sizeof(ge) * (size_t)nbuckets);
@@ -503,7 +585,6 @@ static int msm_point(ge *result, const uint8_t *scalars, const uint8_t *points, 
         ge p;
         memcpy(&p, points + 160 * i, sizeof(ge));
         ge_to_cached(&cached[i], &p);
-        ge_cached_neg(&cached[count + (size_t)i], &cached[i]);
         affine[i] = (uint8_t)(memcmp(p.Z, one, sizeof(fe)) == 0); /* decode() gives Z = 1 */
         recode(digits + (size_t)windows * (size_t)i, windows, scalars + 32 * i, c);
     }
@@ -516,13 +597,9 @@ static int msm_point(ge *result, const uint8_t *scalars, const uint8_t *points, 
         for (Py_ssize_t i = 0; i < n; i++) {
             int32_t d = digits[(size_t)windows * (size_t)i + (size_t)k];
             if (d == 0) continue;
-            const ge_cached *q;
-            int b;
-            if (d > 0) { b = d - 1; q = &cached[i]; }
-            else { b = -d - 1; q = &cached[count + (size_t)i]; }
+            int b = (d > 0 ? d : -d) - 1;
             if (!used[b]) { ge_identity(&buckets[b]); used[b] = 1; }
-            if (affine[i]) ge_add_affine(&buckets[b], &buckets[b], q);
-            else ge_add_cached(&buckets[b], &buckets[b], q);
+            ge_addsub(&buckets[b], &buckets[b], &cached[i], affine[i], d < 0);
         }
         ge running, total;
         int have_running = 0;
@@ -605,12 +682,9 @@ static int table_msm(ge *result, const ge_cached *table, Py_ssize_t n, int c, co
             int32_t d = digits[k];
             if (d == 0) continue;
             const ge_cached *entry = &table[(size_t)j * (size_t)windows + (size_t)k];
-            ge_cached neg;
-            int b;
-            if (d > 0) { b = d - 1; }
-            else { b = -d - 1; ge_cached_neg(&neg, entry); entry = &neg; }
+            int b = (d > 0 ? d : -d) - 1;
             if (!used[b]) { ge_identity(&buckets[b]); used[b] = 1; }
-            ge_add_affine(&buckets[b], &buckets[b], entry);
+            ge_addsub(&buckets[b], &buckets[b], entry, 1, d < 0);
         }
     }
     ge running, total;
@@ -624,78 +698,6 @@ static int table_msm(ge *result, const ge_cached *table, Py_ssize_t n, int c, co
     *result = total;
     free(buckets); free(used); free(digits);
     return 1;
-}
-
-/* ---------------------------------------------------------------- MLSAG ring members
- * One ring member of MobileCoin's RingMLSAG verification (notes/crypto-ledger.md section 4.5):
- * L0 = r0*G + c*P, R0 = r0*Hp(P) + c*I, L1 = r1*G + c*(C' - C). Multiples of the basepoint G come
- * from a table of j * 16^k * G (k < 65, j = 1..8) built at import, so they cost no doublings. */
-
-static ge_cached G_TABLE[65][8];
-
-static const uint8_t BASEPOINT_BYTES[32] = {
-    0xe2, 0xf2, 0xae, 0x0a, 0x6a, 0xbc, 0x4e, 0x71, 0xa8, 0x84, 0xa9, 0x61, 0xc5, 0x00, 0x51, 0x5f,
-    0x58, 0xe3, 0x0b, 0x6a, 0xa5, 0x82, 0xdd, 0x8d, 0xb6, 0xa6, 0x59, 0x45, 0xe0, 0x8d, 0x2d, 0x76};
-
-static int g_table_init(void) {
-    ge base;
-    if (!ristretto_decode(&base, BASEPOINT_BYTES)) return 0;
-    for (int k = 0; k < 65; k++) {
-        ge multiple = base;
-        ge_to_cached(&G_TABLE[k][0], &base);
-        for (int j = 1; j < 8; j++) {
-            ge_add_cached(&multiple, &multiple, &G_TABLE[k][0]);
-            ge_to_cached(&G_TABLE[k][j], &multiple);
-        }
-        for (int d = 0; d < 4; d++) ge_double(&base, &base);
-    }
-    return 1;
-}
-
-static void base_mul(ge *out, const uint8_t scalar[32]) {
-    int32_t digits[65];
-    recode(digits, 65, scalar, 4);
-    ge_identity(out);
-    for (int k = 0; k < 65; k++) {
-        int32_t d = digits[k];
-        if (d > 0) {
-            ge_add_cached(out, out, &G_TABLE[k][d - 1]);
-        } else if (d < 0) {
-            ge_cached q;
-            ge_cached_neg(&q, &G_TABLE[k][-d - 1]);
-            ge_add_cached(out, out, &q);
-        }
-    }
-}
-
-/* scalars: r0 || r1 || c; points (160 bytes each): P, C, Hp, I, C' */
-static void mlsag_member(uint8_t out[96], const uint8_t *scalars, const uint8_t *points) {
-    const uint8_t *r0 = scalars, *r1 = scalars + 32, *c = scalars + 64;
-    ge p, commitment, pseudo, z, t, acc;
-    uint8_t pair_scalars[64], pair_points[320];
-    memcpy(&p, points, sizeof(ge));
-    memcpy(&commitment, points + 160, sizeof(ge));
-    memcpy(&pseudo, points + 640, sizeof(ge));
-    /* L0 = r0*G + c*P */
-    base_mul(&acc, r0);
-    straus_run(&t, c, (const uint8_t *)&p, 1);
-    ge_add(&acc, &acc, &t);
-    ristretto_encode(out, &acc);
-    /* R0 = r0*Hp + c*I */
-    memcpy(pair_scalars, r0, 32);
-    memcpy(pair_scalars + 32, c, 32);
-    memcpy(pair_points, points + 320, 320);
-    straus_run(&acc, pair_scalars, pair_points, 2);
-    ristretto_encode(out + 32, &acc);
-    /* L1 = r1*G + c*(C' - C) */
-    ge_cached cached_c, neg_c;
-    ge_to_cached(&cached_c, &commitment);
-    ge_cached_neg(&neg_c, &cached_c); /* not in place: it swaps two fields */
-    ge_add_cached(&z, &pseudo, &neg_c);
-    base_mul(&acc, r1);
-    straus_run(&t, c, (const uint8_t *)&z, 1);
-    ge_add(&acc, &acc, &t);
-    ristretto_encode(out + 64, &acc);
 }
 
 /* ---------------------------------------------------------------- scalars modulo L
@@ -1016,6 +1018,115 @@ static void hash_to_point_tagged(ge *p, const uint8_t enc[32]) {
     blake2b_update(&st, enc, 32);
     blake2b_final(&st, digest);
     from_uniform_bytes(p, digest);
+}
+
+/* ---------------------------------------------------------------- MLSAG ring members
+ * One ring member of MobileCoin's RingMLSAG verification (ring_signature/mlsag_verify.rs):
+ * L0 = r0*G + c*P, R0 = r0*Hp(P) + c*I, L1 = r1*G + c*(C' - C).
+ * Each point is computed as 2*Q with Q from the halved scalars (one Straus chain: c and r0 in
+ * width-5 NAF against per-member tables, r0 and r1 in width-8 NAF against G_ODD), because the
+ * ristretto encoding of a doubled point needs no square root: for Q = (X:Y:Z:T) let
+ *   e = 2XY, f = Z^2 + dT^2, g = Y^2 + X^2, h = Z^2 - dT^2;  2Q = (eh : fg : fh : eg)
+ * and the RFC 9496 encoding of 2Q wants 1/sqrt(u1 u2^2) with u1 = Z'^2 - Y'^2 = f^2 (h^2 - g^2),
+ * u2 = X'Y' = efgh. On the curve (-X^2 + Y^2 = Z^2 + dT^2, XY = ZT) h^2 - g^2 = e^2 (-1 - d),
+ * so u1 u2^2 = (e^2 f^2 g h)^2 (-1 - d) and 1/sqrt(u1 u2^2) = +-1/(e^2 f^2 g h sqrt(-1 - d)):
+ * one inversion, shared by the three points. The sign is irrelevant: the encoding takes an
+ * absolute value of the only quantity it changes. 2Q equals the wanted point up to 4-torsion
+ * (2 * (k/2 mod L) = k + L or k), which the ristretto encoding ignores. */
+
+static fe FE_INV_SQRT_AD_MINUS_ONE;   /* 1/sqrt(-1 - d), set at import */
+
+/* k/2 mod L for a scalar below L */
+static void sc_halve_bytes(uint8_t out[32], const uint8_t in[32]) {
+    uint64_t w[4];
+    sc_load(w, in);
+    uint64_t top = 0;
+    if (w[0] & 1) {
+        u128 carry = 0;
+        for (int i = 0; i < 4; i++) {
+            carry += (u128)w[i] + SC_L[i];
+            w[i] = (uint64_t)carry;
+            carry >>= 64;
+        }
+        top = (uint64_t)carry;
+    }
+    for (int i = 0; i < 3; i++) w[i] = (w[i] >> 1) | (w[i + 1] << 63);
+    w[3] = (w[3] >> 1) | (top << 63);
+    sc_store(out, w);
+}
+
+/* the encodings of 2*q[i], i < 3 */
+static void double_and_encode3(uint8_t out[96], const ge q[3]) {
+    ge d[3];
+    fe v[3], prefix[3], inv, invsqrt;
+    int zero[3];
+    for (int i = 0; i < 3; i++) {
+        fe xx, yy, zz, dtt, e, f, g, h, t;
+        fe_sq(xx, q[i].X);
+        fe_sq(yy, q[i].Y);
+        fe_sq(zz, q[i].Z);
+        fe_sq(dtt, q[i].T);
+        fe_mul(dtt, dtt, FE_D);
+        fe_mul(e, q[i].X, q[i].Y);
+        fe_add(e, e, e);
+        fe_add(f, zz, dtt);
+        fe_add(g, yy, xx);
+        fe_sub(h, zz, dtt);
+        fe_mul(d[i].X, e, h);
+        fe_mul(d[i].Y, f, g);
+        fe_mul(d[i].Z, f, h);
+        fe_mul(d[i].T, e, g);
+        fe_sq(t, e);
+        fe_sq(v[i], f);
+        fe_mul(v[i], v[i], t);
+        fe_mul(t, g, h);
+        fe_mul(v[i], v[i], t);
+        zero[i] = fe_is_zero(v[i]);   /* e or g is 0: 2Q has X = 0 or Y = 0 */
+        if (zero[i]) fe_set_small(v[i], 1);
+    }
+    fe_copy(prefix[0], v[0]);
+    fe_mul(prefix[1], prefix[0], v[1]);
+    fe_mul(prefix[2], prefix[1], v[2]);
+    fe_invert(inv, prefix[2]);
+    for (int i = 2; i >= 0; i--) {
+        fe vinv;
+        if (i > 0) fe_mul(vinv, inv, prefix[i - 1]); else fe_copy(vinv, inv);
+        fe_mul(inv, inv, v[i]);
+        if (zero[i]) {
+            ristretto_encode(out + 32 * i, &d[i]);
+        } else {
+            fe_mul(invsqrt, vinv, FE_INV_SQRT_AD_MINUS_ONE);
+            ristretto_encode_with(out + 32 * i, &d[i], invsqrt);
+        }
+    }
+}
+
+/* scalars: r0 || r1 || c; points (160 bytes each): P, C, Hp, I, C' */
+static void mlsag_member(uint8_t out[96], const uint8_t *scalars, const uint8_t *points) {
+    ge pts[5], z, q[3];
+    memcpy(pts, points, sizeof(pts));
+    uint8_t half[96];
+    for (int i = 0; i < 3; i++) sc_halve_bytes(half + 32 * i, scalars + 32 * i);
+    int8_t r0_base[NAF_LEN], r1_base[NAF_LEN], r0_var[NAF_LEN], c_var[NAF_LEN];
+    int t_r0b = wnaf(r0_base, half, BASE_W);
+    int t_r1b = wnaf(r1_base, half + 32, BASE_W);
+    int t_r0v = wnaf(r0_var, half, VAR_W);
+    int t_cv = wnaf(c_var, half + 64, VAR_W);
+    ge_cached commitment;
+    ge_to_cached(&commitment, &pts[1]);
+    ge_addsub(&z, &pts[4], &commitment, 0, 1);   /* C' - C */
+    ge_cached tab_p[VAR_ODD], tab_hp[VAR_ODD], tab_i[VAR_ODD], tab_z[VAR_ODD];
+    odd_multiples(tab_p, &pts[0]);
+    odd_multiples(tab_hp, &pts[2]);
+    odd_multiples(tab_i, &pts[3]);
+    odd_multiples(tab_z, &z);
+    straus_term l0[2] = {{r0_base, G_ODD, 1}, {c_var, tab_p, 0}};
+    straus_naf(&q[0], l0, 2, t_r0b > t_cv ? t_r0b : t_cv);
+    straus_term r0[2] = {{r0_var, tab_hp, 0}, {c_var, tab_i, 0}};
+    straus_naf(&q[1], r0, 2, t_r0v > t_cv ? t_r0v : t_cv);
+    straus_term l1[2] = {{r1_base, G_ODD, 1}, {c_var, tab_z, 0}};
+    straus_naf(&q[2], l1, 2, t_r1b > t_cv ? t_r1b : t_cv);
+    double_and_encode3(out, q);
 }
 
 /* ---------------------------------------------------------------- whole-ring MLSAG verification
@@ -1426,13 +1537,14 @@ PyMODINIT_FUNC PyInit__msm(void) {
     fe_frombytes(FE_ONE_MINUS_D_SQ, ONE_MINUS_D_SQ_BYTES);
     fe_frombytes(FE_D_MINUS_ONE_SQ, D_MINUS_ONE_SQ_BYTES);
     fe_frombytes(FE_SQRT_AD_MINUS_ONE, SQRT_AD_MINUS_ONE_BYTES);
+    fe_invert(FE_INV_SQRT_AD_MINUS_ONE, FE_SQRT_AD_MINUS_ONE);
     if (!g_table_init()) {
         PyErr_SetString(PyExc_ImportError, "basepoint table initialisation failed");
         return NULL;
     }
     PyObject *m = PyModule_Create(&module);
     /* bumped with every behavioural change; refimpl/crypto/msm.py ignores a stale build */
-    if (m != NULL && PyModule_AddIntConstant(m, "VERSION", 6) < 0) {
+    if (m != NULL && PyModule_AddIntConstant(m, "VERSION", 7) < 0) {
         Py_DECREF(m);
         return NULL;
     }

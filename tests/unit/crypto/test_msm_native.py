@@ -182,3 +182,26 @@ def test_fallbacks_without_the_extension(monkeypatch: pytest.MonkeyPatch) -> Non
     with pytest.raises(CryptoError) as err:
         msm.multiscalar_mul_fixed_packed(msm.FixedBases(fixed), packed[:64], [], [])
     assert err.value.code == "crypto.msm_length_mismatch"
+
+
+EDGE_SCALARS = [0, 1, 2, L - 1, (L - 1) // 2, (L + 1) // 2]
+
+
+@native
+def test_member_points_on_edge_scalars_and_identity_points() -> None:
+    """The C member step computes each point as 2*Q from halved scalars and encodes 2*Q without
+    a square root; zero scalars and identity points take its fallback branch."""
+    rng = Hc128Rng.from_seed(bytes(range(32)))
+    p, com, hp, pseudo = (Point.random(rng) for _ in range(4))
+    g = Point.base()
+    for image in (Point.identity(), Point.random(rng)):
+        for commitment in (com, pseudo):  # C = C' makes C' - C the identity
+            for r0 in EDGE_SCALARS:
+                for c in EDGE_SCALARS[:3]:
+                    r1 = (r0 + c) % L
+                    got = msm.mlsag_member_points(r0, r1, c, p, commitment, hp, image, pseudo)
+                    assert got == (
+                        msm.msm_naive([r0, c], [g, p]),
+                        msm.msm_naive([r0, c], [hp, image]),
+                        msm.msm_naive([r1, c, -c], [g, pseudo, commitment]),
+                    )
