@@ -19,7 +19,7 @@ import argparse
 EXAMPLES: dict[str, str] = {
     "check": "mcref check --skip-tlc",
     "conformance run": "mcref conformance run --suite account_keys --verbose",
-    "conformance drive": "mcref conformance drive --impl 'python my_adapter.py'",
+    "conformance drive": "mcref conformance drive --impl 'python -m refimpl.vectors.adapter'",
     "keys derive": "mcref keys derive --mnemonic 'abandon abandon ... about' --subaddress 5",
     "address decode": "mcref address decode 2E9Fh... --json",
     "address encode": "mcref address encode --view-public HEX --spend-public HEX",
@@ -73,7 +73,7 @@ EXAMPLES: dict[str, str] = {
 EXIT_FAILED: dict[str, str] = {
     "check": "some check failed",
     "conformance run": "a vector failed (or a file is unused or missing)",
-    "conformance drive": "the other implementation failed a case",
+    "conformance drive": "a case or structural check failed, or a file is unused or missing",
     "address decode": "the fog authority signature does not verify",
     "ledger verify": "the ledger is damaged (the first fault is named)",
     "scp simulate": "agreement broke",

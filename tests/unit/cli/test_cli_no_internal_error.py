@@ -78,6 +78,7 @@ class Env:
 
     ledger: Path
     scratch: Path
+    tx: bytes  # a valid transaction against ``ledger`` (docs/tx-format.md, "End to end")
 
 
 @dataclass(frozen=True)
@@ -90,13 +91,19 @@ class Command:
     suffix: str = ".json"
     inside: str | None = None  # the content goes to DIR/inside and DIR is the argument
     base: Callable[[], Any] | None = None  # a valid document to mutate
+    mutate_tx: bool = False  # the file holds a transaction: mutate Env.tx's bytes
 
 
-def _doc_description() -> Any:
+def _doc_description(section: str = "## `mcref tx build") -> Any:
+    """The first JSON block after ``section`` in docs/tx-format.md."""
     text = TX_DOC.read_text(encoding="utf-8")
-    block = re.search(r"```json\n(.*?)```", text, flags=re.S)
+    block = re.search(r"```json\n(.*?)```", text[text.index(section):], flags=re.S)
     assert block is not None
     return json.loads(block.group(1))
+
+
+def _ledger_description() -> Any:
+    return _doc_description("## End to end")
 
 
 def _verify_request() -> Any:
@@ -118,7 +125,7 @@ COMMANDS: list[Command] = [
     Command("tx build", lambda p, e: ["tx", "build", str(p)], ("tx build:description",),
             base=_doc_description),
     Command("tx build --ledger", lambda p, e: ["tx", "build", str(p), "--ledger", str(e.ledger)],
-            ("tx build:description",)),
+            ("tx build:description",), base=_ledger_description),
     Command("tx build ledger dir", lambda p, e: ["tx", "build", str(_DESCRIPTION), "--ledger",
                                                  str(p)],
             ("tx build:ledger",), inside="data.mdb"),
@@ -126,12 +133,12 @@ COMMANDS: list[Command] = [
             base=_verify_request),
     Command("tx verify --ledger", lambda p, e: ["tx", "verify", str(p), "--ledger",
                                                 str(e.ledger)],
-            ("tx verify:file",), suffix=".hex"),
+            ("tx verify:file",), suffix=".hex", mutate_tx=True),
     Command("tx verify ledger dir", lambda p, e: ["tx", "verify", str(_TX_HEX), "--ledger",
                                                   str(p)],
             ("tx verify:ledger",), inside="data.mdb"),
     Command("ledger append tx", lambda p, e: ["ledger", "append", str(e.ledger), str(p)],
-            ("ledger append:tx",), suffix=".hex"),
+            ("ledger append:tx",), suffix=".hex", mutate_tx=True),
     Command("ledger append dir", lambda p, e: ["ledger", "append", str(p), str(_TX_HEX)],
             ("ledger append:dir",), inside="data.mdb"),
     Command("ledger show", lambda p, e: ["ledger", "show", str(p)], ("ledger show:dir",),
@@ -252,11 +259,12 @@ def check(argv: list[str]) -> None:
 def env() -> Iterator[Env]:
     ledger = _FIXTURES / "ledger"
     assert run(["ledger", "init", str(ledger), "--accounts", "11"])[0] == 0
-    _DESCRIPTION.write_text(json.dumps(_doc_description()))
-    _TX_HEX.write_text("0a00\n")
+    _DESCRIPTION.write_text(json.dumps(_ledger_description()))
+    assert run(["tx", "build", str(_DESCRIPTION), "--ledger", str(ledger), "--out",
+                str(_TX_HEX)])[0] == 0
     scratch = _FIXTURES / "scratch"
     scratch.mkdir()
-    yield Env(ledger, scratch)
+    yield Env(ledger, scratch, bytes.fromhex(_TX_HEX.read_text().strip()))
     shutil.rmtree(_FIXTURES, ignore_errors=True)
 
 
@@ -348,6 +356,33 @@ def test_mutated_valid_documents(env: Env, command: Command, data: st.DataObject
     assert command.base is not None
     document = _mutate(data, command.base())
     with hostile(command, json.dumps(document).encode()) as path:
+        check(command.argv(path, env))
+
+
+TX_MUTABLE = [c for c in COMMANDS if c.mutate_tx]
+
+
+@st.composite
+def _mutated_bytes(draw: st.DrawFn, data: bytes) -> bytes:
+    """``data`` with 1 to 3 edits: a byte flipped, a range cut out, random bytes inserted."""
+    out = bytearray(data)
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, max(len(out) - 1, 0)))
+        edit = draw(st.sampled_from(["flip", "cut", "insert"]))
+        if edit == "flip" and out:
+            out[at] ^= draw(st.integers(1, 255))
+        elif edit == "cut":
+            del out[at: at + draw(st.integers(1, 64))]
+        else:
+            out[at:at] = draw(st.binary(min_size=1, max_size=16))
+    return bytes(out)
+
+
+@given(command=st.sampled_from(TX_MUTABLE), data=st.data())
+def test_mutated_transactions(env: Env, command: Command, data: st.DataObject) -> None:
+    """A valid transaction's protobuf with bytes flipped, cut or inserted."""
+    tx = data.draw(_mutated_bytes(env.tx))
+    with hostile(command, tx.hex().encode()) as path:
         check(command.argv(path, env))
 
 
