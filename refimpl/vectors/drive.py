@@ -75,12 +75,29 @@ class Adapter:
                 "conformance.adapter_not_started", f"cannot start {argv[0]!r}: {exc}"
             ) from exc
         self._hung = False
+        self._write_failed = False
+        self._outbox: queue.Queue[str | None] = queue.Queue()
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._stderr: collections.deque[str] = collections.deque(maxlen=5)
         assert self.process.stdout is not None and self.process.stderr is not None
         self._start_reader(self.process.stdout, self._lines.put)
         self._start_reader(self.process.stderr, lambda line: self._stderr.append(
             line.rstrip("\n") if line is not None else ""))
+        threading.Thread(target=self._write_loop, daemon=True).start()
+
+    def _write_loop(self) -> None:
+        """Write queued lines to the adapter's stdin: a case larger than the pipe buffer sent
+        to an adapter that stopped reading blocks this thread, never the runner, whose wait
+        for the answer times out."""
+        stdin = self.process.stdin
+        assert stdin is not None
+        try:
+            while (line := self._outbox.get()) is not None:
+                stdin.write(line)
+                stdin.flush()
+            stdin.close()
+        except (OSError, ValueError):
+            self._write_failed = True
 
     @staticmethod
     def _start_reader(stream: IO[str], sink: Any) -> None:
@@ -97,12 +114,9 @@ class Adapter:
     # --- the protocol ------------------------------------------------------------------------
 
     def send(self, message: dict[str, Any]) -> None:
-        assert self.process.stdin is not None
-        try:
-            self.process.stdin.write(json.dumps(message, separators=(",", ":")) + "\n")
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError, ValueError) as exc:
-            raise self._crashed(f"while sending {message.get('type')}") from exc
+        if self._write_failed:
+            raise self._crashed(f"before {message.get('type')} could be sent")
+        self._outbox.put(json.dumps(message, separators=(",", ":")) + "\n")
 
     def receive(self, waiting_for: str) -> str:
         """The next non-blank line the adapter writes (a typed error on timeout or end of
@@ -175,12 +189,8 @@ class Adapter:
         when it has stopped answering)."""
         try:
             if self.process.poll() is None and not self._hung:
-                try:
-                    self.send({"type": "bye"})
-                    assert self.process.stdin is not None
-                    self.process.stdin.close()
-                except (ConformanceError, OSError, ValueError):
-                    pass
+                self._outbox.put(json.dumps({"type": "bye"}) + "\n")
+                self._outbox.put(None)  # then close stdin
                 try:
                     self.process.wait(timeout=_GRACE_SECONDS)
                 except subprocess.TimeoutExpired:
