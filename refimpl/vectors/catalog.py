@@ -35,6 +35,9 @@ SOURCE_NOTE = "upstream/mobilecoin/SOURCE.md"
 MANIFEST_GENERATOR = "tools/gen_conformance_manifest.py"
 
 _UP = "upstream/mobilecoin/"
+#: Kinds whose tests are the cases their case source reads, not their lines: a simulator trace
+#: gives one SCP one-node script per honest node and slot (refimpl/vectors/scp_cases.py).
+COUNTED_BY_CASES = ("scp-trace",)
 #: (pattern relative to conformance/, kind), first match wins. Kinds "json-schema" and
 #: "documentation" are not data kinds (see :func:`schema_of`).
 KINDS: tuple[tuple[str, str], ...] = (
@@ -143,12 +146,16 @@ def json_lines(path: Path) -> list[Any]:
 def count_tests(root: Path, kind: FileKind) -> int | None:
     """The number of tests of a data file: what the file declares (``numberOfTests`` of our
     Wycheproof-style files, the lines of a JSON-lines file, the entries of a JSON array), else
-    the cases its case source reads (the known-answer files of ``upstream/mobilecoin/derived/``;
-    refimpl.vectors.registry); None for files that hold no tests (schemas, documentation, the
-    kit's own files)."""
+    the cases its case source reads (the known-answer files of ``upstream/mobilecoin/derived/``
+    and the kinds of :data:`COUNTED_BY_CASES`; refimpl.vectors.registry); None for files that
+    hold no tests (schemas, documentation, the kit's own files)."""
     if kind.kind in ("json-schema", "documentation", "manifest", "error-codes"):
         return None
     path = root / kind.rel
+    if kind.kind in COUNTED_BY_CASES:
+        from refimpl.vectors.runner import load_cases
+
+        return len(load_cases(kind.rel, root))
     if kind.format == "jsonl":
         return len(json_lines(path))
     doc = json.loads(path.read_text(encoding="utf-8"))
