@@ -24,9 +24,7 @@ from refimpl.transaction.memos import (
 )
 from refimpl.transaction.tx_out import TxOut
 from refimpl.transaction.tx_out_record import FogTxOut, FogTxOutMetadata, TxOutRecord
-from refimpl.vectors.runner import CONFORMANCE_ROOT
-from refimpl.vectors.upstream_memos import run_correct_sender_memos
-from refimpl.vectors.upstream_tx_out_records import run_correct_tx_out_records
+from refimpl.vectors.runner import run_file
 
 SENDER = AccountKey(Scalar(1111), Scalar(2222))
 RECIPIENT = AccountKey(Scalar(3333), Scalar(4444))
@@ -73,8 +71,8 @@ def test_memo_and_record_conformance_files(benchmark: Any) -> None:
     records = "upstream/mobilecoin/tx_out_records/correct_tx_out_records.jsonl"
 
     def both() -> int:
-        a = run_correct_sender_memos(CONFORMANCE_ROOT / memos, memos)
-        b = run_correct_tx_out_records(CONFORMANCE_ROOT / records, records)
+        a = run_file(memos)
+        b = run_file(records)
         return a.passed + b.passed
 
     assert benchmark.pedantic(both, rounds=3, iterations=1) == 20
