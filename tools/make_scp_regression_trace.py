@@ -1,4 +1,4 @@
-"""Regenerate tests/regressions/data/scp_too_many_byzantine.ndjson.
+"""Regenerate conformance/vectors/scp-traces/too_many_byzantine.ndjson.
 
 Searches seeds from 0 for the first run of a 4-node mesh (2 of the other 3) with two
 equivocating nodes in which the honest nodes disagree, and writes its trace.
@@ -13,7 +13,8 @@ from refimpl.consensus.sim.network import SimConfig, simulate
 from refimpl.consensus.sim.topology import mesh
 from refimpl.consensus.sim.trace import TraceWriter
 
-OUT = Path(__file__).resolve().parents[1] / "tests/regressions/data/scp_too_many_byzantine.ndjson"
+OUT = (Path(__file__).resolve().parents[1]
+       / "conformance/vectors/scp-traces/too_many_byzantine.ndjson")
 
 
 def main() -> None:

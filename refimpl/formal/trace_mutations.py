@@ -3,7 +3,7 @@
 Each mutation returns the mutated trace objects and the ``seq`` of the step TraceSCP must
 name as the first one it cannot explain (the brief's three: a dropped message, a changed
 ballot counter, a value that was never nominated). Used by ``mcref check`` and by
-tests/spec/test_trace_validation.py on committed traces (tests/spec/traces/) and on
+tests/spec/test_trace_validation.py on committed traces (conformance/vectors/scp-traces/) and on
 Hypothesis-generated simulations; traces follow docs/scp-interface.md ("Traces").
 """
 

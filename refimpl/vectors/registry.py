@@ -52,4 +52,9 @@ FILES: dict[str, str] = {
     "vectors/scp/scripted-mobilecoin.json": "refimpl.vectors.scp_cases:script_cases",
     "vectors/scp/simulated-correct.json": "refimpl.vectors.scp_cases:script_cases",
     "vectors/scp/simulated-mobilecoin.json": "refimpl.vectors.scp_cases:script_cases",
+    # SCP simulator traces: each honest node's slot replayed as a one-node script
+    "vectors/scp-traces/byzantine4.ndjson": "refimpl.vectors.scp_cases:trace_cases",
+    "vectors/scp-traces/mesh4.ndjson": "refimpl.vectors.scp_cases:trace_cases",
+    "vectors/scp-traces/mobilecoin_byzantine4.ndjson": "refimpl.vectors.scp_cases:trace_cases",
+    "vectors/scp-traces/too_many_byzantine.ndjson": "refimpl.vectors.scp_cases:trace_cases",
 }

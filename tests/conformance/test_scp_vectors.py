@@ -125,3 +125,36 @@ def test_an_altered_expected_step_fails_exactly_its_case(tmp_path: Path, field: 
     result = run_file(rel, altered)
     assert result.failed == 1 and result.passed == doc["numberOfTests"] - 1
     assert [f.id for f in result.failures] == [f"{rel}#{victim['tcId']}"]
+
+
+TRACES = sorted(rel for rel in registry.FILES if rel.startswith("vectors/scp-traces/"))
+
+
+def test_every_kit_trace_is_registered_and_replays_node_by_node() -> None:
+    on_disk = sorted(f"vectors/scp-traces/{p.name}"
+                     for p in (CONFORMANCE_ROOT / "vectors/scp-traces").glob("*.ndjson"))
+    assert TRACES == on_disk and len(TRACES) == 4
+    for rel in TRACES:
+        assert registry.FILES[rel] == "refimpl.vectors.scp_cases:trace_cases"
+        result = run_file(rel)
+        assert result.failed == 0 and result.passed >= 2, result.failures
+        assert result.structural_failed == 0
+
+
+@pytest.mark.parametrize("name", ["bad_changed_counter.ndjson", "bad_dropped_message.ndjson",
+                                  "bad_foreign_value.ndjson"])
+def test_a_mutated_trace_fails_as_node_scripts(name: str) -> None:
+    """The known-bad traces of the TLA+ trace validation (tests/spec/traces/): replayed as
+    one-node scripts, the mutated node's script fails, the others still pass."""
+    rel = "vectors/scp-traces/mesh4.ndjson"
+    result = run_file(rel, REPO / "tests/spec/traces" / name)
+    assert result.failed >= 1 and result.passed >= 1
+
+
+def test_the_documented_rule_table_is_the_rule_list() -> None:
+    text = (REPO / "docs/conformance.md").read_text()
+    section = text.split("## SCP one-node vectors", 1)[1].split("\n## ", 1)[0]
+    table = section.split("| group | rules |", 1)[1].split("\n\n", 1)[0]
+    rows = [line.split("|")[2] for line in table.splitlines()[2:]]
+    named = {name.strip(" `") for row in rows for name in row.split(",")}
+    assert named == set(RULES)

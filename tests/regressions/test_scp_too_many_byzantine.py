@@ -1,22 +1,23 @@
 """Kept regression: with more Byzantine nodes than a quorum system tolerates, agreement breaks.
 
-``data/scp_too_many_byzantine.ndjson`` is the trace of a 4-node mesh where every node needs 2
-of the other 3 (quorums of 3) and n2, n3 equivocate: two Byzantine nodes exceed f = 1, the two
-honest nodes' quorums {n0, n2, n3} and {n1, n2, n3} intersect only in Byzantine nodes, and n0 and
-n1 externalize different value sets for slot 1. Replaying the header must break agreement again;
-while the protocol core is unchanged it also reproduces the whole trace byte for byte.
+conformance/vectors/scp-traces/too_many_byzantine.ndjson is the trace of a 4-node mesh where every
+node needs 2 of the other 3 (quorums of 3) and n2, n3 equivocate: two Byzantine nodes exceed
+f = 1, the two honest nodes' quorums {n0, n2, n3} and {n1, n2, n3} intersect only in Byzantine
+nodes, and n0 and n1 externalize different value sets for slot 1. Replaying the header must
+break agreement again; while the protocol core is unchanged it also reproduces the whole trace
+byte for byte.
 Regenerate with tools/make_scp_regression_trace.py after an intended change of the core.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from refimpl.consensus.sim.replay import replay
 from refimpl.consensus.sim.trace import read_trace
+from refimpl.resources import conformance_root
 
-TRACE = Path(__file__).parent / "data" / "scp_too_many_byzantine.ndjson"
+TRACE = conformance_root() / "vectors" / "scp-traces" / "too_many_byzantine.ndjson"
 
 
 def test_the_kept_trace_shows_two_honest_nodes_disagreeing() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -11,12 +10,13 @@ from hypothesis import strategies as st
 
 from refimpl.errors import CODES, FormalError
 from refimpl.formal.trace_tla import TLA_INFINITY, parse_ndjson, read_ndjson, trace_module
+from refimpl.resources import conformance_root
 
-TRACES = Path(__file__).parent / "traces"
+TRACES = conformance_root() / "vectors" / "scp-traces"
 
 
 def test_module_holds_every_kept_step_in_order() -> None:
-    trace = read_ndjson(TRACES / "good_mesh4.ndjson")
+    trace = read_ndjson(TRACES / "mesh4.ndjson")
     module = trace_module(trace)
     steps = [o for o in trace if o["kind"] == "step" and o["slot"] == module.slot]
     assert list(module.seqs) == [s["seq"] for s in steps]
@@ -26,7 +26,7 @@ def test_module_holds_every_kept_step_in_order() -> None:
 
 
 def test_infinite_counter_becomes_tlc_max_int() -> None:
-    trace = read_ndjson(TRACES / "good_mesh4.ndjson")
+    trace = read_ndjson(TRACES / "mesh4.ndjson")
     assert any("4294967295" in json.dumps(o) for o in trace)
     assert "4294967295" not in trace_module(trace).text
     assert str(TLA_INFINITY) in trace_module(trace).text
@@ -39,7 +39,7 @@ def test_header_is_required() -> None:
 
 
 def test_unknown_event_is_rejected() -> None:
-    trace = read_ndjson(TRACES / "good_mesh4.ndjson")
+    trace = read_ndjson(TRACES / "mesh4.ndjson")
     trace[1]["event"] = "teleport"
     with pytest.raises(FormalError) as info:
         trace_module(trace)
@@ -65,7 +65,7 @@ _json = st.recursive(
 
 @given(st.lists(_json, max_size=4))
 def test_mutated_steps_are_typed_errors(steps: list[object]) -> None:
-    header = read_ndjson(TRACES / "good_mesh4.ndjson")[0]
+    header = read_ndjson(TRACES / "mesh4.ndjson")[0]
     try:
         trace_module([header, *steps])  # type: ignore[list-item]
     except FormalError as exc:

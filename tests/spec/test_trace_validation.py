@@ -1,7 +1,8 @@
 """Trace validation under TLC: good traces are accepted, known-bad ones rejected at their step.
 
-* committed traces: tests/spec/traces/good_*.ndjson must validate; every file listed in
-  tests/spec/traces/known_bad.json must be rejected at the recorded ``seq``;
+* committed traces: the simulator traces of conformance/vectors/scp-traces/ in which the honest
+  nodes agree must validate; every file listed in tests/spec/traces/known_bad.json (mutations of
+  those traces, refimpl/formal/trace_mutations.py) must be rejected at the recorded ``seq``;
 * Hypothesis-generated simulations (network size, threshold, seed, variant, Byzantine node):
   the trace validates, and each mutation of it is rejected at the mutated step.
 """
@@ -24,14 +25,20 @@ from refimpl.formal.trace_mutations import MUTATIONS
 from refimpl.formal.trace_tla import parse_ndjson, read_ndjson, trace_module
 from refimpl.formal.trace_validate import validate_module, validate_trace_file
 from refimpl.formal.z3trace import check_trace, read_trace_lines
+from refimpl.resources import conformance_root
 
 TRACES = Path(__file__).parent / "traces"
+#: the scenario traces of the conformance kit (docs/conformance.md, "SCP one-node vectors")
+SCP_TRACES = conformance_root() / "vectors" / "scp-traces"
+#: the kit's traces in which the honest nodes agree (too_many_byzantine.ndjson does not:
+#: tests/regressions/test_scp_too_many_byzantine.py)
+GOOD = ("byzantine4.ndjson", "mesh4.ndjson", "mobilecoin_byzantine4.ndjson")
 KNOWN_BAD = json.loads((TRACES / "known_bad.json").read_text())
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in TRACES.glob("good_*.ndjson")))
+@pytest.mark.parametrize("name", GOOD)
 def test_committed_good_trace_is_accepted(name: str) -> None:
-    verdict = validate_trace_file(TRACES / name)
+    verdict = validate_trace_file(SCP_TRACES / name)
     assert verdict.accepted, verdict.to_json()
     assert verdict.steps > 10
 
@@ -45,7 +52,7 @@ def test_known_bad_trace_is_rejected_at_its_step(name: str) -> None:
 
 def test_known_bad_files_are_the_mutations_of_their_source() -> None:
     for name, entry in KNOWN_BAD.items():
-        source = read_ndjson(TRACES / entry["source"])
+        source = read_ndjson(SCP_TRACES / entry["source"])
         if entry["mutation"] is None:  # the variant relabelled: same steps, other rules
             assert read_ndjson(TRACES / name)[1:] == source[1:]
             continue
@@ -65,10 +72,10 @@ def test_cli_names_the_first_unexplained_step(capsys: pytest.CaptureFixture[str]
 
 def test_every_slot_of_a_multi_slot_trace_is_validated(
         capsys: pytest.CaptureFixture[str]) -> None:
-    name = "good_mobilecoin_byzantine4.ndjson"
-    slots = {o["slot"] for o in read_ndjson(TRACES / name) if o.get("kind") == "step"}
+    name = "mobilecoin_byzantine4.ndjson"
+    slots = {o["slot"] for o in read_ndjson(SCP_TRACES / name) if o.get("kind") == "step"}
     assert len(slots) >= 2
-    assert main(["trace", "validate", str(TRACES / name), "--json"]) == 0
+    assert main(["trace", "validate", str(SCP_TRACES / name), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert [s["slot"] for s in document["slots"]] == sorted(slots)
     assert all(s["accepted"] for s in document["slots"])
