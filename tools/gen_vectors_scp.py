@@ -29,7 +29,7 @@ from refimpl import __version__
 from refimpl.consensus.scp.msg import VARIANTS, Msg, Variant
 from refimpl.consensus.scp.types import INFINITY
 from refimpl.consensus.sim.actors import Effects, HonestActor
-from refimpl.consensus.sim.faults import FaultModel
+from refimpl.consensus.sim.faults import FaultModel, Partition
 from refimpl.consensus.sim.network import Network
 from refimpl.consensus.sim.scenario import build_config
 from refimpl.errors import RefImplError
@@ -53,6 +53,49 @@ def mesh(n: int, k: int) -> dict[str, Json]:
 
 MESH4 = mesh(4, 2)  # quorums: 3 nodes; v-blocking for n0: 2 peers
 MESH5 = mesh(5, 3)  # quorums: 4 nodes; v-blocking for n0: 2 peers (not a quorum)
+
+
+def nested() -> dict[str, Json]:
+    """Two organisations, A = {n0, n1, n2, n3} and B = {n4, n5, n6}: every node needs 2 of its
+    own organisation's other members and 2 of the other organisation."""
+    orgs = (["n0", "n1", "n2", "n3"], ["n4", "n5", "n6"])
+    out = {}
+    for own, other in (orgs, orgs[::-1]):
+        for u in own:
+            inner = [qset_json(2, [v for v in own if v != u]), qset_json(2, other)]
+            out[u] = {"threshold": 2, "members": inner if u in orgs[0] else inner[::-1]}
+    return out
+
+
+NESTED = nested()
+
+#: Rules each hand-written script must exercise (by the start of its comment); the generator
+#: fails when the core no longer takes them, so a script cannot silently lose its purpose.
+WANT: dict[str, tuple[str, ...]] = {
+    "quorum path": ("nominate.accept.quorum", "nominate.confirm", "prepare.accept.quorum",
+                    "prepare.confirm", "commit.vote", "commit.accept.quorum", "commit.confirm",
+                    "externalize.raise_h", "intake.after_externalize"),
+    "v-blocking path": ("nominate.accept.vblocking", "prepare.accept.vblocking",
+                        "commit.accept.vblocking"),
+    "externalize from peers": ("commit.accept.vblocking", "commit.confirm"),
+    "commit phase range": ("commit.accept.extend", "externalize.raise_h"),
+    "timers": ("nominate.timeout", "timeout.not_due", "timer.ballot.arm", "ballot.timeout",
+               "ballot.bump.vblocking", "nominate.vote.leader"),
+    "leader echo": ("nominate.vote.leader",),
+    "candidate combination": ("candidates.combine", "propose.ignored"),
+    "propose": ("propose.invalid_dropped", "propose.ignored"),
+    "incompatible prepared ballots": ("prepare.accept.incompatible", "prepare.confirm"),
+    "commit vote aborted": ("commit.vote.abort", "ballot.bump.vblocking"),
+    "step 8 and quorum prepare": ("ballot.raise_to_h",),
+    "nested quorum sets": ("nominate.accept.vblocking", "nominate.confirm",
+                           "commit.accept.vblocking", "commit.confirm"),
+    "intake": ("intake.stale", "intake.wrong_slot", "intake.own_message",
+               "intake.invalid_value"),
+    "malformed and invalid statements are refused with a typed code and change nothing": (
+        "reject.msg_invalid", "reject.msg_bad_json", "reject.bad_value", "reject.bad_timer"),
+    "a contradictory peer": ("byzantine.contradictory", "intake.stale", "commit.confirm"),
+    "invalid configuration": ("config.invalid",),
+}
 
 
 # --- message and step builders (JSON forms of docs/scp-interface.md) ----------------------------
@@ -219,8 +262,9 @@ def scripted() -> list[Script]:
     s.propose(B)
     out.append(s)
 
-    s = Script("incompatible prepared ballots: after voting commit <1, a>, a v-blocking set "
-               "accepts <3, b>: P = <3, b>, P' = <1, a>, the commit vote aborts, B jumps to 3")
+    s = Script("incompatible prepared ballots: after voting commit <1, a>, n0 accepts <3, b> "
+               "prepared: P = <3, b>, P' = <1, a>; <3, b> is confirmed, C moves to b and B to "
+               "<3, b>")
     s.propose(A)
     s.recv_all("n1 n2", nominate([A]))
     s.recv_all("n1 n2", nominate([], [A]))
@@ -244,6 +288,17 @@ def scripted() -> list[Script]:
     s.recv_all("n1 n2", nominate([], [A]))
     s.recv_all("n1 n2", prepare(ballot(2, B)))
     s.recv_all("n1 n2", prepare(ballot(2, B), ballot(2, B)))
+    out.append(s)
+
+    s = Script("nested quorum sets: n0 needs 2 of {n1, n2, n3} and 2 of {n4, n5, n6}; n1 and "
+               "n4 (one per inner set) are not v-blocking, n1 and n2 are; a quorum needs both "
+               "inner sets with their own slices", NESTED)
+    s.recv_all("n1 n4", nominate([], [A]))
+    s.recv("n2", nominate([], [A]))
+    s.recv("n5", nominate([], [A]))
+    s.recv("n6", nominate([], [A]))
+    s.recv_all("n1 n2", externalize(b1a, 1))
+    s.recv_all("n4 n5 n6", externalize(b1a, 1))
     out.append(s)
 
     out += byzantine()
@@ -380,21 +435,27 @@ class Recorder:
         step = {"type": "timeout", "timeMs": now_ms, "timer": key[1]}
         return self._record(int(key[0]), step, self.actor.timeout(key, now_ms))
 
-#: (label, topology, nodes, slots, byzantine count, behaviour, seed, loss rate, recorded nodes)
+#: n0 cut off from the others for its first 2.5 s: its timers fire, then the heal re-syncs it.
+ISOLATE_N0 = (Partition(0, 2500, (frozenset({"n0"}), frozenset({"n1", "n2", "n3"}))),)
+
+#: (label, topology, nodes, slots, byzantine count, behaviour, seed, loss rate, partitions,
+#: recorded nodes)
 SIMULATIONS = (
-    ("mesh4", "mesh", 4, 2, 0, "equivocate", 3, 0.0, ("n0",)),
-    ("mesh4-lossy", "mesh", 4, 1, 0, "equivocate", 5, 0.3, ("n1",)),
-    ("mesh4-random-byzantine", "mesh", 4, 1, 1, "random", 24, 0.0, ("n0", "n2")),
-    ("mesh4-equivocator", "mesh", 4, 1, 1, "equivocate", 7, 0.0, ("n1",)),
+    ("mesh4", "mesh", 4, 2, 0, "equivocate", 3, 0.0, (), ("n0",)),
+    ("mesh4-lossy", "mesh", 4, 1, 0, "equivocate", 5, 0.4, (), ("n2",)),
+    ("mesh4-partition", "mesh", 4, 1, 0, "equivocate", 2, 0.0, ISOLATE_N0, ("n0",)),
+    ("mesh4-random-byzantine", "mesh", 4, 1, 1, "random", 24, 0.0, (), ("n0", "n2")),
+    ("mesh4-equivocator", "mesh", 4, 1, 1, "equivocate", 7, 0.0, (), ("n1",)),
+    ("metamesh9", "metamesh", 9, 1, 0, "equivocate", 4, 0.0, (), ("n4",)),
 )
 
 
 def simulated(variant: Variant) -> list[Json]:
     """One script per recorded (node, slot) of each simulation, checked against the run."""
     out = []
-    for label, topo, nodes, slots, byz, behaviour, seed, loss, recorded in SIMULATIONS:
+    for label, topo, nodes, slots, byz, behaviour, seed, loss, cuts, recorded in SIMULATIONS:
         faults = FaultModel(delay_min_ms=5, delay_max_ms=50, loss_rate=loss,
-                            gst_ms=0 if loss == 0.0 else 3000)
+                            gst_ms=0 if loss == 0.0 else 3000, partitions=cuts)
         config = build_config(topo, nodes, slots, byz, seed, variant=variant,
                               behaviour=behaviour, values_per_slot=2, faults=faults,
                               max_time_ms=600_000)
@@ -414,9 +475,10 @@ def simulated(variant: Variant) -> list[Json]:
                 answer = node_script(script)
                 emitted = [[a["emitted"]] if a["emitted"] else [] for a in answer["steps"]]
                 assert emitted == [sent for _, sent in pairs], (label, node, slot)
+                cut = ", n0 isolated for 2.5 s" if cuts else ""
                 out.append({"comment": f"simulation {label} ({topo}, {nodes} nodes, "
-                                       f"{byz} {behaviour} Byzantine, seed {seed}, loss {loss}): "
-                                       f"node {node}, slot {slot}",
+                                       f"{byz} {behaviour} Byzantine, seed {seed}, loss {loss}"
+                                       f"{cut}): node {node}, slot {slot}",
                             "script": script})
     return out
 
@@ -431,6 +493,10 @@ def test_entry(tc_id: int, comment: str, script: Json) -> Json:
         rules = sorted({r for step in observer.per_step for r in step})
     except RefImplError as exc:
         expected, rules = {"error": exc.code}, ["config.invalid"]
+    missing = set(WANT.get(comment.split(":")[0], ())) - set(rules)
+    if missing:
+        raise SystemExit(f"{script['variant']} script {comment!r} no longer exercises "
+                         f"{sorted(missing)}")
     entry = {"tcId": tc_id, "comment": comment, "rules": rules}
     entry.update({k: v for k, v in script.items() if k != "variant"})
     entry["expected"] = expected
@@ -455,6 +521,8 @@ def build() -> dict[str, str]:
     files: dict[str, str] = {}
     for variant in VARIANTS:
         scripts = [(s.comment, s.script(variant)) for s in scripted()]
+        unused = set(WANT) - {comment.split(":")[0] for comment, _ in scripts}
+        assert not unused, f"WANT names no script: {sorted(unused)}"
         sims = [(e["comment"], e["script"]) for e in simulated(variant)]
         for source, entries in (("scripted", scripts), ("simulated", sims)):
             doc = document(variant, source, entries)

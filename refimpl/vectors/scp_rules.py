@@ -244,9 +244,10 @@ class RuleObserver:
             return out
         n0 = 0 if B0 is None else B0.counter
         H = after.H
-        entered_commit = before.phase in (bp.NOMINATE_PREPARE, bp.PREPARE) and after.phase in (
-            bp.COMMIT, bp.EXTERNALIZE)
-        if after.phase in (bp.PREPARE, bp.COMMIT) and H is not None and not entered_commit \
+        if before.phase in (bp.NOMINATE_PREPARE, bp.PREPARE) and after.phase in (
+                bp.COMMIT, bp.EXTERNALIZE):
+            return []  # step 4 sets B with the accepted commit: commit.accept.*
+        if after.phase in (bp.PREPARE, bp.COMMIT) and H is not None \
                 and B1.values == H.values and H.counter <= B1.counter <= max(n0 + 1, H.counter):
             return ["ballot.raise_to_h"]
         if B1.counter > n0:
