@@ -486,7 +486,8 @@ def prepare_equation(
     challenge are raised here, in dalek's order); draws the proof's weight ``c`` from ``rng``."""
     proof = RangeProof.from_bytes(proof_bytes)
     m = _party_count(len(commitments))
-    padded = _pad_to_pow2([c.to_bytes() for c in commitments])
+    padded_points = _pad_to_pow2(list(commitments))
+    padded = [c.to_bytes() for c in padded_points]
     nm = BITS * m
     lg_nm = nm.bit_length() - 1
     if len(proof.L_vec) != lg_nm:
@@ -535,7 +536,10 @@ def prepare_equation(
     ]
     others += [(u_sq[k], proof.L_vec[k], "L") for k in range(lg_nm)]
     others += [(u_inv_sq[k], proof.R_vec[k], "R") for k in range(lg_nm)]
-    others += [(c * zz * z_pows[j] % L, padded[j], "V") for j in range(m)]
+    other_points = [_decompress(enc, what) for _, enc, what in others]
+    # the commitments are points already: no second decoding
+    others += [(c * zz * z_pows[j] % L, b"", "V") for j in range(m)]
+    other_points += padded_points
     return Equation(
         parties=m,
         y=y,
@@ -550,7 +554,7 @@ def prepare_equation(
         generator_scalar=(w * (proof.t_x - a * b) + c * (delta - proof.t_x)) % L,
         generator=generator,
         other_scalars=[k for k, _, _ in others],
-        other_points=[_decompress(enc, what) for _, enc, what in others],
+        other_points=other_points,
     )
 
 
