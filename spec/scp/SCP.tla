@@ -141,8 +141,9 @@ MsgLess(a, b) ==
             [] OTHER -> FALSE
 
 (***************************************************************************)
-(* The statements a message votes for or accepts (msg.rs                   *)
-(* votes_or_accepts_* and accepts_*).                                      *)
+(* The statements a message votes for or accepts (msg.rs functions         *)
+(* votes_or_accepts_nominated, accepts_prepared, votes_or_accepts_commits  *)
+(* and the like).                                                          *)
 (***************************************************************************)
 HasNom(m) == m.type \in {"NOM", "NOMPREP"}
 HasPrep(m) == m.type \in {"NOMPREP", "PREP"}
