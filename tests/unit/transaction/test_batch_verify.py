@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from refimpl.crypto import bulletproofs
+from refimpl.crypto import bulletproofs, msm
 from refimpl.crypto.pedersen import value_generator
 from refimpl.crypto.ristretto import Point, RandomSource, Scalar
 from refimpl.errors import RefImplError
@@ -248,3 +248,17 @@ def test_equations_past_the_generator_table(monkeypatch: pytest.MonkeyPatch) -> 
         weights = [1, bulletproofs.random_weight(rng_from("weight"))]
         assert bulletproofs.equations_hold([good, small_eq], weights)
         assert not bulletproofs.equations_hold([small_eq, bad], weights)
+
+
+def test_without_the_c_extension(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fallback paths (libsodium MSM, Python generator scalars, the MLSAG member loop)
+    give the same verdicts as the C paths."""
+    entries = [(built_tx(3, mixed=True), 3), (_tampered_range_proof(built_tx(3)), 3),
+               (attrs.evolve(built_tx(2), prefix=attrs.evolve(built_tx(2).prefix, fee=1)), 2),
+               (built_tx(1), 1)]
+    with_c = batched(entries)
+    monkeypatch.setattr(msm, "_native", None)
+    assert not msm.native_available()
+    assert batched(entries) == with_c == one_by_one(entries, verify_tx_baseline)
+    assert [code for code, _ in with_c] == [None, "tx.rct_range_proof",
+                                             "tx.rct_value_not_conserved", None]
