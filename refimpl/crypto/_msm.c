@@ -1,21 +1,30 @@
 /*
- * Variable-time multiscalar multiplication over ristretto255 for the reference implementation.
+ * Variable-time multiscalar multiplication over ristretto255 for the reference implementation,
+ * and the verification hot paths built on it (issue 13).
  *
  * Field GF(2^255-19) in radix 2^51 (five 64-bit limbs, 128-bit products); the group is the
  * twisted Edwards curve -x^2 + y^2 = 1 + d x^2 y^2 in extended coordinates (X:Y:Z:T), with the
  * unified addition of Hisil-Wong-Carter-Dawson 2008 ("add-2008-hwcd-3") and their doubling;
- * ristretto255 decoding and encoding follow RFC 9496 sections 4.3.1 and 4.3.2; the
- * multiscalar multiplication is Pippenger's bucket method with signed radix-2^c digits.
- * Not constant-time: it is used only on public data (verification). Written for this project
- * from those published descriptions.
+ * ristretto255 decoding, encoding and hash-to-group follow RFC 9496 sections 4.3.1, 4.3.2 and
+ * 4.3.4. Few terms use Straus with width-w NAF digits (shared doublings), many use Pippenger's
+ * bucket method with signed radix-2^c digits, fixed bases a precomputed table. Scalars modulo
+ * the group order L use Montgomery multiplication; BLAKE2b follows RFC 7693. Not constant-time:
+ * it is used only on public data (verification). Written for this project from those published
+ * descriptions.
  *
- * Python API (module refimpl.crypto._msm):
+ * Python API (module refimpl.crypto._msm; refimpl/crypto/msm.py wraps it):
  *   VERSION: int (refimpl/crypto/msm.py refuses a build whose VERSION differs from its own)
  *   decode(encoding: bytes[32]) -> bytes[160]   extended coordinates, raises ValueError
  *   msm(scalars: bytes[32n], points: bytes[160n]) -> bytes[32]   canonical encoding of the sum
  *   table_new(points: bytes[160n], c: int) -> bytes   fixed-base table (2^(c*k) multiples)
  *   msm_with_table(table, c, table_scalars: bytes[32n], scalars, points) -> bytes[32]
  *   mlsag_member(r0 || r1 || c: bytes[96], P || C || Hp || I || C': bytes[800]) -> L0 || R0 || L1
+ *   mlsag_ring(message, c0, responses[64n], key_image, keys[32n], commitments[32n], pseudo)
+ *       -> bytes[32]   the RingMLSAG challenge after the last member (== c0 when valid)
+ *   bp_scalars(out, stride, weight, y, z, a, b, us, m, accumulate) -> None
+ *       weighted Bulletproofs generator scalars written or added into 32-byte slots of out
+ *   blake2b512(data) -> bytes[64]; from_uniform_bytes(bytes[64]) -> bytes[32];
+ *   scalar_op(op, a, b) -> bytes[32]   the C BLAKE2b, hash-to-group and scalars, for tests
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -598,8 +607,13 @@ static int msm_point(ge *result, const uint8_t *scalars, const uint8_t *points, 
             int32_t d = digits[(size_t)windows * (size_t)i + (size_t)k];
             if (d == 0) continue;
             int b = (d > 0 ? d : -d) - 1;
-            if (!used[b]) { ge_identity(&buckets[b]); used[b] = 1; }
-            ge_addsub(&buckets[b], &buckets[b], &cached[i], affine[i], d < 0);
+            if (!used[b]) {   /* an empty bucket takes the point itself: no addition */
+                memcpy(&buckets[b], points + 160 * i, sizeof(ge));
+                if (d < 0) { fe_neg(buckets[b].X, buckets[b].X); fe_neg(buckets[b].T, buckets[b].T); }
+                used[b] = 1;
+            } else {
+                ge_addsub(&buckets[b], &buckets[b], &cached[i], affine[i], d < 0);
+            }
         }
         ge running, total;
         int have_running = 0;
@@ -669,6 +683,20 @@ static int table_build(ge_cached *table, const uint8_t *points, Py_ssize_t n, in
     return 1;
 }
 
+static fe FE_INV2;   /* 1/2, set at import */
+
+/* the extended point of a Z = 1 cached entry (x = ((y+x) - (y-x))/2 ...), negated if asked */
+static void ge_from_affine_cached(ge *r, const ge_cached *q, int negate) {
+    fe t;
+    fe_sub(t, q->YpX, q->YmX);
+    fe_mul(r->X, t, FE_INV2);
+    fe_add(t, q->YpX, q->YmX);
+    fe_mul(r->Y, t, FE_INV2);
+    fe_set_small(r->Z, 1);
+    fe_mul(r->T, r->X, r->Y);
+    if (negate) { fe_neg(r->X, r->X); fe_neg(r->T, r->T); }
+}
+
 static int table_msm(ge *result, const ge_cached *table, Py_ssize_t n, int c, const uint8_t *scalars) {
     int windows = table_windows(c);
     int nbuckets = 1 << (c - 1);
@@ -683,8 +711,12 @@ static int table_msm(ge *result, const ge_cached *table, Py_ssize_t n, int c, co
             if (d == 0) continue;
             const ge_cached *entry = &table[(size_t)j * (size_t)windows + (size_t)k];
             int b = (d > 0 ? d : -d) - 1;
-            if (!used[b]) { ge_identity(&buckets[b]); used[b] = 1; }
-            ge_addsub(&buckets[b], &buckets[b], entry, 1, d < 0);
+            if (!used[b]) {   /* an empty bucket takes the entry itself (Z = 1) */
+                ge_from_affine_cached(&buckets[b], entry, d < 0);
+                used[b] = 1;
+            } else {
+                ge_addsub(&buckets[b], &buckets[b], entry, 1, d < 0);
+            }
         }
     }
     ge running, total;
@@ -1534,6 +1566,8 @@ PyMODINIT_FUNC PyInit__msm(void) {
     fe_frombytes(FE_SQRT_M1, SQRT_M1_BYTES);
     fe_frombytes(FE_INVSQRT_A_MINUS_D, INVSQRT_A_MINUS_D_BYTES);
     fe_set_small(FE_ONE, 1);
+    fe_set_small(FE_INV2, 2);
+    fe_invert(FE_INV2, FE_INV2);
     fe_frombytes(FE_ONE_MINUS_D_SQ, ONE_MINUS_D_SQ_BYTES);
     fe_frombytes(FE_D_MINUS_ONE_SQ, D_MINUS_ONE_SQ_BYTES);
     fe_frombytes(FE_SQRT_AD_MINUS_ONE, SQRT_AD_MINUS_ONE_BYTES);

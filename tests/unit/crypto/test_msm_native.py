@@ -205,3 +205,19 @@ def test_member_points_on_edge_scalars_and_identity_points() -> None:
                         msm.msm_naive([r0, c], [hp, image]),
                         msm.msm_naive([r1, c, -c], [g, pseudo, commitment]),
                     )
+
+
+@native
+@settings(max_examples=6)
+@given(seed=st.integers(0, 2**32), count=st.sampled_from([127, 128, 129, 200, 300]))
+def test_straus_and_pippenger_sizes_agree_with_libsodium(seed: int, count: int) -> None:
+    """The C switches from Straus to Pippenger above 128 points; identities, repeated points,
+    a point and its negation, and zero/edge scalars land in shared buckets."""
+    rng = Hc128Rng.from_seed(seed.to_bytes(32, "little"))
+    points = [Point.random(rng) for _ in range(count)]
+    points[3] = Point.identity()
+    points[4] = points[5]
+    points[6] = -points[7]
+    ks = [int.from_bytes(rng.fill_bytes(32), "little") % L for _ in range(count)]
+    ks[:4] = [0, 1, L - 1, (L - 1) // 2]
+    assert msm.msm_native(ks, points) == msm.msm_naive(ks, points)
