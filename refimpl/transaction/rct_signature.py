@@ -10,6 +10,13 @@ Signing draws randomness in MobileCoin's order: the pseudo-output blindings (ran
 signable ring but the last one, which balances the outputs), the range proof(s) (one proof over
 [pseudo-outputs, outputs] before v3; one per token id in ascending order from v3), then one
 MLSAG per signable ring in input order.
+
+Verification comes two ways with the same verdicts (code and message) on every input:
+:func:`verify_baseline` checks one thing after the other (the path before issue 13, kept for
+``mcref bench tx``); :func:`verify` runs :func:`prepare` (every check in MobileCoin's order,
+the range proofs and the balance left as equations) and checks the equations in one weighted
+multiscalar multiplication, falling back to one check at a time to name a failure
+(:class:`PreparedSignature`). refimpl/transaction/batch_verify.py does the same for a block.
 """
 
 from __future__ import annotations
