@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from refimpl.cli.inputs import int_in
 from refimpl.cli.output import print_json
 from refimpl.codec import parse_hex
 
@@ -48,7 +49,7 @@ def register_ingest_admin(inner: Any) -> None:
     lost.add_argument("key", metavar="HEX", help="the 32-byte ingress public key")
     window = actions.add_parser("set-expiry-window", help="blocks a report's key stays valid")
     _common(window)
-    window.add_argument("blocks", type=int, metavar="N")
+    window.add_argument("blocks", type=int_in(0, 2**64 - 1), metavar="N")
     ingest.set_defaults(handler=_run)
 
 

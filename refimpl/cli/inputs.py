@@ -14,6 +14,8 @@ any other (one ``error[CODE]: message`` line, exit 2).
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +85,21 @@ def read_text(path: str | Path) -> str:
     except UnicodeDecodeError as exc:
         raise EncodingError("encoding.bad_utf8",
                             f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def int_in(low: int, high: int) -> Callable[[str], int]:
+    """An argparse ``type=``: a decimal integer in ``low..high`` (``cli.usage`` otherwise), so
+    an absurd count (``--nodes 18446744073709551616``) is refused instead of exhausting memory
+    or overflowing a protobuf field."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not in {low}..{high}")
+        return value
+
+    parse.__name__ = "int"  # argparse names the type in its messages
+    return parse

@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any
 
-from refimpl.cli.inputs import input_file
+from refimpl.cli.inputs import input_file, int_in
 from refimpl.cli.output import print_json, print_table
 from refimpl.cli.topology_note import no_fault_tolerance_note
 from refimpl.consensus.scp.msg import VARIANTS
@@ -26,17 +26,25 @@ from refimpl.consensus.sim.trace import TraceSink, TraceWriter
 from refimpl.errors import CliError, ScpError
 
 
+#: Bounds of ``--nodes`` and ``--slots``: a simulation past them would exhaust memory or never
+#: end (a 2^64-node mesh), so they are refused as usage errors.
+MAX_SIM_NODES = 1000
+MAX_SIM_SLOTS = 100_000
+
+
 def register(sub: Any) -> None:
     scp = sub.add_parser("scp", help="SCP consensus tools")
     scp_sub = scp.add_subparsers(dest="scp_command", required=True)
     sim = scp_sub.add_parser("simulate", help="simulate an SCP network over several slots")
     sim.add_argument("--topology", default="mesh",
                      help=f"{' | '.join(BUILTIN_TOPOLOGIES)} | a stellarbeat-format FILE.json")
-    sim.add_argument("--nodes", type=int, default=4, help="number of nodes (built-in topologies)")
+    sim.add_argument("--nodes", type=int_in(1, MAX_SIM_NODES), default=4,
+                     help=f"number of nodes (built-in topologies; 1..{MAX_SIM_NODES})")
     sim.add_argument("--threshold", type=int, default=None,
                      help="mesh: k of the other nodes; metamesh: k of the organisations")
     sim.add_argument("--org-size", type=int, default=3, help="metamesh: servers per organisation")
-    sim.add_argument("--slots", type=int, default=3)
+    sim.add_argument("--slots", type=int_in(1, MAX_SIM_SLOTS), default=3,
+                     help=f"slots to run (1..{MAX_SIM_SLOTS})")
     sim.add_argument("--values", type=int, default=3, help="candidate values per slot")
     sim.add_argument("--byzantine", type=int, default=0, help="number of Byzantine nodes")
     sim.add_argument("--behaviour", default="equivocate", choices=[*BEHAVIOURS, "mixed"])
