@@ -662,46 +662,63 @@ def _accumulate_python(
     return [v % L for v in g_sum] + [v % L for v in h_sum]
 
 
+#: One group of equations for :func:`groups_hold`: the equations, their weights and further,
+#: already weighted terms of the same group (e.g. a transaction's balance equation).
+EquationGroup = tuple[Sequence[Equation], Sequence[int], Sequence[int], Sequence[Point]]
+
+
 def equations_hold(
     equations: Sequence[Equation],
     weights: Sequence[int],
     extra_scalars: Sequence[int] = (),
     extra_points: Sequence[Point] = (),
 ) -> bool:
-    """Whether ``sum(weight_k * equation_k)`` is the identity: one multiscalar multiplication.
+    """Whether ``sum(weight_k * equation_k) + sum(extra terms)`` is the identity: one
+    multiscalar multiplication (:func:`groups_hold` of a single group)."""
+    return groups_hold([(equations, weights, extra_scalars, extra_points)])
+
+
+def groups_hold(groups: Sequence[EquationGroup]) -> bool:
+    """Whether the weighted sum of every group's equations and extra terms is the identity:
+    one multiscalar multiplication.
 
     With independent random weights (at least 128 bits) this fails, except with probability
-    about ``1/2^128`` per batch, as soon as one equation does not hold (the batch verification
-    of the Bulletproofs paper, section 6.1). The generator scalars of all equations are summed
-    by :func:`refimpl.crypto.msm.bp_accumulate` in C when built (no Python int per scalar),
-    else by :func:`_generator_scalars`; proofs of one token share their ``H_t`` term.
-    ``extra_scalars``/``extra_points`` are further (already weighted) terms of the same sum,
-    e.g. the transactions' balance equations.
+    about ``1/2^128``, as soon as one equation does not hold (the batch verification of the
+    Bulletproofs paper, section 6.1). The generator scalars of all equations are summed by
+    :func:`refimpl.crypto.msm.bp_accumulate` in C when built (no Python int per scalar), else by
+    :func:`_generator_scalars`. ``G`` and each token's ``H_t`` get one term for all groups;
+    within a group, a point that repeats (a padding commitment, a commitment the balance
+    equation shares with a proof) gets one term. Points of different groups are never merged,
+    so a batch costs what its distinct transactions cost.
     """
+    equations = [eq for group in groups for eq in group[0]]
+    weights = [w for group in groups for w in group[1]]
     if not equations:
-        if not extra_scalars:
+        lone_scalars = [v for group in groups for v in group[2]]
+        if not lone_scalars:
             return True
-        return multiscalar_mul(extra_scalars, extra_points).is_identity()
+        lone_points = [p for group in groups for p in group[3]]
+        return multiscalar_mul(lone_scalars, lone_points).is_identity()
     m = max(eq.parties for eq in equations)
-    per_generator: dict[Point, int] = {}
+    shared: dict[Point, int] = {}  # G and the H_t
     scalars: list[int] = []
     points: list[Point] = []
-    for scalar, point in zip(extra_scalars, extra_points, strict=True):
-        per_generator[point] = per_generator.get(point, 0) + scalar
-    for eq, weight in zip(equations, weights, strict=True):
-        per_generator[eq.blinding_base] = (
-            per_generator.get(eq.blinding_base, 0) + weight * eq.base_scalar
-        )
-        per_generator[eq.generator] = (
-            per_generator.get(eq.generator, 0) + weight * eq.generator_scalar
-        )
-        if weight == 1:
-            scalars += eq.other_scalars
-        else:
-            scalars += [weight * v % L for v in eq.other_scalars]
-        points += eq.other_points
-    scalars += [v % L for v in per_generator.values()]
-    points += list(per_generator)
+    for group_equations, group_weights, extra_scalars, extra_points in groups:
+        local: dict[Point, int] = {}
+        for eq, weight in zip(group_equations, group_weights, strict=True):
+            shared[eq.blinding_base] = shared.get(eq.blinding_base, 0) + weight * eq.base_scalar
+            shared[eq.generator] = shared.get(eq.generator, 0) + weight * eq.generator_scalar
+            for scalar, point in zip(eq.other_scalars, eq.other_points, strict=True):
+                local[point] = local.get(point, 0) + weight * scalar
+        for scalar, point in zip(extra_scalars, extra_points, strict=True):
+            if point in shared:
+                shared[point] += scalar
+            else:
+                local[point] = local.get(point, 0) + scalar
+        points += local
+        scalars += [v % L for v in local.values()]
+    points += shared
+    scalars += [v % L for v in shared.values()]
     accumulate = _bp_accumulate
     if accumulate is not None and multiscalar_mul is _DEFAULT_MSM:
         acc = bp_accumulator(m)

@@ -471,18 +471,20 @@ def signatures_hold(prepared: Sequence[PreparedSignature], rng: RandomSource) ->
     """Whether every range-proof and balance equation of ``prepared`` holds: one multiscalar
     multiplication of their sum, each weighted by an independent random scalar from ``rng``
     (the first range-proof equation by 1), which fails, except with probability about
-    2^-128, as soon as one equation does not hold."""
-    equations = [eq for p in prepared for eq in p.equations]
-    weights = [1] * min(1, len(equations))
-    weights += [bulletproofs.random_weight(rng) for _ in equations[1:]]
-    extra_scalars: list[int] = []
-    extra_points: list[Point] = []
+    2^-128, as soon as one equation does not hold. Each transaction is one group of
+    :func:`refimpl.crypto.bulletproofs.groups_hold`."""
+    groups: list[bulletproofs.EquationGroup] = []
+    first = True
     for p in prepared:
+        weights = [bulletproofs.random_weight(rng) for _ in p.equations]
+        if first and weights:
+            weights[0] = 1
+            first = False
+        extra: tuple[list[int], list[Point]] = ([], [])
         if p.balance is not None:
-            scalars, points = p.balance.terms(bulletproofs.random_weight(rng))
-            extra_scalars += scalars
-            extra_points += points
-    return bulletproofs.equations_hold(equations, weights, extra_scalars, extra_points)
+            extra = p.balance.terms(bulletproofs.random_weight(rng))
+        groups.append((p.equations, weights, extra[0], extra[1]))
+    return bulletproofs.groups_hold(groups)
 
 
 def _range_proof_error(exc: CryptoError) -> TxError:
