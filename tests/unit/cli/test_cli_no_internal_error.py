@@ -386,6 +386,39 @@ def test_mutated_transactions(env: Env, command: Command, data: st.DataObject) -
         check(command.argv(path, env))
 
 
+#: Commands whose numeric options get extreme values (the others start servers, connect to
+#: nodes or run TLC).
+NUMERIC: dict[str, Callable[[Env], list[str]]] = {
+    "keys derive": lambda e: ["keys", "derive", "--mnemonic", " ".join(["abandon"] * 11
+                                                                       + ["about"])],
+    "ledger show": lambda e: ["ledger", "show", str(e.ledger)],
+    "ledger init": lambda e: ["ledger", "init", _scratch_dir(e, "init")],
+    "scp simulate": lambda e: ["scp", "simulate", "--slots", "1"],
+    "tx verify": lambda e: ["tx", "verify", str(_TX_HEX), "--ledger", str(e.ledger)],
+    "ledger append": lambda e: ["ledger", "append", str(e.ledger), str(_TX_HEX), "--seed", "x"],
+    "fog ingest set-expiry-window": lambda e: ["fog", "ingest", "set-expiry-window", "--admin",
+                                               "127.0.0.1:1"],
+}
+EXTREMES = ["-1", "0", str(2**64), str(10**30), "nan", "-inf", "1e999"]
+
+
+@pytest.mark.parametrize("name", sorted(NUMERIC))
+def test_extreme_numbers_in_options(env: Env, name: str) -> None:
+    parser = _parser_for(NUMERIC[name](env))
+    options = [a for a in parser._actions  # noqa: SLF001
+               if a.option_strings and getattr(a.type, "__name__", "") in ("int", "float")]
+    positional = [a for a in parser._actions  # noqa: SLF001
+                  if not a.option_strings and getattr(a.type, "__name__", "") == "int"]
+    assert options or positional, name
+    for value in EXTREMES:
+        for action in options:
+            if "--timeout" in action.option_strings:
+                continue  # a long timeout is a request, not an error
+            check([*NUMERIC[name](env), action.option_strings[0], value])
+        if positional:
+            check([*NUMERIC[name](env), value])
+
+
 def _file_arguments() -> set[str]:
     """``"<command path>:<dest>"`` of every argument that names a file or directory."""
     found: set[str] = set()
