@@ -78,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
     spec: Path = args.spec or _spec_for(cfg)
     for path in (cfg, spec):
         if not path.is_file():
-            raise CliError("cli.io", f"{path}: no such file")
+            raise CliError("cli.file_not_found", f"{path}: no such file")
     simulation = Simulation(args.simulate, args.depth, args.seed) if args.simulate else None
     result = run_tlc(spec, cfg, workers=args.workers, timeout_s=args.timeout,
                      simulation=simulation)
