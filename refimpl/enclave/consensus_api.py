@@ -22,8 +22,10 @@ but real:
   it returns the :class:`~refimpl.ledger.apply.WellFormedTxContext` (priority
   ``fee / (minimum_fee >> 7)``).
 * ``form_block`` re-validates each chosen transaction against the ledger the host supplies
-  (:func:`refimpl.ledger.apply.validate_against_ledger`) and forms the block
-  (:func:`refimpl.ledger.apply.form_block`: combine, fee outputs, sorted contents).
+  (:func:`refimpl.ledger.apply.validate_against_ledger`; the signatures of those without a
+  verdict in one batch, :func:`refimpl.transaction.batch_verify.preverified`, same verdicts)
+  and forms the block (:func:`refimpl.ledger.apply.form_block`: combine, fee outputs, sorted
+  contents).
 
 Verdict cache (a deviation: MobileCoin re-runs all of ``validate`` in ``form_block``):
 ``verified`` holds the hashes of proposed transactions known to pass
