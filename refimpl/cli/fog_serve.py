@@ -24,6 +24,7 @@ import argparse
 import importlib
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 import attrs
@@ -90,8 +91,12 @@ def register_serve(inner: Any) -> None:
 
 def _runner(name: str, role: Role) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
+        from refimpl.cli.inputs import input_file
         from refimpl.fog.grpc_host import wait_for_termination
 
+        for value in vars(args).values():  # the roles' Path flags are input files (PEM)
+            if isinstance(value, Path):
+                input_file(str(value))  # cli.file_not_found like every missing input
         config = _config_attribute(role, role.config_from_args)(args)
         server_class = getattr(importlib.import_module(role.server_module), role.server)
         server: _Server = server_class(config)
