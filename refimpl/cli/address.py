@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from refimpl.account import b58
-from refimpl.account.public_address import PublicAddress, check_fog_report_url
 from refimpl.cli.output import print_json
 from refimpl.codec import parse_hex
-from refimpl.crypto.ristretto import Point
 from refimpl.errors import AccountError, AddressError
+
+if TYPE_CHECKING:
+    from refimpl.account.public_address import PublicAddress
 
 
 def register(sub: Any) -> None:
@@ -54,6 +54,8 @@ def address_document(address: PublicAddress) -> dict[str, Any]:
 
 
 def _decode(args: argparse.Namespace) -> int:
+    from refimpl.account import b58
+
     address = b58.decode_public_address(args.b58.strip())
     doc = address_document(address)
     verified: bool | None = None
@@ -73,6 +75,9 @@ def _decode(args: argparse.Namespace) -> int:
 
 def address_from_args(args: argparse.Namespace) -> PublicAddress:
     """The :class:`PublicAddress` the ``encode`` arguments describe."""
+    from refimpl.account.public_address import PublicAddress, check_fog_report_url
+    from refimpl.crypto.ristretto import Point
+
     view = Point.from_bytes(parse_hex(args.view_public, 32, "view public key"))
     spend = Point.from_bytes(parse_hex(args.spend_public, 32, "spend public key"))
     signature = parse_hex(args.fog_authority_sig, what="fog authority signature")
@@ -87,6 +92,8 @@ def address_from_args(args: argparse.Namespace) -> PublicAddress:
 
 
 def _encode(args: argparse.Namespace) -> int:
+    from refimpl.account import b58
+
     address = address_from_args(args)
     doc = address_document(address)
     doc["b58"] = b58.encode_public_address(address)

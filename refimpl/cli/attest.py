@@ -20,23 +20,27 @@ from __future__ import annotations
 import argparse
 import datetime
 from pathlib import Path
-from typing import Any
-
-import attrs
+from typing import TYPE_CHECKING, Any
 
 from refimpl.cli.attest_handshake import register_handshake
 from refimpl.cli.inputs import input_dir, input_file
 from refimpl.cli.output import print_json
-from refimpl.enclave.sgx.collateral import load_collateral_dir
-from refimpl.enclave.sgx.trust import intel_sgx_root_ca
-from refimpl.enclave.verifier import Policy, Verdict, verify_evidence
 from refimpl.errors import CliError
+
+if TYPE_CHECKING:
+    from refimpl.enclave.verifier import Policy, Verdict
 
 EXIT_ACCEPTED = 0
 EXIT_REFUSED = 3
 
-DEFAULT_POLICY = Policy(any_measurement=True,
-                        allowed_tcb_statuses=frozenset({"UpToDate", "SWHardeningNeeded"}))
+
+
+def default_policy() -> Policy:
+    """The policy without ``--policy``: any measurement, TCB UpToDate or SWHardeningNeeded."""
+    from refimpl.enclave.verifier import Policy
+
+    return Policy(any_measurement=True,
+                  allowed_tcb_statuses=frozenset({"UpToDate", "SWHardeningNeeded"}))
 
 
 def register(sub: Any) -> None:
@@ -80,8 +84,14 @@ def _read(path: Path) -> bytes:
 
 
 def _verify_quote(args: argparse.Namespace) -> int:
+    import attrs
+
+    from refimpl.enclave.sgx.collateral import load_collateral_dir
+    from refimpl.enclave.sgx.trust import intel_sgx_root_ca
+    from refimpl.enclave.verifier import Policy, verify_evidence
+
     at = parse_at(args.at)
-    policy = Policy.from_json(_read(args.policy)) if args.policy else DEFAULT_POLICY
+    policy = Policy.from_json(_read(args.policy)) if args.policy else default_policy()
     policy = attrs.evolve(policy,
                           allowed_advisories=policy.allowed_advisories | set(args.allow_advisory),
                           allow_debug=policy.allow_debug or args.allow_debug,

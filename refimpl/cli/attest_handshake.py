@@ -19,7 +19,6 @@ import argparse
 from typing import Any
 
 from refimpl.cli.output import print_json
-from refimpl.enclave.channel_check import handshake_demo
 from refimpl.errors import CliError
 
 
@@ -33,6 +32,8 @@ def register_handshake(attest_sub: Any) -> None:
 
 
 def _handshake(args: argparse.Namespace) -> int:
+    from refimpl.enclave.channel_check import handshake_demo
+
     if not args.demo:
         raise CliError("cli.usage", "only --demo is available: attest handshake --demo")
     steps = handshake_demo(args.seed.encode(), args.variant)

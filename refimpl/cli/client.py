@@ -28,21 +28,14 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import grpc
-
-from refimpl import safe_json
-from refimpl.account import b58
-from refimpl.account.keys import AccountKey
 from refimpl.cli.inputs import input_path
 from refimpl.cli.output import print_json
-from refimpl.client.connection import ConsensusClient, parse_client_uri
-from refimpl.client.ledger_source import GrpcLedgerSource
-from refimpl.client.pay import DEFAULT_TIMEOUT_S, DEFAULT_TOMBSTONE_DELTA, pay
-from refimpl.client.wallet import Wallet
+from refimpl.client.defaults import DEFAULT_TIMEOUT_S, DEFAULT_TOMBSTONE_DELTA
 from refimpl.codec import parse_hex
 from refimpl.errors import ClientError, CliError
 
 if TYPE_CHECKING:
+    from refimpl.account.keys import AccountKey
     from refimpl.node.localnet import LocalNetwork
 
 PICOMOB_PER_MOB = 10**12
@@ -93,6 +86,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _state(args: argparse.Namespace) -> LocalNetwork | None:
+    from refimpl import safe_json
     from refimpl.node.localnet import LocalNetwork, load_local_network
 
     if args.network_state is None:
@@ -109,6 +103,8 @@ def _state(args: argparse.Namespace) -> LocalNetwork | None:
 
 
 def _account(args: argparse.Namespace, state: LocalNetwork | None) -> AccountKey:
+    from refimpl.account.keys import AccountKey
+
     if args.root_entropy is not None:
         return AccountKey.from_root_entropy(parse_hex(args.root_entropy, 32, "root entropy"))
     if state is None:
@@ -122,6 +118,8 @@ def _account(args: argparse.Namespace, state: LocalNetwork | None) -> AccountKey
 
 def _node(args: argparse.Namespace, state: LocalNetwork | None) -> tuple[str, str | None]:
     """The node's client URI and, when the state names it, its client responder id."""
+    from refimpl.client.connection import parse_client_uri
+
     if args.node is not None and "://" in args.node:
         parse_client_uri(args.node)
         if state is not None:
@@ -141,6 +139,13 @@ def _node(args: argparse.Namespace, state: LocalNetwork | None) -> tuple[str, st
 
 
 def _balance(args: argparse.Namespace) -> int:
+    import grpc
+
+    from refimpl.account import b58
+    from refimpl.client.connection import parse_client_uri
+    from refimpl.client.ledger_source import GrpcLedgerSource
+    from refimpl.client.wallet import Wallet
+
     state = _state(args)
     account = _account(args, state)
     uri, _responder_id = _node(args, state)
@@ -170,6 +175,11 @@ def _balance(args: argparse.Namespace) -> int:
 
 
 def _pay(args: argparse.Namespace) -> int:
+    from refimpl.account import b58
+    from refimpl.client.connection import ConsensusClient, parse_client_uri
+    from refimpl.client.ledger_source import GrpcLedgerSource
+    from refimpl.client.pay import pay
+    from refimpl.client.wallet import Wallet
     from refimpl.node.enclave import network_verifier
 
     state = _state(args)

@@ -4,10 +4,12 @@ implementation over the JSON-lines protocol of docs/conformance.md."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from refimpl.cli.output import print_json, print_table
-from refimpl.vectors import runner
+
+if TYPE_CHECKING:
+    from refimpl.vectors import runner
 
 _EXIT_CODES = ("exit status: 0 every case passed (pending allowed), 1 a case or structural "
                "check failed or a file is unused/missing, 2 a typed error (error[CODE] line)")
@@ -45,6 +47,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from refimpl.vectors import runner
+
     report = runner.run(args.suite)
     if args.json:
         print_json(report.to_json())

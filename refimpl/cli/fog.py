@@ -26,16 +26,14 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from refimpl import safe_json
-from refimpl.account import b58
-from refimpl.account.keys import AccountKey
 from refimpl.cli.client import PICOMOB_PER_MOB, _node, add_payment_arguments
 from refimpl.cli.inputs import input_path
 from refimpl.cli.output import print_json
 from refimpl.codec import parse_hex
 from refimpl.errors import ClientError, RefImplError
 
-if TYPE_CHECKING:  # the fog stack is imported when a fog command runs
+if TYPE_CHECKING:
+    from refimpl.account.keys import AccountKey
     from refimpl.client.wallet import Owned
     from refimpl.fog.client.client import FogClient
     from refimpl.fog.client.network_state import FogNetworkState
@@ -85,6 +83,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _document(args: argparse.Namespace) -> Any:
+    from refimpl import safe_json
     from refimpl.node.localnet import STATE_FILE
 
     path = Path(args.network_state)
@@ -130,6 +129,8 @@ def _calls(client: FogClient) -> dict[str, int]:
 
 
 def _address(args: argparse.Namespace) -> int:
+    from refimpl.account import b58
+
     _state, fog, account = _inputs(args)
     address = b58.encode_public_address(account.default_subaddress())
     if args.json:
@@ -141,6 +142,8 @@ def _address(args: argparse.Namespace) -> int:
 
 
 def _balance(args: argparse.Namespace) -> int:
+    from refimpl.account import b58
+
     state, fog, account = _inputs(args)
     with _connect(state, fog, account) as client:
         balance = client.balance()
@@ -179,6 +182,7 @@ def _memo(account: AccountKey, owned: Owned) -> dict[str, Any]:
 
 
 def _pay(args: argparse.Namespace) -> int:
+    from refimpl.account import b58
     from refimpl.client.connection import ConsensusClient, parse_client_uri
     from refimpl.node.enclave import network_verifier
 

@@ -16,6 +16,10 @@ Each role takes MobileCoin's flag names where they exist (``mcref fog serve ROLE
 A bad flag value is one ``error[fog.*]`` line and exit 2, before anything binds; once serving,
 the process prints ``ready: <role> <what> HOST:PORT`` lines (so a parent that asked for port
 0 learns the port) and stops every thread and port on SIGTERM.
+
+A role's flags live in its server module, which imports gRPC and the fog stack; they are added
+to the role's parser the first time it parses or prints help (:class:`RoleParser`), so that
+building ``mcref``'s parser imports none of that (docs/architecture.md, "Start-up").
 """
 
 from __future__ import annotations
@@ -25,9 +29,9 @@ import importlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-import attrs
+from refimpl.cli import _Parser
 
 
 class _Server(Protocol):
@@ -35,8 +39,7 @@ class _Server(Protocol):
     def stop(self) -> None: ...
 
 
-@attrs.frozen
-class Role:
+class Role(NamedTuple):
     """Where a role's flags, config and server live (imported when the role runs)."""
 
     config_module: str
@@ -78,14 +81,42 @@ def _config_attribute(role: Role, name: str) -> Any:
     return getattr(importlib.import_module(role.config_module), name)
 
 
+class RoleParser(_Parser):
+    """A role's parser whose flags are added on first use: before it parses, or prints its
+    usage or help (then the help gets its defaults like every other sub-command's)."""
+
+    role: Role | None = None
+
+    def add_role_flags(self) -> None:
+        """Add the role's flags now (once)."""
+        role, self.role = self.role, None
+        if role is not None:
+            from refimpl.cli.help_text import explain
+
+            _config_attribute(role, role.add_arguments)(self)
+            explain(self, self.prog.removeprefix("mcref "))
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self.add_role_flags()
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        self.add_role_flags()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self.add_role_flags()
+        return super().format_help()
+
+
 def register_serve(inner: Any) -> None:
     """Add ``serve`` with one sub-command per role to the ``fog`` sub-command group."""
     serve = inner.add_parser("serve", help="run a fog service process",
                              description="Run one fog service until SIGTERM or Ctrl-C.")
-    roles = serve.add_subparsers(dest="fog_role", required=True)
+    roles = serve.add_subparsers(dest="fog_role", required=True, parser_class=RoleParser)
     for name, role in ROLES.items():
         parser = roles.add_parser(name, help=role.help, description=role.help)
-        _config_attribute(role, role.add_arguments)(parser)
+        parser.role = role
         parser.set_defaults(handler=_runner(name, role))
 
 

@@ -11,18 +11,14 @@ subaddress if any, and the b58 form of the default subaddress (MobileCoin ``acco
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from refimpl.account import b58
-from refimpl.account.keys import (
-    CHANGE_SUBADDRESS_INDEX,
-    DEFAULT_SUBADDRESS_INDEX,
-    AccountKey,
-)
-from refimpl.account.root_entropy import ROOT_ENTROPY_LENGTH
 from refimpl.cli.output import print_json
 from refimpl.codec import parse_hex
 from refimpl.errors import CliError
+
+if TYPE_CHECKING:
+    from refimpl.account.keys import AccountKey
 
 
 def register(sub: Any) -> None:
@@ -45,6 +41,9 @@ def register(sub: Any) -> None:
 
 def account_from_args(args: argparse.Namespace) -> AccountKey:
     """Build the :class:`AccountKey` the arguments describe; bad input raises typed errors."""
+    from refimpl.account.keys import AccountKey
+    from refimpl.account.root_entropy import ROOT_ENTROPY_LENGTH
+
     spki = parse_hex(args.fog_authority_spki, what="fog authority SPKI")
     fog = (args.fog_report_url, args.fog_report_id, spki)
     if args.root_entropy is not None:
@@ -58,6 +57,8 @@ def account_from_args(args: argparse.Namespace) -> AccountKey:
 
 def subaddress_document(account: AccountKey, index: int) -> dict[str, Any]:
     """The keys of one subaddress and its b58 address, as hex/strings."""
+    from refimpl.account import b58
+
     keys = account.subaddress_keys(index)
     return {
         "index": index,
@@ -70,6 +71,8 @@ def subaddress_document(account: AccountKey, index: int) -> dict[str, Any]:
 
 
 def derive_document(account: AccountKey, subaddress: int | None) -> dict[str, Any]:
+    from refimpl.account.keys import CHANGE_SUBADDRESS_INDEX, DEFAULT_SUBADDRESS_INDEX
+
     doc: dict[str, Any] = {
         "view_private_key": account.view_private.hex(),
         "spend_private_key": account.spend_private.hex(),

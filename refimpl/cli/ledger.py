@@ -26,27 +26,17 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from refimpl.account import b58
 from refimpl.cli.inputs import input_path
 from refimpl.cli.output import print_json, print_table
 from refimpl.errors import CliError
-from refimpl.ledger.block import Block, BlockContents
-from refimpl.ledger.env import typed_errors
-from refimpl.ledger.origin import (
-    DEFAULT_SEED,
-    DEMO_VALUE,
-    demo_accounts,
-    demo_block_signer,
-    demo_root_entropy,
-    origin_block,
-    origin_contents,
-)
-from refimpl.ledger.signature import BlockSignature, sign
-from refimpl.ledger.snapshot import LedgerSnapshot
-from refimpl.ledger.store import LedgerStore
-from refimpl.ledger.verify import verify_path
+from refimpl.ledger.demo_seed import DEFAULT_SEED
+
+if TYPE_CHECKING:
+    from refimpl.ledger.block import Block, BlockContents
+    from refimpl.ledger.signature import BlockSignature
+    from refimpl.ledger.snapshot import LedgerSnapshot
 
 MAX_DEMO_ACCOUNTS = 1000
 
@@ -77,6 +67,19 @@ def register(sub: Any) -> None:
 
 
 def _init(args: argparse.Namespace) -> int:
+    from refimpl.account import b58
+    from refimpl.ledger.env import typed_errors
+    from refimpl.ledger.origin import (
+        DEMO_VALUE,
+        demo_accounts,
+        demo_block_signer,
+        demo_root_entropy,
+        origin_block,
+        origin_contents,
+    )
+    from refimpl.ledger.signature import sign
+    from refimpl.ledger.store import LedgerStore
+
     if not 1 <= args.accounts <= MAX_DEMO_ACCOUNTS:
         raise CliError("cli.usage", f"--accounts must be in 1..{MAX_DEMO_ACCOUNTS}")
     seed = args.seed.encode()
@@ -168,6 +171,9 @@ def _block_document(store: LedgerSnapshot, index: int) -> dict[str, Any]:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from refimpl.ledger.env import typed_errors
+    from refimpl.ledger.store import LedgerStore
+
     with typed_errors(Path(args.dir), "read the ledger"):
         with LedgerStore.open(args.dir, read_only=True) as store, store.snapshot() as snap:
             if args.block is not None:
@@ -207,6 +213,9 @@ def _print_block(document: dict[str, Any]) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from refimpl.ledger.env import typed_errors
+    from refimpl.ledger.verify import verify_path
+
     with typed_errors(Path(args.dir), "verify the ledger"):
         report = verify_path(args.dir)
     fault = report.fault

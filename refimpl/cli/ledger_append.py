@@ -25,7 +25,7 @@ def register_append(inner: Any) -> None:
     """Add ``append`` to the ``ledger`` group."""
     from refimpl.cli.inputs import input_file, input_path
     from refimpl.cli.tx_ledger import add_rule_options
-    from refimpl.ledger.origin import DEFAULT_SEED
+    from refimpl.ledger.demo_seed import DEFAULT_SEED
 
     append = inner.add_parser("append", help="validate a transaction and append it as a block")
     append.add_argument("dir", metavar="DIR", type=input_path, help="the ledger")

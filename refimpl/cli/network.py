@@ -19,12 +19,6 @@ from typing import Any
 from refimpl.cli.inputs import input_dir, input_file
 from refimpl.cli.output import print_json
 from refimpl.cli.topology_note import no_fault_tolerance_note
-from refimpl.node.localnet import (
-    generate_local_network,
-    load_local_network,
-    topology_quorum_sets,
-)
-from refimpl.node.supervisor import Supervisor, admin_info, stop_pids
 
 
 def register(sub: Any) -> None:
@@ -70,6 +64,9 @@ def _topology(text: str) -> str | Path:
 
 
 def _up(args: argparse.Namespace) -> int:
+    from refimpl.node.localnet import generate_local_network, topology_quorum_sets
+    from refimpl.node.supervisor import Supervisor
+
     extra = {} if args.timebase_ms is None else {"scp_timebase_ms": args.timebase_ms}
     network = generate_local_network(
         args.dir, args.nodes, _topology(args.topology), args.seed.encode(),
@@ -120,6 +117,9 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from refimpl.node.localnet import load_local_network
+    from refimpl.node.supervisor import admin_info
+
     network = load_local_network(args.dir)
     rows = []
     for node in network.nodes:
@@ -139,6 +139,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _down(args: argparse.Namespace) -> int:
+    from refimpl.node.supervisor import stop_pids
+
     stopped = stop_pids(args.dir)
     print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
     return 0

@@ -12,7 +12,6 @@ import argparse
 from typing import Any
 
 from refimpl.cli.inputs import input_file
-from refimpl.node.process import run_node
 
 
 def register(sub: Any) -> None:
@@ -30,4 +29,6 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from refimpl.node.process import run_node
+
     return run_node(args.config)

@@ -11,19 +11,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from refimpl.cli.choices import LazyChoices
 from refimpl.cli.inputs import input_file, int_in
 from refimpl.cli.output import print_json, print_table
 from refimpl.cli.topology_note import no_fault_tolerance_note
-from refimpl.consensus.scp.msg import VARIANTS
-from refimpl.consensus.sim.byzantine import BEHAVIOURS
-from refimpl.consensus.sim.faults import FaultModel
-from refimpl.consensus.sim.network import simulate
-from refimpl.consensus.sim.report import summary_rows
-from refimpl.consensus.sim.scenario import BUILTIN_TOPOLOGIES, build_config
-from refimpl.consensus.sim.trace import TraceSink, TraceWriter
 from refimpl.errors import CliError, ScpError
+
+if TYPE_CHECKING:
+    from refimpl.consensus.sim.trace import TraceSink
 
 
 #: Bounds of ``--nodes`` and ``--slots``: a simulation past them would exhaust memory or never
@@ -37,7 +34,8 @@ def register(sub: Any) -> None:
     scp_sub = scp.add_subparsers(dest="scp_command", required=True)
     sim = scp_sub.add_parser("simulate", help="simulate an SCP network over several slots")
     sim.add_argument("--topology", default="mesh",
-                     help=f"{' | '.join(BUILTIN_TOPOLOGIES)} | a stellarbeat-format FILE.json")
+                     help="mesh | cyclic | metamesh | a stellarbeat-format FILE.json "
+                          "(the built-in topologies of consensus/sim/scenario.py)")
     sim.add_argument("--nodes", type=int_in(1, MAX_SIM_NODES), default=4,
                      help=f"number of nodes (built-in topologies; 1..{MAX_SIM_NODES})")
     sim.add_argument("--threshold", type=int, default=None,
@@ -47,9 +45,14 @@ def register(sub: Any) -> None:
                      help=f"slots to run (1..{MAX_SIM_SLOTS})")
     sim.add_argument("--values", type=int, default=3, help="candidate values per slot")
     sim.add_argument("--byzantine", type=int, default=0, help="number of Byzantine nodes")
-    sim.add_argument("--behaviour", default="equivocate", choices=[*BEHAVIOURS, "mixed"])
+    sim.add_argument("--behaviour", default="equivocate", metavar="BEHAVIOUR",
+                     choices=LazyChoices("refimpl.consensus.sim.byzantine", "BEHAVIOURS",
+                                         extra=("mixed",)),
+                     help="of the Byzantine nodes: %(choices)s (default: %(default)s)")
     sim.add_argument("--seed", type=int, default=0)
-    sim.add_argument("--variant", default="correct", choices=list(VARIANTS))
+    sim.add_argument("--variant", default="correct", metavar="VARIANT",
+                     choices=LazyChoices("refimpl.consensus.scp.msg", "VARIANTS"),
+                     help="%(choices)s (default: %(default)s)")
     sim.add_argument("--loss", type=float, default=0.0, help="loss rate before GST")
     sim.add_argument("--gst-ms", type=int, default=0, help="global stabilisation time")
     sim.add_argument("--delay-max-ms", type=int, default=50)
@@ -70,6 +73,8 @@ def _progress_bar(done: int, total: int) -> None:
 
 def check_topology(topology: str) -> None:
     """A built-in name or an existing file; an unknown name lists the valid ones."""
+    from refimpl.consensus.sim.scenario import BUILTIN_TOPOLOGIES
+
     if topology in BUILTIN_TOPOLOGIES:
         return
     if topology.endswith(".json") or os.path.lexists(topology):
@@ -81,6 +86,12 @@ def check_topology(topology: str) -> None:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    from refimpl.consensus.sim.faults import FaultModel
+    from refimpl.consensus.sim.network import simulate
+    from refimpl.consensus.sim.report import summary_rows
+    from refimpl.consensus.sim.scenario import build_config
+    from refimpl.consensus.sim.trace import TraceSink, TraceWriter
+
     check_topology(args.topology)
     faults = FaultModel(delay_max_ms=args.delay_max_ms, loss_rate=args.loss, gst_ms=args.gst_ms,
                         pre_gst_delay_max_ms=max(args.delay_max_ms, 5))

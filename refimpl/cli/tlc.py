@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from refimpl.cli.inputs import input_file
 from refimpl.cli.output import print_json, print_table
 from refimpl.errors import CliError, FormalError
-from refimpl.formal import manifest
-from refimpl.formal.tlc import Simulation, TlcResult, raise_for_tool_failure, run_tlc
+
+if TYPE_CHECKING:
+    from refimpl.formal.tlc import TlcResult
 
 
 def register(sub: Any) -> None:
@@ -39,7 +40,8 @@ def register(sub: Any) -> None:
     check = tlc_sub.add_parser("check", help="run the models of spec/manifest.json")
     check.add_argument("--size", choices=["small", "large", "all"], default="all")
     check.add_argument("--model", action="append", help="only this model (repeatable)")
-    check.add_argument("--manifest", type=input_file, default=manifest.MANIFEST)
+    check.add_argument("--manifest", type=input_file, default=None,
+                       help="the model manifest (default: spec/manifest.json)")
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=_check)
 
@@ -60,6 +62,8 @@ def _print_result(result: TlcResult) -> None:
 
 def _spec_for(cfg: Path) -> Path:
     """MODEL.tla beside MODEL.cfg, else the spec the manifest names for this cfg."""
+    from refimpl.formal import manifest
+
     beside = cfg.with_suffix(".tla")
     if beside.is_file():
         return beside
@@ -74,6 +78,8 @@ def _spec_for(cfg: Path) -> Path:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from refimpl.formal.tlc import Simulation, raise_for_tool_failure, run_tlc
+
     cfg: Path = args.cfg
     spec: Path = args.spec or _spec_for(cfg)
     for path in (cfg, spec):
@@ -91,7 +97,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    models = manifest.load_manifest(args.manifest)
+    from refimpl.formal import manifest
+
+    models = manifest.load_manifest(args.manifest or manifest.MANIFEST)
     if args.model:
         models = [manifest.find_model(name, models) for name in args.model]
     elif args.size != "all":

@@ -15,10 +15,6 @@ from typing import Any
 
 from refimpl.cli.inputs import input_file
 from refimpl.cli.output import print_json
-from refimpl.consensus.sim.trace import canonical_line
-from refimpl.formal.trace_tla import read_ndjson, trace_module
-from refimpl.formal.trace_validate import validate_trace
-from refimpl.node.node_trace import merge_traces
 
 
 def register(sub: Any) -> None:
@@ -43,6 +39,9 @@ def register(sub: Any) -> None:
 
 
 def _merge(args: argparse.Namespace) -> int:
+    from refimpl.consensus.sim.trace import canonical_line
+    from refimpl.node.node_trace import merge_traces
+
     objects = merge_traces(args.traces)
     args.out.write_text("".join(canonical_line(o) + "\n" for o in objects))
     verdict = objects[-1]
@@ -52,6 +51,9 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from refimpl.formal.trace_tla import read_ndjson, trace_module
+    from refimpl.formal.trace_validate import validate_trace
+
     objects = read_ndjson(args.trace)
     if args.tla:
         args.tla.write_text(trace_module(objects, args.slot).text)

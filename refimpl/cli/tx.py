@@ -19,32 +19,21 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from refimpl.account import b58
-from refimpl.account.keys import AccountKey
-from refimpl.account.public_address import PublicAddress
-from refimpl.account.root_entropy import ROOT_ENTROPY_LENGTH
 from refimpl.cli import tx_verify
 from refimpl.cli.output import print_json
 from refimpl.cli.tx_ledger import ledger_snapshot, ledger_tx_out
 from refimpl.codec import parse_hex
-from refimpl.crypto.chacha_rng import std_rng_from_seed
-from refimpl.crypto.ristretto import Point, RandomSource, Scalar
 from refimpl.errors import CliError, RefImplError, TxError
-from refimpl.transaction.amount import Amount
-from refimpl.transaction.builder import (
-    RING_SIZE,
-    OutputRequest,
-    OwnedInput,
-    RingCandidate,
-    TransactionBuilder,
-)
-from refimpl.transaction.fog_hint import EncryptedFogHint
-from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
-from refimpl.transaction.tx import Tx, tx_out_from_protobuf
-from refimpl.transaction.tx_out import TxOut
 
 if TYPE_CHECKING:
+    from refimpl.account.keys import AccountKey
+    from refimpl.account.public_address import PublicAddress
+    from refimpl.crypto.ristretto import RandomSource
     from refimpl.ledger.snapshot import LedgerSnapshot
+    from refimpl.transaction.builder import TransactionBuilder
+    from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
+    from refimpl.transaction.tx import Tx
+    from refimpl.transaction.tx_out import TxOut
 
 SEED_LENGTH = 32
 
@@ -107,6 +96,9 @@ def _list(doc: dict[str, Any], key: str) -> list[Any]:
 
 def sender_account(doc: dict[str, Any]) -> AccountKey:
     """``{"root_entropy": HEX}`` or ``{"mnemonic": WORDS, "account_index": N}``."""
+    from refimpl.account.keys import AccountKey
+    from refimpl.account.root_entropy import ROOT_ENTROPY_LENGTH
+
     if "root_entropy" in doc:
         entropy = parse_hex(_get(doc, "root_entropy", str), ROOT_ENTROPY_LENGTH, "root entropy")
         return AccountKey.from_root_entropy(entropy)
@@ -116,6 +108,8 @@ def sender_account(doc: dict[str, Any]) -> AccountKey:
 
 
 def _proof(doc: dict[str, Any]) -> TxOutMembershipProof | None:
+    from refimpl.transaction.membership_proofs.types import TxOutMembershipProof
+
     if "proof" not in doc:
         return None
     return TxOutMembershipProof.from_protobuf(parse_hex(_get(doc, "proof", str), what="proof"))
@@ -126,12 +120,21 @@ def _synthesized_tx_out(
 ) -> TxOut:
     """A TxOut made on the spot (for tests and demos): ``{"value", "token_id"}`` to
     ``address``, with a tx private key from the description's RNG."""
+    from refimpl.crypto.ristretto import Scalar
+    from refimpl.transaction.amount import Amount
+    from refimpl.transaction.fog_hint import EncryptedFogHint
+    from refimpl.transaction.tx_out import TxOut
+
     amount = Amount(_u64(doc, "value"), _u64(doc, "token_id", 0))
     return TxOut.new(block_version, amount, address, Scalar.random(rng), EncryptedFogHint.zero())
 
 
 def _recipient(value: Any) -> PublicAddress:
     """A b58 address string, or ``{"view_public_key": HEX, "spend_public_key": HEX}``."""
+    from refimpl.account import b58
+    from refimpl.account.public_address import PublicAddress
+    from refimpl.crypto.ristretto import Point
+
     if isinstance(value, str):
         return b58.decode_public_address(value)
     doc = _object(value, "recipient")
@@ -156,6 +159,19 @@ def builder_from_description(
     ``{"tx_out_index": N}`` inputs and candidates, and ``{"all_tx_outs": true}`` candidates,
     are TxOuts of ``ledger`` with their membership proofs.
     """
+    from refimpl.account.keys import AccountKey
+    from refimpl.crypto.chacha_rng import std_rng_from_seed
+    from refimpl.crypto.ristretto import Scalar
+    from refimpl.transaction.amount import Amount
+    from refimpl.transaction.builder import (
+        RING_SIZE,
+        OutputRequest,
+        OwnedInput,
+        RingCandidate,
+        TransactionBuilder,
+    )
+    from refimpl.transaction.tx import tx_out_from_protobuf
+
     doc = _object(doc, "the description")
     block_version = _u64(doc, "block_version")
     rng = std_rng_from_seed(parse_hex(_get(doc, "seed", str), SEED_LENGTH, "seed"))

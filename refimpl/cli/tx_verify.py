@@ -26,16 +26,17 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from refimpl.cli.inputs import read_text
 from refimpl.cli.output import print_json
 from refimpl.cli.tx_ledger import ledger_snapshot, read_tx
-from refimpl.crypto.rng import Hc128Rng
 from refimpl.errors import CliError, RefImplError
-from refimpl.transaction.tx import Tx
-from refimpl.transaction.validation import validate_in
-from refimpl.transaction.validation_context import VerifyRequest
+
+if TYPE_CHECKING:
+    from refimpl.crypto.rng import Hc128Rng
+    from refimpl.transaction.tx import Tx
+    from refimpl.transaction.validation_context import VerifyRequest
 
 
 def register_verify(tx_sub: Any) -> None:
@@ -59,11 +60,14 @@ _HEX = re.compile(r"(0[xX])?[0-9a-fA-F]+")
 
 def read_request(path: str | Path) -> VerifyRequest:
     from refimpl.cli.inputs import read_json
+    from refimpl.transaction.validation_context import VerifyRequest
 
     return VerifyRequest.from_json(read_json(path))
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from refimpl.transaction.validation import validate_in
+
     if args.ledger is None:
         if _HEX.fullmatch(read_text(args.file).strip()):
             raise CliError("cli.usage", f"{args.file} holds a transaction without its ledger "
@@ -82,6 +86,8 @@ def _verify(args: argparse.Namespace) -> int:
 def _verdict(args: argparse.Namespace, tx: Tx, check: Callable[[Hc128Rng], None]) -> int:
     """Run ``check``; print ``valid HASH`` or the failure (with ``--json`` a verdict document
     that also carries the ``error`` object of every ``--json`` error)."""
+    from refimpl.crypto.rng import Hc128Rng
+
     tx_hash = tx.hash()
     try:
         check(Hc128Rng.from_seed(tx_hash))

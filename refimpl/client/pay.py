@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import attrs
 
 from refimpl.account.public_address import PublicAddress
+from refimpl.client.defaults import DEFAULT_TIMEOUT_S, DEFAULT_TOMBSTONE_DELTA
 from refimpl.client.ledger_source import KeyImageSource, LedgerSource
 from refimpl.client.wallet import Wallet
 from refimpl.crypto.ristretto import RandomSource
@@ -28,8 +29,6 @@ from refimpl.transaction.fog_hint import FogPubkeyResolver
 from refimpl.transaction.key_image import KeyImage
 from refimpl.transaction.tx import Tx
 
-DEFAULT_TOMBSTONE_DELTA = 100
-DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_POLL_S = 0.1
 
 

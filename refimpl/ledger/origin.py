@@ -32,7 +32,6 @@ from refimpl.transaction.tx_out import TxOut
 
 #: 1,000,000 MOB in picoMOB per demo account (well inside a u64).
 DEMO_VALUE = 1_000_000 * 10**12
-DEFAULT_SEED = b"mcref-demo"
 
 
 def demo_root_entropy(seed: bytes, i: int) -> bytes:

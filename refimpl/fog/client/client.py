@@ -30,10 +30,9 @@ import attrs
 from refimpl.account.keys import AccountKey
 from refimpl.account.public_address import PublicAddress
 from refimpl.client.connection import CLIENT_TX_PROPOSE, GET_LAST_BLOCK_INFO
+from refimpl.client.defaults import DEFAULT_TIMEOUT_S, DEFAULT_TOMBSTONE_DELTA
 from refimpl.client.ledger_source import TxOutWithProof
 from refimpl.client.pay import (
-    DEFAULT_TIMEOUT_S,
-    DEFAULT_TOMBSTONE_DELTA,
     Payment,
     TxSubmitter,
     minimum_fee,
