@@ -20,7 +20,8 @@ answer (or ``None``/``False`` meaning "use the Python path") when it is not buil
   (scalar arithmetic modulo L in C);
 * :func:`bp_accumulator` / :func:`bp_accumulate` / :func:`multiscalar_mul_fixed_packed` - the
   same scalars multiplied by a batch weight and summed into packed 32-byte slots in C, then fed
-  to the fixed-base table without ever becoming Python ints (block batch verification).
+  to the fixed-base table without ever becoming Python ints (block batch verification);
+* :func:`points_from_encodings` - a proof's points validated and decoded in one C call.
 """
 
 from __future__ import annotations
@@ -92,6 +93,25 @@ def _decoded(encoding: bytes) -> bytes:
 
 def native_available() -> bool:
     return _native is not None
+
+
+def points_from_encodings(encodings: Sequence[bytes]) -> list[Point] | None:
+    """Points for ``encodings`` validated and decoded in one C call, their decoded forms cached
+    for the multiscalar multiplications that follow: the same acceptance as
+    :meth:`Point.from_bytes` (RFC 9496 decoding, top bit clear; tests/unit/crypto/test_msm.py).
+    ``None`` when the extension is not built or any encoding is invalid: the caller's
+    point-by-point path then names the error."""
+    if _native is None or any(len(e) != 32 for e in encodings):
+        return None
+    try:
+        blob = _native.decode_many(b"".join(encodings))
+    except ValueError:
+        return None
+    if len(_DECODED) + len(encodings) > _DECODED_LIMIT:
+        _DECODED.clear()
+    for i, encoding in enumerate(encodings):
+        _DECODED[encoding] = blob[160 * i : 160 * i + 160]
+    return [Point(encoding, _trusted=True) for encoding in encodings]
 
 
 def msm_native(scalars: Sequence[int], points: Sequence[Point]) -> Point:
