@@ -37,13 +37,21 @@ def input_file(text: str) -> Path:
 
 
 def input_path(text: str) -> Path:
-    """A path that exists (even as a dangling symbolic link): for commands such as ``ledger
-    show`` whose own checks name what else is wrong with it."""
+    """A path that exists, for commands such as ``ledger show`` whose own checks name what
+    else is wrong with it: ``cli.file_not_found`` only when a component is missing under
+    real directories; a path through a file or a dangling symbolic link (``file/sub``), and
+    any path that exists in some form (even a dangling link or a loop), is the command's to
+    refuse with its more precise code (e.g. ``ledger.not_a_ledger`` naming the file)."""
     import os
 
     path = Path(text)
-    if not os.path.lexists(path):
-        raise _missing(path)
+    current = Path(path.anchor or ".")
+    for part in path.parts[1 if path.anchor else 0:]:
+        current = current / part
+        if not os.path.lexists(current):
+            raise _missing(path)
+        if current != path and not current.is_dir():
+            return path
     return path
 
 
