@@ -75,7 +75,8 @@ class BallotState:
 
 
 def _u32(n: int, variant: Variant) -> int:
-    """Counter arithmetic: u32 wrap-around (mobilecoin) or saturation in 0..∞ (correct)."""
+    """Counter arithmetic: u32 wrap-around (mobilecoin) or saturation in 0..∞ (correct);
+    docs/deviations.md#dev-scp-counter-arithmetic."""
     if variant == "mobilecoin":
         return n % 2**32
     return max(0, min(n, INFINITY))
@@ -523,7 +524,8 @@ def advance(
 
 
 def _clamp_below(b: Ballot, top: Ballot, variant: Variant) -> Ballot | None:
-    """``b`` lowered to the highest ballot with its value that does not exceed ``top``."""
+    """``b`` lowered to the highest ballot with its value that does not exceed ``top``; the correct
+    variant drops a result with counter 0 (docs/deviations.md#dev-scp-clamp)."""
     if b <= top:
         return b
     n = top.counter - 1 if b.values > top.values else top.counter

@@ -206,7 +206,8 @@ class Slot:
 
         ``nominate``: round += 1, add the round's leader, re-run nomination (MobileCoin
         ``process_timeouts``). ``ballot``: B ← ⟨B.N + 1, next value⟩ and re-run the ballot
-        protocol (WP §6.2 "timeout"; MobileCoin ``process_timeouts``).
+        protocol (WP §6.2 "timeout"; MobileCoin ``process_timeouts``). Timer rules:
+        docs/deviations.md#dev-scp-timers.
         """
         if kind not in TIMER_KINDS:
             raise ScpError("scp.bad_timer", f"unknown timer kind {kind!r}")
