@@ -96,7 +96,6 @@ _PENDING = frozenset({
     "docs/ringct.md", "refimpl/crypto/bulletproofs.py", "refimpl/crypto/msm.py",
     "refimpl/crypto/ring_signature.py", "refimpl/transaction/rct_signature.py",
     "refimpl/transaction/signing_digest.py", "refimpl/vectors/tx_bench.py",
-    "tests/unit/crypto/test_bulletproofs.py", "tests/unit/crypto/test_ring_signature.py",
 })
 
 

@@ -1,4 +1,4 @@
-"""Bulletproofs as MobileCoin's bulletproofs-og fork makes them (notes/crypto-ledger.md §4.6).
+"""Bulletproofs as MobileCoin's bulletproofs-og fork makes them (transaction/core/src/range_proofs).
 
 dalek's own published n = 64 proofs (tests/unit/crypto/data) pin the generator chains, the
 transcript and the verification equation; MobileCoin's choices (label, ``B = H_token``,

@@ -1,5 +1,6 @@
-"""MobileCoin RingMLSAG (notes/crypto-ledger.md §4.5): round trips, the challenge layout recomputed
-from first principles, the randomness draw order, and typed rejection of every mutation."""
+"""MobileCoin RingMLSAG (crypto/ring-signature/src/ring_signature/mlsag*.rs): round trips, the
+challenge layout recomputed from first principles, the randomness draw order, and typed rejection of
+every mutation."""
 
 from __future__ import annotations
 
