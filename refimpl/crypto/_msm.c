@@ -20,7 +20,8 @@
  *   table_new(points: bytes[160n], c: int) -> bytes   fixed-base table (2^(c*k) multiples)
  *   msm_with_table(table, c, table_scalars: bytes[32n], scalars, points) -> bytes[32]
  *   mlsag_member(r0 || r1 || c: bytes[96], P || C || Hp || I || C': bytes[800]) -> L0 || R0 || L1
- *   mlsag_ring(message, c0, responses[64n], key_image, keys[32n], commitments[32n], pseudo)
+ *   mlsag_ring(message, c0, responses[64n], key_image, keys[32n], commitments[32n], pseudo
+ *              [, decoded: bytes[320n] = P_0 || C_0 || P_1 || ...])
  *       -> bytes[32]   the RingMLSAG challenge after the last member (== c0 when valid)
  *   bp_scalars(out, stride, weight, y, z, a, b, us, m, accumulate) -> None
  *       weighted Bulletproofs generator scalars written or added into 32-byte slots of out
@@ -1172,15 +1173,21 @@ static void mlsag_member(uint8_t out[96], const uint8_t *scalars, const uint8_t 
 
 static int mlsag_ring(uint8_t c_out[32], const uint8_t *msg, size_t msg_len, const uint8_t c0[32],
                       const uint8_t *responses, const uint8_t image_enc[32], const uint8_t *keys,
-                      const uint8_t *commitments, const uint8_t pseudo_enc[32], Py_ssize_t n) {
+                      const uint8_t *commitments, const uint8_t pseudo_enc[32], Py_ssize_t n,
+                      const uint8_t *decoded) {
     ge image, pseudo;
     if (!ristretto_decode(&image, image_enc) || !ristretto_decode(&pseudo, pseudo_enc)) return 0;
     uint8_t c[32];
     memcpy(c, c0, 32);
     for (Py_ssize_t i = 0; i < n; i++) {
         ge pts[5]; /* P, C, Hp, I, C' as mlsag_member reads them */
-        if (!ristretto_decode(&pts[0], keys + 32 * i)) return 0;
-        if (!ristretto_decode(&pts[1], commitments + 32 * i)) return 0;
+        if (decoded) {   /* P_i and C_i decoded already (refimpl/crypto/msm.py's cache) */
+            memcpy(&pts[0], decoded + 320 * i, sizeof(ge));
+            memcpy(&pts[1], decoded + 320 * i + 160, sizeof(ge));
+        } else if (!ristretto_decode(&pts[0], keys + 32 * i)
+                   || !ristretto_decode(&pts[1], commitments + 32 * i)) {
+            return 0;
+        }
         hash_to_point_tagged(&pts[2], keys + 32 * i);
         pts[3] = image;
         pts[4] = pseudo;
@@ -1487,15 +1494,18 @@ static PyObject *py_scalar_op(PyObject *self, PyObject *args) {
     return PyBytes_FromStringAndSize((const char *)out, 32);
 }
 
-/* mlsag_ring(message, c0, responses[64n], key_image, keys[32n], commitments[32n], pseudo)
- * -> bytes[32]: the challenge after the last member (equal to c0 when the ring closes) */
+/* mlsag_ring(message, c0, responses[64n], key_image, keys[32n], commitments[32n], pseudo
+ * [, decoded[320n]]) -> bytes[32]: the challenge after the last member (equal to c0 when the
+ * ring closes); decoded, when given, holds P_i and C_i in extended coordinates */
 static PyObject *py_mlsag_ring(PyObject *self, PyObject *args) {
-    Py_buffer msg, c0, resp, image, keys, coms, pseudo;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*", &msg, &c0, &resp, &image, &keys, &coms, &pseudo))
+    Py_buffer msg, c0, resp, image, keys, coms, pseudo, dec = {0};
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*|y*", &msg, &c0, &resp, &image, &keys, &coms,
+                          &pseudo, &dec))
         return NULL;
     Py_ssize_t n = keys.len / 32;
     int valid = c0.len == 32 && image.len == 32 && pseudo.len == 32 && keys.len == 32 * n
-        && coms.len == 32 * n && resp.len == 64 * n && scalars_ok(&resp) && scalars_ok(&c0);
+        && coms.len == 32 * n && resp.len == 64 * n && scalars_ok(&resp) && scalars_ok(&c0)
+        && (dec.len == 0 || dec.len == 320 * n);
     uint8_t out[32];
     int ok = 0;
     if (valid) {
@@ -1503,9 +1513,11 @@ static PyObject *py_mlsag_ring(PyObject *self, PyObject *args) {
         ok = mlsag_ring(out, (const uint8_t *)msg.buf, (size_t)msg.len, (const uint8_t *)c0.buf,
                         (const uint8_t *)resp.buf, (const uint8_t *)image.buf,
                         (const uint8_t *)keys.buf, (const uint8_t *)coms.buf,
-                        (const uint8_t *)pseudo.buf, n);
+                        (const uint8_t *)pseudo.buf, n,
+                        dec.len ? (const uint8_t *)dec.buf : NULL);
         Py_END_ALLOW_THREADS
     }
+    if (dec.obj != NULL) PyBuffer_Release(&dec);
     PyBuffer_Release(&msg); PyBuffer_Release(&c0); PyBuffer_Release(&resp);
     PyBuffer_Release(&image); PyBuffer_Release(&keys); PyBuffer_Release(&coms);
     PyBuffer_Release(&pseudo);

@@ -245,13 +245,17 @@ def mlsag_verify_ring(
     """Whether a RingMLSAG's challenge ring closes (``mlsag_verify.rs``), all in one C call:
     member points, ``Hp(P_i)`` and the challenge ``wide(Blake2b512(tag || m || I || L0 || R0 ||
     L1))``. Arguments are canonical encodings (responses ``[r_{0,0}, r_{0,1}, r_{1,0}, ...]``,
-    scalars below L); ``None`` when the extension is not built (use the Python loop)."""
+    scalars below L); ring members are decoded through this module's cache, as the member loop
+    does. ``None`` when the extension is not built (use the Python loop)."""
     if _native is None:
         return None
     if not target_keys or len(target_keys) != len(commitments) or (
         len(responses) != 2 * len(target_keys)
     ):
         raise CryptoError("crypto.mlsag_length_mismatch", "ring, commitments and responses differ")
+    decoded = b"".join(
+        _decoded(k) + _decoded(c) for k, c in zip(target_keys, commitments, strict=True)
+    )
     closing = _native.mlsag_ring(
         message,
         c_zero,
@@ -260,6 +264,7 @@ def mlsag_verify_ring(
         b"".join(target_keys),
         b"".join(commitments),
         pseudo_output,
+        decoded,
     )
     return bool(closing == c_zero)
 
