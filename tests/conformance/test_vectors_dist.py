@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -92,3 +93,16 @@ def test_tarball_is_gzip_without_name_or_time(tarball: Path) -> None:
     head = tarball.read_bytes()[:10]
     assert head[:3] == b"\x1f\x8b\x08" and head[3] == 0  # no FNAME flag
     assert head[4:8] == b"\0\0\0\0"  # MTIME 0
+
+
+@pytest.mark.skipif(shutil.which("sha256sum") is None, reason="coreutils sha256sum not found")
+def test_coreutils_sha256sum_accepts_the_sums(tarball: Path, tmp_path: Path) -> None:
+    with tarfile.open(tarball, "r:gz") as tar:
+        tar.extractall(tmp_path, filter="data")
+    done = subprocess.run(["sha256sum", "--check", "--strict", "--quiet", "SHA256SUMS"],
+                          cwd=tmp_path / TOP, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (tmp_path / TOP / "README.md").write_text("tampered\n")
+    done = subprocess.run(["sha256sum", "--check", "--quiet", "SHA256SUMS"],
+                          cwd=tmp_path / TOP, capture_output=True, text=True, check=False)
+    assert done.returncode != 0 and "README.md: FAILED" in done.stdout
