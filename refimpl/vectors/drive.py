@@ -23,6 +23,7 @@ from typing import IO, Any
 
 import attrs
 
+from refimpl import safe_json
 from refimpl.errors import ConformanceError
 from refimpl.vectors.cases import Case
 from refimpl.vectors.runner import CONFORMANCE_ROOT, RunReport, judge_all, plan, suite_of
@@ -152,7 +153,7 @@ class Adapter:
         self.send({"type": "hello", "protocol": PROTOCOL, "suites": suites})
         line = self.receive("hello")
         try:
-            answer = json.loads(line)
+            answer = safe_json.parse(line)  # deep nesting, huge integers: ValueError
         except ValueError:
             answer = None
         if (not isinstance(answer, dict) or answer.get("type") != "hello"
@@ -173,7 +174,7 @@ class Adapter:
         self.send(case.wire())
         line = self.receive(f"case {case.id}")
         try:
-            answer = json.loads(line)
+            answer = safe_json.parse(line)  # deep nesting, huge integers: ValueError
         except ValueError:
             return f"malformed answer line (not JSON): {line.strip()[:200]!r}"
         if not isinstance(answer, dict):

@@ -209,7 +209,8 @@ EXEMPT: dict[str, str] = {
     "fog serve report:signing_chain": "a server process (binds ports)",
     "fog serve report:signing_key": "a server process (binds ports)",
     "fog serve ingest:state_file": "a server process (binds ports)",
-    "conformance drive:impl": "a command, not a file",
+    "conformance drive:impl": "a command, not a file (its output is fuzzed: "
+                              "test_conformance_drive_survives_a_hostile_adapter)",
 }
 
 _FIXTURES = Path(tempfile.mkdtemp(prefix="mcref-fuzz-fixtures-", dir=os.environ.get("TMPDIR")))
@@ -457,6 +458,26 @@ def test_network_down_refuses_bad_pids(env: Env, pids: bytes) -> None:
         assert code in (0, 2), err
         if code == 2:
             assert err.startswith("error[") and err.count("\n") == 1
+
+
+HELLO = '{"type": "hello", "protocol": 1, "suites": ["account_keys"]}'
+
+
+@pytest.mark.parametrize("answer", ["[" * 100_000, "1" * 5000, "NaN", '{"id": ' + "9" * 5000 + "}",
+                                    '{"a":' * 100_000])
+@pytest.mark.parametrize("when", ["hello", "answer"])
+def test_conformance_drive_survives_a_hostile_adapter(env: Env, when: str, answer: str) -> None:
+    """The other implementation's output is input too: a hostile line in place of its hello
+    or of an answer is a typed error or a failed case, not exit 70."""
+    adapter = Path(tempfile.mkdtemp(dir=_FIXTURES)) / "adapter.py"
+    first = answer if when == "hello" else HELLO
+    adapter.write_text(
+        "import sys\n"
+        f"print({first!r}, flush=True)\n"
+        "for _ in iter(sys.stdin.readline, ''):\n"
+        f"    print({answer!r}, flush=True)\n")
+    check(["conformance", "drive", "--impl", f"{sys.executable} {adapter}", "--suite",
+           "account_keys", "--timeout", "30"])
 
 
 def test_console_entry_point_refuses_deep_nesting(tmp_path: Path) -> None:
