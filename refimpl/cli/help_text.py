@@ -93,6 +93,19 @@ EXIT_CODES = ("2 bad input or usage: one 'error[CODE]: message' line on stderr\n
               '    (with --json also {"error": {"code": CODE, "message": MESSAGE}} on stdout)')
 
 
+ROOT_EPILOG = """\
+every sub-command's --help gives its description, defaults, an example and exit codes.
+
+exit codes:
+  0 success
+  1 the command ran and found a failure (a failed check or vector, a damaged ledger,
+    quorums that do not intersect, a rejected trace)
+  2 bad input or usage: one 'error[CODE]: message' line on stderr
+    (with --json also {"error": {"code": CODE, "message": MESSAGE}} on stdout)
+  3 a valid input refused by a policy (attest verify-quote)
+  70 a bug (an exception that is not a typed error; MCREF_DEBUG=1 shows the traceback)"""
+
+
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the epilog's lines as written (the example must stay one line)."""
 
@@ -104,7 +117,11 @@ def _epilog(path: str) -> str:
     codes.append(EXIT_CODES)
     if path in EXIT_OTHER:
         codes.append(EXIT_OTHER[path])
-    lines = [f"example:\n  {EXAMPLES[path]}"] if path in EXAMPLES else []
+    if path in EXAMPLES:
+        lines = [f"example:\n  {EXAMPLES[path]}"]
+    else:  # a group: its sub-commands' examples
+        below = [EXAMPLES[key] for key in EXAMPLES if key.startswith(path + " ")]
+        lines = ["examples:\n" + "\n".join(f"  {e}" for e in below)] if below else []
     lines.append("exit codes:\n" + "\n".join(f"  {c}" for c in codes))
     return "\n\n".join(lines)
 
@@ -128,8 +145,7 @@ def explain(parser: argparse.ArgumentParser, path: str = "") -> None:
     """Add descriptions, defaults, examples and exit codes to every sub-command of ``parser``."""
     parser.formatter_class = HelpFormatter
     _mention_defaults(parser)
-    if path:
-        parser.epilog = _epilog(path)
+    parser.epilog = _epilog(path) if path else ROOT_EPILOG
     for action in parser._actions:  # noqa: SLF001
         if not isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
             continue

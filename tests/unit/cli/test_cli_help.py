@@ -55,10 +55,10 @@ def test_each_subcommand_explains_itself(path: str, parser: argparse.ArgumentPar
     description = parser.description or ""
     assert description.strip(), f"{path}: no description"
     assert "exit codes:\n  0 success" in text and "  2 bad input or usage" in text, path
-    if leaf:
-        example = re.search(r"example:\n  (mcref .+)", text)
-        assert example is not None, f"{path}: no example"
-        assert example.group(1).startswith(f"mcref {path}"), (path, example.group(1))
+    example = re.search(r"examples?:\n  (mcref .+)", text)
+    assert example is not None, f"{path}: no example"
+    assert example.group(1).startswith(f"mcref {path}" + (" " if not leaf else "")), (
+        path, example.group(1))
     for action in parser._actions:  # noqa: SLF001
         default = action.default
         if (action.option_strings and action.help != argparse.SUPPRESS
