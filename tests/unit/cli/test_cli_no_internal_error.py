@@ -460,6 +460,40 @@ def test_network_down_refuses_bad_pids(env: Env, pids: bytes) -> None:
             assert err.startswith("error[") and err.count("\n") == 1
 
 
+_KEY = "e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76"
+
+#: Commands taking free text (hex, b58, mnemonics, URLs, times, names) in an argument.
+TEXT_ARGUMENTS: dict[str, Callable[[str, Env], list[str]]] = {
+    "address decode": lambda x, e: ["address", "decode", x],
+    "address decode --fog-authority-spki": lambda x, e: [
+        "address", "decode", "2E9Fh", "--fog-authority-spki", x],
+    "address encode": lambda x, e: ["address", "encode", "--view-public", x, "--spend-public",
+                                    _KEY],
+    "address encode --fog-*": lambda x, e: [
+        "address", "encode", "--view-public", _KEY, "--spend-public", _KEY,
+        "--fog-report-url", x, "--fog-report-id", x, "--fog-authority-sig", "00"],
+    "keys derive --root-entropy": lambda x, e: ["keys", "derive", "--root-entropy", x],
+    "keys derive --mnemonic": lambda x, e: ["keys", "derive", "--mnemonic", x],
+    "keys derive --fog-*": lambda x, e: [
+        "keys", "derive", "--root-entropy", "00" * 32, "--fog-report-url", x,
+        "--fog-report-id", x, "--fog-authority-spki", x],
+    "attest verify-quote --at": lambda x, e: [
+        "attest", "verify-quote", str(QUOTE), "--collateral", str(DCAP), "--at", x],
+    "ledger init --seed": lambda x, e: ["ledger", "init", _scratch_dir(e, "seed"), "--seed", x],
+    "scp simulate --behaviour": lambda x, e: ["scp", "simulate", "--slots", "1",
+                                              "--behaviour", x],
+    "tlc check --model": lambda x, e: ["tlc", "check", "--model", x],
+}
+texts = st.text(max_size=60) | st.sampled_from([
+    "", "0x", "ff" * 64, "fog://", "fog://a" * 50, "-", "9" * 5000, "2E9Fh" + "z" * 200,
+    "abandon " * 24, "0001-01-01T00:00:00-12:00", "9999-12-31T23:59:59+14:00"])
+
+
+@given(name=st.sampled_from(sorted(TEXT_ARGUMENTS)), text=texts)
+def test_random_text_arguments(env: Env, name: str, text: str) -> None:
+    check(TEXT_ARGUMENTS[name](text, env))
+
+
 HELLO = '{"type": "hello", "protocol": 1, "suites": ["account_keys"]}'
 
 
