@@ -38,6 +38,7 @@ from refimpl.crypto.msm import (
     multiscalar_mul,
     multiscalar_mul_fixed,
     multiscalar_mul_fixed_packed,
+    points_from_encodings,
 )
 from refimpl.crypto.ristretto import L, Point, RandomSource, Scalar
 from refimpl.errors import CryptoError
@@ -536,7 +537,11 @@ def prepare_equation(
     ]
     others += [(u_sq[k], proof.L_vec[k], "L") for k in range(lg_nm)]
     others += [(u_inv_sq[k], proof.R_vec[k], "R") for k in range(lg_nm)]
-    other_points = [_decompress(enc, what) for _, enc, what in others]
+    # one C call validates and decodes the proof's points (decoded forms cached for the MSM);
+    # None: no C, or an invalid encoding, which the point-by-point path names
+    other_points = points_from_encodings([enc for _, enc, _ in others]) or [
+        _decompress(enc, what) for _, enc, what in others
+    ]
     # the commitments are points already: no second decoding
     others += [(c * zz * z_pows[j] % L, b"", "V") for j in range(m)]
     other_points += padded_points
