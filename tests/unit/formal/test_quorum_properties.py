@@ -150,7 +150,7 @@ def test_malformed_file_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], 
 
 def test_missing_file_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["quorum", "check", str(tmp_path / "absent.json")]) == 2
-    assert capsys.readouterr().err.startswith("error[scp.config_bad_file]:")
+    assert capsys.readouterr().err.startswith("error[cli.file_not_found]:")
 
 
 def test_cli_json_document(capsys: pytest.CaptureFixture[str]) -> None:
