@@ -1619,7 +1619,7 @@ PyMODINIT_FUNC PyInit__msm(void) {
     }
     PyObject *m = PyModule_Create(&module);
     /* bumped with every behavioural change; refimpl/crypto/msm.py ignores a stale build */
-    if (m != NULL && PyModule_AddIntConstant(m, "VERSION", 7) < 0) {
+    if (m != NULL && PyModule_AddIntConstant(m, "VERSION", 8) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -67,7 +67,7 @@ def msm_python(scalars: Sequence[int], points: Sequence[Point]) -> Point:
 
 #: The ``VERSION`` of refimpl/crypto/_msm.c this module expects. A stale build (the C source
 #: changed but ``pip install -e .`` was not rerun) is ignored rather than trusted.
-NATIVE_VERSION = 7
+NATIVE_VERSION = 8
 
 try:  # the optional C extension built by setup.py
     from refimpl.crypto import _msm as _native  # type: ignore[attr-defined]
