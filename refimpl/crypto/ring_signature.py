@@ -203,11 +203,8 @@ def verify(
     With the C extension the whole challenge loop is one call
     (:func:`refimpl.crypto.msm.mlsag_verify_ring`); otherwise :func:`verify_baseline`.
     """
-    if not native_available():
-        verify_baseline(sig, message, ring, pseudo_output_commitment)
-        return
     _check_lengths(sig, ring)
-    closes = mlsag_verify_ring(
+    closes = None if not native_available() else mlsag_verify_ring(
         message,
         sig.c_zero.to_bytes(),
         [r.to_bytes() for r in sig.responses],
@@ -216,7 +213,9 @@ def verify(
         [member[1].to_bytes() for member in ring],
         pseudo_output_commitment.to_bytes(),
     )
-    if not closes:
+    if closes is None:  # no C extension: the member loop
+        verify_baseline(sig, message, ring, pseudo_output_commitment)
+    elif not closes:
         raise _refuse()
 
 

@@ -124,3 +124,13 @@ def test_identity_members_and_key_image_are_handled_like_the_loop() -> None:
     assert _verdict(verify, odd, b"id", ring, pseudo) == _verdict(
         verify_baseline, odd, b"id", ring, pseudo
     ) == "crypto.mlsag_invalid_signature"
+
+
+def test_verify_runs_the_member_loop_when_the_ring_call_is_unavailable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng, ring, x, b, pb, pseudo = make_ring(4, 3, 2, 9)
+    sig = sign(b"m", ring, 2, x, 9, b, pb, value_generator(0), rng)
+    monkeypatch.setattr(ring_signature, "mlsag_verify_ring", lambda *args: None)
+    assert _verdict(verify, sig, b"m", ring, pseudo) == "ok"
+    assert _verdict(verify, sig, b"x", ring, pseudo) == "crypto.mlsag_invalid_signature"
