@@ -262,3 +262,18 @@ def test_without_the_c_extension(monkeypatch: pytest.MonkeyPatch) -> None:
     assert batched(entries) == with_c == one_by_one(entries, verify_tx_baseline)
     assert [code for code, _ in with_c] == [None, "tx.rct_range_proof",
                                              "tx.rct_value_not_conserved", None]
+
+
+def test_every_kind_in_one_block() -> None:
+    """Every transaction vector and every RingCT mutation in one block, valid ones between:
+    the verdicts are the one-by-one ones, and validate inside preverified gives every case's
+    expected code."""
+    entries = [e for pair in zip(_valid(), _invalid(), strict=False) for e in pair]
+    entries += _valid()[len(_invalid()):] + _invalid()[len(_valid()):]
+    assert len(entries) == len(_valid()) + len(_invalid())
+    assert batched(entries) == one_by_one(entries)
+    pool = case_pool()
+    rng = rng_from("every kind")
+    with preverified([c[1] for c in pool], [c[2].block_version for c in pool], rng):
+        codes = [_outcome(partial(validate_in, c[1], c[2], rng))[0] for c in pool]
+    assert codes == [c[3] for c in pool]
