@@ -15,9 +15,10 @@ rct_bulletproofs.rs``) decides for each transaction, for many at once:
    fails, so does the sum, except with probability about 2^-128 (the Bulletproofs paper,
    section 6.1);
 3. if the sum holds, each transaction's verdict is its kept failure or success; if it does
-   not, each transaction's own equations are checked alone (then each proof alone, then the
-   balance), which is exactly the one-by-one path and names the failing transaction and its
-   error code.
+   not, each half of the batch is checked again with fresh weights, down to single
+   transactions, whose own equations are then checked alone (each proof alone, then the
+   balance): exactly the one-by-one path, which names the failing transaction and its error
+   code.
 
 So a verdict is always the one :func:`refimpl.transaction.rct_signature.verify_tx` gives for the
 same transaction (same code and message), only cheaper: one large multiscalar multiplication
@@ -37,7 +38,7 @@ import attrs
 
 from refimpl.crypto.bulletproofs import WeightRng
 from refimpl.crypto.ristretto import RandomSource
-from refimpl.errors import RefImplError
+from refimpl.errors import RefImplError, TxError
 from refimpl.transaction import rct_signature
 from refimpl.transaction.rct_signature import PreparedSignature
 from refimpl.transaction.tx import Tx
@@ -77,7 +78,9 @@ def _versions(txs: Sequence[Tx], block_version: int | Sequence[int]) -> list[int
         return [block_version] * len(txs)
     versions = list(block_version)
     if len(versions) != len(txs):
-        raise ValueError(f"{len(versions)} block versions for {len(txs)} transactions")
+        raise TxError(
+            "tx.rct_length_mismatch", f"{len(versions)} block versions for {len(txs)} transactions"
+        )
     return versions
 
 
@@ -85,10 +88,18 @@ def _equations_hold_per_tx(
     prepared: Sequence[PreparedSignature], rng: RandomSource
 ) -> list[bool]:
     """Whether each transaction's range-proof and balance equations hold: one weighted
-    multiscalar multiplication for all; only if it fails, one per transaction."""
+    multiscalar multiplication for all; if it fails, each half again (fresh weights), down to
+    single transactions, so that k bad transactions among n cost about 2k log2(n) more."""
+    if not prepared:
+        return []
     if rct_signature.signatures_hold(prepared, rng):
         return [True] * len(prepared)
-    return [rct_signature.signatures_hold([p], rng) for p in prepared]
+    if len(prepared) == 1:
+        return [False]
+    half = len(prepared) // 2
+    return _equations_hold_per_tx(prepared[:half], rng) + _equations_hold_per_tx(
+        prepared[half:], rng
+    )
 
 
 def prepare_batch(

@@ -277,3 +277,9 @@ def test_every_kind_in_one_block() -> None:
     with preverified([c[1] for c in pool], [c[2].block_version for c in pool], rng):
         codes = [_outcome(partial(validate_in, c[1], c[2], rng))[0] for c in pool]
     assert codes == [c[3] for c in pool]
+
+
+def test_one_block_version_per_transaction() -> None:
+    with pytest.raises(RefImplError) as err:
+        verify_batch([built_tx(3)], [3, 3], rng_from("versions"))
+    assert err.value.code == "tx.rct_length_mismatch"
