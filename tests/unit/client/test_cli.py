@@ -140,4 +140,4 @@ def test_balance_refusals(
 def test_a_missing_state_file_is_typed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, _out, err = run(capsys, "client", "balance", "--network-state",
                             str(tmp_path / "absent.json"), "--account", "0")
-    assert status == 2 and err.startswith("error[client.bad_network_state]")
+    assert status == 2 and err.startswith("error[cli.file_not_found]")

@@ -106,7 +106,7 @@ def test_an_unknown_account_and_a_missing_file_are_refused(
     assert code == 2 and err.startswith("error[client.bad_network_state]")
     code, _out, err = _run(capsys, "fog", "address", "--network-state",
                            str(tmp_path / "none.json"), "--account", "0")
-    assert code == 2 and err.startswith("error[client.bad_network_state]")
+    assert code == 2 and err.startswith("error[cli.file_not_found]")
 
 
 def test_pay_refuses_a_bad_recipient_before_dialling(
