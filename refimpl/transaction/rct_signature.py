@@ -388,7 +388,8 @@ def _check_before_range_proofs(
     output_commitments: Sequence[Point],
     fee: Amount,
 ) -> None:
-    """The checks of notes §4.7 that come before the range proofs, in MobileCoin's order."""
+    """The checks of ``rct_bulletproofs.rs`` ``verify`` that come before the range proofs, in
+    MobileCoin's order."""
     bv.check_block_version(block_version)
     if not bv.masked_token_id_feature_is_supported(block_version) and fee.token_id != 0:
         raise TxError("tx.rct_token_id_not_allowed", f"fee token {fee.token_id} before v2")
@@ -415,8 +416,9 @@ def _check_before_range_proofs(
 
 @attrs.frozen
 class Balance:
-    """The balance equation of notes §4.3 (``sum(outputs) + fee*H_fee - sum(pseudo-outputs)``
-    is the identity), kept for a multiscalar multiplication."""
+    """The balance equation of ``rct_bulletproofs.rs`` ``check_balance``
+    (``sum(outputs) + fee*H_fee - sum(pseudo-outputs)`` is the identity), kept for a
+    multiscalar multiplication."""
 
     output_commitments: tuple[Point, ...]
     pseudo_outputs: tuple[Point, ...]
@@ -611,7 +613,7 @@ def verify(
     fee: Amount,
     rng: RandomSource,
 ) -> None:
-    """``SignatureRctBulletproofs::verify``: the checks of notes §4.7 in MobileCoin's order.
+    """``SignatureRctBulletproofs::verify`` (``rct_bulletproofs.rs``): its checks in its order.
 
     Commitments are held decompressed, so MobileCoin's point-decompression failures cannot
     occur here (they surface when the bytes are decoded). The transaction's range proofs are

@@ -4,8 +4,9 @@ Workload (issues 4 and 13, "Must show"): a 1-input (ring size 11), 2-output tran
 block version 3 from a seeded :class:`~refimpl.vectors.tx_fixtures.TxFixture`. Measured, as
 medians of ``rounds`` runs (process CPU time, ``time.process_time``):
 
-* ``verify_ms``: ``SignatureRctBulletproofs::verify`` of the whole transaction (notes §4.7:
-  signing digest, range proof, balance, MLSAG) as ``verify_tx`` does it now (issue 13: one
+* ``verify_ms``: ``SignatureRctBulletproofs::verify`` of the whole transaction
+  (``rct_bulletproofs.rs``: signing digest, range proof, balance, MLSAG) as ``verify_tx`` does
+  it now (issue 13: one
   weighted multiscalar multiplication for the range-proof and balance equations, generator
   scalars and the MLSAG ring in C);
 * ``baseline_verify_ms``: the same through ``verify_tx_baseline``, the code path before issue
