@@ -6,9 +6,8 @@ medians of ``rounds`` runs (process CPU time, ``time.process_time``):
 
 * ``verify_ms``: ``SignatureRctBulletproofs::verify`` of the whole transaction
   (``rct_bulletproofs.rs``: signing digest, range proof, balance, MLSAG) as ``verify_tx`` does
-  it now (issue 13: one
-  weighted multiscalar multiplication for the range-proof and balance equations, generator
-  scalars and the MLSAG ring in C);
+  it now (issue 13: one weighted multiscalar multiplication for the range-proof and balance
+  equations, generator scalars and the MLSAG ring in C);
 * ``baseline_verify_ms``: the same through ``verify_tx_baseline``, the code path before issue
   13 (each check in turn, range-proof scalars in Python, MLSAG member by member);
   ``verify_speedup`` = baseline / verify;
