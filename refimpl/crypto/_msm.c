@@ -114,11 +114,6 @@ static void fe_sq(fe r, const fe a) {
     c = r[0] >> 51; r[0] &= MASK51; r[1] += c;
 }
 
-static void fe_sqn(fe r, const fe a, int n) {
-    fe_sq(r, a);
-    for (int i = 1; i < n; i++) fe_sq(r, r);
-}
-
 static void fe_frombytes(fe r, const uint8_t s[32]) {
     uint64_t w[4];
     for (int i = 0; i < 4; i++) {
@@ -176,44 +171,61 @@ static int fe_equal(const fe a, const fe b) {
     return memcmp(s, t, 32) == 0;
 }
 
-/* z^(2^250 - 1) and z^11, shared by inversion and the square-root exponent */
-static void fe_pow_2_250_1(fe out, fe z11, const fe z) {
-    fe t0, t1, t2, t3;
-    fe_sq(t0, z);                 /* 2 */
-    fe_sqn(t1, t0, 2);            /* 8 */
-    fe_mul(t1, t1, z);            /* 9 */
-    fe_mul(t0, t0, t1);           /* 11 */
-    fe_copy(z11, t0);
-    fe_sq(t2, t0);                /* 22 */
-    fe_mul(t1, t1, t2);           /* 2^5 - 1 */
-    fe_sqn(t2, t1, 5);
-    fe_mul(t1, t2, t1);           /* 2^10 - 1 */
-    fe_sqn(t2, t1, 10);
-    fe_mul(t2, t2, t1);           /* 2^20 - 1 */
-    fe_sqn(t3, t2, 20);
-    fe_mul(t2, t3, t2);           /* 2^40 - 1 */
-    fe_sqn(t2, t2, 10);
-    fe_mul(t1, t2, t1);           /* 2^50 - 1 */
-    fe_sqn(t2, t1, 50);
-    fe_mul(t2, t2, t1);           /* 2^100 - 1 */
-    fe_sqn(t3, t2, 100);
-    fe_mul(t2, t3, t2);           /* 2^200 - 1 */
-    fe_sqn(t2, t2, 50);
-    fe_mul(out, t2, t1);          /* 2^250 - 1 */
+/* z^(2^250 - 1) and z^11, shared by inversion and the square-root exponent, for `lanes` (1 or
+ * 2) independent inputs in lock step: a squaring chain is latency-bound, and two interleaved
+ * chains cost about 1.3 times one (so the two halves of a hash-to-point share it) */
+#define LANES(body) for (int l = 0; l < lanes; l++) { body; }
+static inline __attribute__((always_inline)) void fe_sqn_lanes(fe *r, int n, int lanes) {
+    for (int i = 0; i < n; i++) LANES(fe_sq(r[l], r[l]))
 }
 
-static void fe_pow22523(fe r, const fe z) { /* z^((p-5)/8) = z^(2^252 - 3) */
-    fe t, z11;
-    fe_pow_2_250_1(t, z11, z);
-    fe_sqn(t, t, 2);
-    fe_mul(r, t, z);
+static inline __attribute__((always_inline)) void fe_pow_2_250_1_lanes(
+    fe *out, fe *z11, const fe *z, int lanes) {
+    fe t0[2], t1[2], t2[2], t3[2];
+    LANES(fe_sq(t0[l], z[l]))                  /* 2 */
+    LANES(fe_sq(t1[l], t0[l]))
+    fe_sqn_lanes(t1, 1, lanes);                /* 8 */
+    LANES(fe_mul(t1[l], t1[l], z[l]))          /* 9 */
+    LANES(fe_mul(t0[l], t0[l], t1[l]))         /* 11 */
+    LANES(fe_copy(z11[l], t0[l]))
+    LANES(fe_sq(t2[l], t0[l]))                 /* 22 */
+    LANES(fe_mul(t1[l], t1[l], t2[l]))         /* 2^5 - 1 */
+    LANES(fe_copy(t2[l], t1[l]))
+    fe_sqn_lanes(t2, 5, lanes);
+    LANES(fe_mul(t1[l], t2[l], t1[l]))         /* 2^10 - 1 */
+    LANES(fe_copy(t2[l], t1[l]))
+    fe_sqn_lanes(t2, 10, lanes);
+    LANES(fe_mul(t2[l], t2[l], t1[l]))         /* 2^20 - 1 */
+    LANES(fe_copy(t3[l], t2[l]))
+    fe_sqn_lanes(t3, 20, lanes);
+    LANES(fe_mul(t2[l], t3[l], t2[l]))         /* 2^40 - 1 */
+    fe_sqn_lanes(t2, 10, lanes);
+    LANES(fe_mul(t1[l], t2[l], t1[l]))         /* 2^50 - 1 */
+    LANES(fe_copy(t2[l], t1[l]))
+    fe_sqn_lanes(t2, 50, lanes);
+    LANES(fe_mul(t2[l], t2[l], t1[l]))         /* 2^100 - 1 */
+    LANES(fe_copy(t3[l], t2[l]))
+    fe_sqn_lanes(t3, 100, lanes);
+    LANES(fe_mul(t2[l], t3[l], t2[l]))         /* 2^200 - 1 */
+    fe_sqn_lanes(t2, 50, lanes);
+    LANES(fe_mul(out[l], t2[l], t1[l]))        /* 2^250 - 1 */
+}
+
+/* z^((p-5)/8) = z^(2^252 - 3) */
+static inline __attribute__((always_inline)) void fe_pow22523_lanes(fe *r, const fe *z,
+                                                                     int lanes) {
+    fe t[2], z11[2];
+    fe_pow_2_250_1_lanes(t, z11, z, lanes);
+    fe_sqn_lanes(t, 2, lanes);
+    LANES(fe_mul(r[l], t[l], z[l]))
 }
 
 static void fe_invert(fe r, const fe z) { /* z^(p-2) = z^(2^255 - 21) */
-    fe t, z11;
-    fe_pow_2_250_1(t, z11, z);
-    fe_sqn(t, t, 5);
-    fe_mul(r, t, z11);
+    fe t[1], z11[1], in[1];
+    fe_copy(in[0], z);
+    fe_pow_2_250_1_lanes(t, z11, (const fe *)in, 1);
+    fe_sqn_lanes(t, 5, 1);
+    fe_mul(r, t[0], z11[0]);
 }
 
 static fe FE_D, FE_D2, FE_SQRT_M1, FE_INVSQRT_A_MINUS_D, FE_ONE;
@@ -232,27 +244,40 @@ static void fe_abs(fe r, const fe a) {
     if (fe_is_negative(a)) fe_neg(r, a); else fe_copy(r, a);
 }
 
-/* RFC 9496 SQRT_RATIO_M1(u, v): returns was_square, r = sqrt(u/v) or sqrt(i*u/v), non-negative */
+/* RFC 9496 SQRT_RATIO_M1(u, v): was_square, r = sqrt(u/v) or sqrt(i*u/v), non-negative; for
+ * `lanes` independent pairs at once (see fe_pow_2_250_1_lanes) */
+static inline __attribute__((always_inline)) void sqrt_ratio_m1_lanes(
+    fe *r, int *was_square, const fe *u, const fe *v, int lanes) {
+    fe v3[2], v7[2], t[2];
+    LANES(fe_sq(v3[l], v[l]); fe_mul(v3[l], v3[l], v[l]))   /* v^3 */
+    LANES(fe_sq(v7[l], v3[l]); fe_mul(v7[l], v7[l], v[l]))  /* v^7 */
+    LANES(fe_mul(t[l], u[l], v7[l]))
+    fe_pow22523_lanes(t, (const fe *)t, lanes);
+    for (int l = 0; l < lanes; l++) {
+        fe check, neg_u, neg_u_i;
+        fe_mul(t[l], t[l], v3[l]);
+        fe_mul(r[l], t[l], u[l]);                /* (u v^3)(u v^7)^((p-5)/8) */
+        fe_sq(check, r[l]);
+        fe_mul(check, check, v[l]);
+        fe_neg(neg_u, u[l]);
+        fe_mul(neg_u_i, neg_u, FE_SQRT_M1);
+        int correct = fe_equal(check, u[l]);
+        int flipped = fe_equal(check, neg_u);
+        int flipped_i = fe_equal(check, neg_u_i);
+        if (flipped || flipped_i) fe_mul(r[l], r[l], FE_SQRT_M1);
+        fe_abs(r[l], r[l]);
+        was_square[l] = correct || flipped;
+    }
+}
+
 static int sqrt_ratio_m1(fe r, const fe u, const fe v) {
-    fe v3, v7, t, check, neg_u, neg_u_i;
-    fe_sq(v3, v);
-    fe_mul(v3, v3, v);            /* v^3 */
-    fe_sq(v7, v3);
-    fe_mul(v7, v7, v);            /* v^7 */
-    fe_mul(t, u, v7);
-    fe_pow22523(t, t);
-    fe_mul(t, t, v3);
-    fe_mul(r, t, u);              /* (u v^3)(u v^7)^((p-5)/8) */
-    fe_sq(check, r);
-    fe_mul(check, check, v);
-    fe_neg(neg_u, u);
-    fe_mul(neg_u_i, neg_u, FE_SQRT_M1);
-    int correct = fe_equal(check, u);
-    int flipped = fe_equal(check, neg_u);
-    int flipped_i = fe_equal(check, neg_u_i);
-    if (flipped || flipped_i) fe_mul(r, r, FE_SQRT_M1);
-    fe_abs(r, r);
-    return correct || flipped;
+    fe out[1], uu[1], vv[1];
+    int was_square[1];
+    fe_copy(uu[0], u);
+    fe_copy(vv[0], v);
+    sqrt_ratio_m1_lanes(out, was_square, (const fe *)uu, (const fe *)vv, 1);
+    fe_copy(r, out[0]);
+    return was_square[0];
 }
 
 /* ---------------------------------------------------------------- group */
@@ -992,52 +1017,60 @@ static const uint8_t SQRT_AD_MINUS_ONE_BYTES[32] = {
     0x1b, 0x2e, 0x7b, 0x49, 0xa0, 0xf6, 0x97, 0x7e, 0xbd, 0x54, 0x78, 0x1b, 0x0c, 0x8e, 0x9d, 0xaf,
     0xfd, 0xd1, 0xf5, 0x31, 0xc9, 0xfc, 0x3c, 0x0f, 0xac, 0x48, 0x83, 0x2b, 0xbf, 0x31, 0x69, 0x37};
 
-static void elligator_map(ge *p, const fe t) {
-    fe r, u, v, s, s_prime, c, n, w0, w1, w2, w3, tmp, tmp2;
-    fe_sq(r, t);
-    fe_mul(r, r, FE_SQRT_M1);                 /* r = i t^2 */
-    fe_add(tmp, r, FE_ONE);
-    fe_mul(u, tmp, FE_ONE_MINUS_D_SQ);        /* u = (r + 1)(1 - d^2) */
-    fe_mul(tmp, r, FE_D);
-    fe_add(tmp, tmp, FE_ONE);
-    fe_neg(tmp, tmp);                         /* -1 - r d */
-    fe_add(tmp2, r, FE_D);
-    fe_mul(v, tmp, tmp2);                     /* v = (-1 - r d)(r + d) */
-    int was_square = sqrt_ratio_m1(s, u, v);
-    fe_mul(s_prime, s, t);
-    fe_abs(s_prime, s_prime);
-    fe_neg(s_prime, s_prime);                 /* -|s t| */
-    if (was_square) {
-        fe_set_small(c, 1);
-        fe_neg(c, c);
-    } else {
-        fe_copy(s, s_prime);
-        fe_copy(c, r);
+/* the map for the two halves of a hash-to-point, their square roots in lock step */
+static void elligator_map2(ge p[2], const fe t[2]) {
+    const int lanes = 2;
+    fe r[2], u[2], v[2], s[2];
+    int was_square[2];
+    for (int l = 0; l < 2; l++) {
+        fe tmp, tmp2;
+        fe_sq(r[l], t[l]);
+        fe_mul(r[l], r[l], FE_SQRT_M1);           /* r = i t^2 */
+        fe_add(tmp, r[l], FE_ONE);
+        fe_mul(u[l], tmp, FE_ONE_MINUS_D_SQ);     /* u = (r + 1)(1 - d^2) */
+        fe_mul(tmp, r[l], FE_D);
+        fe_add(tmp, tmp, FE_ONE);
+        fe_neg(tmp, tmp);                         /* -1 - r d */
+        fe_add(tmp2, r[l], FE_D);
+        fe_mul(v[l], tmp, tmp2);                  /* v = (-1 - r d)(r + d) */
     }
-    fe_sub(tmp, r, FE_ONE);
-    fe_mul(tmp, c, tmp);
-    fe_mul(tmp, tmp, FE_D_MINUS_ONE_SQ);
-    fe_sub(n, tmp, v);                        /* N = c (r - 1)(d - 1)^2 - v */
-    fe_add(tmp, s, s);
-    fe_mul(w0, tmp, v);
-    fe_mul(w1, n, FE_SQRT_AD_MINUS_ONE);
-    fe_sq(tmp, s);
-    fe_sub(w2, FE_ONE, tmp);
-    fe_add(w3, FE_ONE, tmp);
-    fe_mul(p->X, w0, w3);
-    fe_mul(p->Y, w2, w1);
-    fe_mul(p->Z, w1, w3);
-    fe_mul(p->T, w0, w2);
+    sqrt_ratio_m1_lanes(s, was_square, (const fe *)u, (const fe *)v, lanes);
+    for (int l = 0; l < 2; l++) {
+        fe s_prime, c, n, w0, w1, w2, w3, tmp;
+        fe_mul(s_prime, s[l], t[l]);
+        fe_abs(s_prime, s_prime);
+        fe_neg(s_prime, s_prime);                 /* -|s t| */
+        if (was_square[l]) {
+            fe_set_small(c, 1);
+            fe_neg(c, c);
+        } else {
+            fe_copy(s[l], s_prime);
+            fe_copy(c, r[l]);
+        }
+        fe_sub(tmp, r[l], FE_ONE);
+        fe_mul(tmp, c, tmp);
+        fe_mul(tmp, tmp, FE_D_MINUS_ONE_SQ);
+        fe_sub(n, tmp, v[l]);                     /* N = c (r - 1)(d - 1)^2 - v */
+        fe_add(tmp, s[l], s[l]);
+        fe_mul(w0, tmp, v[l]);
+        fe_mul(w1, n, FE_SQRT_AD_MINUS_ONE);
+        fe_sq(tmp, s[l]);
+        fe_sub(w2, FE_ONE, tmp);
+        fe_add(w3, FE_ONE, tmp);
+        fe_mul(p[l].X, w0, w3);
+        fe_mul(p[l].Y, w2, w1);
+        fe_mul(p[l].Z, w1, w3);
+        fe_mul(p[l].T, w0, w2);
+    }
 }
 
 static void from_uniform_bytes(ge *p, const uint8_t b[64]) {
-    fe t1, t2;
-    ge q;
-    fe_frombytes(t1, b);       /* fe_frombytes ignores bit 255, as the RFC's mask does */
-    fe_frombytes(t2, b + 32);
-    elligator_map(p, t1);
-    elligator_map(&q, t2);
-    ge_add(p, p, &q);
+    fe t[2];
+    ge q[2];
+    fe_frombytes(t[0], b);       /* fe_frombytes ignores bit 255, as the RFC's mask does */
+    fe_frombytes(t[1], b + 32);
+    elligator_map2(q, (const fe *)t);
+    ge_add(p, &q[0], &q[1]);
 }
 
 /* Hp(P) = from_uniform_bytes(Blake2b512("mc_onetime_key_hash_to_point" || P)) (hashing.py) */
