@@ -91,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # CLI reports those as its one error line. GRPC_VERBOSITY=ERROR in the environment
     # brings them back.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    # A file name that is not UTF-8 reaches us as lone surrogates (PEP 383); stdout would
+    # refuse to print it (UnicodeEncodeError, exit 70). Escape it as stderr already does.
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:

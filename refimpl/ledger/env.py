@@ -173,7 +173,7 @@ def _build(path: Path, map_size: int, max_dbs: int,
            initialise: Callable[[lmdb.Environment, Path], None], directory_fd: int) -> None:
     temporary = path / f"{INIT_PREFIX}{os.getpid()}-{secrets.token_hex(8)}"
     try:
-        env = lmdb.open(str(temporary), subdir=False, map_size=map_size, max_dbs=max_dbs,
+        env = lmdb.open(os.fsencode(temporary), subdir=False, map_size=map_size, max_dbs=max_dbs,
                         sync=True, metasync=True, create=True)
         try:
             initialise(env, path)
@@ -237,7 +237,8 @@ def open_environment(path: Path, *, read_only: bool, map_size: int,
         check_data_file(_require_data_file(path))  # typed refusal before LMDB maps anything
 
         def attempt(lock: bool) -> lmdb.Environment:
-            return lmdb.open(str(path), subdir=True, map_size=map_size, max_dbs=max_dbs,
+            # bytes: a path that is not UTF-8 (PEP 383 surrogates) opens as named
+            return lmdb.open(os.fsencode(path), subdir=True, map_size=map_size, max_dbs=max_dbs,
                              sync=True, metasync=True, create=False, readonly=read_only,
                              lock=lock)
 

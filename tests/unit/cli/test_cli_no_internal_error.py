@@ -523,3 +523,17 @@ def test_console_entry_point_refuses_deep_nesting(tmp_path: Path) -> None:
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("error[encoding.bad_json]: ") and proc.stderr.count("\n") == 1
     assert json.loads(proc.stdout)["error"]["code"] == "encoding.bad_json"
+
+
+def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    """Arguments arrive as PEP 383 surrogates: LMDB opens the path as bytes, stdout escapes
+    the name (it raised UnicodeEncodeError, exit 70)."""
+    ledger = tmp_path / os.fsdecode(b"ledger-\xff")
+    env = dict(os.environ, TMPDIR=os.environ.get("TMPDIR", str(ROOT / ".tmp")))
+    for argv, code in ((["ledger", "init", str(ledger)], 0), (["ledger", "verify", str(ledger)], 0),
+                       (["quorum", "check", str(tmp_path / os.fsdecode(b"\xfe.json"))], 2)):
+        proc = subprocess.run([sys.executable, "-m", "refimpl.cli", *argv], capture_output=True,
+                              env=env, check=False)
+        assert proc.returncode == code, proc.stderr
+        assert proc.stderr.count(b"\n") == (1 if code else 0), proc.stderr
+    assert (ledger / "data.mdb").is_file()
