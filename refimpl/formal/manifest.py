@@ -77,12 +77,22 @@ class ModelCheck:
         }
 
 
-def _field(entry: dict[str, Any], key: str, kind: type) -> Any:
+def _field(entry: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
     value = entry.get(key)
-    if not isinstance(value, kind):
+    if not isinstance(value, kind) or isinstance(value, bool):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
         raise FormalError("formal.bad_manifest",
-                          f"model {entry.get('name')!r}: field {key!r} must be a {kind.__name__}")
+                          f"model {entry.get('name')!r}: field {key!r} must be a "
+                          f"{' or '.join(k.__name__ for k in kinds)}")
     return value
+
+
+def _budget(entry: dict[str, Any]) -> float:
+    value = _field(entry, "budget_seconds", (int, float))
+    if not 0 < value < 10**7:  # also refuses integers too large for a float
+        raise FormalError("formal.bad_manifest",
+                          f"model {entry.get('name')!r}: budget_seconds must be in (0, 10^7)")
+    return float(value)
 
 
 def load_manifest(path: Path = MANIFEST) -> list[Model]:
@@ -108,8 +118,8 @@ def load_manifest(path: Path = MANIFEST) -> list[Model]:
         simulation = None
         if mode == "simulate":
             sim = _field(entry, "simulate", dict)
-            simulation = Simulation(num=int(sim["num"]), depth=int(sim["depth"]),
-                                    seed=int(sim.get("seed", 1)))
+            simulation = Simulation(num=_field(sim, "num", int), depth=_field(sim, "depth", int),
+                                    seed=_field({"seed": 1, **sim}, "seed", int))
         elif mode != "exhaustive":
             raise FormalError("formal.bad_manifest", f"unknown mode {mode!r}")
         models.append(Model(
@@ -119,8 +129,9 @@ def load_manifest(path: Path = MANIFEST) -> list[Model]:
             size=_field(entry, "size", str),
             simulation=simulation,
             expected_outcome=outcome,
-            expected_invariant=expected.get("invariant"),
-            budget_seconds=float(_field(entry, "budget_seconds", (int, float))),  # type: ignore[arg-type]
+            expected_invariant=_field({"invariant": None, **expected}, "invariant",
+                                      (str, type(None))),
+            budget_seconds=_budget(entry),
             note=str(entry.get("note", "")),
         ))
     return models

@@ -103,7 +103,16 @@ def _msg_key(msg: dict[str, Any]) -> str:
 
 
 def merge_traces(paths: Sequence[Path]) -> list[dict[str, Any]]:
-    """One trace of a network run from its nodes' trace files (see the module docstring)."""
+    """One trace of a network run from its nodes' trace files (see the module docstring).
+    A file whose lines lack the fields of a header or a step, or hold them with other types,
+    is ``formal.bad_trace`` (the files are the CLI's input: ``mcref trace merge``)."""
+    try:
+        return _merge(paths)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise _bad(f"a trace file is malformed ({type(exc).__name__}: {exc})") from None
+
+
+def _merge(paths: Sequence[Path]) -> list[dict[str, Any]]:
     if not paths:
         raise _bad("no trace files to merge")
     nodes: dict[str, Any] = {}

@@ -92,6 +92,7 @@ class Command:
     inside: str | None = None  # the content goes to DIR/inside and DIR is the argument
     base: Callable[[], Any] | None = None  # a valid document to mutate
     mutate_tx: bool = False  # the file holds a transaction: mutate Env.tx's bytes
+    lines: bool = False  # JSON lines: ``base`` is the list of the file's objects
 
 
 def _doc_description(section: str = "## `mcref tx build") -> Any:
@@ -114,6 +115,28 @@ def _verify_request() -> Any:
 
 def _fbas() -> Any:
     return json.loads(FBAS.read_text(encoding="utf-8"))
+
+
+def _policy() -> Any:
+    return {"mrenclave": ["00" * 32], "any_measurement": True,
+            "mrsigner": [{"mrsigner": "11" * 32, "product_id": 0, "min_svn": 1}],
+            "allowed_tcb_statuses": ["UpToDate", "SWHardeningNeeded", "OutOfDate"],
+            "allowed_advisories": ["INTEL-SA-00334"], "allow_debug": False,
+            "report_data": {"nonce": "22" * 16, "key": "33" * 32}, "enforce_crl_windows": False}
+
+
+def _manifest() -> Any:
+    return json.loads((ROOT / "spec" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _trace() -> Any:
+    """A JSON-lines file: the list of its objects (:data:`Command.lines`)."""
+    path = ROOT / "conformance" / "vectors" / "scp-traces" / "mesh4.ndjson"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()[:12]]
+
+
+def _qe_identity() -> Any:
+    return json.loads((DCAP / "attestation_qe_identity.json").read_text(encoding="utf-8"))
 
 
 def _scratch_dir(env: Env, name: str) -> str:
@@ -176,23 +199,24 @@ COMMANDS: list[Command] = [
             ("trace validate:trace",), suffix=".ndjson"),
     Command("trace merge", lambda p, e: ["trace", "merge", str(p), "-o",
                                          _scratch_dir(e, "merge")],
-            ("trace merge:traces",), suffix=".ndjson"),
+            ("trace merge:traces",), suffix=".ndjson", base=_trace, lines=True),
     Command("tlc run", lambda p, e: ["tlc", "run", str(p)], ("tlc run:cfg",), suffix=".cfg"),
     Command("tlc check", lambda p, e: ["tlc", "check", "--manifest", str(p), "--model",
                                        "no-such-model"],
-            ("tlc check:manifest",)),
+            ("tlc check:manifest",), base=_manifest),
     Command("attest quote", lambda p, e: ["attest", "verify-quote", str(p), "--collateral",
                                           str(DCAP), *AT],
             ("attest verify-quote:quote",), suffix=".dat"),
     Command("attest policy", lambda p, e: ["attest", "verify-quote", str(QUOTE), "--collateral",
                                            str(DCAP), "--policy", str(p), *AT],
-            ("attest verify-quote:policy",)),
+            ("attest verify-quote:policy",), base=_policy),
     Command("attest root", lambda p, e: ["attest", "verify-quote", str(QUOTE), "--collateral",
                                          str(DCAP), "--root", str(p), *AT],
             ("attest verify-quote:root",), suffix=".pem"),
     Command("attest collateral", lambda p, e: ["attest", "verify-quote", str(QUOTE),
                                                "--collateral", str(p), *AT],
-            ("attest verify-quote:collateral",), inside="attestation_qe_identity.json"),
+            ("attest verify-quote:collateral",), inside="attestation_qe_identity.json",
+            base=_qe_identity),
 ]
 
 #: File and directory arguments the fuzzing leaves out, and why.
@@ -356,7 +380,11 @@ MUTABLE = [c for c in COMMANDS if c.base is not None]
 def test_mutated_valid_documents(env: Env, command: Command, data: st.DataObject) -> None:
     assert command.base is not None
     document = _mutate(data, command.base())
-    with hostile(command, json.dumps(document).encode()) as path:
+    if command.lines and isinstance(document, list):
+        text = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in document)
+    else:  # compact, as signed collateral is written
+        text = json.dumps(document, separators=(",", ":"))
+    with hostile(command, text.encode()) as path:
         check(command.argv(path, env))
 
 
