@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ from hypothesis import strategies as st
 from refimpl import cli
 from refimpl.cli import build_parser, main
 from refimpl.errors import CODES
+from refimpl.node.localnet import generate_local_network, toml_document
 
 ROOT = Path(__file__).resolve().parents[3]
 DCAP = ROOT / "data" / "attestation" / "dcap"
@@ -93,6 +95,8 @@ class Command:
     base: Callable[[], Any] | None = None  # a valid document to mutate
     mutate_tx: bool = False  # the file holds a transaction: mutate Env.tx's bytes
     lines: bool = False  # JSON lines: ``base`` is the list of the file's objects
+    toml: bool = False  # a flat TOML table: ``base`` is the table
+    named: bool = True  # the file is named on the command line (not inside a config)
 
 
 def _doc_description(section: str = "## `mcref tx build") -> Any:
@@ -133,6 +137,25 @@ def _trace() -> Any:
     """A JSON-lines file: the list of its objects (:data:`Command.lines`)."""
     path = ROOT / "conformance" / "vectors" / "scp-traces" / "mesh4.ndjson"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()[:12]]
+
+
+def _node_run(path: Path, key: str) -> list[str]:
+    """``node run`` of a config naming ``path`` as its ``key`` file (network, tokens, key), the
+    other files those of a generated network, and no ledger: whatever the files hold, start-up
+    stops at ``node.config_no_ledger`` at the latest (refimpl/node/config.py validate_node
+    reads the network, tokens and key files first), so no node ever starts."""
+    config = path.parent / "node.toml"
+    config.write_text(toml_document({**_node_config(), key: str(path)}))
+    return ["node", "run", "--config", str(config)]
+
+
+def _node_config() -> dict[str, Any]:
+    """node0's config of the generated network (absolute paths), without origin ledger."""
+    config = tomllib.loads((_NET / "node0" / "node.toml").read_text(encoding="utf-8"))
+    for key in ("msg_signer_key", "network", "tokens"):
+        config[key] = str((_NET / "node0" / config[key]).resolve())
+    del config["origin_block_path"]
+    return config
 
 
 def _qe_identity() -> Any:
@@ -194,7 +217,13 @@ COMMANDS: list[Command] = [
                                      "--to", "x", "--amount", "1"],
             ("fog pay:network_state",)),
     Command("node run", lambda p, e: ["node", "run", "--config", str(p)], ("node run:config",),
-            suffix=".toml"),
+            suffix=".toml", base=_node_config, toml=True),
+    Command("node run network file", lambda p, e: _node_run(p, "network"), ("node run:config",),
+            base=lambda: json.loads((_NET / "node0" / "network.json").read_text()), named=False),
+    Command("node run tokens file", lambda p, e: _node_run(p, "tokens"), ("node run:config",),
+            base=lambda: json.loads((_NET / "tokens.json").read_text()), named=False),
+    Command("node run msg signer key", lambda p, e: _node_run(p, "msg_signer_key"),
+            ("node run:config",), suffix=".key", named=False),
     Command("trace validate", lambda p, e: ["trace", "validate", str(p), "--timeout", "30"],
             ("trace validate:trace",), suffix=".ndjson"),
     Command("trace merge", lambda p, e: ["trace", "merge", str(p), "-o",
@@ -238,6 +267,7 @@ EXEMPT: dict[str, str] = {
 }
 
 _FIXTURES = Path(tempfile.mkdtemp(prefix="mcref-fuzz-fixtures-", dir=os.environ.get("TMPDIR")))
+_NET = _FIXTURES / "net"
 _DESCRIPTION = _FIXTURES / "payment.json"
 _TX_HEX = _FIXTURES / "tx.hex"
 
@@ -289,6 +319,7 @@ def env() -> Iterator[Env]:
                 str(_TX_HEX)])[0] == 0
     scratch = _FIXTURES / "scratch"
     scratch.mkdir()
+    generate_local_network(_NET, 2, "dense", b"fuzz", accounts=1)  # files only, no process
     yield Env(ledger, scratch, bytes.fromhex(_TX_HEX.read_text().strip()))
     shutil.rmtree(_FIXTURES, ignore_errors=True)
 
@@ -326,7 +357,10 @@ def test_nasty_content(command: Command, env: Env) -> None:
             check(command.argv(path, env))
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=[c.name for c in COMMANDS])
+NAMED = [c for c in COMMANDS if c.named]
+
+
+@pytest.mark.parametrize("command", NAMED, ids=[c.name for c in NAMED])
 def test_missing_input_is_file_not_found(command: Command, env: Env) -> None:
     missing = env.scratch / "no-such-input" / f"x{command.suffix}"
     argv = command.argv(missing, env)
@@ -382,6 +416,9 @@ def test_mutated_valid_documents(env: Env, command: Command, data: st.DataObject
     document = _mutate(data, command.base())
     if command.lines and isinstance(document, list):
         text = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in document)
+    elif command.toml and isinstance(document, dict) and all(
+            isinstance(v, (str, int, bool)) for v in document.values()):
+        text = toml_document(document)
     else:  # compact, as signed collateral is written
         text = json.dumps(document, separators=(",", ":"))
     with hostile(command, text.encode()) as path:
