@@ -158,6 +158,16 @@ def _node_config() -> dict[str, Any]:
     return config
 
 
+def _fog_report(env: Env, chain: Path = DCAP / "attestation_leaf_cert.pem",
+                key: Path = DCAP / "attestation_leaf_cert.pem") -> list[str]:
+    """``fog serve report`` with hostile PEM files: refused before it binds (a certificate is
+    not a private key, so the other file never completes a valid pair)."""
+    database = Path(tempfile.mkdtemp(dir=env.scratch)) / "recovery.db"
+    return ["fog", "serve", "report", "--client-listen-uri", "insecure-fog://127.0.0.1:0",
+            "--recovery-db", f"sqlite:///{database}", "--signing-chain", str(chain),
+            "--signing-key", str(key)]
+
+
 def _qe_identity() -> Any:
     return json.loads((DCAP / "attestation_qe_identity.json").read_text(encoding="utf-8"))
 
@@ -224,6 +234,10 @@ COMMANDS: list[Command] = [
             base=lambda: json.loads((_NET / "tokens.json").read_text()), named=False),
     Command("node run msg signer key", lambda p, e: _node_run(p, "msg_signer_key"),
             ("node run:config",), suffix=".key", named=False),
+    Command("fog serve report chain", lambda p, e: _fog_report(e, chain=p),
+            ("fog serve report:signing_chain",), suffix=".pem"),
+    Command("fog serve report key", lambda p, e: _fog_report(e, key=p),
+            ("fog serve report:signing_key",), suffix=".pem"),
     Command("trace validate", lambda p, e: ["trace", "validate", str(p), "--timeout", "30"],
             ("trace validate:trace",), suffix=".ndjson"),
     Command("trace merge", lambda p, e: ["trace", "merge", str(p), "-o",
@@ -259,9 +273,8 @@ EXEMPT: dict[str, str] = {
     "network up:dir": "created, not read",
     "network down:dir": "its pids.json names processes to signal: test_network_down_refuses_"
                         "bad_pids feeds it fixed hostile content instead",
-    "fog serve report:signing_chain": "a server process (binds ports)",
-    "fog serve report:signing_key": "a server process (binds ports)",
-    "fog serve ingest:state_file": "a server process (binds ports)",
+    "fog serve ingest:state_file": "a server process: an unreadable state file is reported "
+                                   "and ingest starts without it (binds ports)",
     "conformance drive:impl": "a command, not a file (its output is fuzzed: "
                               "test_conformance_drive_survives_a_hostile_adapter)",
 }
