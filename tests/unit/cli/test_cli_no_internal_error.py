@@ -1,13 +1,19 @@
-"""No input file makes ``mcref`` exit 70 (an internal error).
+"""No input makes ``mcref`` exit 70 (an internal error).
 
 Every command that reads a file (:data:`COMMANDS`; ``test_every_file_argument_is_covered``
 walks the parser and fails on a file or directory argument that is neither covered nor exempt
 with a reason) gets hostile content in that file: malformed JSON, 5,000-digit integers,
 100,000-deep arrays and objects, NaN, wrong types, binary garbage, an empty file, a directory
-instead of a file; commands with a known valid document also get that document with one value
-replaced by a random JSON value. The exit code must be 0, 1, 2 or 3, and a refusal (2) exactly
-one ``error[CODE]: message`` line on stderr with a registered code. Commands run in-process
-through ``refimpl.cli.main``; one subprocess test checks the console entry point the same way.
+instead of a file; commands with a known valid document (a transaction description, a verify
+request, an FBAS, a policy, the TLC manifest, a trace, signed collateral, a node's TOML config
+and the network and tokens files it names) also get that document with one value replaced by
+a random JSON value, and a valid transaction gets its protobuf bytes flipped, cut or extended.
+Beyond files: extreme numbers in numeric options, random text in free-text arguments, a
+hostile ``conformance drive`` adapter, and file names that are not UTF-8.
+
+The exit code must be 0, 1, 2 or 3, and a refusal (2) exactly one ``error[CODE]: message``
+line on stderr with a registered code. Commands run in-process through ``refimpl.cli.main``;
+subprocess tests check the console entry point the same way.
 """
 
 from __future__ import annotations
