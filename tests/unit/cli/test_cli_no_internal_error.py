@@ -285,7 +285,9 @@ EXEMPT: dict[str, str] = {
                               "test_conformance_drive_survives_a_hostile_adapter)",
 }
 
-_FIXTURES = Path(tempfile.mkdtemp(prefix="mcref-fuzz-fixtures-", dir=os.environ.get("TMPDIR")))
+#: Made by the ``env`` fixture and removed after the module's tests (not at import, so that
+#: collecting the module leaves nothing behind).
+_FIXTURES = Path(tempfile.gettempdir()) / f"mcref-fuzz-fixtures-{os.getpid()}"
 _NET = _FIXTURES / "net"
 _DESCRIPTION = _FIXTURES / "payment.json"
 _TX_HEX = _FIXTURES / "tx.hex"
@@ -331,6 +333,8 @@ def check(argv: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def env() -> Iterator[Env]:
+    shutil.rmtree(_FIXTURES, ignore_errors=True)
+    _FIXTURES.mkdir(parents=True)
     ledger = _FIXTURES / "ledger"
     assert run(["ledger", "init", str(ledger), "--accounts", "11"])[0] == 0
     _DESCRIPTION.write_text(json.dumps(_ledger_description()))
