@@ -1168,6 +1168,293 @@ static void double_and_encode3(uint8_t out[96], const ge q[3]) {
     }
 }
 
+/* ---------------------------------------------------------------- AVX-512 IFMA member step
+ * The three chains of one member (L0, R0, L1 above) share one doubling schedule, so they run
+ * in three lanes of 4 x 64-bit vectors: the field elements stay in radix 2^51 (five limbs, one
+ * vector per limb, one lane per chain) and the limb products use the 52-bit multiply-accumulate
+ * instructions VPMADD52LUQ/VPMADD52HUQ (Intel 64 and IA-32 Architectures Software Developer's
+ * Manual, vol. 2); they read only the low 52 bits of each limb, so every vector operation below
+ * ends with a carry round that keeps limbs below 2^52. Lane 0 is r0 G + c P, lane 1
+ * r0 Hp + c I, lane 2 r1 G + c (C' - C); lane 3 carries Hp's odd multiples for lane 1 and is
+ * otherwise ignored. The c digits are the same in every lane, so that term is one table row;
+ * the r digits differ per lane (a lane with a zero digit adds the identity). Chosen at run time
+ * (cpuid); the serial code above is the fallback and gives the same group elements. */
+
+static int USE_IFMA = 0;   /* set at import: the CPU has IFMA and MCREF_NO_IFMA is unset */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MCREF_IFMA_CODE 1
+#include <immintrin.h>
+
+#define IFMA __attribute__((target("avx512f,avx512ifma,avx512vl")))
+#define IFMA_INLINE static inline __attribute__((target("avx512f,avx512ifma,avx512vl"), always_inline))
+
+typedef struct { __m256i v[5]; } fe4;
+typedef struct { fe4 X, Y, Z, T; } ge4;
+typedef struct { fe4 YpX, YmX, Z2, T2d; } ge4_cached;
+
+/* (2i + 1) G and -(2i + 1) G as carried ge_cached records (limbs below 2^52); the identity */
+static ge_cached G_REC[BASE_ODD], G_REC_NEG[BASE_ODD], ID_REC;
+
+static void fe_carried(fe r, const fe a) { fe_copy(r, a); fe_carry(r); }
+
+static void ifma_tables_init(void) {
+    for (int i = 0; i < BASE_ODD; i++) {
+        fe_carried(G_REC[i].YpX, G_ODD[i].YpX);
+        fe_carried(G_REC[i].YmX, G_ODD[i].YmX);
+        fe_carried(G_REC[i].Z2, G_ODD[i].Z2);
+        fe_carried(G_REC[i].T2d, G_ODD[i].T2d);
+        fe_copy(G_REC_NEG[i].YpX, G_REC[i].YmX);
+        fe_copy(G_REC_NEG[i].YmX, G_REC[i].YpX);
+        fe_copy(G_REC_NEG[i].Z2, G_REC[i].Z2);
+        fe_neg(G_REC_NEG[i].T2d, G_REC[i].T2d);
+    }
+    fe_set_small(ID_REC.YpX, 1); fe_set_small(ID_REC.YmX, 1);
+    fe_set_small(ID_REC.Z2, 2); fe_set_small(ID_REC.T2d, 0);
+}
+
+IFMA_INLINE void fe4_carry(fe4 *r) {
+    const __m256i mask = _mm256_set1_epi64x((long long)MASK51);
+    __m256i c0 = _mm256_srli_epi64(r->v[0], 51), c1 = _mm256_srli_epi64(r->v[1], 51);
+    __m256i c2 = _mm256_srli_epi64(r->v[2], 51), c3 = _mm256_srli_epi64(r->v[3], 51);
+    __m256i c4 = _mm256_srli_epi64(r->v[4], 51);
+    __m256i c4x19 = _mm256_add_epi64(_mm256_add_epi64(_mm256_slli_epi64(c4, 4),
+                                                      _mm256_slli_epi64(c4, 1)), c4);
+    r->v[0] = _mm256_add_epi64(_mm256_and_si256(r->v[0], mask), c4x19);
+    r->v[1] = _mm256_add_epi64(_mm256_and_si256(r->v[1], mask), c0);
+    r->v[2] = _mm256_add_epi64(_mm256_and_si256(r->v[2], mask), c1);
+    r->v[3] = _mm256_add_epi64(_mm256_and_si256(r->v[3], mask), c2);
+    r->v[4] = _mm256_add_epi64(_mm256_and_si256(r->v[4], mask), c3);
+}
+
+IFMA_INLINE void fe4_add(fe4 *r, const fe4 *a, const fe4 *b) {
+    for (int i = 0; i < 5; i++) r->v[i] = _mm256_add_epi64(a->v[i], b->v[i]);
+    fe4_carry(r);
+}
+
+/* a - b + 4p (limbs of a and b below 2^52) */
+IFMA_INLINE void fe4_sub(fe4 *r, const fe4 *a, const fe4 *b) {
+    const __m256i p4_0 = _mm256_set1_epi64x(0x1fffffffffffb4LL);
+    const __m256i p4_i = _mm256_set1_epi64x(0x1ffffffffffffcLL);
+    r->v[0] = _mm256_sub_epi64(_mm256_add_epi64(a->v[0], p4_0), b->v[0]);
+    for (int i = 1; i < 5; i++) r->v[i] = _mm256_sub_epi64(_mm256_add_epi64(a->v[i], p4_i), b->v[i]);
+    fe4_carry(r);
+}
+
+IFMA_INLINE __m256i mul19(__m256i x) {
+    return _mm256_add_epi64(_mm256_add_epi64(_mm256_slli_epi64(x, 4), _mm256_slli_epi64(x, 1)), x);
+}
+
+/* z_k (k < 10, weight 2^(51k)) -> carried limbs: r_k = z_k + 19 z_{k+5} */
+IFMA_INLINE void fe4_reduce(fe4 *r, const __m256i z[10]) {
+    for (int k = 0; k < 5; k++) r->v[k] = _mm256_add_epi64(z[k], mul19(z[k + 5]));
+    fe4_carry(r);
+}
+
+/* a_i b_j = lo + 2^52 hi = lo + 2 hi 2^51: lo goes to position i + j, 2 hi to i + j + 1 */
+IFMA_INLINE void fe4_mul(fe4 *r, const fe4 *a, const fe4 *b) {
+    __m256i lo[9], hi[9], z[10];
+    for (int k = 0; k < 9; k++) lo[k] = hi[k] = _mm256_setzero_si256();
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 5; j++) {
+            lo[i + j] = _mm256_madd52lo_epu64(lo[i + j], a->v[i], b->v[j]);
+            hi[i + j] = _mm256_madd52hi_epu64(hi[i + j], a->v[i], b->v[j]);
+        }
+    z[0] = lo[0];
+    for (int k = 1; k < 9; k++) z[k] = _mm256_add_epi64(lo[k], _mm256_slli_epi64(hi[k - 1], 1));
+    z[9] = _mm256_slli_epi64(hi[8], 1);
+    fe4_reduce(r, z);
+}
+
+/* a^2: the cross products a_i a_j (i < j) once, counted twice */
+IFMA_INLINE void fe4_sq(fe4 *r, const fe4 *a) {
+    __m256i f1[10], f2[10], f4[10], z[10];   /* factor 1, 2, 4 at position k */
+    for (int k = 0; k < 10; k++) f1[k] = f2[k] = f4[k] = _mm256_setzero_si256();
+    for (int i = 0; i < 5; i++) {
+        f1[2 * i] = _mm256_madd52lo_epu64(f1[2 * i], a->v[i], a->v[i]);
+        f2[2 * i + 1] = _mm256_madd52hi_epu64(f2[2 * i + 1], a->v[i], a->v[i]);
+        for (int j = i + 1; j < 5; j++) {
+            f2[i + j] = _mm256_madd52lo_epu64(f2[i + j], a->v[i], a->v[j]);
+            f4[i + j + 1] = _mm256_madd52hi_epu64(f4[i + j + 1], a->v[i], a->v[j]);
+        }
+    }
+    for (int k = 0; k < 10; k++)
+        z[k] = _mm256_add_epi64(f1[k], _mm256_slli_epi64(
+            _mm256_add_epi64(f2[k], _mm256_slli_epi64(f4[k], 1)), 1));
+    fe4_reduce(r, z);
+}
+
+IFMA_INLINE void fe4_broadcast(fe4 *r, const fe a) {
+    fe t;
+    fe_carried(t, a);
+    for (int i = 0; i < 5; i++) r->v[i] = _mm256_set1_epi64x((long long)t[i]);
+}
+
+/* lane l of r = the carried a[l] */
+IFMA_INLINE void ge4_from_lanes(ge4 *r, const ge *p0, const ge *p1, const ge *p2, const ge *p3) {
+    const ge *p[4] = {p0, p1, p2, p3};
+    ge c[4];
+    for (int l = 0; l < 4; l++) {
+        fe_carried(c[l].X, p[l]->X); fe_carried(c[l].Y, p[l]->Y);
+        fe_carried(c[l].Z, p[l]->Z); fe_carried(c[l].T, p[l]->T);
+    }
+    const uint64_t *s[4] = {c[0].X, c[1].X, c[2].X, c[3].X};
+    __m256i *dst = r->X.v;
+    for (int k = 0; k < 20; k++)   /* X, Y, Z, T limbs are contiguous in ge and ge4 */
+        dst[k] = _mm256_set_epi64x((long long)s[3][k], (long long)s[2][k], (long long)s[1][k],
+                                   (long long)s[0][k]);
+}
+
+IFMA_INLINE void ge4_lane(ge *r, const ge4 *p, int lane) {
+    uint64_t buf[4];
+    uint64_t *dst = r->X;
+    const __m256i *src = p->X.v;
+    for (int k = 0; k < 20; k++) {
+        _mm256_storeu_si256((__m256i *)buf, src[k]);
+        dst[k] = buf[lane];
+    }
+}
+
+IFMA_INLINE void ge4_identity(ge4 *p) {
+    const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi64x(1);
+    for (int i = 0; i < 5; i++) {
+        p->X.v[i] = zero; p->Y.v[i] = i ? zero : one; p->Z.v[i] = i ? zero : one; p->T.v[i] = zero;
+    }
+}
+
+IFMA_INLINE void ge4_to_cached(ge4_cached *c, const ge4 *p, const fe4 *d2) {
+    fe4_add(&c->YpX, &p->Y, &p->X);
+    fe4_sub(&c->YmX, &p->Y, &p->X);
+    fe4_add(&c->Z2, &p->Z, &p->Z);
+    fe4_mul(&c->T2d, &p->T, d2);
+}
+
+IFMA_INLINE void ge4_cached_neg(ge4_cached *r, const ge4_cached *c) {
+    fe4 zero;
+    for (int i = 0; i < 5; i++) zero.v[i] = _mm256_setzero_si256();
+    r->YpX = c->YmX;
+    r->YmX = c->YpX;
+    r->Z2 = c->Z2;
+    fe4_sub(&r->T2d, &zero, &c->T2d);
+}
+
+/* r = p + q, add-2008-hwcd-3 with a = -1 (ge_addsub) */
+IFMA_INLINE void ge4_add(ge4 *r, const ge4 *p, const ge4_cached *q) {
+    fe4 a, b, c, d, e, f, g, h, t;
+    fe4_sub(&t, &p->Y, &p->X);
+    fe4_mul(&a, &t, &q->YmX);
+    fe4_add(&t, &p->Y, &p->X);
+    fe4_mul(&b, &t, &q->YpX);
+    fe4_mul(&c, &p->T, &q->T2d);
+    fe4_mul(&d, &p->Z, &q->Z2);
+    fe4_sub(&e, &b, &a);
+    fe4_sub(&f, &d, &c);
+    fe4_add(&g, &d, &c);
+    fe4_add(&h, &b, &a);
+    fe4_mul(&r->X, &e, &f);
+    fe4_mul(&r->Y, &g, &h);
+    fe4_mul(&r->T, &e, &h);
+    fe4_mul(&r->Z, &f, &g);
+}
+
+/* r = 2p, dbl-2008-hwcd with a = -1 (ge_double_t) */
+IFMA_INLINE void ge4_double(ge4 *r, const ge4 *p, int with_t) {
+    fe4 a, b, c, e, f, g, h, t, zero;
+    for (int i = 0; i < 5; i++) zero.v[i] = _mm256_setzero_si256();
+    fe4_sq(&a, &p->X);
+    fe4_sq(&b, &p->Y);
+    fe4_sq(&c, &p->Z);
+    fe4_add(&c, &c, &c);
+    fe4_add(&t, &p->X, &p->Y);
+    fe4_sq(&e, &t);
+    fe4_add(&h, &a, &b);
+    fe4_sub(&e, &e, &h);
+    fe4_sub(&g, &b, &a);
+    fe4_add(&t, &a, &c);
+    fe4_sub(&f, &b, &t);
+    fe4_sub(&h, &zero, &h);
+    fe4_mul(&r->X, &e, &f);
+    fe4_mul(&r->Y, &g, &h);
+    if (with_t) fe4_mul(&r->T, &e, &h);
+    fe4_mul(&r->Z, &f, &g);
+}
+
+/* the cached point whose lane l is record[l] (20 limbs with stride[l] u64 between limbs) */
+IFMA_INLINE void ge4_cached_gather(ge4_cached *r, const uint64_t *src[4], const int stride[4]) {
+    __m256i *dst = r->YpX.v;
+    for (int k = 0; k < 20; k++)
+        dst[k] = _mm256_set_epi64x((long long)src[3][stride[3] * k],
+                                   (long long)src[2][stride[2] * k],
+                                   (long long)src[1][stride[1] * k],
+                                   (long long)src[0][stride[0] * k]);
+}
+
+static const uint64_t *g_rec(int d) {
+    if (d > 0) return G_REC[d >> 1].YpX;
+    if (d < 0) return G_REC_NEG[(-d) >> 1].YpX;
+    return ID_REC.YpX;
+}
+
+/* the three member points L0, R0, L1 (before the doubling in double_and_encode3) of
+ * mlsag_member, from the halved scalars' digits; pts as mlsag_member reads them, z = C' - C */
+IFMA static void mlsag_chains_ifma(ge q[3], const ge *p, const ge *hp, const ge *image,
+                                   const ge *z, const int8_t *r0_base, const int8_t *r0_var,
+                                   const int8_t *r1_base, const int8_t *c_var, int top) {
+    fe4 d2;
+    fe4_broadcast(&d2, FE_D2);
+    /* odd multiples of (P, I, C' - C, Hp) in lanes 0..3, and their negatives */
+    ge4_cached tab[VAR_ODD], neg[VAR_ODD], c2;
+    ge4 base, acc, dbl;
+    ge4_from_lanes(&base, p, image, z, hp);
+    ge4_double(&dbl, &base, 1);
+    ge4_to_cached(&c2, &dbl, &d2);
+    ge4_to_cached(&tab[0], &base, &d2);
+    acc = base;
+    for (int i = 1; i < VAR_ODD; i++) {
+        ge4_add(&acc, &acc, &c2);
+        ge4_to_cached(&tab[i], &acc, &d2);
+    }
+    for (int i = 0; i < VAR_ODD; i++) ge4_cached_neg(&neg[i], &tab[i]);
+    ge4_cached id4;   /* the identity in every lane */
+    {
+        ge4 idp;
+        ge4_identity(&idp);
+        ge4_to_cached(&id4, &idp, &d2);
+    }
+    const int strides[4] = {1, 4, 1, 4};
+    ge4_identity(&acc);
+    int started = 0;
+    for (int i = top - 1; i >= 0; i--) {
+        int da0 = r0_base[i], da1 = r0_var[i], da2 = r1_base[i], db = c_var[i];
+        int adds = da0 | da1 | da2 | db;
+        if (started) ge4_double(&acc, &acc, adds != 0 || i == 0);
+        if (da0 | da1 | da2) {
+            const uint64_t *lane1;
+            if (da1 > 0) lane1 = (const uint64_t *)tab[da1 >> 1].YpX.v + 3;
+            else if (da1 < 0) lane1 = (const uint64_t *)neg[(-da1) >> 1].YpX.v + 3;
+            else lane1 = (const uint64_t *)id4.YpX.v + 3;
+            const uint64_t *src[4] = {g_rec(da0), lane1, g_rec(da2), lane1};
+            ge4_cached t;
+            ge4_cached_gather(&t, src, strides);
+            ge4_add(&acc, &acc, &t);
+        }
+        if (db > 0) ge4_add(&acc, &acc, &tab[db >> 1]);
+        else if (db < 0) ge4_add(&acc, &acc, &neg[(-db) >> 1]);
+        started |= adds != 0;
+    }
+    for (int l = 0; l < 3; l++) ge4_lane(&q[l], &acc, l);
+}
+
+static int ifma_supported(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+        && __builtin_cpu_supports("avx512ifma");
+}
+#else
+static int ifma_supported(void) { return 0; }
+static void ifma_tables_init(void) {}
+#endif
+
 /* scalars: r0 || r1 || c; points (160 bytes each): P, C, Hp, I, C' */
 static void mlsag_member(uint8_t out[96], const uint8_t *scalars, const uint8_t *points) {
     ge pts[5], z, q[3];
@@ -1182,6 +1469,16 @@ static void mlsag_member(uint8_t out[96], const uint8_t *scalars, const uint8_t 
     ge_cached commitment;
     ge_to_cached(&commitment, &pts[1]);
     ge_addsub(&z, &pts[4], &commitment, 0, 1);   /* C' - C */
+#ifdef MCREF_IFMA_CODE
+    if (USE_IFMA) {
+        int top = t_r0b > t_cv ? t_r0b : t_cv;
+        if (t_r0v > top) top = t_r0v;
+        if (t_r1b > top) top = t_r1b;
+        mlsag_chains_ifma(q, &pts[0], &pts[2], &pts[3], &z, r0_base, r0_var, r1_base, c_var, top);
+        double_and_encode3(out, q);
+        return;
+    }
+#endif
     ge_cached tab_p[VAR_ODD], tab_hp[VAR_ODD], tab_i[VAR_ODD], tab_z[VAR_ODD];
     odd_multiples(tab_p, &pts[0]);
     odd_multiples(tab_hp, &pts[2]);
@@ -1618,7 +1915,17 @@ static PyObject *py_mlsag_member(PyObject *self, PyObject *args) {
     return PyBytes_FromStringAndSize((const char *)out, 96);
 }
 
+/* ifma([enable: int]) -> bool: whether mlsag_member/mlsag_ring use the AVX-512 IFMA lanes;
+ * with an argument, switches them on (only where the CPU has IFMA) or off first */
+static PyObject *py_ifma(PyObject *self, PyObject *args) {
+    int enable = -1;
+    if (!PyArg_ParseTuple(args, "|i", &enable)) return NULL;
+    if (enable >= 0) USE_IFMA = enable && ifma_supported();
+    return PyBool_FromLong(USE_IFMA);
+}
+
 static PyMethodDef methods[] = {
+    {"ifma", py_ifma, METH_VARARGS, "query or switch the AVX-512 IFMA member step"},
     {"blake2b512", py_blake2b512, METH_VARARGS, "BLAKE2b with a 64-byte digest"},
     {"from_uniform_bytes", py_from_uniform_bytes, METH_VARARGS, "RFC 9496 hash-to-group"},
     {"scalar_op", py_scalar_op, METH_VARARGS, "scalar arithmetic modulo L (for tests)"},
@@ -1650,9 +1957,14 @@ PyMODINIT_FUNC PyInit__msm(void) {
         PyErr_SetString(PyExc_ImportError, "basepoint table initialisation failed");
         return NULL;
     }
+    ifma_tables_init();
+    {
+        const char *off = getenv("MCREF_NO_IFMA");
+        USE_IFMA = ifma_supported() && !(off != NULL && off[0] != '\0' && strcmp(off, "0") != 0);
+    }
     PyObject *m = PyModule_Create(&module);
     /* bumped with every behavioural change; refimpl/crypto/msm.py ignores a stale build */
-    if (m != NULL && PyModule_AddIntConstant(m, "VERSION", 8) < 0) {
+    if (m != NULL && PyModule_AddIntConstant(m, "VERSION", 9) < 0) {
         Py_DECREF(m);
         return NULL;
     }

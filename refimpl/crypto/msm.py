@@ -22,6 +22,11 @@ answer (or ``None``/``False`` meaning "use the Python path") when it is not buil
   same scalars multiplied by a batch weight and summed into packed 32-byte slots in C, then fed
   to the fixed-base table without ever becoming Python ints (block batch verification);
 * :func:`points_from_encodings` - a proof's points validated and decoded in one C call.
+
+The member step (three scalar multiplications per ring member) has two C paths giving the same
+points: the serial radix-2^51 code, and on CPUs with AVX-512 IFMA (chosen at run time) the
+three chains in parallel vector lanes. ``MCREF_NO_IFMA=1`` at import, or :func:`ifma`, forces
+the serial path (tests compare both in one process).
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ def msm_python(scalars: Sequence[int], points: Sequence[Point]) -> Point:
 
 #: The ``VERSION`` of refimpl/crypto/_msm.c this module expects. A stale build (the C source
 #: changed but ``pip install -e .`` was not rerun) is ignored rather than trusted.
-NATIVE_VERSION = 8
+NATIVE_VERSION = 9
 
 try:  # the optional C extension built by setup.py
     from refimpl.crypto import _msm as _native  # type: ignore[attr-defined]
@@ -93,6 +98,15 @@ def _decoded(encoding: bytes) -> bytes:
 
 def native_available() -> bool:
     return _native is not None
+
+
+def ifma(enable: bool | None = None) -> bool:
+    """Whether the C member step (:func:`mlsag_member_points`, :func:`mlsag_verify_ring`) runs
+    its three chains in AVX-512 IFMA lanes; ``enable`` switches that first (``True`` has effect
+    only where the CPU has IFMA). ``False`` without the extension."""
+    if _native is None:
+        return False
+    return bool(_native.ifma() if enable is None else _native.ifma(int(enable)))
 
 
 def points_from_encodings(encodings: Sequence[bytes]) -> list[Point] | None:
