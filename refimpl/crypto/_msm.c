@@ -1177,8 +1177,9 @@ static void double_and_encode3(uint8_t out[96], const ge q[3]) {
  * ends with a carry round that keeps limbs below 2^52. Lane 0 is r0 G + c P, lane 1
  * r0 Hp + c I, lane 2 r1 G + c (C' - C); lane 3 carries Hp's odd multiples for lane 1 and is
  * otherwise ignored. The c digits are the same in every lane, so that term is one table row;
- * the r digits differ per lane (a lane with a zero digit adds the identity). Chosen at run time
- * (cpuid); the serial code above is the fallback and gives the same group elements. */
+ * lanes 0 and 1 share r0's width-5 digits and lane 2 has r1's width-8 digits, gathered per lane
+ * (a lane with a zero digit adds the identity). Chosen at run time (cpuid); the serial code
+ * above is the fallback and gives the same group elements. */
 
 static int USE_IFMA = 0;   /* set at import: the CPU has IFMA and MCREF_NO_IFMA is unset */
 
@@ -1218,8 +1219,7 @@ IFMA_INLINE void fe4_carry(fe4 *r) {
     __m256i c0 = _mm256_srli_epi64(r->v[0], 51), c1 = _mm256_srli_epi64(r->v[1], 51);
     __m256i c2 = _mm256_srli_epi64(r->v[2], 51), c3 = _mm256_srli_epi64(r->v[3], 51);
     __m256i c4 = _mm256_srli_epi64(r->v[4], 51);
-    __m256i c4x19 = _mm256_add_epi64(_mm256_add_epi64(_mm256_slli_epi64(c4, 4),
-                                                      _mm256_slli_epi64(c4, 1)), c4);
+    __m256i c4x19 = _mm256_madd52lo_epu64(_mm256_setzero_si256(), c4, _mm256_set1_epi64x(19));
     r->v[0] = _mm256_add_epi64(_mm256_and_si256(r->v[0], mask), c4x19);
     r->v[1] = _mm256_add_epi64(_mm256_and_si256(r->v[1], mask), c0);
     r->v[2] = _mm256_add_epi64(_mm256_and_si256(r->v[2], mask), c1);
@@ -1357,22 +1357,26 @@ IFMA_INLINE void ge4_add(ge4 *r, const ge4 *p, const ge4_cached *q) {
     fe4_mul(&r->Z, &f, &g);
 }
 
-/* r = 2p, dbl-2008-hwcd with a = -1 (ge_double_t) */
+/* r = 2p, dbl-2008-hwcd with a = -1 (ge_double_t): A = X^2, B = Y^2, C = 2 Z^2,
+ * E = (X + Y)^2 - A - B, G = B - A, F = G - C, H = -A - B, each sum formed with 4p added and
+ * carried once (multiplication outputs are below 2^51 + 2^16, so 4p covers A + 2 Z^2) */
 IFMA_INLINE void ge4_double(ge4 *r, const ge4 *p, int with_t) {
-    fe4 a, b, c, e, f, g, h, t, zero;
-    for (int i = 0; i < 5; i++) zero.v[i] = _mm256_setzero_si256();
+    fe4 a, b, zz, e, f, g, h, t;
     fe4_sq(&a, &p->X);
     fe4_sq(&b, &p->Y);
-    fe4_sq(&c, &p->Z);
-    fe4_add(&c, &c, &c);
+    fe4_sq(&zz, &p->Z);
     fe4_add(&t, &p->X, &p->Y);
     fe4_sq(&e, &t);
-    fe4_add(&h, &a, &b);
-    fe4_sub(&e, &e, &h);
-    fe4_sub(&g, &b, &a);
-    fe4_add(&t, &a, &c);
-    fe4_sub(&f, &b, &t);
-    fe4_sub(&h, &zero, &h);
+    for (int i = 0; i < 5; i++) {
+        const __m256i p4 = _mm256_set1_epi64x(i ? 0x1ffffffffffffcLL : 0x1fffffffffffb4LL);
+        __m256i ab = _mm256_add_epi64(a.v[i], b.v[i]);
+        __m256i ba = _mm256_sub_epi64(_mm256_add_epi64(b.v[i], p4), a.v[i]);
+        e.v[i] = _mm256_sub_epi64(_mm256_add_epi64(e.v[i], p4), ab);
+        g.v[i] = ba;
+        f.v[i] = _mm256_sub_epi64(ba, _mm256_add_epi64(zz.v[i], zz.v[i]));
+        h.v[i] = _mm256_sub_epi64(p4, ab);
+    }
+    fe4_carry(&e); fe4_carry(&g); fe4_carry(&f); fe4_carry(&h);
     fe4_mul(&r->X, &e, &f);
     fe4_mul(&r->Y, &g, &h);
     if (with_t) fe4_mul(&r->T, &e, &h);
@@ -1398,8 +1402,8 @@ static const uint64_t *g_rec(int d) {
 /* the three member points L0, R0, L1 (before the doubling in double_and_encode3) of
  * mlsag_member, from the halved scalars' digits; pts as mlsag_member reads them, z = C' - C */
 IFMA static void mlsag_chains_ifma(ge q[3], const ge *p, const ge *hp, const ge *image,
-                                   const ge *z, const int8_t *r0_base, const int8_t *r0_var,
-                                   const int8_t *r1_base, const int8_t *c_var, int top) {
+                                   const ge *z, const int8_t *r0_var, const int8_t *r1_base,
+                                   const int8_t *c_var, int top) {
     fe4 d2;
     fe4_broadcast(&d2, FE_D2);
     /* odd multiples of (P, I, C' - C, Hp) in lanes 0..3, and their negatives */
@@ -1425,15 +1429,15 @@ IFMA static void mlsag_chains_ifma(ge q[3], const ge *p, const ge *hp, const ge 
     ge4_identity(&acc);
     int started = 0;
     for (int i = top - 1; i >= 0; i--) {
-        int da0 = r0_base[i], da1 = r0_var[i], da2 = r1_base[i], db = c_var[i];
-        int adds = da0 | da1 | da2 | db;
+        int da1 = r0_var[i], da2 = r1_base[i], db = c_var[i];
+        int adds = da1 | da2 | db;
         if (started) ge4_double(&acc, &acc, adds != 0 || i == 0);
-        if (da0 | da1 | da2) {
+        if (da1 | da2) {
             const uint64_t *lane1;
             if (da1 > 0) lane1 = (const uint64_t *)tab[da1 >> 1].YpX.v + 3;
             else if (da1 < 0) lane1 = (const uint64_t *)neg[(-da1) >> 1].YpX.v + 3;
             else lane1 = (const uint64_t *)id4.YpX.v + 3;
-            const uint64_t *src[4] = {g_rec(da0), lane1, g_rec(da2), lane1};
+            const uint64_t *src[4] = {g_rec(da1), lane1, g_rec(da2), lane1};
             ge4_cached t;
             ge4_cached_gather(&t, src, strides);
             ge4_add(&acc, &acc, &t);
@@ -1462,7 +1466,6 @@ static void mlsag_member(uint8_t out[96], const uint8_t *scalars, const uint8_t 
     uint8_t half[96];
     for (int i = 0; i < 3; i++) sc_halve_bytes(half + 32 * i, scalars + 32 * i);
     int8_t r0_base[NAF_LEN], r1_base[NAF_LEN], r0_var[NAF_LEN], c_var[NAF_LEN];
-    int t_r0b = wnaf(r0_base, half, BASE_W);
     int t_r1b = wnaf(r1_base, half + 32, BASE_W);
     int t_r0v = wnaf(r0_var, half, VAR_W);
     int t_cv = wnaf(c_var, half + 64, VAR_W);
@@ -1470,15 +1473,15 @@ static void mlsag_member(uint8_t out[96], const uint8_t *scalars, const uint8_t 
     ge_to_cached(&commitment, &pts[1]);
     ge_addsub(&z, &pts[4], &commitment, 0, 1);   /* C' - C */
 #ifdef MCREF_IFMA_CODE
-    if (USE_IFMA) {
-        int top = t_r0b > t_cv ? t_r0b : t_cv;
-        if (t_r0v > top) top = t_r0v;
+    if (USE_IFMA) {   /* r0 G uses the width-5 digits of r0 Hp: one digit stream, fewer adds */
+        int top = t_r0v > t_cv ? t_r0v : t_cv;
         if (t_r1b > top) top = t_r1b;
-        mlsag_chains_ifma(q, &pts[0], &pts[2], &pts[3], &z, r0_base, r0_var, r1_base, c_var, top);
+        mlsag_chains_ifma(q, &pts[0], &pts[2], &pts[3], &z, r0_var, r1_base, c_var, top);
         double_and_encode3(out, q);
         return;
     }
 #endif
+    int t_r0b = wnaf(r0_base, half, BASE_W);
     ge_cached tab_p[VAR_ODD], tab_hp[VAR_ODD], tab_i[VAR_ODD], tab_z[VAR_ODD];
     odd_multiples(tab_p, &pts[0]);
     odd_multiples(tab_hp, &pts[2]);
