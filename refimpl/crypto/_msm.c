@@ -244,30 +244,40 @@ static void fe_abs(fe r, const fe a) {
     if (fe_is_negative(a)) fe_neg(r, a); else fe_copy(r, a);
 }
 
-/* RFC 9496 SQRT_RATIO_M1(u, v): was_square, r = sqrt(u/v) or sqrt(i*u/v), non-negative; for
- * `lanes` independent pairs at once (see fe_pow_2_250_1_lanes) */
+/* RFC 9496 SQRT_RATIO_M1(u, v) in three steps so that the exponentiation can run for several
+ * inputs at once: sqrt_prep gives v^3 and t = u v^7, the caller raises t to (p-5)/8, and
+ * sqrt_finish gives was_square and r = sqrt(u/v) or sqrt(i*u/v), non-negative */
+static void sqrt_prep(fe v3, fe t, const fe u, const fe v) {
+    fe v7;
+    fe_sq(v3, v); fe_mul(v3, v3, v);     /* v^3 */
+    fe_sq(v7, v3); fe_mul(v7, v7, v);    /* v^7 */
+    fe_mul(t, u, v7);
+}
+
+static int sqrt_finish(fe r, const fe t_pow, const fe v3, const fe u, const fe v) {
+    fe t, check, neg_u, neg_u_i;
+    fe_mul(t, t_pow, v3);
+    fe_mul(r, t, u);                     /* (u v^3)(u v^7)^((p-5)/8) */
+    fe_sq(check, r);
+    fe_mul(check, check, v);
+    fe_neg(neg_u, u);
+    fe_mul(neg_u_i, neg_u, FE_SQRT_M1);
+    int correct = fe_equal(check, u);
+    int flipped = fe_equal(check, neg_u);
+    int flipped_i = fe_equal(check, neg_u_i);
+    if (flipped || flipped_i) fe_mul(r, r, FE_SQRT_M1);
+    fe_abs(r, r);
+    return correct || flipped;
+}
+
+/* SQRT_RATIO_M1 for `lanes` (1 or 2) independent pairs, the exponentiations in lock step (see
+ * fe_pow_2_250_1_lanes) */
 static inline __attribute__((always_inline)) void sqrt_ratio_m1_lanes(
     fe *r, int *was_square, const fe *u, const fe *v, int lanes) {
-    fe v3[2], v7[2], t[2];
-    LANES(fe_sq(v3[l], v[l]); fe_mul(v3[l], v3[l], v[l]))   /* v^3 */
-    LANES(fe_sq(v7[l], v3[l]); fe_mul(v7[l], v7[l], v[l]))  /* v^7 */
-    LANES(fe_mul(t[l], u[l], v7[l]))
+    fe v3[2], t[2];
+    LANES(sqrt_prep(v3[l], t[l], u[l], v[l]))
     fe_pow22523_lanes(t, (const fe *)t, lanes);
-    for (int l = 0; l < lanes; l++) {
-        fe check, neg_u, neg_u_i;
-        fe_mul(t[l], t[l], v3[l]);
-        fe_mul(r[l], t[l], u[l]);                /* (u v^3)(u v^7)^((p-5)/8) */
-        fe_sq(check, r[l]);
-        fe_mul(check, check, v[l]);
-        fe_neg(neg_u, u[l]);
-        fe_mul(neg_u_i, neg_u, FE_SQRT_M1);
-        int correct = fe_equal(check, u[l]);
-        int flipped = fe_equal(check, neg_u);
-        int flipped_i = fe_equal(check, neg_u_i);
-        if (flipped || flipped_i) fe_mul(r[l], r[l], FE_SQRT_M1);
-        fe_abs(r[l], r[l]);
-        was_square[l] = correct || flipped;
-    }
+    LANES(was_square[l] = sqrt_finish(r[l], t[l], v3[l], u[l], v[l]))
 }
 
 static int sqrt_ratio_m1(fe r, const fe u, const fe v) {
@@ -1017,51 +1027,57 @@ static const uint8_t SQRT_AD_MINUS_ONE_BYTES[32] = {
     0x1b, 0x2e, 0x7b, 0x49, 0xa0, 0xf6, 0x97, 0x7e, 0xbd, 0x54, 0x78, 0x1b, 0x0c, 0x8e, 0x9d, 0xaf,
     0xfd, 0xd1, 0xf5, 0x31, 0xc9, 0xfc, 0x3c, 0x0f, 0xac, 0x48, 0x83, 0x2b, 0xbf, 0x31, 0x69, 0x37};
 
+/* RFC 9496 MAP (section 4.3.4) in two halves around its square root: elligator_prep gives
+ * r = i t^2, u = (r + 1)(1 - d^2) and v = (-1 - r d)(r + d); elligator_post takes
+ * s = SQRT_RATIO_M1(u, v) and was_square and gives the point */
+static void elligator_prep(fe r, fe u, fe v, const fe t) {
+    fe tmp, tmp2;
+    fe_sq(r, t);
+    fe_mul(r, r, FE_SQRT_M1);
+    fe_add(tmp, r, FE_ONE);
+    fe_mul(u, tmp, FE_ONE_MINUS_D_SQ);
+    fe_mul(tmp, r, FE_D);
+    fe_add(tmp, tmp, FE_ONE);
+    fe_neg(tmp, tmp);
+    fe_add(tmp2, r, FE_D);
+    fe_mul(v, tmp, tmp2);
+}
+
+static void elligator_post(ge *p, fe s, int was_square, const fe r, const fe v, const fe t) {
+    fe s_prime, c, n, w0, w1, w2, w3, tmp;
+    fe_mul(s_prime, s, t);
+    fe_abs(s_prime, s_prime);
+    fe_neg(s_prime, s_prime);                 /* -|s t| */
+    if (was_square) {
+        fe_set_small(c, 1);
+        fe_neg(c, c);
+    } else {
+        fe_copy(s, s_prime);
+        fe_copy(c, r);
+    }
+    fe_sub(tmp, r, FE_ONE);
+    fe_mul(tmp, c, tmp);
+    fe_mul(tmp, tmp, FE_D_MINUS_ONE_SQ);
+    fe_sub(n, tmp, v);                        /* N = c (r - 1)(d - 1)^2 - v */
+    fe_add(tmp, s, s);
+    fe_mul(w0, tmp, v);
+    fe_mul(w1, n, FE_SQRT_AD_MINUS_ONE);
+    fe_sq(tmp, s);
+    fe_sub(w2, FE_ONE, tmp);
+    fe_add(w3, FE_ONE, tmp);
+    fe_mul(p->X, w0, w3);
+    fe_mul(p->Y, w2, w1);
+    fe_mul(p->Z, w1, w3);
+    fe_mul(p->T, w0, w2);
+}
+
 /* the map for the two halves of a hash-to-point, their square roots in lock step */
 static void elligator_map2(ge p[2], const fe t[2]) {
-    const int lanes = 2;
     fe r[2], u[2], v[2], s[2];
     int was_square[2];
-    for (int l = 0; l < 2; l++) {
-        fe tmp, tmp2;
-        fe_sq(r[l], t[l]);
-        fe_mul(r[l], r[l], FE_SQRT_M1);           /* r = i t^2 */
-        fe_add(tmp, r[l], FE_ONE);
-        fe_mul(u[l], tmp, FE_ONE_MINUS_D_SQ);     /* u = (r + 1)(1 - d^2) */
-        fe_mul(tmp, r[l], FE_D);
-        fe_add(tmp, tmp, FE_ONE);
-        fe_neg(tmp, tmp);                         /* -1 - r d */
-        fe_add(tmp2, r[l], FE_D);
-        fe_mul(v[l], tmp, tmp2);                  /* v = (-1 - r d)(r + d) */
-    }
-    sqrt_ratio_m1_lanes(s, was_square, (const fe *)u, (const fe *)v, lanes);
-    for (int l = 0; l < 2; l++) {
-        fe s_prime, c, n, w0, w1, w2, w3, tmp;
-        fe_mul(s_prime, s[l], t[l]);
-        fe_abs(s_prime, s_prime);
-        fe_neg(s_prime, s_prime);                 /* -|s t| */
-        if (was_square[l]) {
-            fe_set_small(c, 1);
-            fe_neg(c, c);
-        } else {
-            fe_copy(s[l], s_prime);
-            fe_copy(c, r[l]);
-        }
-        fe_sub(tmp, r[l], FE_ONE);
-        fe_mul(tmp, c, tmp);
-        fe_mul(tmp, tmp, FE_D_MINUS_ONE_SQ);
-        fe_sub(n, tmp, v[l]);                     /* N = c (r - 1)(d - 1)^2 - v */
-        fe_add(tmp, s[l], s[l]);
-        fe_mul(w0, tmp, v[l]);
-        fe_mul(w1, n, FE_SQRT_AD_MINUS_ONE);
-        fe_sq(tmp, s[l]);
-        fe_sub(w2, FE_ONE, tmp);
-        fe_add(w3, FE_ONE, tmp);
-        fe_mul(p[l].X, w0, w3);
-        fe_mul(p[l].Y, w2, w1);
-        fe_mul(p[l].Z, w1, w3);
-        fe_mul(p[l].T, w0, w2);
-    }
+    for (int l = 0; l < 2; l++) elligator_prep(r[l], u[l], v[l], t[l]);
+    sqrt_ratio_m1_lanes(s, was_square, (const fe *)u, (const fe *)v, 2);
+    for (int l = 0; l < 2; l++) elligator_post(&p[l], s[l], was_square[l], r[l], v[l], t[l]);
 }
 
 static void from_uniform_bytes(ge *p, const uint8_t b[64]) {
@@ -1077,13 +1093,17 @@ static void from_uniform_bytes(ge *p, const uint8_t b[64]) {
 static const char HASH_TO_POINT_TAG[] = "mc_onetime_key_hash_to_point";
 static const char RING_CHALLENGE_TAG[] = "mc_ring_mlsag_challenge";
 
-static void hash_to_point_tagged(ge *p, const uint8_t enc[32]) {
+static void hash_to_point_digest(uint8_t digest[64], const uint8_t enc[32]) {
     blake2b_state st;
-    uint8_t digest[64];
     blake2b_init(&st, 64);
     blake2b_update(&st, (const uint8_t *)HASH_TO_POINT_TAG, sizeof(HASH_TO_POINT_TAG) - 1);
     blake2b_update(&st, enc, 32);
     blake2b_final(&st, digest);
+}
+
+static void hash_to_point_tagged(ge *p, const uint8_t enc[32]) {
+    uint8_t digest[64];
+    hash_to_point_digest(digest, enc);
     from_uniform_bytes(p, digest);
 }
 
@@ -1449,6 +1469,96 @@ IFMA static void mlsag_chains_ifma(ge q[3], const ge *p, const ge *hp, const ge 
     for (int l = 0; l < 3; l++) ge4_lane(&q[l], &acc, l);
 }
 
+/* lane l of r = the carried a[l] */
+IFMA_INLINE void fe4_pack(fe4 *r, const fe *a) {
+    fe c[4];
+    for (int l = 0; l < 4; l++) fe_carried(c[l], a[l]);
+    for (int k = 0; k < 5; k++)
+        r->v[k] = _mm256_set_epi64x((long long)c[3][k], (long long)c[2][k], (long long)c[1][k],
+                                    (long long)c[0][k]);
+}
+
+IFMA_INLINE void fe4_unpack(fe *r, const fe4 *a) {
+    uint64_t buf[4];
+    for (int k = 0; k < 5; k++) {
+        _mm256_storeu_si256((__m256i *)buf, a->v[k]);
+        for (int l = 0; l < 4; l++) r[l][k] = buf[l];
+    }
+}
+
+/* z^((p-5)/8) = z^(2^252 - 3) in the 8 lanes of z[0], z[1]: the addition chain of
+ * fe_pow_2_250_1_lanes and fe_pow22523_lanes, two vectors interleaved (a squaring chain is
+ * latency-bound) */
+#define X2(body) for (int l = 0; l < 2; l++) { body; }
+IFMA_INLINE void fe4_sqn_x2(fe4 *a, int n) {
+    for (int i = 0; i < n; i++) X2(fe4_sq(&a[l], &a[l]))
+}
+
+IFMA static void fe4_pow22523_x2(fe4 out[2], const fe4 z[2]) {
+    fe4 t0[2], t1[2], t2[2], t3[2];
+    X2(fe4_sq(&t0[l], &z[l]))                   /* 2 */
+    X2(fe4_sq(&t1[l], &t0[l]))
+    fe4_sqn_x2(t1, 1);                          /* 8 */
+    X2(fe4_mul(&t1[l], &t1[l], &z[l]))          /* 9 */
+    X2(fe4_mul(&t0[l], &t0[l], &t1[l]))         /* 11 */
+    X2(fe4_sq(&t2[l], &t0[l]))                  /* 22 */
+    X2(fe4_mul(&t1[l], &t1[l], &t2[l]))         /* 2^5 - 1 */
+    X2(t2[l] = t1[l])
+    fe4_sqn_x2(t2, 5);
+    X2(fe4_mul(&t1[l], &t2[l], &t1[l]))         /* 2^10 - 1 */
+    X2(t2[l] = t1[l])
+    fe4_sqn_x2(t2, 10);
+    X2(fe4_mul(&t2[l], &t2[l], &t1[l]))         /* 2^20 - 1 */
+    X2(t3[l] = t2[l])
+    fe4_sqn_x2(t3, 20);
+    X2(fe4_mul(&t2[l], &t3[l], &t2[l]))         /* 2^40 - 1 */
+    fe4_sqn_x2(t2, 10);
+    X2(fe4_mul(&t1[l], &t2[l], &t1[l]))         /* 2^50 - 1 */
+    X2(t2[l] = t1[l])
+    fe4_sqn_x2(t2, 50);
+    X2(fe4_mul(&t2[l], &t2[l], &t1[l]))         /* 2^100 - 1 */
+    X2(t3[l] = t2[l])
+    fe4_sqn_x2(t3, 100);
+    X2(fe4_mul(&t2[l], &t3[l], &t2[l]))         /* 2^200 - 1 */
+    fe4_sqn_x2(t2, 50);
+    X2(fe4_mul(&t2[l], &t2[l], &t1[l]))         /* 2^250 - 1 */
+    fe4_sqn_x2(t2, 2);                          /* 2^252 - 4 */
+    X2(fe4_mul(&out[l], &t2[l], &z[l]))         /* 2^252 - 3 */
+}
+
+/* Hp(P_i) (hash_to_point_tagged) for n keys, four at a time: the eight square roots of four
+ * members' two map halves share one exponentiation in vector lanes */
+IFMA static void hash_to_points_ifma(ge *out, const uint8_t *keys, Py_ssize_t n) {
+    for (Py_ssize_t base = 0; base < n; base += 4) {
+        int m = n - base < 4 ? (int)(n - base) : 4;
+        fe t[8], r[8], u[8], v[8], v3[8], tt[8], pw[8];
+        ge q[8];
+        for (int k = 0; k < 8; k++) fe_set_small(tt[k], 1);   /* unused lanes */
+        for (int j = 0; j < m; j++) {
+            uint8_t digest[64];
+            hash_to_point_digest(digest, keys + 32 * (base + j));
+            fe_frombytes(t[2 * j], digest);   /* bit 255 ignored, as the RFC's mask does */
+            fe_frombytes(t[2 * j + 1], digest + 32);
+        }
+        for (int k = 0; k < 2 * m; k++) {
+            elligator_prep(r[k], u[k], v[k], t[k]);
+            sqrt_prep(v3[k], tt[k], u[k], v[k]);
+        }
+        fe4 z[2], zp[2];
+        fe4_pack(&z[0], (const fe *)tt);
+        fe4_pack(&z[1], (const fe *)tt + 4);
+        fe4_pow22523_x2(zp, z);
+        fe4_unpack(pw, &zp[0]);
+        fe4_unpack(pw + 4, &zp[1]);
+        for (int k = 0; k < 2 * m; k++) {
+            fe sq;
+            int was_square = sqrt_finish(sq, pw[k], v3[k], u[k], v[k]);
+            elligator_post(&q[k], sq, was_square, r[k], v[k], t[k]);
+        }
+        for (int j = 0; j < m; j++) ge_add(&out[base + j], &q[2 * j], &q[2 * j + 1]);
+    }
+}
+
 static int ifma_supported(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
@@ -1512,6 +1622,10 @@ static int mlsag_ring(uint8_t c_out[32], const uint8_t *msg, size_t msg_len, con
     if (!ristretto_decode(&image, image_enc) || !ristretto_decode(&pseudo, pseudo_enc)) return 0;
     uint8_t c[32];
     memcpy(c, c0, 32);
+    ge *hps = NULL;   /* the IFMA path hashes all members to points first, four at a time */
+#ifdef MCREF_IFMA_CODE
+    if (USE_IFMA && (hps = malloc(sizeof(ge) * (size_t)n)) != NULL) hash_to_points_ifma(hps, keys, n);
+#endif
     for (Py_ssize_t i = 0; i < n; i++) {
         ge pts[5]; /* P, C, Hp, I, C' as mlsag_member reads them */
         if (decoded) {   /* P_i and C_i decoded already (refimpl/crypto/msm.py's cache) */
@@ -1519,9 +1633,10 @@ static int mlsag_ring(uint8_t c_out[32], const uint8_t *msg, size_t msg_len, con
             memcpy(&pts[1], decoded + 320 * i + 160, sizeof(ge));
         } else if (!ristretto_decode(&pts[0], keys + 32 * i)
                    || !ristretto_decode(&pts[1], commitments + 32 * i)) {
+            free(hps);
             return 0;
         }
-        hash_to_point_tagged(&pts[2], keys + 32 * i);
+        if (hps) pts[2] = hps[i]; else hash_to_point_tagged(&pts[2], keys + 32 * i);
         pts[3] = image;
         pts[4] = pseudo;
         uint8_t scalars[96], points_out[96];
@@ -1540,6 +1655,7 @@ static int mlsag_ring(uint8_t c_out[32], const uint8_t *msg, size_t msg_len, con
         sc_wide_to_mont(next, digest);
         sc_from_mont(c, next);
     }
+    free(hps);
     memcpy(c_out, c, 32);
     return 1;
 }

@@ -119,3 +119,20 @@ def test_ifma_is_on_by_default_where_the_cpu_has_it_and_the_env_var_turns_it_off
                             capture_output=True, text=True, check=True).stdout.strip()
     assert default == str(_cpu_has_ifma())
     assert forced == "False"
+
+
+@pytest.mark.parametrize("size", [1, 3, 4, 5, 8, 9, 11])
+def test_closing_challenge_is_the_same_for_every_batch_of_four_hashed_members(size: int) -> None:
+    """The IFMA ring hashes its members to points four at a time; partial last groups too."""
+    from refimpl.crypto import _msm  # type: ignore[attr-defined]
+
+    rng, ring, x, b, pb, pseudo = make_ring(size, size, size // 2, 7)
+    ring[0] = (Point.identity(), ring[0][1]) if size > 1 else ring[0]
+    sig = sign(b"batch", ring, size // 2, x, 7, b, pb, value_generator(0), rng)
+    args = (
+        b"batch", sig.c_zero.to_bytes(), b"".join(r.to_bytes() for r in sig.responses),
+        sig.key_image.to_bytes(), b"".join(k.to_bytes() for k, _ in ring),
+        b"".join(c.to_bytes() for _, c in ring), pseudo.to_bytes(),
+    )
+    serial, lanes = _both_paths(lambda: bytes(_msm.mlsag_ring(*args)))
+    assert serial == lanes == sig.c_zero.to_bytes()
