@@ -27,6 +27,8 @@
  *       weighted Bulletproofs generator scalars written or added into 32-byte slots of out
  *   blake2b512(data) -> bytes[64]; from_uniform_bytes(bytes[64]) -> bytes[32];
  *   scalar_op(op, a, b) -> bytes[32]   the C BLAKE2b, hash-to-group and scalars, for tests
+ *   ifma([enable: int]) -> bool   whether mlsag_member/mlsag_ring use the AVX-512 IFMA lanes
+ *       (on at import where the CPU has them, unless MCREF_NO_IFMA is set non-empty, not "0")
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
