@@ -9,7 +9,11 @@ medians of ``rounds`` runs (process CPU time, ``time.process_time``):
   it now (issue 13: one weighted multiscalar multiplication for the range-proof and balance
   equations, generator scalars and the MLSAG ring in C);
 * ``baseline_verify_ms``: the same through ``verify_tx_baseline``, the code path before issue
-  13 (each check in turn, range-proof scalars in Python, MLSAG member by member);
+  13 (each check in turn, range-proof scalars in Python, MLSAG member by member, the member
+  step on the serial field: :func:`serial_member_steps`). The baseline shares the serial C
+  improvements of issue 13 (faster member step and table MSM), so its ratios understate the
+  gain over the code of issue 13's start; tools/bench_verify_vs_commit.py measures against
+  that commit's own build;
   ``verify_speedup`` = baseline / verify;
 * ``block_verify_ms_per_tx``: a 100-transaction block verified by
   ``refimpl.transaction.batch_verify.verify_batch`` (all range proofs and balances in one
@@ -40,7 +44,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 
-from refimpl.crypto import bulletproofs, ring_signature
+from refimpl.crypto import bulletproofs, msm, ring_signature
 from refimpl.crypto.msm import msm_naive, native_available
 from refimpl.crypto.pedersen import commit, value_generator
 from refimpl.crypto.ring_signature import RingMember
@@ -59,6 +63,18 @@ BLOCK_SIZE = 100
 BLOCK_DISTINCT = 10
 #: The name refimpl.crypto.bulletproofs calls for its multiscalar multiplications.
 _MSM_NAME = "multiscalar_mul"
+
+
+@contextmanager
+def serial_member_steps() -> Iterator[None]:
+    """Run MLSAG member steps on the serial radix-2^51 field, as before issue 13, even where
+    the CPU offers the AVX-512 IFMA lanes (refimpl.crypto.msm.ifma); always restores."""
+    saved = msm.ifma()
+    msm.ifma(False)
+    try:
+        yield
+    finally:
+        msm.ifma(saved)
 
 
 @contextmanager
@@ -103,10 +119,11 @@ class TxBenchWorkload:
         verify_tx(self.tx, BLOCK_VERSION, self.rng)
 
     def verify_baseline(self) -> None:
-        verify_tx_baseline(self.tx, BLOCK_VERSION, self.rng)
+        with serial_member_steps():
+            verify_tx_baseline(self.tx, BLOCK_VERSION, self.rng)
 
     def verify_libsodium(self) -> None:
-        with baseline_msm():
+        with baseline_msm(), serial_member_steps():
             verify_tx_baseline(self.tx, BLOCK_VERSION, self.rng)
 
     # --- a block ---------------------------------------------------------------------------------
@@ -125,8 +142,9 @@ class TxBenchWorkload:
             raise AssertionError("a benchmark block transaction does not verify")
 
     def verify_block_baseline(self) -> None:
-        for tx in self.block:
-            verify_tx_baseline(tx, BLOCK_VERSION, self.rng)
+        with serial_member_steps():
+            for tx in self.block:
+                verify_tx_baseline(tx, BLOCK_VERSION, self.rng)
 
     def validate(self) -> None:
         validate_in(self.tx, self.context, self.rng)
@@ -212,7 +230,8 @@ class TxBenchWorkload:
         ring, _real_index, pseudo_blinding = self._mlsag_inputs
         real = self.draft.inputs[0].real
         pseudo = commit(real.amount.value, pseudo_blinding, real.amount.token_id)
-        ring_signature.verify_baseline(self._mlsag, bytes(32), ring, pseudo)
+        with serial_member_steps():
+            ring_signature.verify_baseline(self._mlsag, bytes(32), ring, pseudo)
 
 
 def _alternating(
@@ -269,6 +288,7 @@ def measure(rounds: int = 7) -> dict[str, float | int | str]:
     )
     result: dict[str, float | int | str] = {k: round(v, 3) for k, v in medians.items()}
     result["msm"] = "C Pippenger (refimpl.crypto._msm)" if native_available() else "libsodium loop"
+    result["member_step"] = "AVX-512 IFMA lanes" if msm.ifma() else "serial field"
     result["clock"] = "process CPU time"
     result["rounds"] = rounds
     result["block_version"] = BLOCK_VERSION
