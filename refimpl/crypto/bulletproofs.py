@@ -1,6 +1,6 @@
 """Aggregated 64-bit range proofs exactly as MobileCoin's fork ``bulletproofs-og`` makes them.
 
-Sources (notes/crypto-ledger.md §4.6): fork ``mobilecoinfoundation/bulletproofs``
+Sources: fork ``mobilecoinfoundation/bulletproofs``
 ``src/generators.rs`` (SHAKE256 ``GeneratorsChain``), ``src/range_proof/{mod,dealer,party}.rs``
 (the aggregation protocol run locally), ``src/inner_product_proof.rs``, ``src/transcript.rs``;
 MobileCoin ``transaction/core/src/range_proofs/mod.rs`` (transcript label

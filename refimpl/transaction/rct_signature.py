@@ -2,9 +2,10 @@
 
 MobileCoin ``transaction/core/src/ring_ct/rct_bulletproofs.rs`` (``new_with_summary``,
 ``sign_with_balance_check``, ``compute_pseudo_output_blindings``, ``verify``), the input ring
-types of ``ring_ct/input_ring.rs`` and ``range_proofs/mod.rs``; notes/crypto-ledger.md §4.3
-(pseudo-outputs and balance), §4.4 (signed digest), §4.6 (range proofs per block version) and
-§4.7 (verification order and errors). Errors are ``tx.rct_*`` (``ring_ct::Error``).
+types of ``ring_ct/input_ring.rs`` and ``range_proofs/mod.rs``: pseudo-outputs and balance, the
+signed digest (``ring_ct/signing_digest.rs``), range proofs per block version, and the
+verification order and errors of ``verify``. Errors are ``tx.rct_*`` (``ring_ct::Error``,
+``ring_ct/error.rs``).
 
 Signing draws randomness in MobileCoin's order: the pseudo-output blindings (random for every
 signable ring but the last one, which balances the outputs), the range proof(s) (one proof over

@@ -2,7 +2,7 @@
 
 MobileCoin ``transaction/core/src/ring_ct/signing_digest.rs`` (``compute_mlsag_signing_digest``)
 and ``transaction/core/src/tx_summary.rs`` / ``transaction/types/src/tx_summary.rs``
-(``TxSummary``, MCIP #52); notes/crypto-ledger.md §4.4. With ``m = TxPrefix.hash()``:
+(``TxSummary``, MCIP #52). With ``m = TxPrefix.hash()``:
 
 * block versions 0-1, the *extended message* (raw bytes): ``m || each pseudo-output commitment
   (32 bytes) || range_proof_bytes``;
