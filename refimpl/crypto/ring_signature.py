@@ -1,6 +1,6 @@
 """MobileCoin's ``RingMLSAG``: a two-column MLSAG over (one-time key, commitment to zero).
 
-Implements ``crypto/ring-signature/src/ring_signature/{mlsag,mlsag_sign,mlsag_verify,mod}.rs``
+Implements ``crypto/ring-signature/src/ring_signature/{mlsag,mlsag_sign,mlsag_verify,mod}.rs``.
 Only the first column (the one-time key) is linkable, through the
 key image ``I = x*Hp(P_pi)``. For ring member ``i`` with target key ``P_i`` and commitment ``C_i``,
 pseudo-output ``C'`` and ``Z_i = C' - C_i``::
