@@ -27,7 +27,8 @@
  *       weighted Bulletproofs generator scalars written or added into 32-byte slots of out
  *   blake2b512(data) -> bytes[64]; from_uniform_bytes(bytes[64]) -> bytes[32];
  *   scalar_op(op, a, b) -> bytes[32]   the C BLAKE2b, hash-to-group and scalars, for tests
- *   ifma([enable: int]) -> bool   whether mlsag_member/mlsag_ring use the AVX-512 IFMA lanes
+ *   ifma([enable: int]) -> bool   whether mlsag_member/mlsag_ring and the table MSM of
+ *       msm_with_table use the AVX-512 IFMA lanes
  *       (on at import where the CPU has them, unless MCREF_NO_IFMA is set non-empty, not "0")
  */
 #define PY_SSIZE_T_CLEAN
@@ -736,7 +737,8 @@ static void ge_from_affine_cached(ge *r, const ge_cached *q, int negate) {
     if (negate) { fe_neg(r->X, r->X); fe_neg(r->T, r->T); }
 }
 
-static int table_msm(ge *result, const ge_cached *table, Py_ssize_t n, int c, const uint8_t *scalars) {
+static int table_msm_serial(ge *result, const ge_cached *table, Py_ssize_t n, int c,
+                            const uint8_t *scalars) {
     int windows = table_windows(c);
     int nbuckets = 1 << (c - 1);
     ge *buckets = malloc(sizeof(ge) * (size_t)nbuckets);
@@ -1561,6 +1563,165 @@ IFMA static void hash_to_points_ifma(ge *out, const uint8_t *keys, Py_ssize_t n)
     }
 }
 
+/* ---- the fixed-base table MSM in vector lanes
+ * The non-zero (generator, window) entries of table_msm are sorted by bucket (a counting sort)
+ * and the sorted list is cut into four contiguous chunks of equal length, one per lane. Each
+ * lane walks its chunk adding affine table entries (Z = 1) into its accumulator; where the
+ * bucket changes the lane's sum goes to that bucket and the lane restarts from the identity.
+ * A bucket split between two chunks gets both partial sums (at most three such buckets). The
+ * reduction sum_b (b + 1) B_b runs in the lanes too: lane l takes the q = nbuckets / 4 buckets
+ * [l q, (l + 1) q) and forms R_l = sum B_b and T_l = sum (b - l q + 1) B_b by the running-sum
+ * method; then sum_b (b + 1) B_b = sum_l T_l + q (R_1 + 2 R_2 + 3 R_3). */
+
+IFMA_INLINE __m256i gather4(const uint64_t *src[4], int k) {
+    return _mm256_set_epi64x((long long)src[3][k], (long long)src[2][k], (long long)src[1][k],
+                             (long long)src[0][k]);
+}
+
+/* r = p + q or p - q per lane (bit l of negate), q affine given as Y+X, Y-X, 2dT */
+IFMA_INLINE void ge4_add_affine_signed(ge4 *r, const ge4 *p, const fe4 *ypx, const fe4 *ymx,
+                                       const fe4 *t2d, __mmask8 negate) {
+    fe4 a, b, c, d, e, f, g, h, t, f0, g0;
+    fe4_sub(&t, &p->Y, &p->X);
+    fe4_mul(&a, &t, ymx);
+    fe4_add(&t, &p->Y, &p->X);
+    fe4_mul(&b, &t, ypx);
+    fe4_mul(&c, &p->T, t2d);
+    fe4_add(&d, &p->Z, &p->Z);
+    fe4_sub(&e, &b, &a);
+    fe4_sub(&f0, &d, &c);
+    fe4_add(&g0, &d, &c);
+    fe4_add(&h, &b, &a);
+    for (int i = 0; i < 5; i++) {   /* subtracting: D + C and D - C change places */
+        f.v[i] = _mm256_mask_blend_epi64(negate, f0.v[i], g0.v[i]);
+        g.v[i] = _mm256_mask_blend_epi64(negate, g0.v[i], f0.v[i]);
+    }
+    fe4_mul(&r->X, &e, &f);
+    fe4_mul(&r->Y, &g, &h);
+    fe4_mul(&r->T, &e, &h);
+    fe4_mul(&r->Z, &f, &g);
+}
+
+static void bucket_put(ge *buckets, uint8_t *used, int b, const ge *p) {
+    if (used[b]) ge_add(&buckets[b], &buckets[b], p);
+    else { buckets[b] = *p; used[b] = 1; }
+}
+
+IFMA static int table_msm_ifma(ge *result, const ge_cached *table, Py_ssize_t n, int c,
+                               const uint8_t *scalars) {
+    int windows = table_windows(c);
+    int nbuckets = 1 << (c - 1), q = nbuckets / 4;
+    size_t total = (size_t)n * (size_t)windows;
+    int32_t *digits = malloc(sizeof(int32_t) * (total ? total : 1));
+    size_t *start = calloc((size_t)nbuckets + 1, sizeof(size_t));
+    uint32_t *order = malloc(sizeof(uint32_t) * (total ? total : 1));   /* entry << 1 | sign */
+    uint16_t *bucket_of = malloc(sizeof(uint16_t) * (total ? total : 1));
+    ge *buckets = malloc(sizeof(ge) * (size_t)nbuckets);
+    uint8_t *used = calloc((size_t)nbuckets, 1);
+    int ok = digits && start && order && bucket_of && buckets && used && total < (1u << 31);
+    if (!ok) goto done;
+    for (Py_ssize_t j = 0; j < n; j++) recode(digits + (size_t)j * windows, windows, scalars + 32 * j, c);
+    for (size_t i = 0; i < total; i++)
+        if (digits[i]) start[(digits[i] > 0 ? digits[i] : -digits[i])]++;   /* bucket b at b + 1 */
+    for (int b = 0; b < nbuckets; b++) start[b + 1] += start[b];          /* start[b]: first of b */
+    size_t m = start[nbuckets];
+    for (size_t i = 0; i < total; i++) {
+        int32_t d = digits[i];
+        if (!d) continue;
+        int b = (d > 0 ? d : -d) - 1;
+        size_t pos = start[b]++;
+        order[pos] = (uint32_t)(i << 1) | (d < 0);
+        bucket_of[pos] = (uint16_t)b;
+    }
+    fe4 ypx, ymx, t2d;
+    ge4 acc, id;
+    ge4_identity(&id);
+    acc = id;
+    size_t lo[4], hi[4];
+    int cur[4] = {-1, -1, -1, -1};
+    for (int l = 0; l < 4; l++) { lo[l] = m * (size_t)l / 4; hi[l] = m * (size_t)(l + 1) / 4; }
+    size_t steps = hi[3] - lo[3];
+    for (int l = 0; l < 3; l++) if (hi[l] - lo[l] > steps) steps = hi[l] - lo[l];
+    for (size_t s = 0; s < steps; s++) {
+        const uint64_t *yp[4], *ym[4], *td[4];
+        __mmask8 restart = 0, negate = 0;
+        for (int l = 0; l < 4; l++) {
+            size_t p = lo[l] + s;
+            if (p >= hi[l]) { yp[l] = ID_REC.YpX; ym[l] = ID_REC.YmX; td[l] = ID_REC.T2d; continue; }
+            uint32_t e = order[p];
+            const ge_cached *entry = &table[e >> 1];
+            int neg = (int)(e & 1);
+            yp[l] = neg ? entry->YmX : entry->YpX;
+            ym[l] = neg ? entry->YpX : entry->YmX;
+            td[l] = entry->T2d;
+            negate |= (__mmask8)(neg << l);
+            if (bucket_of[p] != cur[l]) restart |= (__mmask8)(1 << l);
+        }
+        if (restart) {
+            for (int l = 0; l < 4; l++) {
+                if (!(restart & (1 << l))) continue;
+                if (cur[l] >= 0) {
+                    ge out;
+                    ge4_lane(&out, &acc, l);
+                    bucket_put(buckets, used, cur[l], &out);
+                }
+                cur[l] = bucket_of[lo[l] + s];
+            }
+            __m256i *dst = acc.X.v;
+            const __m256i *src = id.X.v;
+            for (int k = 0; k < 20; k++) dst[k] = _mm256_mask_blend_epi64(restart, dst[k], src[k]);
+        }
+        for (int k = 0; k < 5; k++) {
+            ypx.v[k] = gather4(yp, k);
+            ymx.v[k] = gather4(ym, k);
+            t2d.v[k] = gather4(td, k);
+        }
+        fe4_carry(&ypx);   /* Y + X is stored uncarried; the multiplier reads 52 bits */
+        fe4_carry(&ymx);
+        ge4_add_affine_signed(&acc, &acc, &ypx, &ymx, &t2d, negate);
+    }
+    for (int l = 0; l < 4; l++) {
+        if (cur[l] < 0) continue;
+        ge out;
+        ge4_lane(&out, &acc, l);
+        bucket_put(buckets, used, cur[l], &out);
+    }
+    /* the reduction, q buckets per lane, from the top of each lane's range down */
+    ge identity;
+    ge_identity(&identity);
+    fe4 d2;
+    fe4_broadcast(&d2, FE_D2);
+    ge4 running = id, sum = id, bk;
+    ge4_cached cb;
+    for (int i = q - 1; i >= 0; i--) {
+        const ge *src[4];
+        for (int l = 0; l < 4; l++) {
+            int b = l * q + i;
+            src[l] = used[b] ? &buckets[b] : &identity;
+        }
+        ge4_from_lanes(&bk, src[0], src[1], src[2], src[3]);
+        ge4_to_cached(&cb, &bk, &d2);
+        ge4_add(&running, &running, &cb);
+        ge4_to_cached(&cb, &running, &d2);
+        ge4_add(&sum, &sum, &cb);
+    }
+    ge r[4], t[4], w, acc1;
+    for (int l = 0; l < 4; l++) { ge4_lane(&r[l], &running, l); ge4_lane(&t[l], &sum, l); }
+    ge_add(&acc1, &r[3], &r[2]);        /* R_3 + R_2 */
+    ge_add(&w, &r[3], &acc1);           /* 2 R_3 + R_2 */
+    ge_add(&acc1, &acc1, &r[1]);        /* R_3 + R_2 + R_1 */
+    ge_add(&w, &w, &acc1);              /* 3 R_3 + 2 R_2 + R_1 */
+    for (int k = q; k > 1; k >>= 1) ge_double(&w, &w);
+    ge_add(&w, &w, &t[0]);
+    ge_add(&w, &w, &t[1]);
+    ge_add(&w, &w, &t[2]);
+    ge_add(&w, &w, &t[3]);
+    *result = w;
+done:
+    free(digits); free(start); free(order); free(bucket_of); free(buckets); free(used);
+    return ok;
+}
+
 static int ifma_supported(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
@@ -1570,6 +1731,14 @@ static int ifma_supported(void) {
 static int ifma_supported(void) { return 0; }
 static void ifma_tables_init(void) {}
 #endif
+
+/* the table MSM in IFMA lanes where chosen (USE_IFMA), else serially; the same point */
+static int table_msm(ge *result, const ge_cached *table, Py_ssize_t n, int c, const uint8_t *scalars) {
+#ifdef MCREF_IFMA_CODE
+    if (USE_IFMA && c >= 3 && c <= 17) return table_msm_ifma(result, table, n, c, scalars);
+#endif
+    return table_msm_serial(result, table, n, c, scalars);
+}
 
 /* scalars: r0 || r1 || c; points (160 bytes each): P, C, Hp, I, C' */
 static void mlsag_member(uint8_t out[96], const uint8_t *scalars, const uint8_t *points) {
@@ -2046,7 +2215,7 @@ static PyObject *py_ifma(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
-    {"ifma", py_ifma, METH_VARARGS, "query or switch the AVX-512 IFMA member step"},
+    {"ifma", py_ifma, METH_VARARGS, "query or switch the AVX-512 IFMA lanes (member step, table MSM)"},
     {"blake2b512", py_blake2b512, METH_VARARGS, "BLAKE2b with a 64-byte digest"},
     {"from_uniform_bytes", py_from_uniform_bytes, METH_VARARGS, "RFC 9496 hash-to-group"},
     {"scalar_op", py_scalar_op, METH_VARARGS, "scalar arithmetic modulo L (for tests)"},
@@ -2085,7 +2254,7 @@ PyMODINIT_FUNC PyInit__msm(void) {
     }
     PyObject *m = PyModule_Create(&module);
     /* bumped with every behavioural change; refimpl/crypto/msm.py ignores a stale build */
-    if (m != NULL && PyModule_AddIntConstant(m, "VERSION", 9) < 0) {
+    if (m != NULL && PyModule_AddIntConstant(m, "VERSION", 10) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -25,8 +25,11 @@ answer (or ``None``/``False`` meaning "use the Python path") when it is not buil
 
 The member step (three scalar multiplications per ring member) has two C paths giving the same
 points: the serial radix-2^51 code, and on CPUs with AVX-512 IFMA (chosen at run time) the
-three chains in parallel vector lanes. ``MCREF_NO_IFMA=1`` at import, or :func:`ifma`, forces
-the serial path (tests compare both in one process).
+three chains in parallel vector lanes. The fixed-base table MSM (:func:`multiscalar_mul_fixed`,
+:func:`multiscalar_mul_fixed_packed`) likewise: with IFMA its bucket additions and its bucket
+reduction run in four lanes (each lane a quarter of the bucket-sorted table entries), else
+serially. ``MCREF_NO_IFMA=1`` at import, or :func:`ifma`, forces the serial paths (tests compare
+both in one process).
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ def msm_python(scalars: Sequence[int], points: Sequence[Point]) -> Point:
 
 #: The ``VERSION`` of refimpl/crypto/_msm.c this module expects. A stale build (the C source
 #: changed but ``pip install -e .`` was not rerun) is ignored rather than trusted.
-NATIVE_VERSION = 9
+NATIVE_VERSION = 10
 
 try:  # the optional C extension built by setup.py
     from refimpl.crypto import _msm as _native  # type: ignore[attr-defined]
@@ -101,9 +104,9 @@ def native_available() -> bool:
 
 
 def ifma(enable: bool | None = None) -> bool:
-    """Whether the C member step (:func:`mlsag_member_points`, :func:`mlsag_verify_ring`) runs
-    its three chains in AVX-512 IFMA lanes; ``enable`` switches that first (``True`` has effect
-    only where the CPU has IFMA). ``False`` without the extension."""
+    """Whether the C member step (:func:`mlsag_member_points`, :func:`mlsag_verify_ring`) and the
+    fixed-base table MSM run in AVX-512 IFMA lanes; ``enable`` switches that first (``True`` has
+    effect only where the CPU has IFMA). ``False`` without the extension."""
     if _native is None:
         return False
     return bool(_native.ifma() if enable is None else _native.ifma(int(enable)))
