@@ -1578,28 +1578,35 @@ IFMA_INLINE __m256i gather4(const uint64_t *src[4], int k) {
                              (long long)src[0][k]);
 }
 
-/* r = p + q or p - q per lane (bit l of negate), q affine given as Y+X, Y-X, 2dT */
-IFMA_INLINE void ge4_add_affine_signed(ge4 *r, const ge4 *p, const fe4 *ypx, const fe4 *ymx,
-                                       const fe4 *t2d, __mmask8 negate) {
-    fe4 a, b, c, d, e, f, g, h, t, f0, g0;
-    fe4_sub(&t, &p->Y, &p->X);
-    fe4_mul(&a, &t, ymx);
-    fe4_add(&t, &p->Y, &p->X);
-    fe4_mul(&b, &t, ypx);
-    fe4_mul(&c, &p->T, t2d);
-    fe4_add(&d, &p->Z, &p->Z);
-    fe4_sub(&e, &b, &a);
-    fe4_sub(&f0, &d, &c);
-    fe4_add(&g0, &d, &c);
-    fe4_add(&h, &b, &a);
-    for (int i = 0; i < 5; i++) {   /* subtracting: D + C and D - C change places */
-        f.v[i] = _mm256_mask_blend_epi64(negate, f0.v[i], g0.v[i]);
-        g.v[i] = _mm256_mask_blend_epi64(negate, g0.v[i], f0.v[i]);
-    }
-    fe4_mul(&r->X, &e, &f);
-    fe4_mul(&r->Y, &g, &h);
-    fe4_mul(&r->T, &e, &h);
-    fe4_mul(&r->Z, &f, &g);
+/* r[v] = r[v] + q[v] or r[v] - q[v] per lane (bit l of negate[v]) for TBL_H independent
+ * accumulators r[v], step by step (an addition is a latency-bound chain; interleaved, one fills
+ * another's multiplier stalls), q affine given as Y+X, Y-X, 2dT: ge_addsub with Z2 = 2 */
+#ifndef TBL_H
+#define TBL_H 2
+#endif
+#define XH(body) for (int l = 0; l < TBL_H; l++) { body; }
+IFMA_INLINE void ge4_add_affine_signedh(ge4 r[TBL_H], const fe4 ypx[TBL_H], const fe4 ymx[TBL_H],
+                                        const fe4 t2d[TBL_H], const __mmask8 negate[TBL_H]) {
+    fe4 a[TBL_H], b[TBL_H], c[TBL_H], d[TBL_H], e[TBL_H], f[TBL_H], g[TBL_H], h[TBL_H], t[TBL_H], f0[TBL_H], g0[TBL_H];
+    XH(fe4_sub(&t[l], &r[l].Y, &r[l].X))
+    XH(fe4_mul(&a[l], &t[l], &ymx[l]))
+    XH(fe4_add(&t[l], &r[l].Y, &r[l].X))
+    XH(fe4_mul(&b[l], &t[l], &ypx[l]))
+    XH(fe4_mul(&c[l], &r[l].T, &t2d[l]))
+    XH(fe4_add(&d[l], &r[l].Z, &r[l].Z))
+    XH(fe4_sub(&e[l], &b[l], &a[l]))
+    XH(fe4_sub(&f0[l], &d[l], &c[l]))
+    XH(fe4_add(&g0[l], &d[l], &c[l]))
+    XH(fe4_add(&h[l], &b[l], &a[l]))
+    for (int l = 0; l < TBL_H; l++)
+        for (int i = 0; i < 5; i++) {   /* subtracting: D + C and D - C change places */
+            f[l].v[i] = _mm256_mask_blend_epi64(negate[l], f0[l].v[i], g0[l].v[i]);
+            g[l].v[i] = _mm256_mask_blend_epi64(negate[l], g0[l].v[i], f0[l].v[i]);
+        }
+    XH(fe4_mul(&r[l].X, &e[l], &f[l]))
+    XH(fe4_mul(&r[l].Y, &g[l], &h[l]))
+    XH(fe4_mul(&r[l].T, &e[l], &h[l]))
+    XH(fe4_mul(&r[l].Z, &f[l], &g[l]))
 }
 
 static void bucket_put(ge *buckets, uint8_t *used, int b, const ge *p) {
@@ -1633,58 +1640,65 @@ IFMA static int table_msm_ifma(ge *result, const ge_cached *table, Py_ssize_t n,
         order[pos] = (uint32_t)(i << 1) | (d < 0);
         bucket_of[pos] = (uint16_t)b;
     }
-    fe4 ypx, ymx, t2d;
-    ge4 acc, id;
+    ge4 acc[TBL_H], id;
     ge4_identity(&id);
-    acc = id;
-    size_t lo[4], hi[4];
-    int cur[4] = {-1, -1, -1, -1};
-    for (int l = 0; l < 4; l++) { lo[l] = m * (size_t)l / 4; hi[l] = m * (size_t)(l + 1) / 4; }
-    size_t steps = hi[3] - lo[3];
-    for (int l = 0; l < 3; l++) if (hi[l] - lo[l] > steps) steps = hi[l] - lo[l];
-    for (size_t s = 0; s < steps; s++) {
-        const uint64_t *yp[4], *ym[4], *td[4];
-        __mmask8 restart = 0, negate = 0;
-        for (int l = 0; l < 4; l++) {
-            size_t p = lo[l] + s;
-            if (p >= hi[l]) { yp[l] = ID_REC.YpX; ym[l] = ID_REC.YmX; td[l] = ID_REC.T2d; continue; }
-            uint32_t e = order[p];
-            const ge_cached *entry = &table[e >> 1];
-            int neg = (int)(e & 1);
-            yp[l] = neg ? entry->YmX : entry->YpX;
-            ym[l] = neg ? entry->YpX : entry->YmX;
-            td[l] = entry->T2d;
-            negate |= (__mmask8)(neg << l);
-            if (bucket_of[p] != cur[l]) restart |= (__mmask8)(1 << l);
-        }
-        if (restart) {
-            for (int l = 0; l < 4; l++) {
-                if (!(restart & (1 << l))) continue;
-                if (cur[l] >= 0) {
-                    ge out;
-                    ge4_lane(&out, &acc, l);
-                    bucket_put(buckets, used, cur[l], &out);
-                }
-                cur[l] = bucket_of[lo[l] + s];
-            }
-            __m256i *dst = acc.X.v;
-            const __m256i *src = id.X.v;
-            for (int k = 0; k < 20; k++) dst[k] = _mm256_mask_blend_epi64(restart, dst[k], src[k]);
-        }
-        for (int k = 0; k < 5; k++) {
-            ypx.v[k] = gather4(yp, k);
-            ymx.v[k] = gather4(ym, k);
-            t2d.v[k] = gather4(td, k);
-        }
-        fe4_carry(&ypx);   /* Y + X is stored uncarried; the multiplier reads 52 bits */
-        fe4_carry(&ymx);
-        ge4_add_affine_signed(&acc, &acc, &ypx, &ymx, &t2d, negate);
+    for (int h = 0; h < TBL_H; h++) acc[h] = id;
+    size_t lo[4 * TBL_H], hi[4 * TBL_H];
+    int cur[4 * TBL_H];
+    for (int g = 0; g < 4 * TBL_H; g++) {   /* chunk g: vector g / 4, lane g % 4 */
+        lo[g] = m * (size_t)g / (4 * TBL_H); hi[g] = m * (size_t)(g + 1) / (4 * TBL_H); cur[g] = -1;
     }
-    for (int l = 0; l < 4; l++) {
-        if (cur[l] < 0) continue;
+    size_t steps = 0;
+    for (int g = 0; g < 4 * TBL_H; g++) if (hi[g] - lo[g] > steps) steps = hi[g] - lo[g];
+    for (size_t s = 0; s < steps; s++) {
+        fe4 ypx[TBL_H], ymx[TBL_H], t2d[TBL_H];
+        __mmask8 negate[TBL_H] = {0};
+        for (int h = 0; h < TBL_H; h++) {
+            const uint64_t *yp[4], *ym[4], *td[4];
+            __mmask8 restart = 0;
+            for (int l = 0; l < 4; l++) {
+                int g = 4 * h + l;
+                size_t p = lo[g] + s;
+                if (p >= hi[g]) { yp[l] = ID_REC.YpX; ym[l] = ID_REC.YmX; td[l] = ID_REC.T2d; continue; }
+                uint32_t e = order[p];
+                const ge_cached *entry = &table[e >> 1];
+                int neg = (int)(e & 1);
+                yp[l] = neg ? entry->YmX : entry->YpX;
+                ym[l] = neg ? entry->YpX : entry->YmX;
+                td[l] = entry->T2d;
+                negate[h] |= (__mmask8)(neg << l);
+                if (bucket_of[p] != cur[g]) restart |= (__mmask8)(1 << l);
+            }
+            if (restart) {
+                for (int l = 0; l < 4; l++) {
+                    int g = 4 * h + l;
+                    if (!(restart & (1 << l))) continue;
+                    if (cur[g] >= 0) {
+                        ge out;
+                        ge4_lane(&out, &acc[h], l);
+                        bucket_put(buckets, used, cur[g], &out);
+                    }
+                    cur[g] = bucket_of[lo[g] + s];
+                }
+                __m256i *dst = acc[h].X.v;
+                const __m256i *src = id.X.v;
+                for (int k = 0; k < 20; k++) dst[k] = _mm256_mask_blend_epi64(restart, dst[k], src[k]);
+            }
+            for (int k = 0; k < 5; k++) {
+                ypx[h].v[k] = gather4(yp, k);
+                ymx[h].v[k] = gather4(ym, k);
+                t2d[h].v[k] = gather4(td, k);
+            }
+            fe4_carry(&ypx[h]);   /* Y + X is stored uncarried; the multiplier reads 52 bits */
+            fe4_carry(&ymx[h]);
+        }
+        ge4_add_affine_signedh(acc, ypx, ymx, t2d, negate);
+    }
+    for (int g = 0; g < 4 * TBL_H; g++) {
+        if (cur[g] < 0) continue;
         ge out;
-        ge4_lane(&out, &acc, l);
-        bucket_put(buckets, used, cur[l], &out);
+        ge4_lane(&out, &acc[g / 4], g % 4);
+        bucket_put(buckets, used, cur[g], &out);
     }
     /* the reduction, q buckets per lane, from the top of each lane's range down */
     ge identity;
