@@ -27,8 +27,8 @@
  *       weighted Bulletproofs generator scalars written or added into 32-byte slots of out
  *   blake2b512(data) -> bytes[64]; from_uniform_bytes(bytes[64]) -> bytes[32];
  *   scalar_op(op, a, b) -> bytes[32]   the C BLAKE2b, hash-to-group and scalars, for tests
- *   ifma([enable: int]) -> bool   whether mlsag_member/mlsag_ring and the table MSM of
- *       msm_with_table use the AVX-512 IFMA lanes
+ *   ifma([enable: int]) -> bool   whether mlsag_member/mlsag_ring and the bucket phases of
+ *       msm / msm_with_table (table MSM, Pippenger over decoded points) use the AVX-512 IFMA lanes
  *       (on at import where the CPU has them, unless MCREF_NO_IFMA is set non-empty, not "0")
  */
 #define PY_SSIZE_T_CLEAN
@@ -613,8 +613,16 @@ static int straus_points(ge *result, const uint8_t *scalars, const uint8_t *poin
 #define STRAUS_MAX 128
 #endif
 
+static int USE_IFMA;
+
+/* the Pippenger bucket phase in IFMA lanes where chosen and every point is affine; -1 if not */
+static int msm_point_lanes(ge *result, const uint8_t *scalars, const uint8_t *points,
+                           Py_ssize_t n);
+
 static int msm_point(ge *result, const uint8_t *scalars, const uint8_t *points, Py_ssize_t n) {
     if (n <= STRAUS_MAX) return straus_points(result, scalars, points, n);
+    int lanes = msm_point_lanes(result, scalars, points, n);
+    if (lanes >= 0) return lanes;
     int c = window_bits(n);
     int windows = (256 + c - 1) / c + 1;
     int nbuckets = 1 << (c - 1);
@@ -1205,7 +1213,7 @@ static void double_and_encode3(uint8_t out[96], const ge q[3]) {
  * (a lane with a zero digit adds the identity). Chosen at run time (cpuid); the serial code
  * above is the fallback and gives the same group elements. */
 
-static int USE_IFMA = 0;   /* set at import: the CPU has IFMA and MCREF_NO_IFMA is unset */
+static int USE_IFMA;   /* set at import: the CPU has IFMA and MCREF_NO_IFMA is unset */
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define MCREF_IFMA_CODE 1
@@ -1614,26 +1622,50 @@ static void bucket_put(ge *buckets, uint8_t *used, int b, const ge *p) {
     else { buckets[b] = *p; used[b] = 1; }
 }
 
-IFMA static int table_msm_ifma(ge *result, const ge_cached *table, Py_ssize_t n, int c,
-                               const uint8_t *scalars) {
-    int windows = table_windows(c);
-    int nbuckets = 1 << (c - 1), q = nbuckets / 4;
-    size_t total = (size_t)n * (size_t)windows;
-    int32_t *digits = malloc(sizeof(int32_t) * (total ? total : 1));
-    size_t *start = calloc((size_t)nbuckets + 1, sizeof(size_t));
-    uint32_t *order = malloc(sizeof(uint32_t) * (total ? total : 1));   /* entry << 1 | sign */
-    uint16_t *bucket_of = malloc(sizeof(uint16_t) * (total ? total : 1));
-    ge *buckets = malloc(sizeof(ge) * (size_t)nbuckets);
-    uint8_t *used = calloc((size_t)nbuckets, 1);
-    int ok = digits && start && order && bucket_of && buckets && used && total < (1u << 31);
-    if (!ok) goto done;
-    for (Py_ssize_t j = 0; j < n; j++) recode(digits + (size_t)j * windows, windows, scalars + 32 * j, c);
-    for (size_t i = 0; i < total; i++)
-        if (digits[i]) start[(digits[i] > 0 ? digits[i] : -digits[i])]++;   /* bucket b at b + 1 */
-    for (int b = 0; b < nbuckets; b++) start[b + 1] += start[b];          /* start[b]: first of b */
+typedef struct {   /* scratch of the lane bucket phase for count entries and nbuckets buckets */
+    size_t *start;         /* counting sort: first position of each bucket */
+    uint32_t *order;       /* entry << 1 | sign, sorted by bucket */
+    uint16_t *bucket_of;   /* the bucket of each sorted position */
+    ge *buckets;
+    uint8_t *used;
+} lane_scratch;
+
+static void lane_scratch_free(lane_scratch *s) {
+    free(s->start); free(s->order); free(s->bucket_of); free(s->buckets); free(s->used);
+}
+
+static int lane_scratch_new(lane_scratch *s, size_t count, int nbuckets) {
+    size_t slots = count ? count : 1;
+    s->start = malloc(sizeof(size_t) * ((size_t)nbuckets + 1));
+    s->order = malloc(sizeof(uint32_t) * slots);
+    s->bucket_of = malloc(sizeof(uint16_t) * slots);
+    s->buckets = malloc(sizeof(ge) * (size_t)nbuckets);
+    s->used = malloc((size_t)nbuckets);
+    int ok = s->start && s->order && s->bucket_of && s->buckets && s->used && count < (1u << 31)
+        && nbuckets <= (1 << 16);
+    if (!ok) lane_scratch_free(s);
+    return ok;
+}
+
+/* the bucket sums of entries[i] (affine cached: Z2 = 2) with digit digits[i * stride], i < count,
+ * into s->buckets / s->used */
+IFMA static void lane_bucket_sums(lane_scratch *sc, const ge_cached *entries, const int32_t *digits,
+                                  size_t stride, size_t count, int nbuckets) {
+    size_t *start = sc->start;
+    uint32_t *order = sc->order;
+    uint16_t *bucket_of = sc->bucket_of;
+    ge *buckets = sc->buckets;
+    uint8_t *used = sc->used;
+    memset(start, 0, sizeof(size_t) * ((size_t)nbuckets + 1));
+    memset(used, 0, (size_t)nbuckets);
+    for (size_t i = 0; i < count; i++) {
+        int32_t d = digits[i * stride];
+        if (d) start[(d > 0 ? d : -d)]++;                         /* bucket b counted at b + 1 */
+    }
+    for (int b = 0; b < nbuckets; b++) start[b + 1] += start[b];  /* start[b]: first of b */
     size_t m = start[nbuckets];
-    for (size_t i = 0; i < total; i++) {
-        int32_t d = digits[i];
+    for (size_t i = 0; i < count; i++) {
+        int32_t d = digits[i * stride];
         if (!d) continue;
         int b = (d > 0 ? d : -d) - 1;
         size_t pos = start[b]++;
@@ -1661,7 +1693,7 @@ IFMA static int table_msm_ifma(ge *result, const ge_cached *table, Py_ssize_t n,
                 size_t p = lo[g] + s;
                 if (p >= hi[g]) { yp[l] = ID_REC.YpX; ym[l] = ID_REC.YmX; td[l] = ID_REC.T2d; continue; }
                 uint32_t e = order[p];
-                const ge_cached *entry = &table[e >> 1];
+                const ge_cached *entry = &entries[e >> 1];
                 int neg = (int)(e & 1);
                 yp[l] = neg ? entry->YmX : entry->YpX;
                 ym[l] = neg ? entry->YpX : entry->YmX;
@@ -1700,6 +1732,14 @@ IFMA static int table_msm_ifma(ge *result, const ge_cached *table, Py_ssize_t n,
         ge4_lane(&out, &acc[g / 4], g % 4);
         bucket_put(buckets, used, cur[g], &out);
     }
+}
+
+/* sum_b (b + 1) buckets[b] over the used buckets (nbuckets a power of two, at least 4) */
+IFMA static void lane_bucket_reduce(ge *result, const ge *buckets, const uint8_t *used,
+                                    int nbuckets) {
+    int q = nbuckets / 4;
+    ge4 id;
+    ge4_identity(&id);
     /* the reduction, q buckets per lane, from the top of each lane's range down */
     ge identity;
     ge_identity(&identity);
@@ -1731,9 +1771,68 @@ IFMA static int table_msm_ifma(ge *result, const ge_cached *table, Py_ssize_t n,
     ge_add(&w, &w, &t[2]);
     ge_add(&w, &w, &t[3]);
     *result = w;
-done:
-    free(digits); free(start); free(order); free(bucket_of); free(buckets); free(used);
-    return ok;
+}
+
+IFMA static int table_msm_ifma(ge *result, const ge_cached *table, Py_ssize_t n, int c,
+                               const uint8_t *scalars) {
+    int windows = table_windows(c);
+    int nbuckets = 1 << (c - 1);
+    size_t total = (size_t)n * (size_t)windows;
+    int32_t *digits = malloc(sizeof(int32_t) * (total ? total : 1));
+    lane_scratch sc;
+    if (!digits || !lane_scratch_new(&sc, total, nbuckets)) { free(digits); return 0; }
+    for (Py_ssize_t j = 0; j < n; j++) recode(digits + (size_t)j * windows, windows, scalars + 32 * j, c);
+    lane_bucket_sums(&sc, table, digits, 1, total, nbuckets);
+    lane_bucket_reduce(result, sc.buckets, sc.used, nbuckets);
+    free(digits);
+    lane_scratch_free(&sc);
+    return 1;
+}
+
+/* msm_point in lanes (every point affine, as decode() gives them): per window the bucket sums
+ * and the reduction of lane_bucket_sums / lane_bucket_reduce; -1 when a point is not affine */
+IFMA static int msm_point_ifma(ge *result, const uint8_t *scalars, const uint8_t *points,
+                               Py_ssize_t n) {
+    int c = window_bits(n);
+    int windows = (256 + c - 1) / c + 1;
+    int nbuckets = 1 << (c - 1);
+    size_t count = (size_t)(n > 0 ? n : 1);
+    fe one;
+    fe_set_small(one, 1);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (memcmp(((const ge *)(points + 160 * i))->Z, one, sizeof(fe)) != 0) return -1;
+    ge_cached *cached = malloc(sizeof(ge_cached) * count);
+    int32_t *digits = malloc(sizeof(int32_t) * (size_t)windows * count);
+    lane_scratch sc;
+    if (!cached || !digits || !lane_scratch_new(&sc, (size_t)n, nbuckets)) {
+        free(cached); free(digits);
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        ge p;
+        memcpy(&p, points + 160 * i, sizeof(ge));
+        ge_to_cached(&cached[i], &p);
+        recode(digits + (size_t)windows * (size_t)i, windows, scalars + 32 * i, c);
+    }
+    ge acc, total;
+    ge_identity(&acc);
+    for (int k = windows - 1; k >= 0; k--) {
+        for (int j = 1; j < c; j++) ge_double_xyz(&acc, &acc);
+        ge_double(&acc, &acc);
+        lane_bucket_sums(&sc, cached, digits + k, (size_t)windows, (size_t)n, nbuckets);
+        lane_bucket_reduce(&total, sc.buckets, sc.used, nbuckets);
+        ge_add(&acc, &acc, &total);
+    }
+    *result = acc;
+    free(cached); free(digits);
+    lane_scratch_free(&sc);
+    return 1;
+}
+
+static int msm_point_lanes(ge *result, const uint8_t *scalars, const uint8_t *points,
+                           Py_ssize_t n) {
+    if (!USE_IFMA || window_bits(n) < 3) return -1;
+    return msm_point_ifma(result, scalars, points, n);
 }
 
 static int ifma_supported(void) {
@@ -1744,6 +1843,11 @@ static int ifma_supported(void) {
 #else
 static int ifma_supported(void) { return 0; }
 static void ifma_tables_init(void) {}
+static int msm_point_lanes(ge *result, const uint8_t *scalars, const uint8_t *points,
+                           Py_ssize_t n) {
+    (void)result; (void)scalars; (void)points; (void)n;
+    return -1;
+}
 #endif
 
 /* the table MSM in IFMA lanes where chosen (USE_IFMA), else serially; the same point */
@@ -2229,7 +2333,7 @@ static PyObject *py_ifma(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
-    {"ifma", py_ifma, METH_VARARGS, "query or switch the AVX-512 IFMA lanes (member step, table MSM)"},
+    {"ifma", py_ifma, METH_VARARGS, "query or switch the AVX-512 IFMA lanes (member step, MSM buckets)"},
     {"blake2b512", py_blake2b512, METH_VARARGS, "BLAKE2b with a 64-byte digest"},
     {"from_uniform_bytes", py_from_uniform_bytes, METH_VARARGS, "RFC 9496 hash-to-group"},
     {"scalar_op", py_scalar_op, METH_VARARGS, "scalar arithmetic modulo L (for tests)"},

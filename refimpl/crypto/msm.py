@@ -26,10 +26,10 @@ answer (or ``None``/``False`` meaning "use the Python path") when it is not buil
 The member step (three scalar multiplications per ring member) has two C paths giving the same
 points: the serial radix-2^51 code, and on CPUs with AVX-512 IFMA (chosen at run time) the
 three chains in parallel vector lanes. The fixed-base table MSM (:func:`multiscalar_mul_fixed`,
-:func:`multiscalar_mul_fixed_packed`) likewise: with IFMA its bucket additions and its bucket
-reduction run in four lanes (each lane a quarter of the bucket-sorted table entries), else
-serially. ``MCREF_NO_IFMA=1`` at import, or :func:`ifma`, forces the serial paths (tests compare
-both in one process).
+:func:`multiscalar_mul_fixed_packed`) and the Pippenger windows of :func:`msm_native` (more than
+128 points) likewise: with IFMA their bucket additions and bucket reductions run in vector lanes
+(each lane a contiguous share of the bucket-sorted entries), else serially. ``MCREF_NO_IFMA=1``
+at import, or :func:`ifma`, forces the serial paths (tests compare both in one process).
 """
 
 from __future__ import annotations
@@ -105,8 +105,8 @@ def native_available() -> bool:
 
 def ifma(enable: bool | None = None) -> bool:
     """Whether the C member step (:func:`mlsag_member_points`, :func:`mlsag_verify_ring`) and the
-    fixed-base table MSM run in AVX-512 IFMA lanes; ``enable`` switches that first (``True`` has
-    effect only where the CPU has IFMA). ``False`` without the extension."""
+    bucket phases of the C MSMs run in AVX-512 IFMA lanes; ``enable`` switches that first
+    (``True`` has effect only where the CPU has IFMA). ``False`` without the extension."""
     if _native is None:
         return False
     return bool(_native.ifma() if enable is None else _native.ifma(int(enable)))

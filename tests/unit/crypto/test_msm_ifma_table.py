@@ -1,8 +1,10 @@
-"""The fixed-base table MSM of refimpl/crypto/_msm.c in AVX-512 IFMA lanes (entries sorted by
-bucket and split among four lanes, the running-sum reduction in lanes) against the serial C
-table MSM and libsodium one term at a time (``msm.msm_naive``): the same point for random and
-edge scalars (0, 1, L - 1) over 1..600 bases, and the same Bulletproofs verdicts
-(``rct_bulletproofs.rs`` / dalek's ``RangeProof::verify_multiple``) on both paths."""
+"""The bucket phases of refimpl/crypto/_msm.c in AVX-512 IFMA lanes (entries sorted by bucket
+and split among the lanes, the running-sum reduction in lanes) against the serial C code and
+libsodium one term at a time (``msm.msm_naive``): the fixed-base table MSM over 1..600 bases
+and the variable-base Pippenger MSM (more than ``STRAUS_MAX`` = 128 points, as in the block
+batch) give the same point for random and edge scalars (0, 1, L - 1), and Bulletproofs
+(``rct_bulletproofs.rs`` / dalek's ``RangeProof::verify_multiple``) the same verdicts on both
+paths."""
 
 from __future__ import annotations
 
@@ -71,6 +73,28 @@ def test_edge_scalars_everywhere() -> None:
     for values in ([0] * SIZE, [1] * SIZE, [L - 1] * SIZE, [L - 1], [1], [0]):
         lanes = _table_msm(values, True)
         assert lanes == _table_msm(values, False) == msm.msm_naive(values, _POINTS[: len(values)])
+
+
+@settings(max_examples=6)
+@given(size=st.integers(129, 1200), data=st.data())
+def test_variable_base_msm_is_the_same_on_every_path(size: int, data: st.DataObject) -> None:
+    values = data.draw(st.lists(scalars, min_size=size, max_size=size))
+    points = [_POINTS[i % SIZE] for i in range(size)]   # repeated points share buckets too
+    msm.ifma(True)
+    lanes = msm.msm_native(values, points)
+    msm.ifma(False)
+    assert lanes == msm.msm_native(values, points) == msm.msm_naive(values, points)
+
+
+def test_variable_base_msm_of_a_block_batch_size() -> None:
+    """2600 points (the block batch's range proofs of 100 transactions), edge scalars mixed in."""
+    points = [_POINTS[(7 * i) % SIZE] for i in range(2600)]
+    values = [[0, 1, L - 1][i % 3] if i % 5 == 0 else (i * 0x9E3779B97F4A7C15**3) % L
+              for i in range(2600)]
+    msm.ifma(True)
+    lanes = msm.msm_native(values, points)
+    msm.ifma(False)
+    assert lanes == msm.msm_native(values, points) == msm.msm_naive(values, points)
 
 
 def _verdict(proof: bytes, commitments: list[Point], generator: Point) -> str:
