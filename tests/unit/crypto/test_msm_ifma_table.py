@@ -97,6 +97,23 @@ def test_variable_base_msm_of_a_block_batch_size() -> None:
     assert lanes == msm.msm_native(values, points) == msm.msm_naive(values, points)
 
 
+@pytest.mark.parametrize("window", [2, 3, 4, 7, 12])
+def test_other_table_windows(window: int) -> None:
+    """Tables of other window widths (c = 3 gives one bucket per lane in the reduction; c = 2
+    stays serial): the same point on both paths."""
+    from refimpl.crypto import _msm  # type: ignore[attr-defined]
+
+    table = _msm.table_new(b"".join(msm._decoded(p.to_bytes()) for p in _POINTS[:40]), window)
+    values = [[0, 1, L - 1][i % 3] if i % 4 == 0 else (i * 0x9E3779B97F4A7C15**3) % L
+              for i in range(40)]
+    blob = b"".join(v.to_bytes(32, "little") for v in values)
+    encodings = []
+    for lanes in (True, False):
+        msm.ifma(lanes)
+        encodings.append(_msm.msm_with_table(table, window, blob, b"", b""))
+    assert encodings[0] == encodings[1] == msm.msm_naive(values, _POINTS[:40]).to_bytes()
+
+
 def _verdict(proof: bytes, commitments: list[Point], generator: Point) -> str:
     try:
         bp.verify_multiple(proof, commitments, generator, seeded(0))
