@@ -1,7 +1,7 @@
 """Multiscalar multiplication ``sum(s_i * P_i)`` over ristretto255, three interchangeable ways.
 
-* :func:`msm_naive` - one libsodium scalar multiplication and addition per term (the baseline of
-  notes/perf-probes.md §2: about 53 us per term, all in libsodium's constant-time ladder);
+* :func:`msm_naive` - one libsodium scalar multiplication and addition per term (the baseline:
+  about 53 us per term, all in libsodium's constant-time ladder; docs/ringct.md);
 * :func:`msm_python` - pure-Python Pippenger over extended twisted-Edwards coordinates
   (:mod:`refimpl.crypto.edwards25519`), always available;
 * :func:`msm_native` - the same algorithm in the C extension ``refimpl.crypto._msm``
@@ -227,7 +227,7 @@ def mlsag_member_points(
     key_image: Point,
     pseudo_output: Point,
 ) -> tuple[Point, Point, Point]:
-    """One RingMLSAG ring member (notes/crypto-ledger.md §4.5): ``L0 = r0*G + c*P``,
+    """One RingMLSAG ring member (``mlsag_verify.rs``): ``L0 = r0*G + c*P``,
     ``R0 = r0*Hp(P) + c*I``, ``L1 = r1*G + c*(C' - C)``; one C call when the extension is built."""
     if _native is None:
         g = Point.base()
@@ -351,7 +351,7 @@ def multiscalar_mul(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     """``sum(scalars[i] * points[i])`` by the fastest implementation available here.
 
     Measured (tools/bench/test_bench_ringct.py): the C extension when built, else the libsodium
-    loop, which beats pure Python (notes/perf-probes.md §2).
+    loop, which beats pure Python (docs/ringct.md, "Multiscalar multiplication").
     """
     if _native is not None:
         return msm_native(scalars, points)
