@@ -10,8 +10,8 @@ pseudo-output ``C'`` and ``Z_i = C' - C_i``::
 
 Responses are laid out ``[r_{0,0}, r_{0,1}, r_{1,0}, r_{1,1}, ...]``. The key image is held as a
 :class:`Point` (``refimpl.transaction.key_image.KeyImage`` wraps the same point; crypto must not
-import the transaction layer). The message is the signing digest of notes §4.4, computed by the
-transaction layer. Not constant-time.
+import the transaction layer). The message is the signing digest of
+``ring_ct/signing_digest.rs``, computed by the transaction layer. Not constant-time.
 """
 
 from __future__ import annotations

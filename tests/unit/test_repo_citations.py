@@ -91,19 +91,10 @@ def anchors(doc: str) -> frozenset[str]:
     return frozenset(found)
 
 
-#: Files being rewritten by the issue-13 work; cleaned when that work lands (then this is empty).
-_PENDING = frozenset({
-    "docs/ringct.md", "refimpl/crypto/bulletproofs.py", "refimpl/crypto/msm.py",
-    "refimpl/crypto/ring_signature.py", "refimpl/transaction/rct_signature.py",
-    "refimpl/transaction/signing_digest.py", "refimpl/vectors/tx_bench.py",
-})
-
-
 def test_no_private_citations() -> None:
     offenders = [
         f"{name}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0)!r}"
         for name, text in tracked_text_files()
-        if name not in _PENDING
         for m in _PRIVATE.finditer(text)
     ]
     assert not offenders, "citations nobody can follow:\n" + "\n".join(offenders[:50])
