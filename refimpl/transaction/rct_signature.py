@@ -22,7 +22,7 @@ multiscalar multiplication, falling back to one check at a time to name a failur
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -365,21 +365,10 @@ def verify_baseline(
     _check_before_range_proofs(sig, block_version, rings, output_commitments, fee)
     _check_range_proofs(block_version, sig, output_commitments, fee, rng)
     _check_balance(output_commitments, sig.pseudo_output_commitments, fee)
-    digest = compute_mlsag_signing_digest(
-        block_version,
-        prefix,
-        sig.pseudo_output_commitments,
-        sig.range_proof_bytes,
-        sig.range_proofs,
+    _after_range_proofs(
+        sig, block_version, prefix, rings, output_commitments, fee,
+        ring_verify=ring_signature.verify_baseline,
     )
-    for i, (ring, mlsag, pseudo_output) in enumerate(
-        zip(rings, sig.ring_signatures, sig.pseudo_output_commitments, strict=True)
-    ):
-        message = ring.signed_digest if ring.signed_digest is not None else digest
-        try:
-            ring_signature.verify_baseline(mlsag, message, ring.members, pseudo_output)
-        except CryptoError as exc:
-            raise TxError("tx.rct_ring_signature", f"ring {i}: {exc.one_line()}") from exc
 
 
 def _check_before_range_proofs(
@@ -553,8 +542,12 @@ def _after_range_proofs(
     rings: Sequence[SignedInputRing],
     output_commitments: Sequence[Point],
     fee: Amount,
+    ring_verify: Callable[
+        [ring_signature.RingMLSAG, bytes, Sequence[ring_signature.RingMember], Point], None
+    ] = ring_signature.verify,
 ) -> None:
-    """The signing digest and every MLSAG (one C call per ring when built)."""
+    """The signing digest and every MLSAG (``ring_verify``: one C call per ring when built;
+    the baseline passes the member loop)."""
     digest = compute_mlsag_signing_digest(
         block_version,
         prefix,
@@ -567,7 +560,7 @@ def _after_range_proofs(
     ):
         message = ring.signed_digest if ring.signed_digest is not None else digest
         try:
-            ring_signature.verify(mlsag, message, ring.members, pseudo_output)
+            ring_verify(mlsag, message, ring.members, pseudo_output)
         except CryptoError as exc:
             raise TxError("tx.rct_ring_signature", f"ring {i}: {exc.one_line()}") from exc
 
