@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from refimpl.resources import conformance_root
-from refimpl.vectors.catalog import MANIFEST, build_manifest, render_json
+from refimpl.vectors.catalog import MANIFEST, build_manifest, render_json, write_or_check
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,15 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = conformance_root()
     text = render_json(build_manifest(root))
-    out = root / MANIFEST
-    if args.check:
-        same = out.exists() and out.read_text(encoding="utf-8") == text
-        print("up to date" if same
-              else f"{out} differs: run python tools/gen_conformance_manifest.py")
-        return 0 if same else 1
-    out.write_text(text, encoding="utf-8")
-    print(f"wrote {out}")
-    return 0
+    return write_or_check(
+        root / MANIFEST, text, args.check, "python tools/gen_conformance_manifest.py"
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,12 @@ import argparse
 import sys
 
 from refimpl.resources import conformance_root
-from refimpl.vectors.catalog import ERROR_CODES, error_codes_document, render_json
+from refimpl.vectors.catalog import (
+    ERROR_CODES,
+    error_codes_document,
+    render_json,
+    write_or_check,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,13 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = conformance_root() / ERROR_CODES
     text = render_json(error_codes_document())
-    if args.check:
-        same = out.exists() and out.read_text(encoding="utf-8") == text
-        print("up to date" if same else f"{out} differs: run python tools/gen_error_codes.py")
-        return 0 if same else 1
-    out.write_text(text, encoding="utf-8")
-    print(f"wrote {out}")
-    return 0
+    return write_or_check(out, text, args.check, "python tools/gen_error_codes.py")
 
 
 if __name__ == "__main__":

@@ -222,3 +222,15 @@ def error_codes_document() -> dict[str, Any]:
         "source": "refimpl/errors.py",
         "codes": dict(sorted(CODES.items())),
     }
+
+
+def write_or_check(path: Path, text: str, check: bool, command: str) -> int:
+    """The generator tools' common ending: with ``check``, compare ``path`` with ``text`` and
+    name ``command`` when they differ (exit status 1); otherwise write ``text`` to ``path``."""
+    if check:
+        same = path.exists() and path.read_text(encoding="utf-8") == text
+        print("up to date" if same else f"{path} differs: run {command}")
+        return 0 if same else 1
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
