@@ -317,18 +317,21 @@ def _verify_range_proof(
         raise _range_proof_error(exc) from exc
 
 
-def _check_range_proofs(
+def _range_proof_groups(
     block_version: int,
     sig: SignatureRctBulletproofs,
     output_commitments: Sequence[Point],
     fee: Amount,
-    rng: RandomSource,
-) -> None:
+) -> Iterator[tuple[bytes, list[Point], int]]:
+    """``(proof, commitments, token id)`` of each range proof in ``rct_bulletproofs.rs``
+    ``verify``'s order: before v3 one proof over pseudo-outputs and outputs; from v3 one per
+    token id (sorted), over that token's commitments. Raises the structural errors lazily, at
+    the point of iteration where ``verify`` meets them."""
     if not bv.mixed_transactions_are_supported(block_version):
         if sig.range_proofs:
             raise TxError("tx.rct_too_many_range_proofs", "range_proofs must be empty before v3")
         commitments = list(sig.pseudo_output_commitments) + list(output_commitments)
-        _verify_range_proof(sig.range_proof_bytes, commitments, fee.token_id, rng)
+        yield sig.range_proof_bytes, commitments, fee.token_id
         return
     if sig.range_proof_bytes:
         raise TxError("tx.rct_unexpected_range_proof", "range_proof_bytes must be empty from v3")
@@ -346,6 +349,19 @@ def _check_range_proofs(
         commitments = [c for c, t in tagged if t == token_id]
         if not commitments:
             raise TxError("tx.rct_no_commitments_for_token_id", f"token id {token_id}")
+        yield proof, commitments, token_id
+
+
+def _check_range_proofs(
+    block_version: int,
+    sig: SignatureRctBulletproofs,
+    output_commitments: Sequence[Point],
+    fee: Amount,
+    rng: RandomSource,
+) -> None:
+    for proof, commitments, token_id in _range_proof_groups(
+        block_version, sig, output_commitments, fee
+    ):
         _verify_range_proof(proof, commitments, token_id, rng)
 
 
@@ -510,28 +526,9 @@ def _prepare_range_proofs(
 ) -> None:
     """:func:`_check_range_proofs` with each proof's equation appended to ``out`` instead of
     being checked."""
-    if not bv.mixed_transactions_are_supported(block_version):
-        if sig.range_proofs:
-            raise TxError("tx.rct_too_many_range_proofs", "range_proofs must be empty before v3")
-        commitments = list(sig.pseudo_output_commitments) + list(output_commitments)
-        _prepare_range_proof(sig.range_proof_bytes, commitments, fee.token_id, rng, out)
-        return
-    if sig.range_proof_bytes:
-        raise TxError("tx.rct_unexpected_range_proof", "range_proof_bytes must be empty from v3")
-    token_ids = sorted(
-        {fee.token_id} | set(sig.output_token_ids) | set(sig.pseudo_output_token_ids)
-    )
-    if len(token_ids) != len(sig.range_proofs):
-        raise TxError(
-            "tx.rct_missing_range_proofs",
-            f"{len(token_ids)} token ids, {len(sig.range_proofs)} range proofs",
-        )
-    tagged = list(zip(sig.pseudo_output_commitments, sig.pseudo_output_token_ids, strict=True))
-    tagged += list(zip(output_commitments, sig.output_token_ids, strict=True))
-    for token_id, proof in zip(token_ids, sig.range_proofs, strict=True):
-        commitments = [c for c, t in tagged if t == token_id]
-        if not commitments:
-            raise TxError("tx.rct_no_commitments_for_token_id", f"token id {token_id}")
+    for proof, commitments, token_id in _range_proof_groups(
+        block_version, sig, output_commitments, fee
+    ):
         _prepare_range_proof(proof, commitments, token_id, rng, out)
 
 
