@@ -79,6 +79,7 @@ class TlcResult:
     violated_invariant: str | None
     counterexample: tuple[TlcState, ...]
     errors: tuple[str, ...]  # text of TLC's error messages (parse errors, exceptions)
+    printed: tuple[str, ...] = ()  # lines the spec printed (TLC module Print / PrintT)
 
     @property
     def states_per_second(self) -> float | None:
@@ -254,6 +255,7 @@ def parse_tool_output(text: str, exit_code: int | None, seconds: float) -> TlcRe
     invariant: str | None = None
     states: list[TlcState] = []
     errors: list[str] = []
+    printed: list[str] = []
     deadlock = False
     for code, body in _messages(text):
         if code == _MSG_STATE:
@@ -280,6 +282,8 @@ def parse_tool_output(text: str, exit_code: int | None, seconds: float) -> TlcRe
             if match:
                 depth = int(match.group(1))
         elif code == -1 or 1000 <= code < 2000 or 3000 <= code < 6000:
+            if code == -1:
+                printed.extend(line for line in body.splitlines() if line.startswith("<<"))
             if code == -1 and "rror" not in body and "Fatal" not in body:
                 continue
             useful = [line for line in body.splitlines() if line.strip()
@@ -298,7 +302,7 @@ def parse_tool_output(text: str, exit_code: int | None, seconds: float) -> TlcRe
     return TlcResult(outcome=outcome, exit_code=exit_code, generated=generated,
                      distinct=distinct, depth=depth, seconds=seconds,
                      violated_invariant=invariant, counterexample=tuple(states),
-                     errors=tuple(errors))
+                     errors=tuple(errors), printed=tuple(printed))
 
 
 def raise_for_tool_failure(result: TlcResult, what: str) -> None:
