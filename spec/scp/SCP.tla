@@ -127,6 +127,10 @@ CommitLess(a, b) ==
     \/ a.B = b.B /\ a.PN = b.PN /\ a.HN < b.HN
     \/ a.B = b.B /\ a.PN = b.PN /\ a.HN = b.HN /\ CNLess(a, b)
 
+\* Externalize by HN (MobileCoin); the correct variant then by C, as the core's topic_order_key
+\* (refimpl/consensus/scp/msg.py) and the whitepaper's (phi, b, p, p', h, c) order do.
+ExtLess(a, b) == a.HN < b.HN \/ (Variant = "correct" /\ a.HN = b.HN /\ BLess(a.B, b.B))
+
 \* MobileCoin's per-sender order (Topic's Ord): a receiver keeps a message only if it is higher.
 MsgLess(a, b) ==
     \/ TypeRank(a) < TypeRank(b)
@@ -137,7 +141,7 @@ MsgLess(a, b) ==
                        /\ NomLess(a, b))
             [] a.type = "PREP" -> PrepLess(a, b)
             [] a.type = "COMMIT" -> CommitLess(a, b)
-            [] a.type = "EXT" -> a.HN < b.HN
+            [] a.type = "EXT" -> ExtLess(a, b)
             [] OTHER -> FALSE
 
 (***************************************************************************)
@@ -428,6 +432,21 @@ ConfirmCommit(n) ==
           /\ H' = [H EXCEPT ![n] = [n |-> RunFrom(K).hi, x |-> B[n].x]]
     /\ phase' = [phase EXCEPT ![n] = "EXTERNALIZE"]
     /\ UNCHANGED <<W, X, Y, Z, B, P, PP, M>>
+
+\* MobileCoin keeps confirming commit while externalized (slot.rs do_externalize_phase): H
+\* rises to the top of a wider range C.n..hi of which a quorum accepts every ballot; nothing
+\* else changes.  Not in Next: an EXTERNALIZE message's HN feeds no other node's rule (its
+\* CommitAccepted is open above C.n, PrepAccepted ignores counters), so the raise changes no
+\* other node's behaviour; TraceSCP uses it to explain the core's steps.
+CommitConfirmedIn(Mn, n, x, ks) ==
+    \A k \in ks : QuorumWithIn(Mn, n, SendersIn(Mn, n, LAMBDA m :
+                                                    CommitAccepted(m, [n |-> k, x |-> x])))
+ExtendConfirmedCommit(n) ==
+    /\ phase[n] = "EXTERNALIZE"
+    /\ \E hi \in H[n].n + 1 .. MaxCounter :
+         /\ CommitConfirmedIn(M[n], n, C[n].x, C[n].n .. hi)
+         /\ H' = [H EXCEPT ![n] = [n |-> hi, x |-> C[n].x]]
+    /\ UNCHANGED <<phase, W, X, Y, Z, B, P, PP, C, M>>
 
 (***************************************************************************)
 (* Ballot timeout and the blocking-set bump (step 9), abstracted: the     *)
