@@ -278,6 +278,8 @@ CODES: dict[str, str] = {
     "formal.bad_fbas": "an FBAS file is not a stellarbeat-format node list",
     "formal.fbas_no_quorum_set": "no node of the FBAS has a known quorum set",
     "formal.solver_unknown": "the solver gave no answer or an answer that does not check",
+    "formal.bad_tla_value": "text is not a value as TLC prints it (record, function, set, ...)",
+    "formal.unknown_format": "an output format other than text, json or html was asked for",
     # --- attest: SGX quotes, collateral, EPID reports, verification policy ---------------------
     "attest.bad_quote": "an SGX quote is malformed or truncated",
     "attest.bad_collateral": "a DCAP collateral file is malformed or missing",

@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from refimpl.cli import trace_show
 from refimpl.cli.inputs import input_file
 from refimpl.cli.output import print_json
 
@@ -36,6 +37,7 @@ def register(sub: Any) -> None:
     merge.add_argument("traces", type=input_file, nargs="+")
     merge.add_argument("-o", "--out", type=Path, required=True)
     merge.set_defaults(handler=_merge)
+    trace_show.register(trace_sub)
 
 
 def _merge(args: argparse.Namespace) -> int:
