@@ -22,7 +22,11 @@ saturates counters below ∞ and drops clamped ballots whose counter would reach
 phase (step 6, :func:`commit_phase_range`) ``"correct"`` widens [C.N, H.N] by overlapping or
 touching accepted intervals and moves to a strictly higher one, never to a lower one (stellar-core
 ``attemptAcceptCommit``); ``"mobilecoin"`` sets C, H to the accepted range unguarded, as
-``do_commit_phase`` does.
+``do_commit_phase`` does. The full list of variant differences, with the paper's and the
+draft's rules that ``"correct"`` follows (h's value for new ballots, step 8 only when b < h,
+accepting commit only for confirmed-prepared ballots, the local commit vote with C's value, the
+Commit phase's quorum path, a nomination timeout running the ballot protocol), is the table in
+docs/deviations.md#dev-scp-variants.
 """
 
 from __future__ import annotations
@@ -283,6 +287,51 @@ def accepted_commit(
     return out
 
 
+def _local_commit_votes(state: BallotState, variant: Variant) -> tuple[Values, int, int] | None:
+    """The local node's commit votes in the prepare phase, as (x, C.N, H.N).
+
+    ``"correct"``: x = C.X (= H.X): WP Fig. 16 "c is lowest and h the highest ballot for which v has
+    voted commit", and step 3 sets c ≲ h (docs/deviations.md#dev-scp-local-commit-vote).
+    ``"mobilecoin"``: x = B.X (slot.rs ``ballots_accepted_committed``: the quorum search is seeded
+    with ``(self.B.X, (C.N, H.N))``), although C and H may hold another value."""
+    C, H, B = state.C, state.H, state.B
+    if C is None or H is None or B is None:
+        return None
+    return (C.values if variant == "correct" else B.values, C.counter, H.counter)
+
+
+def _not_aborted_from(x: Values, p: Ballot | None) -> int:
+    """The least counter n such that prepare(p) does not abort ⟨n, x⟩ (1 when p is None or has
+    value x)."""
+    if p is None or p.values == x:
+        return 1
+    return p.counter + 1 if x < p.values else max(p.counter, 1)
+
+
+def _committable(
+    accepted: Mapping[Values, list[Interval]], state: BallotState
+) -> dict[Values, list[Interval]]:
+    """The correct variant's guard on accepting commit in the prepare phase: only ballots b ≲ H
+    (b.X = H.X, b.N ≤ H.N: prepare(b) is confirmed) that neither P nor PP aborts.
+
+    D05 §"Ballots", restriction 2: "A node may not vote for or accept commit(b) for any ballot b
+    unless it has confirmed abort for every lesser ballot with a different value" (confirmed
+    prepare(b)), and §"Prepare message": the node leaves PREPARE "when there is some ballot b for
+    which the node confirms prepare(b) and accepts commit(b)"; WP §5.3: a node accepts a statement
+    only if it "has never accepted a statement contradicting" it (P and PP are accepted
+    prepared). H is the highest confirmed-prepared ballot, and every ballot ≲ H is confirmed
+    prepared with it. Consequence: P ≥ H has value H.X, so entering COMMIT never has to invent P
+    (docs/deviations.md#dev-scp-accept-commit-p)."""
+    H = state.H
+    if H is None:
+        return {}
+    x = H.values
+    lo_min = max(_not_aborted_from(x, state.P), _not_aborted_from(x, state.PP))
+    kept = [(max(a, lo_min), min(b, H.counter)) for a, b in accepted.get(x, [])]
+    kept = [(a, b) for a, b in kept if a <= b]
+    return {x: kept} if kept else {}
+
+
 def confirmed_commit(
     x: Values, lo: int, hi: int, ctx: QuorumContext, peers: Peers
 ) -> list[Interval]:
@@ -326,11 +375,25 @@ def next_ballot_values(
     Z: frozenset[Value],
     combine: Callable[[frozenset[Value]], Values],
 ) -> Values | None:
-    """The value for a new ballot (MobileCoin ``get_next_ballot_values``): the highest
-    confirmed-prepared value recomputed from M, else combine(Z), else the highest accepted-
-    prepared value, else B.X (docs/deviations.md#dev-scp-next-ballot-value)."""
+    """The value for a new ballot (timer and step 9; docs/deviations.md#dev-scp-next-ballot-value).
+
+    ``"correct"``: the node's own h — D05 §"Prepare message", ``ballot.value``: "If any ballot has
+    been confirmed prepared, then ballot.value is taken to be h.value for the highest confirmed
+    prepared ballot h", else combine(Z), else the highest accepted-prepared ballot's value (the
+    stored P), else B.X; WP Fig. 16 (z = h.x once h ≠ 0) and stellar-core ``bumpState``
+    (``mValueOverride`` = the confirmed-prepared h's value). ``"mobilecoin"``
+    (slot.rs ``get_next_ballot_values``): the highest confirmed-prepared value *recomputed from
+    M*, else combine(Z), else the highest accepted-prepared value recomputed, else B.X."""
     if state.phase in (COMMIT, EXTERNALIZE) and state.B is not None:
         return state.B.values
+    if variant == "correct":
+        if state.H is not None:
+            return state.H.values
+        if Z:
+            return combine(Z)
+        if state.P is not None:
+            return state.P.values
+        return None if state.B is None else state.B.values
     acc = accepted_prepared(state, ctx, peers, variant)
     h = confirmed_prepared(acc, None, ctx, peers)
     if h is not None:
@@ -347,11 +410,37 @@ def next_ballot_values(
 
 
 def _commit_ballot(B: Ballot | None, H: Ballot, variant: Variant) -> Ballot:
-    """Step 8 / step 4: ⟨max(B.N+1, H.N), H.X⟩ when the value changes, else ⟨max(B.N, H.N), H.X⟩."""
+    """MobileCoin's step 8 and step 4 (slot.rs ``do_prepare_phase`` (4) and (8)): ⟨max(B.N+1, H.N),
+    H.X⟩ when the value changes (even when H < B), else ⟨max(B.N, H.N), H.X⟩."""
     n = _b_counter(B)
     if B is None or B.values != H.values:
         n = _u32(n + 1, variant)
     return Ballot(max(n, H.counter), H.values)
+
+
+def step8_ballot(B: Ballot | None, H: Ballot, variant: Variant) -> Ballot:
+    """Step 8 in the prepare phase (docs/deviations.md#dev-scp-step8).
+
+    ``"correct"``: WP §6.2 step 8 "if b < h, then set b ← h" — b is left alone when h ≤ b,
+    whatever its value (stellar-core ``updateCurrentIfNeeded``, called by ``setConfirmPrepared``
+    "always perform step (8) with the computed value of h"); D05: the ballot's value changes only
+    with its counter. ``"mobilecoin"``: :func:`_commit_ballot`."""
+    if variant == "mobilecoin":
+        return _commit_ballot(B, H, variant)
+    return H if B is None or B < H else B
+
+
+def step4_ballot(B: Ballot | None, H: Ballot, variant: Variant) -> Ballot:
+    """The ballot on entering the Commit phase (docs/deviations.md#dev-scp-step8).
+
+    ``"correct"``: WP §6.2 step 4 "unless h ≲ b, set b ← h" (h ≲ b: same value, h.n ≤ b.n), as
+    stellar-core ``setAcceptCommit`` (``bumpToBallot(h, false)`` unless h is less than and
+    compatible with b). ``"mobilecoin"``: :func:`_commit_ballot`."""
+    if variant == "mobilecoin":
+        return _commit_ballot(B, H, variant)
+    if B is not None and B.values == H.values and H.counter <= B.counter:
+        return B
+    return H
 
 
 def _bump(
@@ -399,26 +488,30 @@ def prepare_phase(
     c = commit_vote(state, variant)
     if c is not None:
         state = BallotState(state.phase, state.B, state.P, state.PP, state.H, c)
-    local_votes = None
-    if state.C is not None and state.H is not None and state.B is not None:
-        local_votes = (state.B.values, state.C.counter, state.H.counter)
-    accepted = accepted_commit(local_votes, ctx, peers, variant)
+    accepted = accepted_commit(_local_commit_votes(state, variant), ctx, peers, variant)
+    if variant == "correct":
+        accepted = _committable(accepted, state)
     if accepted:
         x, (lo, hi) = min(((x, iv[0]) for x, iv in accepted.items()), key=lambda e: (e[1][0], e[0]))
         H = Ballot(hi, x)
-        p_n = acc.get(x)
-        P = Ballot(p_n, x) if p_n else (state.P if state.P and state.P.values == x else None)
+        if variant == "correct":
+            # P is not touched: _committable kept only ballots ≲ H that P does not abort, so P
+            # (the highest accepted-prepared ballot, P ≥ H) already has value x
+            # (docs/deviations.md#dev-scp-accept-commit-p).
+            P = state.P
+            assert P is not None and P.values == x
+        else:
+            # slot.rs do_prepare_phase (4): P = the highest accepted-prepared ballot with value
+            # B.X, asserted to exist; ours falls back to ⟨lo, x⟩ (dev-scp-accept-commit-p).
+            p_n = acc.get(x)
+            P = Ballot(p_n, x) if p_n else (state.P if state.P and state.P.values == x else None)
+            P = P if P is not None else Ballot(lo, x)
         state = BallotState(
-            phase=COMMIT,
-            B=_commit_ballot(state.B, H, variant),
-            P=P if P is not None else Ballot(lo, x),
-            PP=None,
-            H=H,
-            C=Ballot(lo, x),
+            phase=COMMIT, B=step4_ballot(state.B, H, variant), P=P, PP=None, H=H, C=Ballot(lo, x)
         )
         return state, False
     if state.H is not None:  # step 8
-        state = state.with_B(_commit_ballot(state.B, state.H, variant))
+        state = state.with_B(step8_ballot(state.B, state.H, variant))
     bumped = _bump(state, ctx, peers, variant, Z, combine)
     return (bumped, True) if bumped is not None else (state, False)
 
@@ -439,8 +532,13 @@ def commit_phase_range(
     accepted (the variables only say which interval the node reports). Merely widening the
     range that contains C.N is not live: a node whose blocking set accepts a disjoint higher
     interval (peers externalized at C.N = 8 while it holds [6, 6]) would never confirm it
-    (tests/regressions/test_scp_commit_phase_liveness.py). The quorum path, seeded with
-    [C.N, H.N], can only re-find counters already accepted in this phase and is skipped.
+    (tests/regressions/test_scp_commit_phase_liveness.py). The quorum path counts too (WP §6.2
+    step 6 "v accepts more commit messages", by either rule of federated voting; D05 §"Commit
+    message": the local node votes commit ⟨n, B.X⟩ for every n ≥ C.N): a quorum voting-or-accepting
+    commit above H.N, the local node included, extends the range
+    (docs/deviations.md#dev-scp-commit-phase-quorum). Its upper end is capped at the highest
+    finite counter a statement names (stellar-core ``getCommitBoundariesFromStatements``), so
+    open-ended votes (Commit [CN, ∞)) do not move H to ∞.
 
     ``"mobilecoin"`` (``slot.rs`` ``do_commit_phase`` step (6), ``ballots_accepted_committed``;
     docs/deviations.md#dev-scp-commit-phase-range): C, H ← the accepted range with no monotonicity
@@ -452,8 +550,20 @@ def commit_phase_range(
         if not found:
             return cn, hn
         return min(a for a, _ in found), max(b for _, b in found)
-    merged = _merge(accepted_commit(None, ctx, peers, variant).get(x, []) + [(cn, hn)])
-    return merged[-1]
+    found = accepted_commit(None, ctx, peers, variant).get(x, [])
+    cap = _finite_commit_bound(x, hn, peers)
+    by_quorum = counters_in_range(peers.commit_votes.get(x, {}), cn, INFINITY, ctx.has_quorum)
+    found = found + [(a, min(b, cap)) for a, b in by_quorum if a <= cap]
+    return _merge(found + [(cn, hn)])[-1]
+
+
+def _finite_commit_bound(x: Values, hn: int, peers: Peers) -> int:
+    """The highest finite counter that a commit statement of value x names (or ``hn``)."""
+    bounds = [hn]
+    for table in (peers.commit_votes, peers.commit_accepts):
+        for a, b in table.get(x, {}).values():
+            bounds.extend(c for c in (a, b) if c < INFINITY)
+    return max(bounds)
 
 
 def commit_phase(

@@ -204,10 +204,16 @@ class Slot:
     def handle_timeout(self, kind: str, now_ms: int) -> SlotOutput:
         """A timer fired. Ignored unless armed with a deadline ≤ ``now_ms``.
 
-        ``nominate``: round += 1, add the round's leader, re-run nomination (MobileCoin
-        ``process_timeouts``). ``ballot``: B ← ⟨B.N + 1, next value⟩ and re-run the ballot
-        protocol (WP §6.2 "timeout"; MobileCoin ``process_timeouts``). Timer rules:
-        docs/deviations.md#dev-scp-timers.
+        ``nominate``: round += 1, add the round's leader, re-run nomination; ``"mobilecoin"``
+        runs only the nomination step (slot.rs ``process_timeouts`` calls ``do_nominate_phase``
+        alone), ``"correct"`` then runs the ballot protocol too, so that a value confirmed
+        nominated by the timeout starts balloting at once (D05 §"Nominate message"/"Summary of
+        phases": NOMINATE and PREPARE run concurrently; stellar-core: the nomination timer's
+        ``NominationProtocol::nominate`` emits a statement that is processed like a received
+        one, and ``processEnvelope`` hands a new composite value to ``Slot::bumpState``, i.e.
+        the ballot protocol; docs/deviations.md#dev-scp-nomination-timeout). ``ballot``:
+        B ← ⟨B.N + 1, next value⟩ and re-run the ballot protocol (WP §6.2 "timeout"; MobileCoin
+        ``process_timeouts``). Timer rules: docs/deviations.md#dev-scp-timers.
         """
         if kind not in TIMER_KINDS:
             raise ScpError("scp.bad_timer", f"unknown timer kind {kind!r}")
@@ -224,7 +230,10 @@ class Slot:
                     self.leaders,
                 )
                 self.leaders = self.leaders | {leader}
-                self._run_nomination(now_ms)  # MobileCoin runs only the nomination step here
+                if self.variant == "mobilecoin":
+                    self._run_nomination(now_ms)  # slot.rs process_timeouts: nomination only
+                else:
+                    self._run_protocol(now_ms)
         elif self.phase != bp.EXTERNALIZE and self.ballot.B is not None:
             ctx = self._context()
             value = bp.next_ballot_values(

@@ -110,7 +110,10 @@ def test_step4_accept_commit_via_quorum() -> None:
 
 
 def test_step4_accept_commit_via_v_blocking() -> None:
-    s = at(BallotState(B=b(1, x)), Q3)
+    """MobileCoin (slot.rs do_prepare_phase (4)) accepts commit from a blocking set without a
+    confirmed prepare; the correct variant first confirms prepare
+    (test_ballot_variants.test_commit_from_a_blocking_peer_waits_for_confirmed_prepare_in_correct)."""
+    s = at(BallotState(B=b(1, x)), Q3, "mobilecoin")
     s.propose_values([x], 0)
     out = s.handle_messages([msg("n1", commit(b(2, x), 2, 1, 2))], 1)
     assert s.phase == bp.COMMIT
@@ -122,13 +125,16 @@ def test_step4_accept_commit_via_v_blocking() -> None:
 def test_accept_commit_range_narrowing_differs_between_variants() -> None:
     """docs/deviations.md#dev-scp-blocking-set-acceptance for commit ranges: n1 accepts commit [1,
     5], n2 only [1, 2]; the blocking set {n1, n2} justifies [1, 2]; MobileCoin records the members'
-    full ranges."""
+    full ranges. n3 and n4 accept prepare ⟨5, x⟩, so {n1, n3, n4} confirms prepare ⟨5, x⟩ and the
+    correct variant may accept commit up to 5 (D05: only confirmed-prepared ballots): the narrowing
+    alone limits it to [1, 2]."""
     qset = QuorumSet(3, ("n1", "n2", "n3", "n4"))
     peers = {n: QuorumSet(3, tuple(i for i in IDS5 if i != n)) for n in IDS5}
     for variant, h in (("correct", 2), ("mobilecoin", 5)):
         s = at(BallotState(B=b(1, x)), qset, variant)
-        s.handle_messages([msg("n1", commit(b(5, x), 5, 1, 5), qset=peers["n1"]),
-                           msg("n2", commit(b(2, x), 2, 1, 2), qset=peers["n2"])], 1)
+        s.handle_messages([msg(n, prep(b(5, x), P=b(5, x)), qset=peers[n]) for n in ("n3", "n4")]
+                          + [msg("n1", commit(b(5, x), 5, 1, 5), qset=peers["n1"]),
+                             msg("n2", commit(b(2, x), 2, 1, 2), qset=peers["n2"])], 1)
         assert s.phase == bp.COMMIT
         assert s.ballot.C == b(1, x) and s.ballot.H == b(h, x)
 
@@ -155,8 +161,9 @@ def test_externalize_messages_from_a_quorum_externalize_a_fresh_node() -> None:
 
 
 def test_step8_changes_value_by_bumping_even_when_h_is_below_b() -> None:
-    """MobileCoin step 8: B ← ⟨max(B.N + 1, H.N), H.X⟩ when B.X ≠ H.X, even if H < B."""
-    s = at(BallotState(phase=bp.PREPARE, B=b(3, y), P=b(2, x)), Q3)
+    """MobileCoin step 8 (slot.rs do_prepare_phase (8)): B ← ⟨max(B.N + 1, H.N), H.X⟩ when
+    B.X ≠ H.X, even if H < B (the correct variant: test_ballot_variants)."""
+    s = at(BallotState(phase=bp.PREPARE, B=b(3, y), P=b(2, x)), Q3, "mobilecoin")
     s.handle_messages([msg(n, prep(b(2, x), P=b(2, x))) for n in ("n1", "n2", "n3")], 1)
     assert s.ballot.H == b(2, x)
     assert s.ballot.B == b(4, x)
@@ -203,13 +210,15 @@ def test_step1_clears_an_aborted_commit_vote_then_steps_9_and_8_disagree() -> No
     moves to counter 3 with the value get_next_ballot_values recomputes from M (nothing is confirmed
     prepared there: the highest accepted-prepared value y,
     docs/deviations.md#dev-scp-next-ballot-value); in the recursive pass step 8 switches back to H.X
-    = x by bumping once more (MobileCoin step 8)."""
+    = x by bumping once more (MobileCoin step 8). The correct variant takes H's value at once
+    (D05 ``ballot.value``: h.value) and ends at ⟨3, x⟩, sending P clamped below B: ⟨2, y⟩."""
     start = BallotState(phase=bp.PREPARE, B=b(2, x), P=b(2, x), H=b(2, x), C=b(1, x))
-    s = at(start, Q3)
-    s.handle_messages([msg("n1", prep(b(3, y), P=b(3, y)))], 1)
-    assert s.ballot.C is None
-    assert s.ballot.B == b(4, x) and s.ballot.P == b(3, y) and s.ballot.PP == b(2, x)
-    assert _prepare_of(s) == prep(b(4, x), b(3, y), b(2, x), 0, 2)
+    for variant, B, sent_p in (("mobilecoin", b(4, x), b(3, y)), ("correct", b(3, x), b(2, y))):
+        s = at(start, Q3, variant)
+        s.handle_messages([msg("n1", prep(b(3, y), P=b(3, y)))], 1)
+        assert s.ballot.C is None
+        assert s.ballot.B == B and s.ballot.P == b(3, y) and s.ballot.PP == b(2, x)
+        assert _prepare_of(s) == prep(B, sent_p, b(2, x), 0, 2)
 
 
 def test_commit_phase_step9_bumps_the_counter_with_the_value_fixed() -> None:
