@@ -42,6 +42,11 @@ def tlc_facts(result: TlcResult) -> list[str]:
              f"states: {result.generated} generated, {result.distinct} distinct, depth "
              f"{result.depth}, {result.seconds:.1f} s"
              + (f", {rate:,.0f} states/s" if rate else "")]
+    queue = getattr(result, "queue", None)  # figures of RUNNER's TlcResult (tlc_output.py)
+    if getattr(result, "partial", False):
+        facts.append(f"stopped after {result.seconds:.1f} s before TLC finished: partial "
+                     "figures of its last progress report"
+                     + (f", {queue:,} states left on the queue" if queue is not None else ""))
     if result.violated_invariant:
         facts.append(f"violated invariant: {result.violated_invariant}")
     facts += [f"tlc: {error}" for error in result.errors]
