@@ -21,7 +21,7 @@ body { font-family: sans-serif; font-size: 13px; margin: 1em; }
 table.msc { border-collapse: collapse; }
 table.msc > tbody > tr > td, table.msc > thead > tr > th { border-top: 1px solid #ddd;
   vertical-align: top; padding: 2px 6px; text-align: left; }
-table.msc td.chart { padding: 0; background-repeat: no-repeat; }
+table.msc td.chart, table.msc th.chart { padding: 0; background-repeat: no-repeat; }
 table.summary { border-collapse: collapse; font-family: monospace; font-size: 12px; }
 table.summary td, table.summary th { padding: 0 6px; border: 1px solid #eee; }
 .action { font-weight: bold; font-family: monospace; }
