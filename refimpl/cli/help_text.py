@@ -35,6 +35,7 @@ EXAMPLES: dict[str, str] = {
     "tlc check": "mcref tlc check --size small",
     "trace validate": "mcref trace validate run.ndjson --slot 1",
     "trace merge": "mcref trace merge net/node*/scp/trace-*.ndjson -o run.ndjson",
+    "trace show": "mcref trace show run.ndjson --slot 1 --format html -o run.html",
     "bench tx": "mcref bench tx --rounds 3 --json",
     "bench fog": "mcref bench fog --quick",
     "attest verify-quote":

@@ -21,10 +21,13 @@ from refimpl.cli.inputs import input_file
 def register(trace_sub: Any) -> None:
     show = trace_sub.add_parser(
         "show", help="show a trace step by step (text, JSON or a message sequence chart)",
-        epilog="example: mcref trace show run.ndjson --slot 1 --format html -o run.html")
+        description="Show a trace of `mcref scp simulate --trace` or `mcref trace merge` step "
+                    "by step: each step's action, the per-node changes and a summary of every "
+                    "node; --format html draws a message sequence chart.")
     show.add_argument("trace", type=input_file)
     show.add_argument("--slot", type=int, help="show only this slot (default: all)")
-    show.add_argument("--format", choices=["text", "json", "html"], default="text")
+    show.add_argument("--format", choices=["text", "json", "html"], default="text",
+                      help="text (compact), json (structured values) or html (a chart)")
     show.add_argument("-o", "--out", type=Path, help="write to this file (default: stdout)")
     show.set_defaults(handler=_show)
 

@@ -88,14 +88,20 @@ def steps_from_trace(objects: Iterable[Mapping[str, Any]], slot: int | None = No
         if not isinstance(node, str) or not isinstance(event, str) or not isinstance(args, dict) \
                 or not isinstance(step_slot, int):
             raise _bad(f"step seq={obj.get('seq')}: missing node, event, slot or args")
+        if node not in honest and node not in byzantine:
+            raise _bad(f"step seq={obj.get('seq')}: node {node!r} is not in the header")
         index = len(steps) + 1
         raw_msg = args.get("msg")
         msg = scp_view.message_from_trace(raw_msg, names) if isinstance(raw_msg, dict) else None
         actions = [_event_action(event, node, args, names, msg, node in byzantine)]
         changes = []
         arrows = []
-        if event == "receive" and isinstance(raw_msg, dict) and msg is not None:
-            sender = str(raw_msg.get("sender", "?"))
+        if event == "receive":
+            sender = raw_msg.get("sender") if isinstance(raw_msg, dict) else None
+            if not isinstance(raw_msg, dict) or msg is None or not isinstance(sender, str) \
+                    or (sender not in honest and sender not in byzantine):
+                raise _bad(f"step seq={obj.get('seq')}: a receive without a message from a "
+                           "node of the header")
             arrows.append(Arrow(sender, node, scp_view.message_label(msg, short=True),
                                 byzantine=sender in byzantine,
                                 sent_at=sent.get((sender, json.dumps(raw_msg, sort_keys=True)))))
