@@ -113,13 +113,50 @@ def _parse_vars(state: TlcState) -> dict[str, TlaValue]:
     return {name: parse_tla(text) for name, text in state.variables}
 
 
+def resolve_lasso(states: Sequence[TlcState]) -> tuple[list[TlcState], dict[int, str]]:
+    """A liveness counterexample's end as ordinary states, and a note per such state.
+
+    TLC ends a lasso with ``N: Back to state: <Action ...>`` (message 2122: the action leads
+    from the last state back to state N) or ``N: Stuttering`` (2218: state N repeats forever);
+    the runner keeps them as states without variables.  Each becomes a step to a copy of state
+    N, noted ``↺ back to state N`` or ``(state N repeats forever)``.
+    """
+    out: list[TlcState] = []
+    notes: dict[int, str] = {}
+    seen: dict[int, TlcState] = {}
+    for state in states:
+        if state.variables:
+            out.append(state)
+            seen.setdefault(state.index, state)
+            continue
+        target = seen.get(state.index)
+        if target is None:
+            continue
+        text = state.action.strip()
+        if text.startswith("Back to state"):
+            label = text.partition(":")[2].strip() or "<Back to state>"
+            notes[len(out)] = f"↺ back to state {state.index}"
+        else:
+            label = "Stuttering"
+            notes[len(out)] = f"(state {state.index} repeats forever)"
+        out.append(attrs.evolve(target, index=len(out) + 1, action=label))
+    return out, notes
+
+
 def steps_from_tlc(states: Sequence[TlcState]) -> StepModel:
     """The step model of a TLC counterexample (an SCP one when the spec has SCP.tla's
-    variables)."""
-    parsed = [_parse_vars(s) for s in states]
+    variables); a liveness counterexample's loop is shown by :func:`resolve_lasso`."""
+    resolved, notes = resolve_lasso(states)
+    parsed = [_parse_vars(s) for s in resolved]
     if parsed and _SCP_VARS <= set(parsed[0]):
-        return _scp_steps(states, parsed)
-    return _generic_steps(states, parsed)
+        model = _scp_steps(resolved, parsed)
+    else:
+        model = _generic_steps(resolved, parsed)
+    if not notes:
+        return model
+    steps = tuple(attrs.evolve(step, action=f"{step.action} {notes[position]}")
+                  if position in notes else step for position, step in enumerate(model.steps))
+    return attrs.evolve(model, steps=steps)
 
 
 # --- generic specs ---------------------------------------------------------------------------

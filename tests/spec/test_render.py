@@ -255,3 +255,24 @@ def test_partial_result_says_it_stopped(split: TlcResult) -> None:
     assert "stopped after" in text and "1,234 states left on the queue" in text
     assert json.loads(render_tlc_result(stopped, "json"))["counterexample"] == []
     _parse_html(render_tlc_result(stopped, "html"))
+
+
+def test_liveness_lasso_is_shown() -> None:
+    """TLC's ``2: Back to state: <Reset ...>`` and ``N: Stuttering`` end a lasso."""
+    def state(index: int, action: str, x: int | None) -> TlcState:
+        return TlcState(index, action, (("x", str(x)),) if x is not None else ())
+
+    states = (state(1, "<Initial predicate>", 0), state(2, "<Up line 5, col 7 to line 5, "
+              "col 25 of module Live>", 1), state(3, "<Up line 5, col 7 to line 5, col 25 of "
+              "module Live>", 2),
+              state(2, "Back to state: <Reset line 6, col 10 to line 6, col 24 of module Live>",
+                    None))
+    result = TlcResult(outcome="liveness_violated", exit_code=13, generated=4, distinct=3,
+                       depth=3, seconds=0.1, violated_invariant=None, counterexample=states,
+                       errors=())
+    steps = _step_lines(render_tlc_result(result, "text"))
+    assert steps[-1] == (4, "Reset ↺ back to state 2")
+    assert "x: 2 → 1" in render_tlc_result(result, "text").split("4. Reset")[1]
+    stutter = states[:3] + (state(3, "Stuttering", None),)
+    last = _step_lines(render_tlc_result(attrs.evolve(result, counterexample=stutter), "text"))
+    assert last[-1] == (4, "Stuttering (state 3 repeats forever)")
