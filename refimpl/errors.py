@@ -274,6 +274,7 @@ CODES: dict[str, str] = {
     "formal.tlc_failed": "TLC stopped with an error that is not a model-checking verdict",
     "formal.bad_manifest": "spec/manifest.json is missing or malformed",
     "formal.unknown_model": "no model of that name in spec/manifest.json",
+    "formal.no_checkpoint": "no TLC checkpoint in the directory given to --recover",
     "formal.bad_trace": "a trace file is not a well-formed mcref SCP trace",
     "formal.bad_fbas": "an FBAS file is not a stellarbeat-format node list",
     "formal.fbas_no_quorum_set": "no node of the FBAS has a known quorum set",

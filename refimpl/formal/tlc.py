@@ -1,104 +1,53 @@
-"""Run the TLC model checker (TLC 2.15 from ``tla2tools.jar``) and parse its ``-tool`` output.
+"""Run the TLC model checker (TLC 2.15 from ``tla2tools.jar``).
 
 What TLC 2.15 can and cannot do is recorded in docs/tlc.md ("What TLC 2.15 can and cannot do"):
 no ``-dumpTrace``, no ``Json`` module, no ``CHECK_DEADLOCK`` in a .cfg, ``-workers`` must be a
 number, and every run needs its own ``-metadir`` (state directories are named from the wall
-clock) and its own ``-Djava.io.tmpdir`` (standard modules are extracted there). Exit codes:
-0 no error, 11 deadlock, 12 safety violation, 13 liveness violation, 150 parse/semantic error.
+clock) and its own ``-Djava.io.tmpdir`` (standard modules are extracted there).
 
-This module owns locating Java and the jar, one isolated run with a timeout, and turning the
-message-coded output into a :class:`TlcResult`; :mod:`refimpl.formal.manifest` runs the models
-listed in ``spec/manifest.json``.
+This module owns locating Java and the jar and building TLC's command line (workers, heap,
+metadir, checkpoints, recovery); :mod:`refimpl.formal.tlc_process` runs it and streams progress,
+:mod:`refimpl.formal.tlc_output` parses the output, :mod:`refimpl.formal.tlc_distributed` runs
+TLCServer and TLCWorker, :mod:`refimpl.formal.manifest` runs the models of ``spec/manifest.json``.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import re
+import random
 import shutil
-import subprocess
 import tempfile
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import attrs
 
 from refimpl.errors import FormalError
+from refimpl.formal import tlc_process
+from refimpl.formal.tlc_output import (
+    EXIT_OUTCOMES,
+    TlcProgress,
+    TlcResult,
+    TlcState,
+    parse_tool_output,
+)
+from refimpl.formal.tlc_process import ProgressCallback
 
-#: TLC's exit codes (tlc2.output.EC.ExitStatus) and the outcome names we report.
-EXIT_OUTCOMES: dict[int, str] = {
-    0: "ok",
-    11: "deadlock",
-    12: "invariant_violated",
-    13: "liveness_violated",
-    150: "parse_error",
-}
+__all__ = ["EXIT_OUTCOMES", "Simulation", "TlcOptions", "TlcProgress", "TlcResult", "TlcState",
+           "find_jar", "find_java", "parse_tool_output", "raise_for_tool_failure", "run_tlc"]
 
-# -tool message codes (tlc2.output.EC / MP) used below.
-_MSG_STATE = 2217  # one state of an error trace
-_MSG_INVARIANT_VIOLATED = 2110
-_MSG_INVARIANT_VIOLATED_INITIAL = 2107
-_MSG_DEADLOCK = 2114
-_MSG_STATS = 2199  # "N states generated, M distinct states found, ..."
-_MSG_DEPTH = 2194  # "The depth of the complete state graph search is D."
-_MSG_SIM_STATS = 2210  # "The number of states generated: N" (simulation)
-_MSG_PROGRESS = (2200, 2209)  # "Progress(d) at ...: N states generated, ..." (2209: simulation)
-_MSG_FINISHED = 2186
+#: The file in a kept metadir that records what a resumed run must repeat: TLC 2.15 draws a
+#: random fingerprint polynomial (``-fp``) per run, and a run recovered with another one
+#: counts some states twice (tlaplus/tlaplus issue 1444).
+RUN_FILE = "mcref-run.json"
 
-# SANY's progress lines, printed before its errors: not part of an error's text.
-_NOISE = ("Parsing file", "Semantic processing of module", "Starting SANY", "SANY finished")
+#: TLC's checkpoint files: a directory holding this one is a checkpoint.
+_CHECKPOINT_MARK = "queue.chkpt"
 
-_START = re.compile(r"^@!@!@STARTMSG (\d+):(\d+) @!@!@$")
-_END = re.compile(r"^@!@!@ENDMSG (\d+) @!@!@$")
-
-
-@attrs.frozen
-class TlcState:
-    """One state of a counterexample: its 1-based position, the action that reached it
-    (``<Initial predicate>`` or ``<Name line ...>``) and each variable's TLA+ value as text."""
-
-    index: int
-    action: str
-    variables: tuple[tuple[str, str], ...]
-
-    def to_json(self) -> dict[str, object]:
-        return {"index": self.index, "action": self.action, "variables": dict(self.variables)}
-
-
-@attrs.frozen
-class TlcResult:
-    """What one TLC run established."""
-
-    outcome: str  # ok | invariant_violated | deadlock | liveness_violated | parse_error |
-    #              timeout | error
-    exit_code: int | None
-    generated: int | None
-    distinct: int | None
-    depth: int | None
-    seconds: float
-    violated_invariant: str | None
-    counterexample: tuple[TlcState, ...]
-    errors: tuple[str, ...]  # text of TLC's error messages (parse errors, exceptions)
-    printed: tuple[str, ...] = ()  # lines the spec printed (TLC module Print / PrintT)
-
-    @property
-    def states_per_second(self) -> float | None:
-        if self.generated is None or self.seconds <= 0:
-            return None
-        return self.generated / self.seconds
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "outcome": self.outcome,
-            "exit_code": self.exit_code,
-            "generated": self.generated,
-            "distinct": self.distinct,
-            "depth": self.depth,
-            "seconds": round(self.seconds, 3),
-            "violated_invariant": self.violated_invariant,
-            "counterexample": [s.to_json() for s in self.counterexample],
-            "errors": list(self.errors),
-        }
+#: TLC 2.15's fingerprint polynomials are numbered 0..130 (``-fp``).
+_FP_COUNT = 131
 
 
 @attrs.frozen
@@ -108,6 +57,25 @@ class Simulation:
     num: int
     depth: int
     seed: int = 1
+
+
+@attrs.frozen
+class TlcOptions:
+    """How to run TLC: worker threads, heap, time limit, where to keep state, checkpoints.
+
+    ``timeout_s`` None or 0: no limit. ``metadir`` None: a private directory removed after the
+    run; otherwise TLC's state directory is kept there (a stopped run can be resumed).
+    ``recover``: a checkpoint directory (or a kept metadir holding one) to resume.
+    ``checkpoint_minutes``: TLC's checkpoint interval (fractions allowed; 0 = never; None =
+    TLC's 30 minutes when the metadir is kept, never otherwise)."""
+
+    workers: int = 2
+    heap_mb: int = 2048
+    timeout_s: float | None = 300.0
+    metadir: Path | None = None
+    recover: Path | None = None
+    checkpoint_minutes: float | None = None
+    check_deadlock: bool = False
 
 
 def find_java() -> str:
@@ -148,161 +116,119 @@ def find_jar() -> Path:
     return jar
 
 
+def find_checkpoint(path: Path) -> Path:
+    """The checkpoint to resume: ``path`` itself, else the newest checkpoint directory in it
+    (TLC names them after the wall clock, ``yy-MM-dd-HH-mm-ss``)."""
+    if (path / _CHECKPOINT_MARK).is_file():
+        return path
+    found = sorted(p.parent for p in path.glob(f"*/{_CHECKPOINT_MARK}"))
+    if not found:
+        raise FormalError("formal.no_checkpoint",
+                          f"{path}: no TLC checkpoint (a directory holding {_CHECKPOINT_MARK})")
+    return found[-1]
+
+
+def _run_record(metadir: Path, recover: Path | None) -> dict[str, int]:
+    """The fingerprint polynomial of this run: the one recorded beside the checkpoint being
+    resumed, else a fresh random one, recorded in ``metadir`` for a later ``--recover``."""
+    for place in ([recover, recover.parent] if recover is not None else []):
+        try:
+            record = json.loads((place / RUN_FILE).read_text())
+            if isinstance(record.get("fp"), int) and 0 <= record["fp"] < _FP_COUNT:
+                return {"fp": int(record["fp"])}
+        except (OSError, ValueError, AttributeError):
+            continue
+    record = {"fp": random.randrange(_FP_COUNT)}
+    metadir.mkdir(parents=True, exist_ok=True)
+    (metadir / RUN_FILE).write_text(json.dumps(record) + "\n")
+    return record
+
+
+@contextmanager
+def scratch_dir(prefix: str = "tlc-") -> Iterator[Path]:
+    """A private directory under ``$TMPDIR``, removed afterwards."""
+    base = Path(os.environ.get("TMPDIR") or tempfile.gettempdir())
+    base.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=base) as scratch:
+        yield Path(scratch)
+
+
+def java_command(main_class: str, options: TlcOptions, javatmp: Path,
+                 properties: dict[str, str] | None = None) -> list[str]:
+    """``java -Xmx... -D... -cp tla2tools.jar MAIN_CLASS`` with a private Java temp dir."""
+    javatmp.mkdir(parents=True, exist_ok=True)
+    props = {"java.io.tmpdir": str(javatmp), **(properties or {})}
+    if options.checkpoint_minutes:  # TLC reads the interval in milliseconds from this property
+        props["tlc2.TLCGlobals.chkpt"] = str(max(1, round(options.checkpoint_minutes * 60000)))
+    return [find_java(), f"-Xmx{options.heap_mb}m", "-XX:+UseParallelGC",
+            *(f"-D{key}={value}" for key, value in props.items()),
+            "-cp", str(find_jar()), main_class]
+
+
+def model_arguments(spec: Path, cfg: Path, options: TlcOptions, metadir: Path,
+                    keep: bool) -> list[str]:
+    """The arguments TLC and TLCServer share: metadir, checkpoints, recovery, fingerprint
+    polynomial, deadlock checking, config and spec."""
+    arguments = ["-tool", "-metadir", str(metadir)]
+    recover = find_checkpoint(options.recover.resolve()) if options.recover is not None else None
+    if keep:
+        arguments += ["-fp", str(_run_record(metadir, recover)["fp"])]
+    if recover is not None:
+        arguments += ["-recover", str(recover)]
+    if options.checkpoint_minutes == 0 or not keep:
+        arguments += ["-checkpoint", "0"]  # a removed metadir: checkpoints would be wasted
+    if not options.check_deadlock:
+        arguments.append("-deadlock")  # in TLC, -deadlock turns deadlock checking *off*
+    return [*arguments, "-config", str(cfg), spec.name]
+
+
+def state_dir(options: TlcOptions, scratch: Path) -> tuple[Path, bool]:
+    """Where TLC keeps its states, and whether that directory is kept after the run: the
+    ``--metadir``, else the directory of the checkpoint being resumed, else a private one."""
+    if options.metadir is not None:
+        return options.metadir.resolve(), True
+    if options.recover is not None:
+        checkpoint = find_checkpoint(options.recover.resolve())
+        return checkpoint.parent, True
+    return scratch / "states", False
+
+
 def run_tlc(
     spec: Path,
     cfg: Path,
     *,
     workers: int = 2,
-    timeout_s: float = 300.0,
+    timeout_s: float | None = 300.0,
     simulation: Simulation | None = None,
     check_deadlock: bool = False,
     heap_mb: int = 2048,
+    options: TlcOptions | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> TlcResult:
-    """Run TLC on ``spec`` (a .tla) with model ``cfg`` in a private metadir and Java tmpdir.
+    """Run TLC on ``spec`` (a .tla) with model ``cfg``; ``options`` (when given) replaces the
+    workers / timeout / deadlock / heap arguments.
 
-    Runs in the spec's directory so that modules it EXTENDS or INSTANCEs are found. A run that
-    exceeds ``timeout_s`` is killed and reported with outcome ``timeout``.
+    Runs in the spec's directory so that modules it EXTENDS or INSTANCEs are found. Progress
+    reports go to ``on_progress`` while TLC runs. A run that exceeds the timeout is stopped and
+    reported with outcome ``timeout`` and ``partial`` set (the last progress figures).
     """
-    java = find_java()
-    jar = find_jar()
+    if options is None:
+        options = TlcOptions(workers=workers, heap_mb=heap_mb, timeout_s=timeout_s,
+                             check_deadlock=check_deadlock)
     spec = spec.resolve()
     cfg = cfg.resolve()
-    base = Path(os.environ.get("TMPDIR") or tempfile.gettempdir())
-    base.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="tlc-", dir=base) as scratch:
-        metadir = Path(scratch) / "states"
-        javatmp = Path(scratch) / "java"
-        javatmp.mkdir()
-        command = [
-            java, f"-Xmx{heap_mb}m", "-XX:+UseParallelGC", f"-Djava.io.tmpdir={javatmp}",
-            "-cp", str(jar), "tlc2.TLC", "-tool", "-metadir", str(metadir),
-            "-workers", str(1 if simulation else workers), "-config", str(cfg),
-        ]
-        if not check_deadlock:
-            command.append("-deadlock")  # in TLC, -deadlock turns deadlock checking *off*
+    with scratch_dir() as scratch:
+        metadir, keep = state_dir(options, scratch)
+        command = [*java_command("tlc2.TLC", options, scratch / "java"),
+                   "-workers", str(1 if simulation else options.workers)]
         if simulation is not None:
             command += ["-simulate", f"num={simulation.num}", "-depth", str(simulation.depth),
                         "-seed", str(simulation.seed)]
-        command.append(spec.name)
-        started = time.monotonic()
-        process = subprocess.Popen(command, cwd=spec.parent, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        try:
-            output, _ = process.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-            partial = parse_tool_output(output or "", None, time.monotonic() - started)
-            return attrs.evolve(partial, outcome="timeout")
-        return parse_tool_output(output, process.returncode, time.monotonic() - started)
-
-
-def _messages(text: str) -> list[tuple[int, str]]:
-    """Split ``-tool`` output into (message code, body) pairs; untagged lines get code -1."""
-    found: list[tuple[int, str]] = []
-    code: int | None = None
-    body: list[str] = []
-    loose: list[str] = []
-    for line in text.splitlines():
-        start = _START.match(line)
-        if start:
-            if code is not None:  # 2.15 omits some ENDMSG lines in simulation mode
-                found.append((code, "\n".join(body)))
-            if loose:
-                found.append((-1, "\n".join(loose)))
-                loose = []
-            code, body = int(start.group(1)), []
-            continue
-        if _END.match(line):
-            if code is not None:
-                found.append((code, "\n".join(body)))
-            code, body = None, []
-            continue
-        (body if code is not None else loose).append(line)
-    if code is not None:
-        found.append((code, "\n".join(body)))
-    if loose:
-        found.append((-1, "\n".join(loose)))
-    return found
-
-
-def _parse_state(body: str) -> TlcState:
-    lines = body.strip("\n").splitlines()
-    head = lines[0] if lines else ""
-    index_text, _, action = head.partition(": ")
-    variables: list[tuple[str, str]] = []
-    for line in lines[1:]:
-        if line.startswith("/\\ "):
-            name, _, value = line[3:].partition(" = ")
-            variables.append((name.strip(), value))
-        elif not variables and " = " in line:  # a spec with one variable: no conjunction
-            name, _, value = line.partition(" = ")
-            variables.append((name.strip(), value))
-        elif variables and line.strip():
-            name, value = variables[-1]
-            variables[-1] = (name, value + "\n" + line)
-    index = int(index_text) if index_text.strip().isdigit() else len(variables)
-    return TlcState(index=index, action=action.strip(), variables=tuple(variables))
-
-
-def _int(text: str) -> int:
-    return int(text.replace(",", ""))
-
-
-def parse_tool_output(text: str, exit_code: int | None, seconds: float) -> TlcResult:
-    """Turn TLC's ``-tool`` output and exit code into a :class:`TlcResult` (pure function)."""
-    generated = distinct = depth = None
-    invariant: str | None = None
-    states: list[TlcState] = []
-    errors: list[str] = []
-    printed: list[str] = []
-    deadlock = False
-    for code, body in _messages(text):
-        if code == _MSG_STATE:
-            states.append(_parse_state(body))
-        elif code in (_MSG_INVARIANT_VIOLATED, _MSG_INVARIANT_VIOLATED_INITIAL):
-            match = re.search(r"Invariant (\S+) is violated", body)
-            invariant = match.group(1) if match else body.strip()
-        elif code == _MSG_DEADLOCK:
-            deadlock = True
-        elif code == _MSG_STATS:
-            match = re.search(r"([\d,]+) states generated, ([\d,]+) distinct states", body)
-            if match:
-                generated, distinct = _int(match.group(1)), _int(match.group(2))
-        elif code in _MSG_PROGRESS:
-            match = re.search(r"([\d,]+) states generated", body)
-            if match:
-                generated = _int(match.group(1))
-        elif code == _MSG_SIM_STATS:
-            match = re.search(r"states generated: ([\d,]+)", body)
-            if match:
-                generated = _int(match.group(1))
-        elif code == _MSG_DEPTH:
-            match = re.search(r"is (\d+)", body)
-            if match:
-                depth = int(match.group(1))
-        elif code == -1 or 1000 <= code < 2000 or 3000 <= code < 6000:
-            if code == -1:
-                printed.extend(line for line in body.splitlines() if line.startswith("<<"))
-            if code == -1 and "rror" not in body and "Fatal" not in body:
-                continue
-            useful = [line for line in body.splitlines() if line.strip()
-                      and not line.startswith(_NOISE)]
-            text = " ".join(" ".join(useful).split())
-            if text and text not in errors:
-                errors.append(text)
-    if exit_code is None:
-        outcome = "timeout"
-    elif exit_code in EXIT_OUTCOMES:
-        outcome = EXIT_OUTCOMES[exit_code]
-    else:
-        outcome = "error"
-    if deadlock and outcome == "error":
-        outcome = "deadlock"
-    return TlcResult(outcome=outcome, exit_code=exit_code, generated=generated,
-                     distinct=distinct, depth=depth, seconds=seconds,
-                     violated_invariant=invariant, counterexample=tuple(states),
-                     errors=tuple(errors), printed=tuple(printed))
+        command += model_arguments(spec, cfg, options, metadir, keep)
+        process = tlc_process.start(command, spec.parent)
+        finished = tlc_process.stream(process, timeout_s=options.timeout_s or None,
+                                      on_progress=on_progress)
+    return parse_tool_output(finished.output, finished.exit_code, finished.seconds)
 
 
 def raise_for_tool_failure(result: TlcResult, what: str) -> None:

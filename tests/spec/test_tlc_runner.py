@@ -17,6 +17,7 @@ from refimpl.cli import main
 from refimpl.errors import CODES, FormalError
 from refimpl.formal.manifest import load_manifest
 from refimpl.formal.tlc import find_jar, find_java, parse_tool_output
+from refimpl.formal.tlc_output import ProgressReader, parse_progress
 
 VIOLATION = """@!@!@STARTMSG 2262:0 @!@!@
 TLC2 Version 2.15 of Day Month 20?? (rev: d5b5a7f)
@@ -99,6 +100,55 @@ def test_simulation_statistics() -> None:
     assert parse_tool_output(progress_only, 0, 0.4).generated == 16
 
 
+PROGRESS = ("Progress(870) at 2026-12-02 13:47:14: 431,699 states generated (431,699 s/min), "
+            "216,435 distinct states found (216,435 ds/min), 301 states left on queue.")
+STOPPED = """@!@!@STARTMSG 2185:0 @!@!@
+Starting... (2026-12-02 13:47:10)
+@!@!@ENDMSG 2185 @!@!@
+@!@!@STARTMSG 2190:0 @!@!@
+Finished computing initial states: 1 distinct state generated at 2026-12-02 13:47:11.
+@!@!@ENDMSG 2190 @!@!@
+@!@!@STARTMSG 2195:0 @!@!@
+Checkpointing of run /tmp/m/26-12-02-13-47-10
+@!@!@ENDMSG 2195 @!@!@
+@!@!@STARTMSG 2196:0 @!@!@
+Checkpointing completed at (2026-12-02 13:47:14)
+@!@!@ENDMSG 2196 @!@!@
+@!@!@STARTMSG 2200:0 @!@!@
+""" + PROGRESS + """
+@!@!@ENDMSG 2200 @!@!@
+"""
+
+
+def test_progress_report_figures() -> None:
+    report = parse_progress(2200, PROGRESS, 4.5)
+    assert report is not None and report.kind == "progress"
+    assert (report.generated, report.distinct, report.queue, report.rate, report.depth) == (
+        431_699, 216_435, 301, 431_699, 870)
+    assert "216,435 distinct" in report.line() and "depth 870" in report.line()
+    simulated = parse_progress(2209, "Progress(-1) at 2026-11-22 00:16:04: 16 states "
+                               "generated, -1 distinct states found", 1.0)
+    assert simulated is not None
+    assert (simulated.generated, simulated.distinct, simulated.depth) == (16, None, None)
+    assert parse_progress(2110, "Invariant Inv is violated.") is None
+
+
+def test_progress_reader_reports_each_status_message_once() -> None:
+    reader = ProgressReader()
+    kinds = [r.kind for line in STOPPED.splitlines()
+             if (r := reader.feed(line, 0.0)) is not None]
+    assert kinds == ["starting", "initial", "checkpoint", "checkpointed", "progress"]
+
+
+def test_stopped_run_keeps_the_last_progress_figures() -> None:
+    result = parse_tool_output(STOPPED, None, 5.0)
+    assert result.outcome == "timeout" and result.partial
+    assert (result.generated, result.distinct, result.queue, result.depth) == (
+        431_699, 216_435, 301, 870)
+    finished = parse_tool_output(VIOLATION, 12, 1.0)
+    assert not finished.partial and finished.queue == 0
+
+
 @given(st.text(), st.one_of(st.none(), st.integers(-300, 300)))
 def test_any_output_parses_without_crashing(text: str, code: int | None) -> None:
     result = parse_tool_output(text, code, 1.0)
@@ -150,22 +200,29 @@ def test_cli_run_reports_a_violation_as_json(tmp_path: Path,
     document = json.loads(capsys.readouterr().out)
     assert document["outcome"] == "invariant_violated"
     assert document["violated_invariant"] == "Small"
-    assert [s["variables"]["x"] for s in document["counterexample"]] == ["0", "1", "2", "3"]
+    assert [s["state"]["x"] for s in document["counterexample"]] == [0, 1, 2, 3]
+    assert document["partial"] is False
 
 
 def test_cli_parse_error_is_one_line(tmp_path: Path,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     cfg = _toy(tmp_path, "Init == x = \n", "INIT Init\nNEXT Init\n")
-    assert main(["tlc", "run", str(cfg)]) == 2
+    assert main(["tlc", "run", str(cfg), "--quiet"]) == 2  # --quiet: no progress lines
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error[formal.tla_parse_error]")
 
 
-def test_cli_timeout_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_timeout_prints_the_partial_result(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
     cfg = _toy(tmp_path, "Init == x = 0\nNext == x' = x + 1", "INIT Init\nNEXT Next\n")
-    assert main(["tlc", "run", str(cfg), "--timeout", "4"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error[formal.tlc_timeout]")
+    assert main(["tlc", "run", str(cfg), "--timeout", "4", "--json", "--workers", "1"]) == 3
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document["outcome"] == "timeout" and document["partial"] is True
+    assert document["exit_code"] is None and 4 <= document["seconds"] < 20
+    progress = captured.err.splitlines()
+    assert progress and all(line.startswith("tlc ") for line in progress)
+    assert any(" starting " in line for line in progress)
 
 
 def test_cli_missing_jar_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
