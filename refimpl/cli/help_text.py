@@ -31,8 +31,11 @@ EXAMPLES: dict[str, str] = {
     "ledger append": "mcref ledger append demo tx.hex",
     "scp simulate": "mcref scp simulate --topology mesh --nodes 7 --byzantine 2 --slots 5",
     "quorum check": "mcref quorum check data/fbas/stellar_pubnet_obsrvr_2025-07-20.json",
-    "tlc run": "mcref tlc run spec/scp/SCP.cfg --workers 2",
+    "tlc run": "mcref tlc run spec/scp/MCSCPBallot.cfg --workers 2 --metadir states "
+               "--checkpoint 10",
     "tlc check": "mcref tlc check --size small",
+    "tlc list": "mcref tlc list",
+    "tlc worker": "mcref tlc worker --server 10.0.0.5:10997 --threads 2",
     "trace validate": "mcref trace validate run.ndjson --slot 1",
     "trace merge": "mcref trace merge net/node*/scp/trace-*.ndjson -o run.ndjson",
     "trace show": "mcref trace show run.ndjson --slot 1 --format html -o run.html",
@@ -88,6 +91,7 @@ EXIT_FAILED: dict[str, str] = {
 #: Extra exit codes of single commands.
 EXIT_OTHER: dict[str, str] = {
     "attest verify-quote": "3 the quote is valid but refused by the policy (reasons listed)",
+    "tlc run": "3 stopped at --timeout: the partial result (last progress figures) is printed",
 }
 
 EXIT_CODES = ("2 bad input or usage: one 'error[CODE]: message' line on stderr\n"

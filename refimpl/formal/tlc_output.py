@@ -26,6 +26,8 @@ EXIT_OUTCOMES: dict[int, str] = {
 
 # -tool message codes (tlc2.output.EC / MP) used below.
 _MSG_STATE = 2217  # one state of an error trace
+#: a lasso's end (liveness): 2122 "N: Back to state: <Action ...>", 2218 "N: Stuttering"
+_MSG_LASSO = (2122, 2218)
 _MSG_INVARIANT_VIOLATED = 2110
 _MSG_INVARIANT_VIOLATED_INITIAL = 2107
 _MSG_DEADLOCK = 2114
@@ -268,7 +270,7 @@ def parse_tool_output(text: str, exit_code: int | None, seconds: float) -> TlcRe
     printed: list[str] = []
     deadlock = False
     for code, body in _messages(text):
-        if code == _MSG_STATE:
+        if code == _MSG_STATE or code in _MSG_LASSO:
             states.append(_parse_state(body))
         elif code in (_MSG_INVARIANT_VIOLATED, _MSG_INVARIANT_VIOLATED_INITIAL):
             match = re.search(r"Invariant (\S+) is violated", body)

@@ -258,6 +258,8 @@ COMMANDS: list[Command] = [
     Command("tlc check", lambda p, e: ["tlc", "check", "--manifest", str(p), "--model",
                                        "no-such-model"],
             ("tlc check:manifest",), base=_manifest),
+    Command("tlc list", lambda p, e: ["tlc", "list", "--manifest", str(p)],
+            ("tlc list:manifest",), base=_manifest),
     Command("attest quote", lambda p, e: ["attest", "verify-quote", str(p), "--collateral",
                                           str(DCAP), *AT],
             ("attest verify-quote:quote",), suffix=".dat"),
@@ -282,6 +284,9 @@ EXEMPT: dict[str, str] = {
     "trace merge:out": "an output file",
     "trace show:out": "an output file",
     "tlc run:spec": "a TLA+ module: a valid one runs TLC for minutes",
+    "tlc run:metadir": "created and written by TLC, not read",
+    "tlc run:recover": "TLC's own checkpoint files (a missing one is formal.no_checkpoint: "
+                       "test_tlc_runner)",
     "network up:dir": "created, not read",
     "network down:dir": "its pids.json names processes to signal: test_network_down_refuses_"
                         "bad_pids feeds it fixed hostile content instead",
