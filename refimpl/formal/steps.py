@@ -23,6 +23,7 @@ from refimpl.formal.tla_value import (
     Json,
     TlaFunction,
     TlaRecord,
+    TlaSet,
     TlaValue,
     format_tla,
     parse_tla,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 #: Variables not shown as changes: SCP.tla's ``busy`` is a scheduling device, not node state.
 HIDDEN_VARS = frozenset({"busy"})
+_DIFF_DEPTH = 3  # levels of records / functions a change is followed into
 _SCP_VARS = frozenset({"phase", "B", "P", "H", "C", "M"})
 _LABEL = re.compile(r"^<(\S+)(?: line \d+, col \d+ to line \d+, col \d+ of module (\S+))?>$")
 
@@ -169,22 +171,31 @@ def _keyed(value: TlaValue) -> dict[str, TlaValue] | None:
     return None
 
 
-def generic_changes(name: str, before: TlaValue | None, after: TlaValue) -> list[Change]:
-    """The changes of one variable: per key when both values are records or functions with
-    the same domain, else the whole value."""
+def _diff(path: tuple[str, ...], shown: str, before: TlaValue, after: TlaValue,
+          depth: int) -> list[Change]:
     if before == after:
         return []
+    old, new = _keyed(before), _keyed(after)
+    if depth < _DIFF_DEPTH and old is not None and new is not None and old.keys() == new.keys():
+        record = isinstance(after, TlaRecord)
+        return [c for key in new
+                for c in _diff((*path, key), f"{shown}.{key}" if record else f"{shown}[{key}]",
+                               old[key], new[key], depth + 1)]
+    if isinstance(before, TlaSet) and isinstance(after, TlaSet):
+        moves = [f"+ {format_tla(v)}" for v in after.items if v not in before.items]
+        moves += [f"− {format_tla(v)}" for v in before.items if v not in after.items]
+        return [Change(path, to_json(before), to_json(after), f"{shown}: {', '.join(moves)}")]
+    return [Change(path, to_json(before), to_json(after),
+                   f"{shown}: {format_tla(before)} → {format_tla(after)}")]
+
+
+def generic_changes(name: str, before: TlaValue | None, after: TlaValue) -> list[Change]:
+    """The changes of one variable, down to the changed fields of records and functions with
+    unchanged domains (``sess[<<"A", 1>>].st: "idle" → "ready"``); a set's change lists the
+    elements added (+) and removed (−)."""
     if before is None:
         return [Change((name,), None, to_json(after), f"{name} = {format_tla(after)}")]
-    old, new = _keyed(before), _keyed(after)
-    if old is not None and new is not None and old.keys() == new.keys():
-        sep = "." if isinstance(after, TlaRecord) else ""
-        return [Change((name, key), to_json(old[key]), to_json(new[key]),
-                       f"{name}{sep}{key if sep else '[' + key + ']'}: "
-                       f"{format_tla(old[key])} → {format_tla(new[key])}")
-                for key in new if old[key] != new[key]]
-    return [Change((name,), to_json(before), to_json(after),
-                   f"{name}: {format_tla(before)} → {format_tla(after)}")]
+    return _diff((name,), name, before, after, 0)
 
 
 def _generic_steps(states: Sequence[TlcState], parsed: list[dict[str, TlaValue]]) -> StepModel:

@@ -228,21 +228,23 @@ def test_infer_actions(before: NodeView, after: NodeView, names: list[str]) -> N
 def test_generic_spec_keeps_tlc_action_names() -> None:
     states = (
         TlcState(1, "<Initial predicate>", (("sess", '(<<"A", 1>> :> [st |-> "idle"])'),
-                                            ("leaked", "FALSE"))),
+                                            ("leaked", "FALSE"), ("net", '{"m0", 1}'))),
         TlcState(2, "<AnswerMsg1 line 302, col 15 to line 303, col 63 of module Attest>",
-                 (("sess", '(<<"A", 1>> :> [st |-> "ready"])'), ("leaked", "FALSE"))),
+                 (("sess", '(<<"A", 1>> :> [st |-> "ready"])'), ("leaked", "FALSE"),
+                  ("net", '{1, [to |-> "B"]}'))),
     )
     result = TlcResult(outcome="invariant_violated", exit_code=12, generated=2, distinct=2,
                        depth=2, seconds=0.1, violated_invariant="Inv", counterexample=states,
                        errors=())
     text = render_tlc_result(result, "text")
     assert "  2. AnswerMsg1" in text
-    assert 'sess[<<"A", 1>>]: [st |-> "idle"] → [st |-> "ready"]' in text
+    assert 'sess[<<"A", 1>>].st: "idle" → "ready"' in text
+    assert 'net: + [to |-> "B"], − "m0"' in text
     assert "leaked" not in text.split("2. AnswerMsg1")[1]  # unchanged: not shown
     step = json.loads(render_tlc_result(result, "json"))["counterexample"][1]
-    assert step["changes"] == [{"path": ["sess", '<<"A", 1>>'], "before": {"st": "idle"},
-                                "after": {"st": "ready"},
-                                "text": 'sess[<<"A", 1>>]: [st |-> "idle"] → [st |-> "ready"]'}]
+    assert step["changes"][0] == {"path": ["sess", '<<"A", 1>>', "st"], "before": "idle",
+                                  "after": "ready",
+                                  "text": 'sess[<<"A", 1>>].st: "idle" → "ready"'}
 
 
 def test_partial_result_says_it_stopped(split: TlcResult) -> None:
