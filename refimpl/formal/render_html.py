@@ -23,7 +23,12 @@ table.msc > tbody > tr > td, table.msc > thead > tr > th { border-top: 1px solid
   vertical-align: top; padding: 2px 6px; text-align: left; }
 table.msc td.chart, table.msc th.chart { padding: 0; background-repeat: no-repeat; }
 table.summary { border-collapse: collapse; font-family: monospace; font-size: 12px; }
-table.summary td, table.summary th { padding: 0 6px; border: 1px solid #eee; }
+table.summary { table-layout: fixed; width: 46em; }
+table.summary td, table.summary th { padding: 0 6px; border: 1px solid #eee; overflow: hidden;
+  white-space: nowrap; text-overflow: ellipsis; }
+table.summary tr > :nth-child(1) { width: 3em; }
+table.summary tr > :nth-child(2) { width: 11em; }
+table.summary td.changed { background: #fff3a0; font-weight: bold; }
 .action { font-weight: bold; font-family: monospace; }
 ul.changes { margin: 2px 0; padding-left: 1.2em; font-family: monospace; }
 code { font-family: monospace; }
@@ -78,7 +83,7 @@ def _chart(model: StepModel, step: Step) -> str:
         parts.append(_arrow_svg(model, arrow, y))
         y += 16
     if step.actor in model.nodes:
-        parts.append(_box_svg(model, step.actor, step.action.split(" + ")[-1], y))
+        parts.append(_box_svg(model, step.actor, step.action.split(" + ")[0], y))
     height = max(ROW, y + 12)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">'
             + "".join(parts) + "</svg>")
@@ -93,19 +98,25 @@ def _header_chart(model: StepModel) -> str:
     return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="24">{names}</svg>'
 
 
-def _summary_table(step: Step) -> str:
+_SUMMARY_KEYS = ("phase", "B", "P", "H", "C", "externalized")
+
+
+def _summary_table(step: Step, previous: Step | None) -> str:
+    """The per-node summary; a value that this step changed is highlighted."""
     if not step.summary:
         return ""
-    rows = "".join(
-        "<tr><th>" + escape(node) + "</th>"
-        + "".join(f"<td>{escape(str(s.get(k) or ''))}</td>"
-                  for k in ("phase", "B", "P", "H", "C", "externalized"))
-        + "</tr>" for node, s in step.summary.items())
+    rows = []
+    for node, values in step.summary.items():
+        before = previous.summary.get(node, {}) if previous is not None else {}
+        cells = "".join(
+            ('<td class="changed">' if previous and before.get(k) != values.get(k) else "<td>")
+            + escape(str(values.get(k) or "")) + "</td>" for k in _SUMMARY_KEYS)
+        rows.append(f"<tr><th>{escape(node)}</th>{cells}</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("node", "phase", "B", "P", "H", "C", "ext"))
-    return f'<table class="summary"><tr>{head}</tr>{rows}</table>'
+    return f'<table class="summary"><tr>{head}</tr>{"".join(rows)}</table>'
 
 
-def _row(model: StepModel, step: Step, lifelines: str) -> str:
+def _row(model: StepModel, step: Step, previous: Step | None, lifelines: str) -> str:
     changes = "".join(f"<li>{escape(c.text)}</li>" for c in step.changes)
     where = ""
     if step.extra.get("seq") is not None:
@@ -115,7 +126,7 @@ def _row(model: StepModel, step: Step, lifelines: str) -> str:
     return (f'<tr id="step-{step.index}"><td>{step.index}</td>{chart}'
             f'<td><div class="action">{escape(step.action)}</div><small>{where}</small>'
             f'<ul class="changes">{changes}</ul></td>'
-            f"<td>{_summary_table(step)}</td></tr>")
+            f"<td>{_summary_table(step, previous)}</td></tr>")
 
 
 def html_page(title: str, facts: list[str], model: StepModel) -> str:
@@ -128,7 +139,8 @@ def html_page(title: str, facts: list[str], model: StepModel) -> str:
             for k, v in model.legend.items()) + "</p>"
     head_chart = (f'<th class="chart"{lifelines}>{_header_chart(model)}</th>'
                   if model.nodes else "")
-    rows = "".join(_row(model, step, lifelines) for step in model.steps)
+    rows = "".join(_row(model, step, model.steps[i - 1] if i else None, lifelines)
+                   for i, step in enumerate(model.steps))
     facts_html = "".join(f"<p>{escape(f)}</p>" for f in facts)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"

@@ -135,6 +135,9 @@ def test_split_html_is_a_sequence_chart(split: TlcResult) -> None:
     assert parser.tags.count("line") == receives  # one arrow per delivered message
     assert parser.tags.count("rect") == len(split.counterexample) - 1 - receives
     assert "ConfirmCommit(n4)" in "".join(parser.text)
+    # the summary cell a step changed is highlighted: n4's phase in the last step
+    last_row = page[page.rindex('<tr id="step-'):]
+    assert '<th>n4</th><td class="changed">EXTERNALIZE</td>' in last_row
 
 
 def _trace(nodes: list[str]) -> list[dict[str, object]]:
