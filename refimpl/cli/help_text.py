@@ -91,7 +91,8 @@ EXIT_FAILED: dict[str, str] = {
 #: Extra exit codes of single commands.
 EXIT_OTHER: dict[str, str] = {
     "attest verify-quote": "3 the quote is valid but refused by the policy (reasons listed)",
-    "tlc run": "3 stopped at --timeout: the partial result (last progress figures) is printed",
+    "tlc run": "3 stopped at --timeout: the partial result (last progress figures) is "
+               "printed; 130 Ctrl-C (TLC stopped, last progress line on stderr)",
 }
 
 EXIT_CODES = ("2 bad input or usage: one 'error[CODE]: message' line on stderr\n"

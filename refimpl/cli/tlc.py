@@ -6,7 +6,8 @@ result to stdout (``--format text|json|html``; ``--json`` = ``--format json``); 
 runs it on TLCServer with workers that join over RMI (``mcref tlc worker --server HOST:PORT``).
 ``mcref tlc check`` runs the manifest's models (default the CI-sized ones) against their
 expectations; ``mcref tlc list`` shows every model with what it costs. Exit codes of ``run``:
-0 no violation, 1 a violation, 3 stopped at the timeout (the partial result is printed);
+0 no violation, 1 a violation, 3 stopped at the timeout (the partial result is printed),
+130 Ctrl-C (TLC is stopped, its last progress line printed);
 ``check``: 0 every model as expected, 1 otherwise. A missing Java or jar, a parse error or a bad
 manifest is one ``error[formal.*]`` line and exit 2 (docs/tlc.md).
 """
@@ -25,7 +26,7 @@ from refimpl.errors import CliError, FormalError
 if TYPE_CHECKING:
     from refimpl.formal.manifest import Model
     from refimpl.formal.tlc import TlcOptions
-    from refimpl.formal.tlc_output import TlcProgress
+    from refimpl.formal.tlc_output import TlcProgress, TlcResult
 
 #: ``mcref tlc run``'s exit status when the run was stopped at its timeout.
 EXIT_TIMEOUT = 3
@@ -112,15 +113,23 @@ def register(sub: Any) -> None:
     listing.set_defaults(handler=_list)
 
 
-def _progress_printer(quiet: bool, prefix: str = "") -> Any:
-    """The callback that prints each progress report as one line on stderr."""
-    if quiet:
-        return None
+#: ``mcref tlc run``'s exit status after Ctrl-C (128 + SIGINT, as a shell reports it).
+EXIT_INTERRUPTED = 130
 
-    def show(report: TlcProgress) -> None:
-        print(prefix + report.line(), file=sys.stderr, flush=True)
 
-    return show
+class _Progress:
+    """The progress callback: prints each report as one line on stderr (unless quiet) and
+    keeps the last one, reported if the run is interrupted."""
+
+    def __init__(self, quiet: bool, prefix: str = "") -> None:
+        self.quiet, self.prefix = quiet, prefix
+        self.last: TlcProgress | None = None
+
+    def __call__(self, report: TlcProgress) -> None:
+        if report.kind == "progress":
+            self.last = report
+        if not self.quiet:
+            print(self.prefix + report.line(), file=sys.stderr, flush=True)
 
 
 def _spec_for(cfg: Path) -> Path:
@@ -152,7 +161,7 @@ def _options(args: argparse.Namespace) -> TlcOptions:
 
 def _run(args: argparse.Namespace) -> int:
     from refimpl.formal.render import render_tlc_result
-    from refimpl.formal.tlc import Simulation, raise_for_tool_failure, run_tlc
+    from refimpl.formal.tlc import raise_for_tool_failure
 
     cfg: Path = args.cfg
     spec: Path = args.spec or _spec_for(cfg)
@@ -160,7 +169,26 @@ def _run(args: argparse.Namespace) -> int:
         if not path.is_file():
             raise CliError("cli.file_not_found", f"{path}: no such file")
     options = _options(args)
-    on_progress = _progress_printer(args.quiet)
+    on_progress = _Progress(args.quiet)
+    try:
+        result = _run_tlc(args, spec, cfg, options, on_progress)
+    except KeyboardInterrupt:  # TLC's process group is already stopped (tlc_process.stream)
+        last = on_progress.last
+        print("interrupted: TLC stopped" + (f"; last progress: {last.line()}" if last else ""),
+              file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
+    if result.outcome != "timeout":
+        raise_for_tool_failure(result, str(cfg))
+    sys.stdout.write(render_tlc_result(result, "json" if args.json else args.format or "text"))
+    if result.outcome == "timeout":
+        return EXIT_TIMEOUT
+    return 0 if result.outcome == "ok" else 1
+
+
+def _run_tlc(args: argparse.Namespace, spec: Path, cfg: Path, options: TlcOptions,
+             on_progress: _Progress) -> TlcResult:
+    from refimpl.formal.tlc import Simulation, run_tlc
+
     if args.distributed:
         from refimpl.formal.tlc_distributed import run_server
 
@@ -169,18 +197,10 @@ def _run(args: argparse.Namespace) -> int:
         if not args.quiet and args.local_workers < 1:
             print(f"waiting for workers: mcref tlc worker --server {args.hostname}:{args.port}",
                   file=sys.stderr, flush=True)
-        result = run_server(spec, cfg, options, port=args.port, hostname=args.hostname,
-                            local_workers=args.local_workers, on_progress=on_progress)
-    else:
-        simulation = Simulation(args.simulate, args.depth, args.seed) if args.simulate else None
-        result = run_tlc(spec, cfg, simulation=simulation, options=options,
-                         on_progress=on_progress)
-    if result.outcome != "timeout":
-        raise_for_tool_failure(result, str(cfg))
-    sys.stdout.write(render_tlc_result(result, "json" if args.json else args.format or "text"))
-    if result.outcome == "timeout":
-        return EXIT_TIMEOUT
-    return 0 if result.outcome == "ok" else 1
+        return run_server(spec, cfg, options, port=args.port, hostname=args.hostname,
+                          local_workers=args.local_workers, on_progress=on_progress)
+    simulation = Simulation(args.simulate, args.depth, args.seed) if args.simulate else None
+    return run_tlc(spec, cfg, simulation=simulation, options=options, on_progress=on_progress)
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -253,7 +273,7 @@ def _check(args: argparse.Namespace) -> int:
     for model in models:
         checks.append(manifest.check_model(
             model, workers=args.workers, heap_mb=args.heap,
-            on_progress=_progress_printer(args.quiet, f"{model.name}: ")))
+            on_progress=_Progress(args.quiet, f"{model.name}: ")))
     ok = all(c.as_expected for c in checks)
     if args.record:
         updated = manifest.record(checks, args.manifest or manifest.MANIFEST)
