@@ -380,7 +380,12 @@ VoteCommit(n) ==
 (* Ballot protocol, commit side (steps 4-7).                               *)
 (***************************************************************************)
 SelfVotesCommit(n, b) == C[n] # NullB /\ b.x = C[n].x /\ C[n].n <= b.n /\ b.n <= H[n].n
+\* Non-vacuity mutant, FALSE here: spec/scp/MCSCPMutant.cfg overrides it with TRUE, and then a
+\* node accepts commit of its own ballot B (and lower counters) with no votes at all.
+\* AcceptedNotContradictory catches it, Agreement does not (spec/scp/README.md).
+MutantCommitNoVotes == FALSE
 CommitAcceptable(n, b) ==
+    \/ MutantCommitNoVotes /\ b.x = B[n].x /\ b.n <= B[n].n
     \/ SelfVotesCommit(n, b) /\ QuorumWith(n, Senders(n, LAMBDA m : CommitVoteOrAccept(m, b)))
     \/ Blocking(n, Senders(n, LAMBDA m : CommitAccepted(m, b)))
 
@@ -473,6 +478,7 @@ CommitCandidates(n) ==
     {M[n][m].B.x : m \in {j \in Node \ {n} : M[n][j].type \in {"COMMIT", "EXT"}
                                          \/ (HasPrep(M[n][j]) /\ M[n][j].CN # 0)}}
     \cup (IF C[n] # NullB THEN {C[n].x} ELSE {})
+    \cup (IF MutantCommitNoVotes /\ B[n] # NullB THEN {B[n].x} ELSE {})
 
 (***************************************************************************)
 (* The next-state relation.                                                *)
