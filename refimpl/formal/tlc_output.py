@@ -40,6 +40,7 @@ _MSG_PROGRESS = (2200, 2209)  # "Progress(d) at ...: N states generated, ..." (2
 _STATUS_KINDS: dict[int, str] = {
     2185: "starting",  # "Starting... (date)"
     2190: "initial",  # "Finished computing initial states: N distinct state(s) generated ..."
+    2191: "initial",  # "... initial states: N states generated, with M of them distinct ..."
     2200: "progress",
     2209: "progress",
     2195: "checkpoint",  # "Checkpointing of run DIR"
@@ -108,7 +109,8 @@ def parse_progress(code: int, body: str, elapsed: float = 0.0) -> TlcProgress | 
         return None
     line = body.strip()
     if kind != "progress":
-        initial = re.search(r"initial states: ([\d,]+) distinct", line)
+        initial = re.search(r"initial states: (?:[\d,]+ states generated, with )?([\d,]+)"
+                            r"(?: of them)? distinct", line)
         return TlcProgress(kind=kind, elapsed=elapsed, detail=line,
                            distinct=_int(initial.group(1)) if initial else None)
     match = _PROGRESS.match(line)

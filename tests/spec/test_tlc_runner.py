@@ -131,6 +131,13 @@ def test_progress_report_figures() -> None:
     assert simulated is not None
     assert (simulated.generated, simulated.distinct, simulated.depth) == (16, None, None)
     assert parse_progress(2110, "Invariant Inv is violated.") is None
+    for code, line in ((2190, "Finished computing initial states: 1 distinct state generated "
+                              "at 2026-12-02 13:47:11."),
+                       (2191, "Finished computing initial states: 3 states generated, with 2 "
+                              "of them distinct at 2026-12-02 14:10:26.")):
+        initial = parse_progress(code, line)
+        assert initial is not None and initial.kind == "initial"
+        assert initial.distinct == (1 if code == 2190 else 2)
 
 
 def test_progress_reader_reports_each_status_message_once() -> None:
