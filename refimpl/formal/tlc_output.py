@@ -33,6 +33,7 @@ _MSG_INVARIANT_VIOLATED_INITIAL = 2107
 _MSG_DEADLOCK = 2114
 _MSG_STATS = 2199  # "N states generated, M distinct states found, Q states left on queue."
 _MSG_DEPTH = 2194  # "The depth of the complete state graph search is D."
+_MSG_BEHAVIOUR = 2121  # "The behavior up to this point is:" (an error trace follows)
 _MSG_SIM_STATS = 2210  # "The number of states generated: N" (simulation)
 _MSG_PROGRESS = (2200, 2209)  # "Progress(d) at ...: N states generated, ..." (2209: simulation)
 
@@ -252,6 +253,12 @@ def _parse_state(body: str) -> TlcState:
     return TlcState(index=index, action=action.strip(), variables=tuple(variables))
 
 
+#: What TLCServer (TLC 2.15) leaves out when a worker finds a violation.
+UNNAMED_VIOLATION = ("distributed TLC 2.15 printed an error trace but exited 0 without naming "
+                     "the violated invariant, and its trace may start mid-behaviour: rerun "
+                     "without --distributed for the full counterexample")
+
+
 def _outcome(exit_code: int | None, deadlock: bool) -> str:
     if exit_code is None:
         return "timeout"
@@ -270,7 +277,7 @@ def parse_tool_output(text: str, exit_code: int | None, seconds: float) -> TlcRe
     states: list[TlcState] = []
     errors: list[str] = []
     printed: list[str] = []
-    deadlock = False
+    deadlock = behaviour = False
     for code, body in _messages(text):
         if code == _MSG_STATE or code in _MSG_LASSO:
             states.append(_parse_state(body))
@@ -279,6 +286,8 @@ def parse_tool_output(text: str, exit_code: int | None, seconds: float) -> TlcRe
             invariant = match.group(1) if match else body.strip()
         elif code == _MSG_DEADLOCK:
             deadlock = True
+        elif code == _MSG_BEHAVIOUR:
+            behaviour = True
         elif code == _MSG_STATS:
             match = re.search(r"([\d,]+) states generated, ([\d,]+) distinct states"
                               r"(?: found, ([\d,]+) states left)?", body)
@@ -309,7 +318,11 @@ def parse_tool_output(text: str, exit_code: int | None, seconds: float) -> TlcRe
             if text and text not in errors:
                 errors.append(text)
     partial = exit_code is None
-    return TlcResult(outcome=_outcome(exit_code, deadlock), exit_code=exit_code,
+    outcome = _outcome(exit_code, deadlock)
+    if outcome == "ok" and behaviour:  # TLCServer: a worker's violation, exit code 0
+        outcome = "deadlock" if deadlock else "invariant_violated"
+        errors.append(UNNAMED_VIOLATION)
+    return TlcResult(outcome=outcome, exit_code=exit_code,
                      generated=generated, distinct=distinct,
                      depth=final_depth if final_depth is not None or not partial else depth,
                      seconds=seconds, violated_invariant=invariant,

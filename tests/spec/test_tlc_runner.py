@@ -156,6 +156,39 @@ def test_stopped_run_keeps_the_last_progress_figures() -> None:
     assert not finished.partial and finished.queue == 0
 
 
+#: TLCServer's output (TLC 2.15, one worker) when the worker finds Small violated: no 2110
+#: message, a trace that starts mid-behaviour, exit code 0.
+DISTRIBUTED_VIOLATION = """@!@!@STARTMSG 7001:0 @!@!@
+Registration for worker at rmi://localhost:0/0 completed (2026-12-02 14:11:19)
+@!@!@ENDMSG 7001 @!@!@
+@!@!@STARTMSG 2121:1 @!@!@
+The behavior up to this point is:
+@!@!@ENDMSG 2121 @!@!@
+@!@!@STARTMSG 2217:4 @!@!@
+1: <Initial predicate>
+/\\ x = 0
+/\\ y = 11
+
+@!@!@ENDMSG 2217 @!@!@
+@!@!@STARTMSG 2217:4 @!@!@
+2: <Next line 6, col 12 to line 6, col 41 of module Viol>
+/\\ x = 0
+/\\ y = 12
+
+@!@!@ENDMSG 2217 @!@!@
+@!@!@STARTMSG 2199:0 @!@!@
+199 states generated, 78 distinct states found, 0 states left on queue.
+@!@!@ENDMSG 2199 @!@!@
+"""
+
+
+def test_distributed_violation_is_not_reported_as_ok() -> None:
+    result = parse_tool_output(DISTRIBUTED_VIOLATION, 0, 7.0)
+    assert result.outcome == "invariant_violated" and result.violated_invariant is None
+    assert [dict(s.variables)["y"] for s in result.counterexample] == ["11", "12"]
+    assert any("without --distributed" in e for e in result.errors)
+
+
 @given(st.text(), st.one_of(st.none(), st.integers(-300, 300)))
 def test_any_output_parses_without_crashing(text: str, code: int | None) -> None:
     result = parse_tool_output(text, code, 1.0)
