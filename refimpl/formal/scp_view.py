@@ -155,6 +155,23 @@ class MsgView:
     CN: int = 0
     HN: int = 0
     PN: int = 0
+    q: str | None = None  # the quorum set the message advertises (``t/{members}``), if any
+
+
+def show_qset(qset: Json) -> str | None:
+    """SCP.tla's ``[t, v, i]`` or a trace's ``{threshold, members}`` (inner sets as members) as
+    ``2/{n1,n2,1/{a,b}}``; None for SCP.tla's NoQSet (t = 0) or a malformed one."""
+    if not isinstance(qset, dict):
+        return None
+    threshold = qset.get("t", qset.get("threshold"))
+    members = qset.get("v", qset.get("members"))
+    inner = qset.get("i") or []
+    if not isinstance(threshold, int) or threshold == 0 or not isinstance(members, list) \
+            or not isinstance(inner, list):
+        return None
+    parts = [show_qset(m) or "?" if isinstance(m, dict) else str(m) for m in members]
+    parts += [show_qset(q) or "?" for q in inner]
+    return f"{threshold}/{{{','.join(parts)}}}"
 
 
 _TOPIC_TYPES = {"Nominate": "NOM", "NominatePrepare": "NOMPREP", "Prepare": "PREP",
@@ -166,8 +183,8 @@ def _int(value: Json) -> int:
 
 
 def _msg_view(kind: str, nominate: Mapping[str, Json], prepare: Mapping[str, Json],
-              ballot: Json, name: Namer) -> MsgView:
-    return MsgView(type=kind, X=_values_from(nominate.get("X"), name),
+              ballot: Json, name: Namer, qset: Json) -> MsgView:
+    return MsgView(type=kind, q=show_qset(qset), X=_values_from(nominate.get("X"), name),
                    Y=_values_from(nominate.get("Y"), name), B=_ballot_from(ballot, name),
                    P=_ballot_from(prepare.get("P"), name), PP=_ballot_from(prepare.get("PP"), name),
                    CN=_int(prepare.get("CN")), HN=_int(prepare.get("HN")),
@@ -184,17 +201,19 @@ def message_from_trace(msg: Mapping[str, Json], name: Namer) -> MsgView:
     nominate = nominate if isinstance(nominate, dict) else {}
     prepare = prepare if isinstance(prepare, dict) else {}
     ballot = prepare.get("C") if kind == "EXT" else prepare.get("B")
-    return _msg_view(kind, nominate, prepare, ballot, name)
+    return _msg_view(kind, nominate, prepare, ballot, name, msg.get("quorum_set"))
 
 
 def message_from_tlc(msg: Json, name: Namer) -> MsgView:
     """An SCP.tla message record (a value of ``M[n][m]``) as a :class:`MsgView`."""
     fields = msg if isinstance(msg, dict) else {}
-    return _msg_view(str(fields.get("type", "?")), fields, fields, fields.get("B"), name)
+    return _msg_view(str(fields.get("type", "?")), fields, fields, fields.get("B"), name,
+                     fields.get("q"))
 
 
-def message_label(msg: MsgView, *, short: bool = False) -> str:
-    """``PREP ⟨1,{1}⟩ P⟨1,{1}⟩ HN1`` (``short``: type and ballot only); ``—`` for no message."""
+def message_label(msg: MsgView, *, short: bool = False, qset: bool = False) -> str:
+    """``PREP ⟨1,{1}⟩ P⟨1,{1}⟩ HN1`` (``short``: type and ballot only; ``qset``: with the
+    advertised quorum set, as ``q=2/{n1,n2}``); ``—`` for no message."""
     if msg.type == "NONE":
         return "—"
     parts = [msg.type]
@@ -207,6 +226,8 @@ def message_label(msg: MsgView, *, short: bool = False) -> str:
                       if b is not None]
             parts += [f"{field}{n}" for field, n in (("PN", msg.PN), ("CN", msg.CN),
                                                      ("HN", msg.HN)) if n]
+    if qset and msg.q:
+        parts.append(f"q={msg.q}")
     return " ".join(parts)
 
 

@@ -297,11 +297,11 @@ def _scp_steps(states: Sequence[TlcState], parsed: list[dict[str, TlaValue]]) ->
                 msg = scp_view.message_from_tlc(row[sender], _tlc_name)
                 if initial and msg.type == "NONE":
                     continue
-                label = scp_view.message_label(msg)
+                byz = sender in byzantine  # the quorum set only a Byzantine sender may forge
+                label = scp_view.message_label(msg, qset=byz)
                 changes.append(Change(("M", node, sender), old_row.get(sender), row[sender],
                                       f"{node} ← {sender}: {label}"))
                 if not initial:
-                    byz = sender in byzantine
                     arrows.append(Arrow(sender, node, scp_view.message_label(msg, short=True),
                                         byzantine=byz))
                     names.append(f"{'ByzantineSend' if byz else 'Receive'}({node}, {sender})")

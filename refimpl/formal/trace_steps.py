@@ -51,7 +51,7 @@ def _event_action(event: str, node: str, args: Mapping[str, Any], names: ValueNa
         return f"Receive({node}, {sender}) {scp_view.message_label(msg, short=True)}"
     if event == "send" and msg is not None:
         return f"{'ByzantineSend' if byzantine else 'send'}({node}) " \
-               f"{scp_view.message_label(msg)}"
+               f"{scp_view.message_label(msg, qset=byzantine)}"
     if event in ("propose", "externalize"):
         values = args.get("values")
         shown = [names(v) for v in values] if isinstance(values, list) else []

@@ -281,3 +281,17 @@ def test_liveness_lasso_is_shown() -> None:
     stutter = states[:3] + (state(3, "Stuttering", None),)
     last = _step_lines(render_tlc_result(attrs.evolve(result, counterexample=stutter), "text"))
     assert last[-1] == (4, "Stuttering (state 3 repeats forever)")
+
+
+def test_byzantine_messages_show_their_quorum_set() -> None:
+    """A Byzantine node may advertise any quorum set (SCP.tla's QSetIn): its sends show it."""
+    assert scp_view.show_qset({"t": 2, "v": ["n1", "n2"], "i": [{"t": 1, "v": ["x"], "i": []}]}) \
+        == "2/{n1,n2,1/{x}}"
+    assert scp_view.show_qset({"threshold": 2, "members": ["a", {"threshold": 1,
+                                                                 "members": ["b", "c"]}]}) \
+        == "2/{a,1/{b,c}}"
+    assert scp_view.show_qset({"t": 0, "v": [], "i": []}) is None  # SCP.tla's NoQSet
+    text = render_trace(read_ndjson(TRACES / "byzantine4.ndjson"), "text")
+    sends = [a for _, a in _step_lines(text) if a.startswith("ByzantineSend(n3)")]
+    assert sends and all(a.endswith("q=2/{n0,n1,n2}") for a in sends)
+    assert not any("q=" in a for _, a in _step_lines(text) if a.startswith("send("))
