@@ -190,28 +190,33 @@ def _insert(mapping: dict[str, Any], key: str, value: Any, order: tuple[str, ...
     mapping.update(items)
 
 
-def recordable(check: ModelCheck) -> bool:
-    """Figures worth recording: an exhaustive search that finished as the manifest expects."""
+def countable(check: ModelCheck) -> bool:
+    """Counts worth recording: an exhaustive search that finished with outcome ``ok`` as the
+    manifest expects (where a violating run stops depends on the workers' interleaving)."""
     r = check.result
     return (check.model.simulation is None and r.outcome == "ok" and not r.partial
             and r.outcome == check.model.expected_outcome and r.distinct is not None)
 
 
 def record(checks: list[ModelCheck], path: Path = MANIFEST) -> list[str]:
-    """Write each recordable check's distinct states, depth and runtime into its manifest
-    entry, keeping every other entry, the key order and the file's layout (2-space JSON).
-    Returns the names of the entries updated."""
+    """Write into each entry whose check finished with its expected outcome the measured
+    ``runtime_seconds`` and, when :func:`countable`, the distinct states and depth; keep every
+    other entry, the key order and the file's layout (2-space JSON). Returns the names of the
+    entries updated."""
     document = json.loads(path.read_text(encoding="utf-8"))  # re-read: others may have edited
-    by_name = {c.model.name: c for c in checks if recordable(c)}
+    by_name = {c.model.name: c for c in checks
+               if not c.result.partial and c.result.outcome == c.model.expected_outcome}
     updated = []
     for entry in document["models"]:
         check = by_name.get(entry.get("name"))
         if check is None:
             continue
-        _insert(entry["expected"], "distinct", check.result.distinct, _EXPECTED_ORDER)
-        if check.result.depth is not None:
-            _insert(entry["expected"], "depth", check.result.depth, _EXPECTED_ORDER)
-        _insert(entry, "runtime_seconds", round(check.result.seconds, 1), _ENTRY_ORDER)
+        if countable(check):
+            _insert(entry["expected"], "distinct", check.result.distinct, _EXPECTED_ORDER)
+            if check.result.depth is not None:
+                _insert(entry["expected"], "depth", check.result.depth, _EXPECTED_ORDER)
+        _insert(entry, "runtime_seconds", max(0.1, round(check.result.seconds, 1)),
+                _ENTRY_ORDER)
         updated.append(entry["name"])
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return updated

@@ -95,11 +95,14 @@ def test_record_writes_counts_in_place_and_keeps_the_rest(tmp_path: Path) -> Non
     checks = [ModelCheck(models["scp-ballot"], _result(39_121, 29)),
               ModelCheck(models["scp-full-smoke"], _result(None, None)),  # a simulation
               ModelCheck(models["attest-handshake"], _result(7, 3, partial=True))]
-    assert record(checks, path) == ["scp-ballot"]
+    assert record(checks, path) == ["scp-ballot", "scp-full-smoke"]
     after = _entries(path)
     for old, new in zip(before, after, strict=True):
+        if old["name"] == "scp-full-smoke":  # a simulation: its runtime only
+            assert new == {**old, "runtime_seconds": 12.3}
+            assert list(new)[-3:] == ["runtime_seconds", "budget_seconds", "note"]
         if old["name"] != "scp-ballot":
-            assert old == new
+            assert old == new or old["name"] == "scp-full-smoke"
             continue
         assert list(new) == ["name", "spec", "cfg", "size", "mode", "expected",
                              "runtime_seconds", "budget_seconds", "note"]
