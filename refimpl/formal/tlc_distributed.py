@@ -22,9 +22,10 @@ from pathlib import Path
 
 import attrs
 
+from refimpl.errors import FormalError
 from refimpl.formal import tlc_process
 from refimpl.formal.tlc import TlcOptions, java_command, model_arguments, scratch_dir, state_dir
-from refimpl.formal.tlc_output import TlcResult, parse_tool_output
+from refimpl.formal.tlc_output import TlcProgress, TlcResult, parse_tool_output
 from refimpl.formal.tlc_process import ProgressCallback
 
 SERVER_CLASS = "tlc2.tool.distributed.TLCServer"
@@ -97,12 +98,35 @@ def run_server(spec: Path, cfg: Path, options: TlcOptions, *, port: int = DEFAUL
                     start_new_session=True))
                 log.close()
             finished = tlc_process.stream(server, timeout_s=options.timeout_s or None,
-                                          on_progress=on_progress)
+                                          on_progress=WorkerWatch(workers, scratch, on_progress))
         finally:
             tlc_process.stop(server)
             for worker in workers:
                 tlc_process.stop(worker)
     return parse_tool_output(finished.output, finished.exit_code, finished.seconds)
+
+
+class WorkerWatch:
+    """Passes reports on, and stops the run when every local worker exited before any worker
+    registered (a wrong port, a jar that does not start): otherwise the server would wait for
+    workers until the timeout."""
+
+    def __init__(self, workers: list[subprocess.Popen[str]], logs: Path,
+                 on_progress: ProgressCallback | None) -> None:
+        self.workers, self.logs, self.on_progress = workers, logs, on_progress
+        self.registered = 0
+
+    def __call__(self, report: TlcProgress) -> None:
+        if self.on_progress is not None:
+            self.on_progress(report)
+        self.registered += report.kind == "worker"
+        if self.registered or not self.workers or report.kind != "progress":
+            return
+        if all(worker.poll() is not None for worker in self.workers):
+            tail = " | ".join((self.logs / "worker0.log").read_text().splitlines()[-3:])
+            raise FormalError("formal.tlc_failed",
+                              f"the {len(self.workers)} local TLC workers exited before "
+                              f"registering with the server: {tail[:300]}")
 
 
 def run_worker(server: Endpoint, options: TlcOptions, *, threads: int,

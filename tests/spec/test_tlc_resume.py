@@ -10,12 +10,15 @@ checkpoint (3 s after the workers start, TLC 2.15's ``AbstractChecker.runTLC``).
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from refimpl.errors import FormalError
 from refimpl.formal.tlc import TlcOptions, find_checkpoint, run_tlc
-from refimpl.formal.tlc_distributed import run_server
+from refimpl.formal.tlc_distributed import Endpoint, WorkerWatch, run_server
 from refimpl.formal.tlc_output import TlcProgress
 
 
@@ -79,3 +82,25 @@ def test_distributed_on_loopback_matches_the_single_process_count(tmp_path: Path
     assert (result.outcome, result.distinct, result.depth) == ("ok", 151 * 101, 251)
     # each worker process has one thread, and each thread registers once with the server
     assert len([r for r in reports if r.kind == "worker"]) == 2
+
+
+def test_local_workers_that_die_before_registering_stop_the_run(tmp_path: Path) -> None:
+    (tmp_path / "worker0.log").write_text("Error: Could not find or load main class\n")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"], text=True)
+    dead.wait()
+    watch = WorkerWatch([dead], tmp_path, None)
+    watch(TlcProgress(kind="starting"))  # not yet a progress report: keep waiting
+    with pytest.raises(FormalError) as info:
+        watch(TlcProgress(kind="progress", generated=1, distinct=1, queue=1))
+    assert info.value.code == "formal.tlc_failed" and "main class" in str(info.value)
+    registered = WorkerWatch([dead], tmp_path, None)
+    registered(TlcProgress(kind="worker"))  # a remote worker joined: no complaint
+    registered(TlcProgress(kind="progress"))
+
+
+def test_server_endpoint_parsing() -> None:
+    assert Endpoint.parse("10.0.0.5") == Endpoint("10.0.0.5", 10997)
+    assert Endpoint.parse("host:2000") == Endpoint("host", 2000)
+    for bad in ("host:", ":2000", "host:0", "host:70000", "host:x"):
+        with pytest.raises(ValueError):
+            Endpoint.parse(bad)
