@@ -39,6 +39,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"{text}: not a TCP port")
+    return value
+
+
 def _seconds(text: str) -> float:
     value = float(text)
     if not 0 <= value < 10**8:
@@ -74,11 +81,12 @@ def register(sub: Any) -> None:
                      help="random simulation of NUM behaviours instead of exhaustive search")
     run.add_argument("--depth", type=_positive, default=100, help="simulation depth")
     run.add_argument("--seed", type=int, default=1, help="simulation seed")
-    run.add_argument("--format", choices=["text", "json", "html"], default=None)
+    run.add_argument("--format", choices=["text", "json", "html"], default=None,
+                     help="result format (default: text; html draws the counterexample)")
     run.add_argument("--json", action="store_true", help="same as --format json")
     run.add_argument("--distributed", action="store_true",
                      help="run TLCServer; workers join with mcref tlc worker")
-    run.add_argument("--port", type=_positive, default=10997, help="RMI registry port")
+    run.add_argument("--port", type=_port, default=10997, help="RMI registry port")
     run.add_argument("--hostname", default="127.0.0.1",
                      help="the address workers reach this machine at (--distributed)")
     run.add_argument("--local-workers", type=int, default=0, metavar="N",
