@@ -138,7 +138,8 @@ def run_worker(server: Endpoint, options: TlcOptions, *, threads: int,
                                  hostname=hostname)
         process = subprocess.Popen(command, cwd=scratch, start_new_session=True)
         try:
-            return process.wait()
+            with tlc_process.signals_raise():
+                return process.wait()
         finally:
             tlc_process.stop(process)
 

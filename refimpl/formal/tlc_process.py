@@ -15,7 +15,8 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,27 @@ def stop(process: subprocess.Popen[Any]) -> None:
             continue
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def signals_raise() -> Iterator[None]:
+    """While TLC runs, SIGTERM and SIGHUP to this process raise ``SystemExit`` (so the
+    ``finally`` that stops TLC's process group runs: TLC is in its own session and would
+    otherwise outlive us, e.g. under ``timeout``). Only the main thread can set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _exit_on_signal) for sig in (signal.SIGTERM,
+                                                                       signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 @attrs.frozen
 class Finished:
     """What a streamed run produced: its whole output, exit code (None when it was stopped at
@@ -67,8 +89,9 @@ def stream(process: subprocess.Popen[str], *, timeout_s: float | None,
     """Read ``process``'s output until it exits or ``timeout_s`` passes (None: no limit).
 
     Each status report is handed to ``on_progress`` as it arrives. At the deadline the process
-    group is stopped and the exit code reported as None. On any exception (Ctrl-C, an exception
-    raised by the callback) the process group is stopped and the exception propagates.
+    group is stopped and the exit code reported as None. On any exception (Ctrl-C, SIGTERM or
+    SIGHUP via :func:`signals_raise`, an exception raised by the callback) the process group is
+    stopped and the exception propagates.
     """
     started = time.monotonic()
     timed_out = threading.Event()
@@ -82,16 +105,17 @@ def stream(process: subprocess.Popen[str], *, timeout_s: float | None,
     reader = ProgressReader()
     assert process.stdout is not None
     try:
-        if timer is not None:
-            timer.daemon = True
-            timer.start()
-        for raw in process.stdout:
-            line = raw.rstrip("\n")
-            lines.append(line)
-            report = reader.feed(line, time.monotonic() - started)
-            if report is not None and on_progress is not None:
-                on_progress(report)
-        code = process.wait()
+        with signals_raise():
+            if timer is not None:
+                timer.daemon = True
+                timer.start()
+            for raw in process.stdout:
+                line = raw.rstrip("\n")
+                lines.append(line)
+                report = reader.feed(line, time.monotonic() - started)
+                if report is not None and on_progress is not None:
+                    on_progress(report)
+            code = process.wait()
     finally:
         if timer is not None:
             timer.cancel()

@@ -7,6 +7,11 @@ multi-line state, a parse error, a simulation); the CLI tests run TLC on tiny sp
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -271,3 +276,33 @@ def test_cli_missing_jar_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("TLA2TOOLS_JAR", str(tmp_path / "absent.jar"))
     assert main(["tlc", "run", str(cfg)]) == 2
     assert capsys.readouterr().err.startswith("error[formal.jar_not_found]")
+
+
+def _processes_naming(text: str) -> list[int]:
+    """Pids of the live processes whose command line contains ``text`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text in (entry / "cmdline").read_text():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_sigterm_to_mcref_stops_tlc(tmp_path: Path) -> None:
+    cfg = _toy(tmp_path, "Init == x = 0\nNext == x' = x + 1", "INIT Init\nNEXT Next\n")
+    mcref = subprocess.Popen([sys.executable, "-m", "refimpl.cli", "tlc", "run", str(cfg),
+                              "--timeout", "0", "--quiet", "--workers", "1"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not [p for p in _processes_naming(str(cfg)) if p != mcref.pid]:
+            assert time.monotonic() < deadline and mcref.poll() is None
+            time.sleep(0.2)
+        os.kill(mcref.pid, signal.SIGTERM)  # as `timeout` does: TLC runs in its own session
+        assert mcref.wait(timeout=30) == 128 + signal.SIGTERM
+        assert _processes_naming(str(cfg)) == []
+    finally:
+        mcref.kill()
+        mcref.wait()
