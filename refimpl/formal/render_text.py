@@ -11,7 +11,7 @@ from refimpl.formal.steps import Change, Step, StepModel
 _LEGEND_HEX = 12  # hex characters of a value shown in the legend
 
 
-def _change_lines(changes: tuple[Change, ...]) -> list[str]:
+def change_lines(changes: tuple[Change, ...]) -> list[str]:
     """Node-variable changes of one node joined on one line; every other change on its own."""
     lines: list[str] = []
     by_node: dict[str, list[str]] = {}
@@ -38,7 +38,7 @@ def step_lines(step: Step, *, indent: str = "    ") -> list[str]:
         where = f"  [seq {step.extra['seq']}, slot {step.extra.get('slot')}, " \
                 f"{step.extra.get('time_ms')} ms]"
     lines = [f"{step.index:>3}. {step.action}{where}"]
-    lines += [indent + line for line in _change_lines(step.changes)]
+    lines += [indent + line for line in change_lines(step.changes)]
     if step.summary:
         lines.append(indent + summary_line(step))
     return lines

@@ -273,7 +273,8 @@ def _scp_steps(states: Sequence[TlcState], parsed: list[dict[str, TlaValue]]) ->
     previous_views = blank
     previous_values: dict[str, TlaValue] = {}
     previous_fields: dict[str, dict[str, Json]] = {}
-    for state, values, js in zip(states, parsed, json_states, strict=True):
+    last_change: dict[str, int] = {}  # node -> the step that last changed its state
+    for position, (state, values, js) in enumerate(zip(states, parsed, json_states, strict=True)):
         initial = not previous_state
         fields = {node: _node_fields(js, node) for node in honest}
         views = {node: scp_view.view_from(fields[node], _tlc_name) for node in honest}
@@ -301,13 +302,15 @@ def _scp_steps(states: Sequence[TlcState], parsed: list[dict[str, TlaValue]]) ->
                 label = scp_view.message_label(msg, qset=byz)
                 changes.append(Change(("M", node, sender), old_row.get(sender), row[sender],
                                       f"{node} ← {sender}: {label}"))
-                if not initial:
+                if not initial:  # an honest message is MsgOf(sender): sent when it last changed
                     arrows.append(Arrow(sender, node, scp_view.message_label(msg, short=True),
-                                        byzantine=byz))
+                                        byzantine=byz, sent_at=last_change.get(sender)))
                     names.append(f"{'ByzantineSend' if byz else 'Receive'}({node}, {sender})")
         for name, value in values.items():
             if name not in HIDDEN_VARS and name not in NODE_VARS and name != "M":
                 changes += generic_changes(name, previous_values.get(name), value)
+        for node in actors if not initial else honest:
+            last_change[node] = position + 1
         label_name, _ = action_label(state.action)
         if initial:
             action = "Init"

@@ -132,11 +132,14 @@ def test_split_html_is_a_sequence_chart(split: TlcResult) -> None:
     assert not re.search(r"<(script|link)\b|src=|href=", page)  # self-contained
     receives = sum(1 for s in steps_from_tlc(split.counterexample).steps
                    if s.action.startswith("Receive("))
-    assert parser.tags.count("line") == receives  # one arrow per delivered message
-    assert parser.tags.count("rect") == len(split.counterexample) - 1 - receives
+    assert page.count('<g class="msg">') == receives  # one arrow per delivered message
+    assert page.count('<g class="act">') == len(split.counterexample) - 1 - receives
+    assert parser.tags.count("line") == receives + 4  # and a lifeline per node
+    # n1 receives n2's NOMPREP at step 2: the arrow starts at step 1 (n2's state then)
+    assert re.search(r'<title>n2 → n1: NOMPREP ⟨1,\{1\}⟩ \(sent at step 1\)</title>', page)
     assert "ConfirmCommit(n4)" in "".join(parser.text)
     # the summary cell a step changed is highlighted: n4's phase in the last step
-    last_row = page[page.rindex('<tr id="step-'):]
+    last_row = page[page.rindex('<div class="band" id="step-'):]
     assert '<th>n4</th><td class="changed">EXTERNALIZE</td>' in last_row
 
 
@@ -168,7 +171,7 @@ def test_html_escapes_node_names() -> None:
     assert "n&lt;0&amp;" in page and "n&quot;1&gt;" in page
     text = "".join(parser.text)
     assert "Receive(n\"1>, n<0&) PREP ⟨1,{v1}⟩" in text
-    assert parser.tags.count("line") == 1  # the delivered message
+    assert page.count('<g class="msg">') == 1  # the delivered message
     assert "sent at step 1" in text
 
 
