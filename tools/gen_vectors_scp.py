@@ -213,8 +213,10 @@ def scripted() -> list[Script]:
     s.recv("n3", externalize(ballot(2, C), 2))
     out.append(s)
 
-    s = Script("commit phase range: a v-blocking set (not a quorum) accepts commit [1, 1], then "
-               "[1, 3]; a quorum then confirms; Externalize messages raise H", MESH5)
+    s = Script("commit phase range: a quorum confirms prepare <3, a>; a v-blocking set (not a "
+               "quorum) accepts commit [1, 1], then [1, 3]; a quorum then confirms; Externalize "
+               "messages raise H", MESH5)
+    s.recv_all("n1 n2 n3", prepare(ballot(3, A), ballot(3, A)))
     s.recv_all("n1 n2", commit(b1a, 1, 1, 1))
     s.recv_all("n1 n2", commit(ballot(3, A), 3, 1, 3))
     s.recv("n3", commit(ballot(3, A), 3, 1, 3))

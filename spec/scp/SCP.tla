@@ -344,11 +344,19 @@ AcceptPrepare(n) ==
                                    THEN NullB ELSE @]
     /\ UNCHANGED <<phase, W, X, Y, Z, B, H, M>>
 
-\* Step 8: move the ballot to H's value (MobileCoin bumps the counter on a value change).
+\* Step 8.  Variant "correct": WP 6.2 step 8 "if b < h, then set b <- h" (stellar-core
+\* updateCurrentIfNeeded); b is left alone when h <= b, whatever its value.  Variant
+\* "mobilecoin" (slot.rs do_prepare_phase (8)): move to h's value, bumping the counter on a
+\* value change even when h < b (docs/deviations.md#dev-scp-step8).
 BallotTowards(b, h) ==
     IF h = NullB THEN b
+    ELSE IF Variant = "correct" THEN (IF BLess(b, h) THEN h ELSE b)
     ELSE IF b.x # h.x THEN [n |-> Max({b.n + 1, h.n}), x |-> h.x]
     ELSE [n |-> Max({b.n, h.n}), x |-> h.x]
+\* Step 4 (entering COMMIT) and 6 + 8 (in COMMIT, where h.x = b.x).  "correct": WP step 4
+\* "unless h <~ b, set b <- h" (stellar-core setAcceptCommit); "mobilecoin": as step 8.
+CommitBallot(b, h) ==
+    IF Variant = "correct" THEN (IF Below(h, b) THEN b ELSE h) ELSE BallotTowards(b, h)
 
 \* Step 2: H becomes the highest ballot a quorum accepts as prepared; the node enters PREPARE.
 ConfirmPrepare(n) ==
@@ -379,7 +387,24 @@ VoteCommit(n) ==
 (***************************************************************************)
 (* Ballot protocol, commit side (steps 4-7).                               *)
 (***************************************************************************)
-SelfVotesCommit(n, b) == C[n] # NullB /\ b.x = C[n].x /\ C[n].n <= b.n /\ b.n <= H[n].n
+\* The highest finite counter the commit statements of value x in n's store name (and H.n):
+\* the correct variant's open-ended Commit-phase vote stops there (ballot.py
+\* _finite_commit_bound; stellar-core getCommitBoundariesFromStatements).
+CommitBound(n, x) ==
+    Max({H[n].n}
+        \cup {M[n][m].HN : m \in {j \in Node \ {n} : M[n][j].B.x = x
+                                 /\ ((HasPrep(M[n][j]) /\ M[n][j].CN # 0)
+                                     \/ M[n][j].type = "COMMIT")}}
+        \cup {M[n][m].B.n : m \in {j \in Node \ {n} : M[n][j].type = "EXT" /\ M[n][j].B.x = x}})
+\* The local commit vote, with C's value (WP Fig. 16: c and h are the lowest and highest
+\* ballots v voted to commit; docs/deviations.md#dev-scp-local-commit-vote): c..h in the
+\* prepare phases; in COMMIT, variant "correct" votes commit <k, x> for every k >= C.n (D05
+\* Commit message; docs/deviations.md#dev-scp-commit-phase-quorum), "mobilecoin" seeds its
+\* quorum search with [C.N, H.N] (slot.rs ballots_accepted_committed).
+SelfVotesCommit(n, b) ==
+    /\ C[n] # NullB /\ b.x = C[n].x /\ C[n].n <= b.n
+    /\ IF Variant = "correct" /\ phase[n] = "COMMIT" THEN b.n <= CommitBound(n, b.x)
+       ELSE b.n <= H[n].n
 \* Non-vacuity mutant, FALSE here: spec/scp/MCSCPMutant.cfg overrides it with TRUE, and then a
 \* node accepts commit of its own ballot B (and lower counters) with no votes at all.
 \* AcceptedNotContradictory catches it, Agreement does not (spec/scp/README.md).
@@ -402,9 +427,18 @@ MCBlockingRanges(n, x) ==
                           LET q == AcceptedCommitRange(M[n][m])
                           IN q.x = x /\ Overlaps(q, r.lo, r.hi)})}
 
+\* Variant "correct" accepts commit b in the prepare phases only when prepare(b) is confirmed
+\* (b <~ H: D05 "Ballots" restriction 2) and no accepted prepare (P, PP) aborts it (WP 5.3: never
+\* accept a statement contradicting an accepted one); so P, the highest accepted-prepared
+\* ballot, already has b's value (docs/deviations.md#dev-scp-accept-commit-p).
+CommitAllowed(n, b) ==
+    \/ Variant = "mobilecoin" \/ phase[n] = "COMMIT"
+    \/ Below(b, H[n]) /\ ~Aborted(b, P[n]) /\ ~Aborted(b, PP[n])
+
 \* The commit range n accepts for value x now (lo > hi when none).
 AcceptedRange(n, x) ==
-    LET K == {k \in Counter : CommitAcceptable(n, [n |-> k, x |-> x])}
+    LET K == {k \in Counter : CommitAllowed(n, [n |-> k, x |-> x])
+                              /\ CommitAcceptable(n, [n |-> k, x |-> x])}
         rs == (IF K = {} THEN {} ELSE {RunFrom(K)})
               \cup (IF Variant = "mobilecoin" THEN MCBlockingRanges(n, x) ELSE {})
     IN IF rs = {} THEN [lo |-> 1, hi |-> 0]
@@ -414,14 +448,17 @@ AcceptedRange(n, x) ==
 AcceptCommit(n, x) ==
     /\ phase[n] \in {"NOMINATE_PREPARE", "PREPARE"} \/ (phase[n] = "COMMIT" /\ x = B[n].x)
     /\ LET r == AcceptedRange(n, x)
-           newB == BallotTowards(B[n], [n |-> r.hi, x |-> x])
+           newB == CommitBallot(B[n], [n |-> r.hi, x |-> x])
        IN /\ r.lo <= r.hi
           /\ phase[n] = "COMMIT" => <<r.lo, r.hi>> # <<C[n].n, H[n].n>>
           /\ newB.n <= MaxCounter
           /\ B' = [B EXCEPT ![n] = newB]
           /\ C' = [C EXCEPT ![n] = [n |-> r.lo, x |-> x]]
           /\ H' = [H EXCEPT ![n] = [n |-> r.hi, x |-> x]]
-          /\ P' = [P EXCEPT ![n] = IF @.x = x /\ r.hi <= @.n THEN @ ELSE [n |-> r.hi, x |-> x]]
+          \* "correct" keeps P (CommitAllowed: P.x = x); "mobilecoin" sets <hi, x> when P
+          \* does not cover it (slot.rs (4) asserts an accepted prepare; the core falls back).
+          /\ P' = [P EXCEPT ![n] = IF Variant = "correct" \/ (@.x = x /\ r.hi <= @.n) THEN @
+                                   ELSE [n |-> r.hi, x |-> x]]
     /\ phase' = [phase EXCEPT ![n] = "COMMIT"]
     /\ PP' = [PP EXCEPT ![n] = NullB]
     /\ UNCHANGED <<W, X, Y, Z, M>>
@@ -455,10 +492,14 @@ ExtendConfirmedCommit(n) ==
 
 (***************************************************************************)
 (* Ballot timeout and the blocking-set bump (step 9), abstracted: the     *)
-(* counter may rise at any time (timers fire under asynchrony), to a value *)
-(* chosen by get_next_ballot_values: H's value, else combine(Z), else P's  *)
-(* value, else B's; in COMMIT the value is fixed.                          *)
+(* counter may rise at any time (timers fire under asynchrony), to the     *)
+(* value of the node's h, else combine(Z), else P's value, else B's; in    *)
+(* COMMIT the value is fixed.  This is variant "correct"'s rule (D05       *)
+(* ballot.value; WP Fig. 16 z = h.x).  MobileCoin's get_next_ballot_values *)
+(* recomputes h from the stored messages; variant "mobilecoin" keeps the   *)
+(* stored H here, an abstraction.                                          *)
 (***************************************************************************)
+\* docs/deviations.md#dev-scp-next-ballot-value
 NextValue(n) ==
     IF phase[n] = "COMMIT" THEN B[n].x
     ELSE IF H[n] # NullB THEN H[n].x

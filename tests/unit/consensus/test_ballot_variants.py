@@ -51,7 +51,7 @@ def test_timer_takes_the_nodes_own_h_in_correct_and_the_recomputed_one_in_mobile
     is taken to be h.value for the highest confirmed prepared ballot h"; WP Fig. 16 z = h.x and
     the timeout sets b ← ⟨b.n + 1, z⟩: B = ⟨3, x⟩ (and step 8 leaves it: h < b).
     mobilecoin — slot.rs 1211–1245 ``get_next_ballot_values`` recomputes the confirmed-prepared
-    ballot from M: ⟨1, y⟩, so the timer (slot.rs 251–275) sets B = ⟨3, y⟩; the ballot pass that
+    ballot from M: ⟨1, y⟩, so the timer (slot.rs 251–283) sets B = ⟨3, y⟩; the ballot pass that
     follows runs step 8 (slot.rs 944–965): B.X ≠ H.X ⇒ B = ⟨max(3 + 1, 2), x⟩ = ⟨4, x⟩."""
     start = BallotState(phase=bp.PREPARE, B=b(2, x), P=b(2, x), PP=b(1, y), H=b(2, x))
     for variant, expected in (("correct", b(3, x)), ("mobilecoin", b(4, x))):
