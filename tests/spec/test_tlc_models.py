@@ -18,6 +18,18 @@ from refimpl.formal.manifest import MANIFEST, check_model, load_manifest
 
 SMALL = [m for m in load_manifest() if m.size == "small"]
 
+#: What the last state of each spec/scp counterexample must show (spec/scp/README.md).
+_SCP_WITNESS: dict[str, Callable[[dict[str, str]], bool]] = {
+    # two intact nodes externalized (different values)
+    "Agreement": lambda s: s["phase"].count('"EXTERNALIZE"') >= 2,
+    # a node accepted commit (it is in COMMIT or EXTERNALIZE) against another's accepted prepare
+    "AcceptedNotContradictory": lambda s: '"COMMIT"' in s["phase"]
+    or '"EXTERNALIZE"' in s["phase"],
+    # a timer moved B to <2, {1, 2}> and a node externalized that ballot (MCSCPTimer)
+    "NoExternalizeAfterTimer": lambda s: '"EXTERNALIZE"' in s["phase"]
+    and "[n |-> 2, x |-> {1, 2}]" in s["C"],
+}
+
 #: What the last state of each spec/attest counterexample must show (spec/attest/README.md).
 _ATTEST_WITNESS: dict[str, Callable[[dict[str, str]], bool]] = {
     # a Ready session whose peer static key is the attacker's
@@ -147,7 +159,8 @@ def test_small_model_gives_expected_outcome(model: object) -> None:
         assert len(result.counterexample) >= 2
         final = dict(result.counterexample[-1].variables)
         if check.model.name.startswith("scp-"):
-            assert final["phase"].count('"EXTERNALIZE"') >= 2
+            assert result.violated_invariant is not None
+            assert _SCP_WITNESS[result.violated_invariant](final), final
         else:
             assert result.violated_invariant is not None
             assert _ATTEST_WITNESS[result.violated_invariant](final), final

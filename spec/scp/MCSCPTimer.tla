@@ -1,0 +1,36 @@
+----------------------------- MODULE MCSCPTimer -----------------------------
+(***************************************************************************)
+(* CI model in which ballot timers fire, exhaustive: two honest nodes n1,  *)
+(* n2, each with quorum set "2 of {n1, n2}", nomination and balloting from *)
+(* scratch (SCP.tla Init), n1 proposes 1 and n2 proposes 2, ballot         *)
+(* counters up to 2.                                                       *)
+(*                                                                         *)
+(* Covers: nomination (propose, vote, echo, accept, confirm) in every      *)
+(* order, so the nodes can start balloting with different confirmed sets  *)
+(* ({1}, {2} or {1, 2}); the ballot timer and step 9 (Bump) at any time in *)
+(* NOMINATE_PREPARE, PREPARE and COMMIT, moving B to counter 2 with        *)
+(* get_next_ballot_values (SCP.tla NextValue: H's value, else combine(Z)); *)
+(* commit ranges across counters 1..2; externalizing at counter 2 after a  *)
+(* timer changed the ballot's value (MCSCPTimerWitness.cfg shows that     *)
+(* behaviour exists).                                                      *)
+(*                                                                         *)
+(* Gives up, to finish in seconds: a third node (with three nodes and      *)
+(* counters up to 2 the state space is far larger: MCSCPBallot2, MCSCP);   *)
+(* so no blocking set smaller than the other node, no PP (two nodes cannot *)
+(* both accept prepared ballots of two values), no Byzantine node.         *)
+(***************************************************************************)
+EXTENDS SCP, TLC
+
+CONSTANTS n1, n2
+
+MCNode == {n1, n2}
+MCQSet == [n \in MCNode |-> [t |-> 2, v |-> MCNode, i |-> {}]]
+MCProposals == (n1 :> {1}) @@ (n2 :> {2})
+
+\* Non-vacuity witness (MCSCPTimerWitness.cfg, expected violated): no node externalizes
+\* <2, {1, 2}>.  B only gets the value {1, 2} from a timer (Bump; ConfirmNominate sets B from
+\* the first confirmed value alone), so a violation is a timer that fired and a slot that
+\* externalized the timer's ballot.
+NoExternalizeAfterTimer ==
+    \A n \in Intact : ~(phase[n] = "EXTERNALIZE" /\ C[n] = [n |-> 2, x |-> {1, 2}])
+=============================================================================
