@@ -6,7 +6,7 @@
 (* agree on Z): n1 and n3 start from {1}, n2 from {2}; B = <1, Z>.         *)
 (* Symmetry: n1 and n3 are interchangeable.                                *)
 (***************************************************************************)
-EXTENDS SCP, TLC
+EXTENDS MCSCPCommon, TLC
 
 CONSTANTS n1, n2, n3
 
@@ -16,17 +16,5 @@ MCProposals == [n \in MCNode |-> {}]
 MCSymmetry == Permutations({n1, n3})
 InitialZ == (n1 :> {1}) @@ (n2 :> {2}) @@ (n3 :> {1})
 
-BallotInit ==
-    /\ Z = InitialZ
-    /\ Y = Z
-    /\ phase = [n \in Honest |-> "NOMINATE_PREPARE"]
-    /\ W = [n \in Honest |-> {}]
-    /\ X = [n \in Honest |-> {}]
-    /\ B = [n \in Honest |-> [n |-> 1, x |-> Z[n]]]
-    /\ P = [n \in Honest |-> NullB]
-    /\ PP = [n \in Honest |-> NullB]
-    /\ H = [n \in Honest |-> NullB]
-    /\ C = [n \in Honest |-> NullB]
-    /\ M = [n \in Honest |-> [m \in Node |-> NoMsg]]
-    /\ busy \in Honest
+BallotInit == BallotStart(InitialZ)
 =============================================================================
