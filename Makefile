@@ -65,6 +65,7 @@ vectors: $(STAMP)
 	$(BIN)/python tools/gen_vectors_crypto.py
 	$(BIN)/python tools/gen_vectors_tx.py
 	$(BIN)/python tools/gen_vectors_scp.py
+	$(BIN)/python tools/gen_trace_corpus.py
 	$(BIN)/python tools/gen_error_codes.py
 	$(BIN)/python tools/gen_conformance_manifest.py
 

@@ -3,8 +3,8 @@
 * ``TLC models``: every ``size: small`` model of spec/manifest.json gives its expected outcome
   (including the models expected to violate an invariant).
 * ``trace validation``: a simulation of a 4-node network (seeded) is traced, the trace is
-  validated by TraceSCP under TLC, and each known-bad mutation of it
-  (:mod:`refimpl.formal.trace_mutations`) is rejected at the step it was made at.
+  validated by TraceSCP under TLC (one run for it and all its forgeries) and by Z3, and each
+  forgery of it (:mod:`refimpl.formal.trace_mutations`) is rejected by both at the forged step.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import Any
 
 from refimpl.checks import Check, CheckResult
 from refimpl.formal import manifest
-from refimpl.formal.trace_mutations import MUTATIONS
-from refimpl.formal.trace_tla import parse_ndjson, trace_module
-from refimpl.formal.trace_validate import validate_module
+from refimpl.formal.trace_mutations import MUTATIONS, truncate
+from refimpl.formal.trace_tla import parse_ndjson
+from refimpl.formal.trace_validate import validate_many
+from refimpl.formal.z3trace import check_trace
 
 
 def tlc_models_check() -> CheckResult:
@@ -48,32 +49,34 @@ def simulated_trace(seed: int = 7) -> str:
 
 
 def trace_validation_check() -> CheckResult:
-    trace = parse_ndjson(simulated_trace().splitlines())
-    verdict = validate_module(trace_module(trace))
-    lines = [f"{'ok ' if verdict.accepted else 'BAD'} simulated 4-node trace: "
-             f"{'accepted' if verdict.accepted else 'rejected'} ({verdict.steps} steps, "
-             f"{verdict.tlc.seconds:.1f} s)"]
-    ok = verdict.accepted
-    detail: dict[str, Any] = {"good": verdict.to_json(), "mutants": {}}
+    good = parse_ndjson(simulated_trace().splitlines())
+    forged: dict[str, tuple[list[dict[str, Any]], int]] = {}
     for name, mutate in MUTATIONS.items():
-        mutation = mutate(trace)
-        if mutation is None:
-            ok = False
-            lines.append(f"BAD mutation {name}: not applicable to this trace")
-            continue
-        mutated, expected_seq = mutation
-        bad = validate_module(trace_module(mutated))
-        caught = not bad.accepted and bad.first_unexplained_seq == expected_seq
+        found = mutate(good, 1)
+        if found is not None:
+            forged[name] = (truncate(*found), found[1])
+    verdicts = validate_many([good, *(trace for trace, _ in forged.values())])
+    z3_good = check_trace(good)
+    ok = verdicts[0].accepted and z3_good.ok and len(forged) >= 15
+    lines = [f"{'ok ' if ok else 'BAD'} simulated 4-node trace: TLC "
+             f"{'accepted' if verdicts[0].accepted else 'REJECTED'}, Z3 "
+             f"{'accepted' if z3_good.ok else 'REJECTED'} ({verdicts[0].steps} steps); "
+             f"{len(forged)} kinds of forgery apply"]
+    detail: dict[str, Any] = {"good": verdicts[0].to_json(), "mutants": {}}
+    for (name, (trace, seq)), bad in zip(forged.items(), verdicts[1:], strict=True):
+        z3 = check_trace(trace)
+        got = (bad.first_unexplained_seq, None if z3.failure is None else z3.failure.seq)
+        caught = got == (seq, seq)
         ok &= caught
-        lines.append(f"{'ok ' if caught else 'BAD'} mutant {name}: "
-                     + ("rejected" if not bad.accepted else "ACCEPTED")
-                     + f" at seq {bad.first_unexplained_seq} (expected {expected_seq})")
-        detail["mutants"][name] = {"expected_seq": expected_seq, **bad.to_json()}
+        lines.append(f"{'ok ' if caught else 'BAD'} mutant {name}: rejected at seq {got[0]} "
+                     f"(TLC) and {got[1]} (Z3), forged at {seq}")
+        detail["mutants"][name] = {"expected_seq": seq, "tlc": bad.to_json(),
+                                   "z3": z3.to_json()}
     return CheckResult(ok, lines, detail)
 
 
 #: (name, function) in the order `mcref check` runs them.
 CHECKS: list[Check] = [
     ("TLC models (CI size)", tlc_models_check),
-    ("trace validation (TLC)", trace_validation_check),
+    ("trace validation (TLC and Z3)", trace_validation_check),
 ]

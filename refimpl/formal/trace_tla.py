@@ -27,6 +27,7 @@ import attrs
 
 from refimpl import safe_json
 from refimpl.errors import FormalError
+from refimpl.formal.trace_frame import read_frame, require_slot, slots_of
 
 TLA_INFINITY = 2**31 - 1
 FORMAT = "mcref-scp-trace/1"
@@ -34,12 +35,21 @@ EVENTS = ("propose", "receive", "timeout", "send", "externalize")
 
 
 @attrs.frozen
+class TraceSlot:
+    """One trace-slot of a module: which trace (index into the batch), which slot, and the
+    ``seq`` of each of its entries (TLA+ position i is ``seqs[i - 1]``)."""
+
+    trace: int
+    slot: int
+    seqs: tuple[int, ...]
+
+
+@attrs.frozen
 class TraceModule:
-    """The generated module text and, per trace position (1-based), the original step."""
+    """The generated module text and its trace-slots (``Traces[i]`` is ``traces[i - 1]``)."""
 
     text: str
-    seqs: tuple[int, ...]  # seqs[i - 1] is the trace ``seq`` of TLA+ position i
-    slot: int
+    traces: tuple[TraceSlot, ...]
     nodes: tuple[str, ...]
     values: tuple[str, ...]  # hex values in rank order (rank = index + 1)
 
@@ -164,7 +174,8 @@ class _Encoder:
         else:
             raise _bad(f"{where}: unknown topic type {kind!r}")
         record = ", ".join(f"{k} |-> {v}" for k, v in fields.items())
-        return f"[from |-> {_tla_string(sender)}, m |-> [{record}]]"
+        slot = _need(msg, "slot_index", int, where)
+        return f"[from |-> {_tla_string(sender)}, slot |-> {slot}, m |-> [{record}]]"
 
     def state(self, st: Any, where: str) -> str:
         if not isinstance(st, dict):
@@ -182,9 +193,9 @@ class _Encoder:
         return "[" + ", ".join(parts) + "]"
 
 
-_NO_MSG = ('[from |-> "", m |-> [type |-> "NONE", X |-> {}, Y |-> {}, B |-> [n |-> 0, x |-> {}],'
-           ' P |-> [n |-> 0, x |-> {}], PP |-> [n |-> 0, x |-> {}], CN |-> 0, HN |-> 0,'
-           ' PN |-> 0, q |-> [t |-> 0, v |-> {}, i |-> {}]]]')
+_NO_MSG = ('[from |-> "", slot |-> 0, m |-> [type |-> "NONE", X |-> {}, Y |-> {},'
+           ' B |-> [n |-> 0, x |-> {}], P |-> [n |-> 0, x |-> {}], PP |-> [n |-> 0, x |-> {}],'
+           ' CN |-> 0, HN |-> 0, PN |-> 0, q |-> [t |-> 0, v |-> {}, i |-> {}]]]')
 _NO_STATE = ('[phase |-> "NOMINATE_PREPARE", X |-> {}, Y |-> {}, Z |-> {},'
              ' B |-> [n |-> 0, x |-> {}], P |-> [n |-> 0, x |-> {}], PP |-> [n |-> 0, x |-> {}],'
              ' H |-> [n |-> 0, x |-> {}], C |-> [n |-> 0, x |-> {}]]')
@@ -203,13 +214,8 @@ def _collect_values(obj: Any, into: set[str]) -> None:
             _collect_values(item, into)
 
 
-def trace_module(objects: list[dict[str, Any]], slot: int | None = None) -> TraceModule:
-    """Build the ``TraceData`` module for one slot of a parsed trace."""
-    if not objects or objects[0].get("kind") != "header":
-        raise _bad("the first line must be the header")
-    header = objects[0]
-    if header.get("format") != FORMAT:
-        raise _bad(f"unknown trace format {header.get('format')!r} (expected {FORMAT})")
+def _header_constants(header: dict[str, Any]) -> tuple[dict[str, Any], list[str], str]:
+    """The header's quorum sets, Byzantine nodes and variant (``formal.bad_trace`` if not)."""
     qsets = _need(header, "nodes", dict, "header")
     if not all(isinstance(q, dict) for q in qsets.values()):
         raise _bad("header: every node needs a quorum set object")
@@ -218,60 +224,93 @@ def trace_module(objects: list[dict[str, Any]], slot: int | None = None) -> Trac
     if (not isinstance(byzantine, list) or not all(isinstance(b, str) for b in byzantine)
             or variant not in ("correct", "mobilecoin")):
         raise _bad("header: malformed 'byzantine' or 'variant'")
-    for number, obj in enumerate(objects[1:], start=2):
-        if not isinstance(obj, dict):
-            raise _bad(f"line {number}: not a JSON object")
-    steps = [o for o in objects[1:] if o.get("kind") == "step"]
-    for step in steps:
-        where = f"step {step.get('seq')}"
-        _need(step, "seq", int, where)
-        _need(step, "node", str, where)
-        _need(step, "slot", int, where)
-        if not isinstance(step.get("args", {}), dict):
-            raise _bad(f"{where}: args must be an object")
-        if _need(step, "event", str, where) not in EVENTS:
-            raise _bad(f"{where}: unknown event {step['event']!r}")
-        if step["node"] not in qsets:
-            raise _bad(f"{where}: node {step['node']!r} is not in the header")
-    if slot is None:
-        slot = min((s["slot"] for s in steps), default=1)
-    kept = []
-    for step in steps:
-        if step["slot"] != slot:
-            continue
-        if step["node"] in byzantine and step["event"] != "send":
-            continue
-        msg = step.get("args", {}).get("msg")
-        if step["event"] in ("send", "receive"):
-            if not isinstance(msg, dict):
-                raise _bad(f"step {step['seq']}: {step['event']} without args.msg")
-            if msg.get("slot_index") != slot:
-                continue
-        kept.append(step)
+    return qsets, byzantine, variant
+
+
+def _check_step(step: dict[str, Any], qsets: dict[str, Any]) -> None:
+    where = f"step {step.get('seq')}"
+    _need(step, "node", str, where)
+    _need(step, "slot", int, where)
+    if not isinstance(step.get("args", {}), dict):
+        raise _bad(f"{where}: args must be an object")
+    if _need(step, "event", str, where) not in EVENTS:
+        raise _bad(f"{where}: unknown event {step['event']!r}")
+    if step["node"] not in qsets:
+        raise _bad(f"{where}: node {step['node']!r} is not in the header")
+    if step["event"] in ("send", "receive") and not isinstance(step["args"].get("msg"), dict):
+        raise _bad(f"{where}: {step['event']} without args.msg")
+    if step["event"] == "timeout" and step["args"].get("timer") not in ("nominate", "ballot"):
+        raise _bad(f"{where}: a timeout names no known timer")
+
+
+@attrs.frozen
+class _Kept:
+    step: dict[str, Any]
+    net_only: bool  # a send of another slot: it only enters the network
+
+
+def _slot_steps(steps: Sequence[dict[str, Any]], slot: int) -> list[_Kept]:
+    """A slot's steps in file order, with the other slots' sends as network-only entries (a
+    receive must name a message sent before it, of any slot)."""
+    return [_Kept(s, s["slot"] != slot) for s in steps
+            if s["slot"] == slot or s["event"] == "send"]
+
+
+def trace_module(objects: list[dict[str, Any]], slot: int | None = None) -> TraceModule:
+    """The ``TraceData`` module of every slot of one parsed trace (or of ``slot``)."""
+    return batch_module([objects], slot)
+
+
+def batch_module(traces: Sequence[list[dict[str, Any]]], slot: int | None = None) -> TraceModule:
+    """One ``TraceData`` module holding every slot (or ``slot``) of several parsed traces with
+    the same nodes, quorum sets, Byzantine nodes and variant: TLC checks them in one run, each
+    trace-slot an initial state of its own. Only the steps before the trace's frame failure
+    (:mod:`refimpl.formal.trace_frame`) are encoded."""
+    if not traces:
+        raise _bad("no trace to validate")
+    constants = None
+    kept: list[tuple[int, int, list[_Kept]]] = []
+    for index, objects in enumerate(traces):
+        if not objects or not isinstance(objects[0], dict) or \
+                objects[0].get("kind") != "header":
+            raise _bad("the first line must be the header")
+        header = objects[0]
+        if header.get("format") != FORMAT:
+            raise _bad(f"unknown trace format {header.get('format')!r} (expected {FORMAT})")
+        mine = _header_constants(header)
+        if constants is not None and mine != constants:
+            raise _bad("traces batched into one module must share nodes, Byzantine nodes "
+                       "and variant")
+        constants = mine
+        for number, obj in enumerate(objects[1:], start=2):
+            if not isinstance(obj, dict):
+                raise _bad(f"line {number}: not a JSON object")
+        steps = [o for o in objects[1:] if o.get("kind") == "step"]
+        for step in steps:
+            _need(step, "seq", int, f"step {step.get('seq')}")
+            _check_step(step, mine[0])
+        frame = read_frame(objects)
+        require_slot(frame, slot)
+        for each in [slot] if slot is not None else (slots_of(frame) or [1]):
+            kept.append((index, each, _slot_steps(frame.steps, each)))
+    assert constants is not None
+    qsets, byzantine, variant = constants
     mentioned: set[str] = set()
-    _collect_values(kept, mentioned)
+    _collect_values([k.step for _, _, ks in kept for k in ks], mentioned)
     values = tuple(sorted(mentioned))
     encoder = _Encoder(values)
-    entries = []
-    for step in kept:
-        where = f"step {step['seq']}"
-        args = step.get("args") or {}
-        msg = encoder.message(args["msg"], where) if "msg" in args else _NO_MSG
-        byz = bool(step.get("byzantine")) or step["node"] in byzantine
-        state = _NO_STATE if byz else encoder.state(step.get("state"), where)
-        entry_values = encoder.value_set(args.get("values", []), where)
-        entries.append(
-            f"[node |-> {_tla_string(step['node'])}, event |-> {_tla_string(step['event'])}, "
-            f"byz |-> {'TRUE' if byz else 'FALSE'}, values |-> {entry_values}, "
-            f"msg |-> {msg}, st |-> {state}]")
+    traces_text = []
+    for _, _each, ks in kept:
+        entries = [_entry(encoder, k, byzantine) for k in ks]
+        traces_text.append("  <<\n" + ",\n".join("    " + e for e in entries) + ">>")
     qset_entries = [f"{_tla_string(n)} :> {encoder.qset(q, f'quorum set of {n}')}"
                     for n, q in sorted(qsets.items())]
     honest = sorted(set(qsets) - set(byzantine))
     node_set = "{" + ", ".join(_tla_string(n) for n in sorted(qsets)) + "}"
     lines = [
         "------------------------------ MODULE TraceData ------------------------------",
-        "\\* Generated by refimpl/formal/trace_tla.py from an mcref SCP trace; do not edit.",
-        f"\\* Slot {slot}; values by rank: "
+        "\\* Generated by refimpl/formal/trace_tla.py from mcref SCP traces; do not edit.",
+        "\\* Values by rank: "
         + ", ".join(f"{i + 1} = {v[:16]}" for i, v in enumerate(values[:20])),
         "EXTENDS Naturals, Sequences, TLC",
         f"TNode == {node_set}",
@@ -279,14 +318,33 @@ def trace_module(objects: list[dict[str, Any]], slot: int | None = None) -> Trac
         "TIntact == {" + ", ".join(_tla_string(n) for n in honest) + "}",
         f"TValue == 1 .. {len(values)}",
         "TProposals == [n \\in TNode \\ TByz |-> TValue]",
-        f"TMaxCounter == {encoder.max_counter}",
+        f"TMaxCounter == {TLA_INFINITY}",
         f"TVariant == {_tla_string(variant)}",
         "TQSet == " + (" @@ ".join(f"({e})" for e in qset_entries) or "<<>>"),
-        "Trace == <<",
-        ",\n".join("  " + e for e in entries),
+        "TSlots == <<" + ", ".join(str(each) for _, each, _ in kept) + ">>",
+        "Traces == <<",
+        ",\n".join(traces_text),
         ">>",
         "=" * 79,
         "",
     ]
-    return TraceModule(text="\n".join(lines), seqs=tuple(s["seq"] for s in kept), slot=slot,
-                       nodes=tuple(sorted(qsets)), values=values)
+    return TraceModule(
+        text="\n".join(lines),
+        traces=tuple(TraceSlot(index, each, tuple(k.step["seq"] for k in ks))
+                     for index, each, ks in kept),
+        nodes=tuple(sorted(qsets)), values=values)
+
+
+def _entry(encoder: _Encoder, kept: _Kept, byzantine: list[str]) -> str:
+    step = kept.step
+    where = f"step {step['seq']}"
+    args = step.get("args") or {}
+    msg = encoder.message(args["msg"], where) if "msg" in args else _NO_MSG
+    byz = bool(step.get("byzantine"))
+    skip_state = byz or kept.net_only or step["node"] in byzantine
+    state = _NO_STATE if skip_state else encoder.state(step.get("state"), where)
+    entry_values = encoder.value_set(args.get("values", []), where)
+    return (f"[seq |-> {step['seq']}, node |-> {_tla_string(step['node'])}, "
+            f"event |-> {_tla_string(step['event'])}, byz |-> {'TRUE' if byz else 'FALSE'}, "
+            f"netonly |-> {'TRUE' if kept.net_only else 'FALSE'}, values |-> {entry_values}, "
+            f"msg |-> {msg}, st |-> {state}]")

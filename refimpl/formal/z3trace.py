@@ -1,6 +1,6 @@
 """Step-by-step validation of SCP traces with Z3: each step's before/after slot state must satisfy
-the spec's action predicate, and the invariants must hold after it; a failure is named by the
-unsat core of the guards (``assert_and_track``).
+the spec's action predicate, and the invariants must hold after it; a failure names the guards
+that fail (each checked alone, else the unsat core of ``assert_and_track``).
 
 The spec is spec/scp/SCP.tla; guard names carry its action and invariant names. The trace format
 is docs/scp-interface.md ("Traces"). Method: trace validation (Cirstea et al., arXiv 2404.16075)
@@ -15,22 +15,26 @@ not observed, so each guard states what any such sequence must satisfy between t
 states: every statement newly accepted or confirmed is justified by the node's stored messages
 ``M'`` (a quorum, which Z3 must exhibit, or a blocking set), sets and ballots only grow, and so
 on. A ``send`` step must broadcast exactly ``MsgOf`` of the current state (MobileCoin's
-``out_msg``) and that message must pass ``MsgValid``; Byzantine sends are unconstrained
-(``ByzantineSend``). Invariants checked after every step: ``NominationOK``, ``BallotStateOK``,
-and ``Agreement`` at each ``externalize``.
+``out_msg``) for its own slot with its configured quorum set, and that message must pass
+``MsgValid``; a ``receive`` must name a message sent before; Byzantine sends are unconstrained
+(``ByzantineSend``) but only Byzantine nodes make them. Invariants checked after every step:
+``NominationOK``, ``BallotStateOK``, and ``Agreement`` at each ``externalize``.
 
-Where the checker departs from SCP.tla (each found by a simulator trace the spec as written
-rejects; the TLA+ side should follow):
+The rules are those of spec/scp/TraceSCP.tla, guard for guard and name for name (the list is
+spec/scp/README.md, "Trace validation"); both checkers also apply the frame rules of
+:mod:`refimpl.formal.trace_frame` (contiguous ``seq``, a verdict line that matches the steps).
+A rejection lists every guard that fails on its own at the first failing step, as TraceSCP
+does. Three earlier disagreements with SCP.tla are resolved in the spec:
 
-* ``MsgLess``: the correct variant also orders Externalize messages by C after HN
-  (docs/scp-interface.md; the core's ``topic_order_key``); SCP.tla compares HN only.
-* ``BallotStateOK``: ``H.n <= B.n`` is required in COMMIT only. MobileCoin keeps raising H in
-  the EXTERNALIZE phase (slot.rs ``do_externalize_phase``) and the core does; SCP.tla has no
-  action for that raise. Here it is allowed when a quorum confirms the wider range
-  (``ConfirmCommit[extend H]``), everything else staying frozen (``Externalized.state_frozen``).
-* ``QuorumWith``: each sender is held to the quorum set its stored message advertises, as
-  MobileCoin's find_quorum does (a ``lie_qset`` Byzantine node advertises another); SCP.tla uses
-  the configured ``QSet``.
+* ``MsgLess``: SCP.tla's ``ExtLess`` orders Externalize messages of the correct variant by C
+  after HN (the core's ``topic_order_key``);
+* ``BallotStateOK``: ``H.n <= B.n`` is required in COMMIT only (``BallotStateOf``); the raise of
+  H while externalized (MobileCoin's slot.rs ``do_externalize_phase``) is SCP.tla's action
+  ``ExtendConfirmedCommit``, justified by ``CommitConfirmedIn`` over the wider range
+  (``ConfirmCommit[extend H]``, everything else ``Externalized.state_frozen``);
+* ``QuorumWith``: a Byzantine sender is held to the quorum set its stored message advertises,
+  an honest one to its configured set (SCP.tla ``QSetIn``); an honest node advertising another
+  set fails ``Send.qset_is_configured``.
 
 Encoding: the values of a trace are numbered in byte order, a value set is a bit-vector with one
 bit per value (so the spec's order of value sets, a comparison of sorted vectors, is a bit
@@ -49,21 +53,14 @@ import z3
 
 from refimpl.consensus.scp.types import INFINITY, QuorumSet
 from refimpl.errors import FormalError, RefImplError
+from refimpl.formal.trace_frame import StepFailure, read_frame, require_slot
 from refimpl.formal.trace_tla import parse_ndjson
+
+__all__ = ["StepFailure", "TraceReport", "check_trace", "check_trace_file", "read_trace_lines"]
 
 PHASES = ("NOMINATE_PREPARE", "PREPARE", "COMMIT", "EXTERNALIZE")
 TYPE_RANK = {"NONE": 0, "NOM": 1, "NOMPREP": 2, "PREP": 3, "COMMIT": 4, "EXT": 5}
 _COUNTER_BITS = 34  # counters up to 2^32 - 1 (INFINITY) with room for +1
-
-
-@attrs.frozen
-class StepFailure:
-    """The first step that is not a behaviour of the spec and the guards that fail there."""
-
-    seq: int
-    node: str
-    event: str
-    guards: tuple[str, ...]
 
 
 @attrs.frozen
@@ -75,7 +72,7 @@ class TraceReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "steps": self.steps, "seconds": round(self.seconds, 4),
-                "failure": None if self.failure is None else attrs.asdict(self.failure)}
+                "failure": None if self.failure is None else self.failure.to_json()}
 
 
 # --- concrete data decoded from the trace -----------------------------------------------------
@@ -137,7 +134,12 @@ class _Values:
         except (TypeError, ValueError):
             raise _bad("a value is not lowercase hex") from None
         self.index = {v.hex(): i for i, v in enumerate(ordered)}
+        self.hex = [v.hex() for v in ordered]
         self.width = max(1, len(ordered))
+
+    def name(self, i: int) -> str:
+        """A value in guard names: its first 16 hex digits (as TraceSCP's verdicts)."""
+        return self.hex[i][:16]
 
     def set_of(self, raw: Any) -> int:
         if not isinstance(raw, list):
@@ -350,6 +352,7 @@ class _Checker:
         self.advertised: dict[tuple[str, int], dict[str, QuorumSet]] = {}
         self._advertised: dict[str, QuorumSet] = {}
         self.externalized: dict[int, dict[str, int]] = {}
+        self.sent: set[tuple[Any, ...]] = set()
         self.solver = z3.SolverFor("QF_FD")
         self._fresh = 0
         self._invariant_cache: dict[_State, dict[str, z3.BoolRef]] = {}
@@ -360,14 +363,16 @@ class _Checker:
     def _quorum_with(self, node: str, pred: dict[str, z3.BoolRef]) -> z3.BoolRef:
         """SCP.tla ``QuorumWith(n, T)``: a quorum made of ``node`` and nodes satisfying their
         ``pred`` exists. Z3 chooses its members (fresh Booleans). As MobileCoin's find_quorum,
-        each sender is held to the quorum set its stored message carries (a Byzantine node may
-        advertise any); SCP.tla uses the configured ``QSet`` for every node."""
+        a Byzantine sender is held to the quorum set its stored message advertises, an honest
+        one to its configured set (SCP.tla ``QSetIn``; ``Send.qset_is_configured`` makes an
+        honest node's advertised set its configured one)."""
         self._fresh += 1
         member = {m: z3.Bool(f"q{self._fresh}_{m}") for m in self.qsets}
         parts = [member[node]]
         for m, var in member.items():
             allowed = z3.BoolVal(True) if m == node else pred.get(m, z3.BoolVal(False))
-            qset = self._advertised.get(m, self.qsets[m]) if m != node else self.qsets[m]
+            qset = self._advertised.get(m, self.qsets[m]) if m in self.byzantine \
+                else self.qsets[m]
             parts.append(z3.Implies(var, z3.And(allowed, _sat_formula(qset, member))))
         return z3.And(parts)
 
@@ -450,6 +455,10 @@ class _Checker:
             return _Msg("COMMIT", B=s.B, PN=min(s.P.n, s.B.n), CN=s.C.n, HN=s.H.n)
         return _Msg("EXT", B=s.C, HN=s.H.n)
 
+    def msg_key(self, raw: Any) -> tuple[Any, ...]:
+        """A sent message as TraceSCP's network holds it: sender, slot, record, quorum set."""
+        return (*self.values.msg(raw), _qset_key(_quorum_set_of(raw)))
+
     # -- steps --
 
     def check_step(self, line: dict[str, Any]) -> tuple[str, ...]:
@@ -461,17 +470,22 @@ class _Checker:
         if not isinstance(args, dict):
             raise _bad("a step lacks its args")
         if line.get("byzantine"):
-            if node not in self.byzantine:
-                return ("ByzantineSend.sender_is_byzantine",)
-            self.values.msg(args.get("msg"))  # well formed; its content is unconstrained
-            return ()
+            # ByzantineSend: anything, from a Byzantine node; it enters the network
+            self.sent.add(self.msg_key(args.get("msg")))
+            return () if node in self.byzantine else ("ByzantineSend.sender_is_byzantine",)
+        if node in self.byzantine:
+            return ("Step.node_is_honest",)
         key = (node, slot)
         before = self.states.get(key, INIT_STATE)
         after = self.values.state(line.get("state"))
         guards: dict[str, z3.BoolRef] = {}
         if event == "send":
             sender, msg_slot, msg = self.values.msg(args.get("msg"))
-            guards["Send.sender_is_node"] = z3.BoolVal(sender == node and msg_slot == slot)
+            self.sent.add(self.msg_key(args["msg"]))
+            guards["Send.sender_is_node"] = z3.BoolVal(sender == node)
+            guards["Send.same_slot"] = z3.BoolVal(msg_slot == slot)
+            guards["Send.qset_is_configured"] = z3.BoolVal(
+                _qset_key(_quorum_set_of(args["msg"])) == _qset_key(self.qsets[node]))
             guards["Send.state_unchanged"] = z3.BoolVal(after == before)
             guards["Send.msg_is_MsgOf"] = z3.BoolVal(msg == self._msg_of(after))
             guards["MessagesValid"] = self._msg_valid(msg)
@@ -490,10 +504,12 @@ class _Checker:
                 self.W[key] = self.W.get(key, 0) | self.values.set_of(args.get("values"))
             elif event == "receive":
                 sender, msg_slot, msg = self.values.msg(args.get("msg"))
+                guards["Receive.was_sent"] = z3.BoolVal(self.msg_key(args["msg"]) in self.sent)
                 guards["Receive.from_other_node"] = z3.BoolVal(sender != node
                                                                and sender in self.qsets)
                 guards["Receive.same_slot"] = z3.BoolVal(msg_slot == slot)
-                if self._msg_less(self.variant, stored.get(sender, NO_MSG), msg):
+                if sender != node and sender in self.qsets and \
+                        self._msg_less(self.variant, stored.get(sender, NO_MSG), msg):
                     stored[sender] = msg
                     self.advertised.setdefault(key, {})[sender] = _quorum_set_of(args["msg"])
                 else:
@@ -511,8 +527,9 @@ class _Checker:
         return self._unsat_core(guards)
 
     def _unsat_core(self, guards: dict[str, z3.BoolRef]) -> tuple[str, ...]:
-        """Z3's unsat core of the tracked guards (empty when all can hold together). Guards
-        that Z3's simplifier already reduces to true are left out of the solver call."""
+        """The failing guards (empty when all can hold together): each guard that fails on
+        its own, else Z3's unsat core of the tracked guards. Guards that Z3's simplifier
+        already reduces to true are left out of the solver call."""
         pending = {}
         for name, formula in guards.items():
             reduced = z3.simplify(formula)
@@ -526,13 +543,27 @@ class _Checker:
             for name, formula in pending.items():
                 solver.assert_and_track(formula, z3.Bool(name))
             verdict = solver.check()
-            if verdict == z3.sat:
-                return ()
-            if verdict == z3.unsat:
-                return tuple(sorted(str(c) for c in solver.unsat_core()))
-            raise FormalError("formal.solver_unknown", "z3 gave up on a trace step")
+            core = tuple(sorted(str(c) for c in solver.unsat_core())) \
+                if verdict == z3.unsat else ()
         finally:
             solver.pop()
+        if verdict == z3.sat:
+            return ()
+        if verdict == z3.unsat:
+            return self._failing(pending) or core
+        raise FormalError("formal.solver_unknown", "z3 gave up on a trace step")
+
+    def _failing(self, pending: dict[str, z3.BoolRef]) -> tuple[str, ...]:
+        """Every guard that fails on its own (the guards share no unknowns but the quorum
+        members each one chooses, so these are all the failing guards, as TraceSCP lists)."""
+        failing = []
+        for name, formula in pending.items():
+            self.solver.push()
+            self.solver.add(formula)
+            if self.solver.check() == z3.unsat:
+                failing.append(name)
+            self.solver.pop()
+        return tuple(sorted(failing))
 
     def _msg_valid(self, m: _Msg) -> z3.BoolRef:
         """SCP.tla ``MsgValid``."""
@@ -614,11 +645,11 @@ class _Checker:
                                               for m, msg in stored.items()})
             blocking = self._blocking(node, {m for m, msg in stored.items()
                                              if t.nom_accepted(msg, v)})
-            g[f"AcceptNominate[v{v}]"] = z3.And(
+            g[f"AcceptNominate[{self.values.name(v)}]"] = z3.And(
                 z3.BoolVal(before.phase == 0),
                 z3.Or(z3.And(z3.BoolVal(voted), quorum), z3.BoolVal(blocking)))
         for v in _bits(after.Z & ~before.Z):
-            g[f"ConfirmNominate[v{v}]"] = z3.And(
+            g[f"ConfirmNominate[{self.values.name(v)}]"] = z3.And(
                 z3.BoolVal(before.phase == 0),
                 self._quorum_with(node, {m: z3.BoolVal(t.nom_accepted(msg, v))
                                          for m, msg in stored.items()}))
@@ -653,12 +684,13 @@ class _Checker:
         return g
 
     def _confirmed_commit(self, node: str, stored: dict[str, _Msg], after: _State) -> z3.BoolRef:
-        """SCP.tla ``ConfirmCommit``: a quorum accepts commit of every ballot in C..H."""
+        """SCP.tla ``ConfirmCommit`` / ``CommitConfirmedIn``: a quorum accepts commit of every
+        ballot in C..H (C's value)."""
         t = self.t
         return z3.And([
-            self._quorum_with(node, {m: z3.BoolVal(t.commit_accepted(msg, k, after.B.x))
+            self._quorum_with(node, {m: z3.BoolVal(t.commit_accepted(msg, k, after.C.x))
                                      for m, msg in stored.items()})
-            for k in self._breakpoints(stored, after.C.n, after.H.n)])
+            for k in self._breakpoints(stored, after.C.n, after.H.n, ())])
 
     def _prepare_acceptable(self, node: str, stored: dict[str, _Msg], before: _State,
                             after: _State, ballot: _Ballot) -> z3.BoolRef:
@@ -689,11 +721,19 @@ class _Checker:
         if lo > hi:
             return z3.BoolVal(False)
         per_counter = []
-        for k in self._breakpoints(stored, lo, hi):
-            # SelfVotesCommit: the vote held before the step, or one VoteCommit may cast in
-            # this step, which needs prepare <k, x> confirmed (ConfirmPrepare) first.
+        top = before.H.n
+        if self.variant == "correct" and before.phase == 2:
+            top = _commit_bound(stored, before.H.n, x)
+        allowed = self.variant == "mobilecoin" or before.phase >= 2
+        for k in self._breakpoints(stored, lo, hi, (before.C.n, before.H.n, top, after.P.n)):
+            # SelfVotesCommit: the vote held before the step (TraceSCP OwnTop), or one
+            # VoteCommit may cast in this step, which needs prepare <k, x> confirmed first;
+            # the correct variant entering COMMIT needs <k, x> not aborted by P (CommitAllowed).
+            if not allowed and _aborted(_Ballot(k, x), after.P):
+                per_counter.append(z3.BoolVal(False))
+                continue
             voted_before = (before.C != NULL_BALLOT and x == before.C.x
-                            and before.C.n <= k <= before.H.n)
+                            and before.C.n <= k <= top)
             self_vote: z3.BoolRef = z3.BoolVal(voted_before)
             if not voted_before and before.phase <= 1:
                 kb = t.ballot_val(_Ballot(k, x))
@@ -715,13 +755,15 @@ class _Checker:
         return z3.Or(correct, z3.BoolVal(whole and self._blocking(node, overlapping)))
 
     @staticmethod
-    def _breakpoints(stored: dict[str, _Msg], lo: int, hi: int) -> list[int]:
+    def _breakpoints(stored: dict[str, _Msg], lo: int, hi: int,
+                     own: tuple[int, ...]) -> list[int]:
+        """The counters of lo..hi where some sender's (or the node's own, ``own``) support
+        can change: checking them checks the whole range (TraceSCP ``Breakpoints``)."""
         points = {lo}
-        for m in stored.values():
-            for c in (m.CN, m.HN, m.PN, m.B.n):
-                for k in (c, c + 1):
-                    if lo <= k <= hi:
-                        points.add(k)
+        for c in [x for m in stored.values() for x in (m.CN, m.HN, m.PN, m.B.n)] + list(own):
+            for k in (c, c + 1):
+                if lo <= k <= hi:
+                    points.add(k)
         return sorted(points)
 
 
@@ -734,6 +776,29 @@ def _accepted_prep_ballots(m: _Msg) -> set[_Ballot]:
     if m.type == "EXT":
         return {_Ballot(INFINITY, m.B.x)}
     return set()
+
+
+def _commit_bound(stored: dict[str, _Msg], hn: int, x: int) -> int:
+    """SCP.tla ``CommitBoundIn``: the highest counter the stored commit statements of value x
+    name, and H.n."""
+    tops = [hn]
+    for m in stored.values():
+        if m.B.x == x and ((m.type in ("NOMPREP", "PREP") and m.CN != 0) or m.type == "COMMIT"):
+            tops.append(m.HN)
+        elif m.type == "EXT" and m.B.x == x:
+            tops.append(m.B.n)
+    return max(tops)
+
+
+def _set_less(a: int, b: int) -> bool:
+    """SCP.tla ``SetLess`` on bit sets (sorted index vectors, Rust ``Vec`` order)."""
+    return _bits(a) < _bits(b)
+
+
+def _aborted(c: _Ballot, p: _Ballot) -> bool:
+    """SCP.tla ``Aborted(c, p)``: p is above c with another value."""
+    return p != NULL_BALLOT and (c.n < p.n or (c.n == p.n and _set_less(c.x, p.x))) \
+        and p.x != c.x
 
 
 def _accepted_commit_range(m: _Msg) -> tuple[int, int, int]:
@@ -752,6 +817,12 @@ def _quorum_set_of(raw_msg: dict[str, Any]) -> QuorumSet:
         raise _bad(f"a message's quorum set is malformed: {exc.message}") from None
 
 
+def _qset_key(q: QuorumSet) -> tuple[Any, ...]:
+    """A quorum set as SCP.tla's record [t, v, i]: members and inner sets as sets."""
+    return (q.threshold, frozenset(m for m in q.members if not isinstance(m, QuorumSet)),
+            frozenset(_qset_key(m) for m in q.members if isinstance(m, QuorumSet)))
+
+
 def _bits(s: int) -> list[int]:
     return [i for i in range(s.bit_length()) if s >> i & 1]
 
@@ -759,27 +830,28 @@ def _bits(s: int) -> list[int]:
 # --- entry points -----------------------------------------------------------------------------
 
 
-def check_trace(lines: Sequence[dict[str, Any]]) -> TraceReport:
-    """Validate a parsed trace (header, steps, verdict); stop at the first failing step."""
+def check_trace(lines: Sequence[dict[str, Any]], slot: int | None = None) -> TraceReport:
+    """Validate a parsed trace (header, steps, verdict: :mod:`refimpl.formal.trace_frame`), or
+    only the steps of ``slot`` (the frame always); stop at the first failing step."""
     started = time.perf_counter()
-    if not lines or not isinstance(lines[0], dict) or lines[0].get("kind") != "header" or \
-            lines[0].get("format") != "mcref-scp-trace/1":
-        raise _bad("the first line is not an mcref-scp-trace/1 header")
+    frame = read_frame(lines)
+    require_slot(frame, slot)
     values = _Values(v for line in lines for v in _all_hex_values(line))
-    checker = _Checker(lines[0], values)
+    checker = _Checker(frame.header, values)
     steps = 0
-    for line in lines[1:]:
-        if not isinstance(line, dict) or line.get("kind") not in ("step", "verdict"):
-            raise _bad("a line is neither a step nor the verdict")
-        if line["kind"] == "verdict":
+    for line in frame.steps:
+        if slot is not None and line.get("slot") != slot:
+            if line.get("event") == "send" and isinstance(line.get("args"), dict):
+                checker.sent.add(checker.msg_key(line["args"].get("msg")))
             continue
         steps += 1
         failing = checker.check_step(line)
         if failing:
-            seq = line.get("seq")
-            failure = StepFailure(seq if isinstance(seq, int) else -1, str(line.get("node")),
-                                  str(line.get("event")), failing)
+            failure = StepFailure(line["seq"], str(line.get("node")), str(line.get("event")),
+                                  failing)
             return TraceReport(False, steps, failure, time.perf_counter() - started)
+    if frame.failure is not None:
+        return TraceReport(False, steps, frame.failure, time.perf_counter() - started)
     return TraceReport(True, steps, None, time.perf_counter() - started)
 
 

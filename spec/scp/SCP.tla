@@ -390,12 +390,12 @@ VoteCommit(n) ==
 \* The highest finite counter the commit statements of value x in n's store name (and H.n):
 \* the correct variant's open-ended Commit-phase vote stops there (ballot.py
 \* _finite_commit_bound; stellar-core getCommitBoundariesFromStatements).
-CommitBound(n, x) ==
-    Max({H[n].n}
-        \cup {M[n][m].HN : m \in {j \in Node \ {n} : M[n][j].B.x = x
-                                 /\ ((HasPrep(M[n][j]) /\ M[n][j].CN # 0)
-                                     \/ M[n][j].type = "COMMIT")}}
-        \cup {M[n][m].B.n : m \in {j \in Node \ {n} : M[n][j].type = "EXT" /\ M[n][j].B.x = x}})
+CommitBoundIn(Mn, n, hn, x) ==
+    Max({hn}
+        \cup {Mn[m].HN : m \in {j \in Node \ {n} : Mn[j].B.x = x
+                                /\ ((HasPrep(Mn[j]) /\ Mn[j].CN # 0) \/ Mn[j].type = "COMMIT")}}
+        \cup {Mn[m].B.n : m \in {j \in Node \ {n} : Mn[j].type = "EXT" /\ Mn[j].B.x = x}})
+CommitBound(n, x) == CommitBoundIn(M[n], n, H[n].n, x)
 \* The local commit vote, with C's value (WP Fig. 16: c and h are the lowest and highest
 \* ballots v voted to commit; docs/deviations.md#dev-scp-local-commit-vote): c..h in the
 \* prepare phases; in COMMIT, variant "correct" votes commit <k, x> for every k >= C.n (D05

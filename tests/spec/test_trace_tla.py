@@ -9,18 +9,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from refimpl.errors import CODES, FormalError
-from refimpl.formal.trace_tla import TLA_INFINITY, parse_ndjson, read_ndjson, trace_module
+from refimpl.formal.trace_tla import (
+    TLA_INFINITY,
+    batch_module,
+    parse_ndjson,
+    read_ndjson,
+    trace_module,
+)
 from refimpl.resources import conformance_root
 
 TRACES = conformance_root() / "vectors" / "scp-traces"
 
 
-def test_module_holds_every_kept_step_in_order() -> None:
+def test_module_holds_every_step_in_order() -> None:
     trace = read_ndjson(TRACES / "mesh4.ndjson")
     module = trace_module(trace)
-    steps = [o for o in trace if o["kind"] == "step" and o["slot"] == module.slot]
-    assert list(module.seqs) == [s["seq"] for s in steps]
-    assert module.text.count("[node |-> ") == len(steps)
+    (only,) = module.traces
+    steps = [o for o in trace if o["kind"] == "step" and o["slot"] == only.slot]
+    assert list(only.seqs) == [s["seq"] for s in steps]
+    assert module.text.count("node |-> ") == len(steps)
     assert module.values == tuple(sorted(module.values))
     assert "MODULE TraceData" in module.text
 
@@ -70,3 +77,23 @@ def test_mutated_steps_are_typed_errors(steps: list[object]) -> None:
         trace_module([header, *steps])  # type: ignore[list-item]
     except FormalError as exc:
         assert exc.code in CODES
+
+
+def test_every_slot_is_one_trace_with_the_other_slots_sends_for_the_network() -> None:
+    trace = read_ndjson(TRACES / "mobilecoin_byzantine4.ndjson")
+    module = trace_module(trace)
+    steps = [o for o in trace if o["kind"] == "step"]
+    assert [t.slot for t in module.traces] == sorted({s["slot"] for s in steps})
+    for entry in module.traces:
+        mine = [s["seq"] for s in steps if s["slot"] == entry.slot or s["event"] == "send"]
+        assert list(entry.seqs) == mine
+    with pytest.raises(FormalError) as info:
+        trace_module(trace, slot=7)
+    assert info.value.code == "formal.bad_trace"
+
+
+def test_batched_traces_must_share_their_constants() -> None:
+    with pytest.raises(FormalError) as info:
+        batch_module([read_ndjson(TRACES / "mesh4.ndjson"),
+                      read_ndjson(TRACES / "byzantine4.ndjson")])
+    assert info.value.code == "formal.bad_trace"

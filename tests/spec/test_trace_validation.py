@@ -1,10 +1,11 @@
-"""Trace validation under TLC: good traces are accepted, known-bad ones rejected at their step.
+"""Trace validation under TLC (TraceSCP) and Z3: good traces are accepted by both, every kind
+of known-bad trace is rejected by both at its forged step with the same guards.
 
-* committed traces: the simulator traces of conformance/vectors/scp-traces/ in which the honest
-  nodes agree must validate; every file listed in tests/spec/traces/known_bad.json (mutations of
-  those traces, refimpl/formal/trace_mutations.py) must be rejected at the recorded ``seq``;
-* Hypothesis-generated simulations (network size, threshold, seed, variant, Byzantine node):
-  the trace validates, and each mutation of it is rejected at the mutated step.
+* the corpus tests/spec/traces/bad/ (tools/gen_trace_corpus.py from
+  refimpl/formal/trace_mutations.py): one TLC run per group of traces with the same nodes and
+  variant covers the good kit traces and every bad one;
+* Hypothesis-generated simulations (slow): the trace validates under both, and each forgery of
+  it is rejected by both at the forged step.
 """
 
 from __future__ import annotations
@@ -21,64 +22,94 @@ from refimpl.cli import main
 from refimpl.consensus.sim.network import simulate
 from refimpl.consensus.sim.scenario import build_config
 from refimpl.consensus.sim.trace import TraceWriter
-from refimpl.formal.trace_mutations import MUTATIONS
-from refimpl.formal.trace_tla import parse_ndjson, read_ndjson, trace_module
-from refimpl.formal.trace_validate import validate_module, validate_trace_file
+from refimpl.errors import FormalError
+from refimpl.formal.trace_frame import StepFailure
+from refimpl.formal.trace_mutations import MUTATIONS, dumps, truncate
+from refimpl.formal.trace_tla import parse_ndjson, read_ndjson
+from refimpl.formal.trace_validate import TraceVerdict, validate_many, validate_trace
 from refimpl.formal.z3trace import check_trace, read_trace_lines
 from refimpl.resources import conformance_root
 
-TRACES = Path(__file__).parent / "traces"
 #: the scenario traces of the conformance kit (docs/conformance.md, "SCP one-node vectors")
 SCP_TRACES = conformance_root() / "vectors" / "scp-traces"
+BAD = Path(__file__).parent / "traces" / "bad"
 #: the kit's traces in which the honest nodes agree (too_many_byzantine.ndjson does not:
 #: tests/regressions/test_scp_too_many_byzantine.py)
 GOOD = ("byzantine4.ndjson", "mesh4.ndjson", "mobilecoin_byzantine4.ndjson")
-KNOWN_BAD = json.loads((TRACES / "known_bad.json").read_text())
+INDEX = json.loads((BAD / "index.json").read_text())["traces"]
+
+
+@pytest.fixture(scope="module")
+def tlc_verdicts() -> dict[str, TraceVerdict]:
+    """TLC on every good and bad trace: one run per group (three runs)."""
+    paths = [SCP_TRACES / name for name in GOOD] + [BAD / e["file"] for e in INDEX]
+    verdicts = validate_many([read_ndjson(p) for p in paths])
+    return {p.name: v for p, v in zip(paths, verdicts, strict=True)}
 
 
 @pytest.mark.parametrize("name", GOOD)
-def test_committed_good_trace_is_accepted(name: str) -> None:
-    verdict = validate_trace_file(SCP_TRACES / name)
+def test_good_trace_is_accepted_by_both(name: str, tlc_verdicts: dict[str, TraceVerdict]) -> None:
+    verdict = tlc_verdicts[name]
     assert verdict.accepted, verdict.to_json()
-    assert verdict.steps > 10
+    assert verdict.steps == sum(1 for o in read_ndjson(SCP_TRACES / name) if o["kind"] == "step")
+    report = check_trace(read_ndjson(SCP_TRACES / name))
+    assert report.ok, report.failure
 
 
-@pytest.mark.parametrize("name", sorted(KNOWN_BAD))
-def test_known_bad_trace_is_rejected_at_its_step(name: str) -> None:
-    verdict = validate_trace_file(TRACES / name)
-    assert not verdict.accepted
-    assert verdict.first_unexplained_seq == KNOWN_BAD[name]["first_unexplained_seq"]
+def test_corpus_has_at_least_fifteen_kinds() -> None:
+    kinds = {e["kind"] for e in INDEX}
+    assert len(kinds) == len(INDEX) >= 15
+    assert kinds == set(MUTATIONS)
 
 
-def test_known_bad_files_are_the_mutations_of_their_source() -> None:
-    for name, entry in KNOWN_BAD.items():
-        source = read_ndjson(SCP_TRACES / entry["source"])
-        if entry["mutation"] is None:  # the variant relabelled: same steps, other rules
-            assert read_ndjson(TRACES / name)[1:] == source[1:]
-            continue
-        mutated, seq = MUTATIONS[entry["mutation"]](source) or (None, None)
-        assert mutated == read_ndjson(TRACES / name)
-        assert seq == entry["first_unexplained_seq"]
+@pytest.mark.parametrize("entry", INDEX, ids=[e["kind"] for e in INDEX])
+def test_bad_trace_is_rejected_by_both_at_the_forged_step(
+        entry: dict[str, object], tlc_verdicts: dict[str, TraceVerdict]) -> None:
+    tlc = tlc_verdicts[str(entry["file"])]
+    z3 = check_trace(read_ndjson(BAD / str(entry["file"])))
+    expected = entry["guards"]
+    assert isinstance(expected, dict)
+    assert tlc.failure == StepFailure(entry["seq"], entry["node"], entry["event"],  # type: ignore[arg-type]
+                                      tuple(expected["tlc"]))
+    assert z3.failure == StepFailure(entry["seq"], entry["node"], entry["event"],  # type: ignore[arg-type]
+                                     tuple(expected["z3"]))
+    assert expected["tlc"] == expected["z3"]  # the same rules, the same names
 
 
-def test_cli_names_the_first_unexplained_step(capsys: pytest.CaptureFixture[str]) -> None:
-    name = "bad_changed_counter.ndjson"
-    assert main(["trace", "validate", str(TRACES / name), "--json"]) == 1
+def test_corpus_is_the_forgeries_of_its_sources() -> None:
+    for entry in INDEX:
+        found = MUTATIONS[entry["kind"]](read_ndjson(SCP_TRACES / entry["source"]), 1)
+        assert found is not None and found[1] == entry["seq"]
+        assert dumps(truncate(*found)) == (BAD / entry["file"]).read_text(), entry["kind"]
+
+
+def test_cli_runs_both_checkers_and_names_the_step(capsys: pytest.CaptureFixture[str]) -> None:
+    entry = next(e for e in INDEX if e["kind"] == "commit_without_quorum")
+    assert main(["trace", "validate", str(BAD / entry["file"]), "--json"]) == 1
     document = json.loads(capsys.readouterr().out)
-    assert document["accepted"] is False
-    rejected = document["slots"][-1]
-    assert rejected["first_unexplained_seq"] == KNOWN_BAD[name]["first_unexplained_seq"]
+    assert document["checker"] == "both" and document["accepted"] is False
+    assert [r["checker"] for r in document["results"]] == ["tlc", "z3"]
+    for result in document["results"]:
+        assert result["failure"] == {"seq": entry["seq"], "node": entry["node"],
+                                     "event": entry["event"], "guards": ["AcceptCommit[C..H]"]}
 
 
-def test_every_slot_of_a_multi_slot_trace_is_validated(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    name = "mobilecoin_byzantine4.ndjson"
-    slots = {o["slot"] for o in read_ndjson(SCP_TRACES / name) if o.get("kind") == "step"}
-    assert len(slots) >= 2
-    assert main(["trace", "validate", str(SCP_TRACES / name), "--json"]) == 0
-    document = json.loads(capsys.readouterr().out)
-    assert [s["slot"] for s in document["slots"]] == sorted(slots)
-    assert all(s["accepted"] for s in document["slots"])
+def test_cli_z3_text(capsys: pytest.CaptureFixture[str]) -> None:
+    entry = next(e for e in INDEX if e["kind"] == "unconfirmed_h")
+    assert main(["trace", "validate", str(BAD / entry["file"]), "--checker", "z3"]) == 1
+    out = capsys.readouterr().out
+    assert f"z3: rejected at seq={entry['seq']} ({entry['node']} receive): failing guards " \
+           "ConfirmPrepare[H]" in out and "tlc" not in out
+
+
+def test_a_slot_the_trace_lacks_is_a_typed_error(capsys: pytest.CaptureFixture[str]) -> None:
+    trace = read_ndjson(SCP_TRACES / "mesh4.ndjson")
+    for check in (lambda: validate_trace(trace, slot=5), lambda: check_trace(trace, slot=5)):
+        with pytest.raises(FormalError) as info:
+            check()
+        assert info.value.code == "formal.bad_trace" and "slot 5" in info.value.message
+    assert main(["trace", "validate", str(SCP_TRACES / "mesh4.ndjson"), "--slot", "5"]) == 2
+    assert "error[formal.bad_trace]" in capsys.readouterr().err
 
 
 def intersecting_mesh_threshold(nodes: int, byzantine: int) -> int:
@@ -109,16 +140,17 @@ def simulations(draw: st.DrawFn) -> str:
 @pytest.mark.slow
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 @given(simulations())
-def test_simulated_traces_validate_and_their_mutants_do_not(text: str) -> None:
+def test_simulated_traces_validate_and_their_forgeries_do_not(text: str) -> None:
     trace = parse_ndjson(text.splitlines())
-    verdict = validate_module(trace_module(trace))
-    assert verdict.accepted, verdict.to_json()
-    for mutate in MUTATIONS.values():
-        mutation = mutate(trace)
-        if mutation is not None:
-            mutated, seq = mutation
-            bad = validate_module(trace_module(mutated))
-            assert not bad.accepted and bad.first_unexplained_seq == seq
+    forged = [f for f in (m(trace, 1) for m in MUTATIONS.values()) if f is not None]
+    verdicts = validate_many([trace, *(truncate(*f) for f in forged)])
+    assert verdicts[0].accepted, verdicts[0].to_json()
+    assert check_trace(trace).ok
+    for (mutated, seq), bad in zip(forged, verdicts[1:], strict=True):
+        assert bad.first_unexplained_seq == seq
+        z3 = check_trace(truncate(mutated, seq))
+        assert z3.failure is not None and z3.failure.seq == seq
+        assert z3.failure.guards == bad.failure.guards  # type: ignore[union-attr]
 
 
 @pytest.mark.slow
@@ -127,7 +159,7 @@ def test_simulated_traces_validate_and_their_mutants_do_not(text: str) -> None:
 def test_fifty_simulations_are_behaviours_of_the_spec_under_tlc_and_z3(text: str) -> None:
     """The issue's bar: at least 50 Hypothesis-generated simulations (with Byzantine nodes
     among them) validate under both checkers, the same trace for both."""
-    verdict = validate_module(trace_module(parse_ndjson(text.splitlines())))
+    verdict = validate_trace(parse_ndjson(text.splitlines()))
     assert verdict.accepted, verdict.to_json()
     report = check_trace(read_trace_lines(text))
     assert report.ok, report.failure
@@ -135,11 +167,14 @@ def test_fifty_simulations_are_behaviours_of_the_spec_under_tlc_and_z3(text: str
 
 def test_non_intersecting_mesh_disagreement_is_rejected() -> None:
     """A 4-node mesh of threshold 1 has disjoint quorums ({n0, n1}, {n2, n3}); the simulation
-    (seed 0, two values) externalizes different values and TLC rejects the trace by
-    TraceAgreement: the spec's Agreement holds only for intersecting configurations."""
+    (seed 0, two values) externalizes different values and both checkers reject the trace by
+    the guard Agreement at the second node's externalize step: the spec's Agreement holds only
+    for intersecting configurations."""
     config = build_config("mesh", 4, 1, 0, 0, threshold=1, values_per_slot=2)
     stream = io.StringIO()
     result = simulate(config, TraceWriter(stream))
-    verdict = validate_module(trace_module(parse_ndjson(stream.getvalue().splitlines())))
+    trace = parse_ndjson(stream.getvalue().splitlines())
+    verdict = validate_trace(trace)
     assert not result.agreement, "seed 0 no longer disagrees: pick a seed that does"
-    assert not verdict.accepted and verdict.violated == "TraceAgreement", verdict.to_json()
+    assert verdict.failure is not None and verdict.failure.guards == ("Agreement",)
+    assert check_trace(trace).failure == verdict.failure

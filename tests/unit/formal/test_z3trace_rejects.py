@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from refimpl.errors import CODES, RefImplError
+from refimpl.formal.trace_frame import expected_verdict
 from refimpl.formal.z3trace import check_trace, check_trace_file, read_trace_lines
 from tests.unit.formal._traces import simulated_trace
 
@@ -132,8 +133,8 @@ def lone_node_trace(values: dict[str, str]) -> Trace:
         lines.append({"kind": "step", "seq": seq + 1, "time_ms": 0, "node": node, "slot": 1,
                       "event": "externalize", "args": {"values": [value]}, "state": done})
         seq += 2
-    lines.append({"kind": "verdict", "agreement": len(set(values.values())) == 1,
-                  "externalized": {}, "messages": 0, "time_ms": 0})
+    lines.append({"kind": "verdict", **expected_verdict(header, lines[1:]), "messages": 0,
+                  "time_ms": 0})
     return lines
 
 
