@@ -31,4 +31,15 @@ ByzClaims ==
     \cup {[NoMsg EXCEPT !.type = "COMMIT", !.B = [n |-> 2, x |-> {v}], !.PN = 2, !.CN = c,
                         !.HN = 2] : v \in 1 .. 2, c \in 1 .. 2}
     \cup {[NoMsg EXCEPT !.type = "EXT", !.B = [n |-> 1, x |-> {v}], !.HN = 2] : v \in 1 .. 2}
+
+\* A Byzantine nominator's messages: every valid NOMINATE {X, Y} (X and Y disjoint, not both
+\* empty; msg.rs Msg::validate) over Value.
+ByzNominations ==
+    {m \in {[NoMsg EXCEPT !.type = "NOM", !.X = xs, !.Y = ys] :
+                xs \in SUBSET Value, ys \in SUBSET Value} :
+        m.X \cap m.Y = {} /\ m.X \cup m.Y # {}}
+\* Vote-only PREPARE messages: the sender votes prepare <k, v> and accepts nothing
+\* (P = PP = NullB, no commit vote).
+ByzPrepareVotes == {[NoMsg EXCEPT !.type = "PREP", !.B = [n |-> k, x |-> v]] :
+                       k \in Counter, v \in BallotValue}
 =============================================================================

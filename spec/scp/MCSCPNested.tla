@@ -11,10 +11,15 @@
 (* MobileCoin's blocking-set acceptance (a blocking set that shares only a *)
 (* value, docs/deviations.md#dev-scp-blocking-set-acceptance) lets one     *)
 (* honest node's acceptance plus b's claim move another honest node.       *)
-(* Ballot-only start (MCSCPCommon BallotStart): n1 from {1}, n2 and n3     *)
-(* from {2} in NestedInitFixed; any start in NestedInit.  b may send any    *)
-(* ballot claim of MCSCPCommon ByzClaims (prepared, accepted commit,       *)
-(* externalized, either value).                                            *)
+(* MCSCPNested.cfg, MCSCPNestedCorrect.cfg: ballot-only, any start         *)
+(* (MCSCPCommon BallotStart), b sends any ballot claim of ByzClaims        *)
+(* (prepared, accepted commit, externalized, either value).  With every    *)
+(* quorum holding two honest nodes a value needs two honest voters to be   *)
+(* accepted at all, so from a ballot-only start one value at most is ever  *)
+(* accepted; hence also MCSCPNestedNom*.cfg: nomination from scratch (only *)
+(* n1 proposes, value 1), b also sends any NOMINATE (ByzNominations, so     *)
+(* value 2 comes from b alone), and timers (counter 2) move ballots to     *)
+(* combine(Z) as nodes confirm more values.                                *)
 (***************************************************************************)
 EXTENDS MCSCPCommon, TLC
 
@@ -27,12 +32,13 @@ OrgB == [t |-> 1, v |-> {n2}, i |-> {}]
 OrgC == [t |-> 1, v |-> {n3}, i |-> {}]
 MCQSet == [n \in MCNode |-> [t |-> 2, v |-> {}, i |-> {OrgA, OrgB, OrgC}]]
 MCProposals == [n \in MCHonest |-> {}]
+MCProposalsNom == (n1 :> {1}) @@ (n2 :> {}) @@ (n3 :> {})
 MCSymmetry == Permutations({n2, n3})
 
 \* The configuration the header describes (checked by ASSUME when TLC starts).
 ASSUME /\ Blocking(n2, {b, n3}) /\ Blocking(n3, {b, n2}) /\ ~Blocking(n2, {b})
        /\ Sat(MCQSet[n1], MCHonest)
 
-NestedInit == /\ \E z \in [Honest -> BallotValue] : BallotStart(z)
-NestedInitFixed == BallotStart((n1 :> {1}) @@ (n2 :> {2}) @@ (n3 :> {2}))
+NestedInit == \E z \in [Honest -> BallotValue] : BallotStart(z)
+ByzNested == ByzNominations \cup ByzClaims
 =============================================================================
