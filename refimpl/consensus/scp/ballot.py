@@ -552,8 +552,10 @@ def commit_phase_range(
         return min(a for a, _ in found), max(b for _, b in found)
     found = accepted_commit(None, ctx, peers, variant).get(x, [])
     cap = _finite_commit_bound(x, hn, peers)
-    by_quorum = counters_in_range(peers.commit_votes.get(x, {}), cn, INFINITY, ctx.has_quorum)
-    found = found + [(a, min(b, cap)) for a, b in by_quorum if a <= cap]
+    if cap > hn:  # the quorum path starts at C.N: below the cap it can only re-find [C.N, H.N]
+        votes = peers.commit_votes.get(x, {})
+        by_quorum = counters_in_range(votes, cn, INFINITY, ctx.has_quorum)
+        found = found + [(a, min(b, cap)) for a, b in by_quorum if a <= cap]
     return _merge(found + [(cn, hn)])[-1]
 
 
