@@ -660,7 +660,10 @@ class _Checker:
             before.B != NULL_BALLOT or after.B == NULL_BALLOT or after.Z != 0
             or after.B.x in (after.H.x, after.P.x))
         if after.B != before.B:
-            g["Bump.B_monotone"] = z3.Or(t.is_null(B0), t.b_less(B0, B1))
+            # B only rises, but the correct variant entering COMMIT sets B to H (CommitBallot)
+            to_h = (self.variant == "correct" and after.phase == 2 and before.phase < 2
+                    and after.B == after.H)
+            g["Bump.B_monotone"] = z3.Or(t.is_null(B0), t.b_less(B0, B1), z3.BoolVal(to_h))
         # prepare side
         if after.P != before.P and after.P != NULL_BALLOT:
             from_commit = after.phase >= 2 and after.P.x == after.H.x

@@ -129,7 +129,12 @@ LocalFailed(n, b, a, w, Mn) ==
        \* AcceptCommit) or, once a timer fires, P's value (Bump's NextValue)
        \cup Fail(b.B # NullB \/ a.B = NullB \/ a.Z # {} \/ a.B.x \in {a.H.x, a.P.x},
                  "BallotStart.value")
-       \cup (IF a.B # b.B THEN Fail(b.B = NullB \/ BLess(b.B, a.B), "Bump.B_monotone") ELSE {})
+       \* B only rises, but the correct variant entering COMMIT sets B to H (CommitBallot)
+       \cup (IF a.B # b.B
+             THEN Fail(\/ b.B = NullB \/ BLess(b.B, a.B)
+                       \/ Variant = "correct" /\ a.phase = "COMMIT" /\ b.phase # "COMMIT"
+                          /\ a.B = a.H, "Bump.B_monotone")
+             ELSE {})
        \cup (IF a.P # b.P /\ a.P # NullB
              THEN Fail((PhaseRank(a.phase) >= 2 /\ a.P.x = a.H.x) \/ PrepOK(n, b, a, Mn, a.P),
                        "AcceptPrepare[P]")
