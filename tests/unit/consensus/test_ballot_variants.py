@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from refimpl.consensus.scp import ballot as bp
 from refimpl.consensus.scp.ballot import BallotState
-from refimpl.consensus.scp.msg import Commit
+from refimpl.consensus.scp.msg import Commit, Msg, Topic
 from refimpl.consensus.scp.slot import Slot
 from refimpl.consensus.scp.types import QuorumSet
 
@@ -30,6 +30,14 @@ def at(state: BallotState, qset: QuorumSet, variant: str, index: int = 1) -> Slo
     s = slot(qset=qset, variant=variant, index=index)
     s.ballot = state
     return s
+
+
+def after(start: BallotState, qset: QuorumSet, variant: str, msgs: list[Msg]) -> tuple[
+        tuple[object, ...], Topic | None]:
+    """(phase, B, P, PP, H, C) and the latest message sent after ``msgs`` arrive at t = 1."""
+    s = at(start, qset, variant)
+    s.handle_messages(msgs, 1)
+    return state_of(s), (s.last_sent.topic if s.last_sent is not None else None)
 
 
 def state_of(s: Slot) -> tuple[object, ...]:
@@ -77,17 +85,16 @@ def test_step8_leaves_b_alone_when_h_is_below_b_in_correct() -> None:
     (rule 1).
     mobilecoin — slot.rs 944–965: B.X ≠ H.X ⇒ B ← ⟨max(B.N + 1, H.N), H.X⟩ = ⟨4, x⟩ at once."""
     start = BallotState(phase=bp.PREPARE, B=b(3, y), P=b(2, x))
+    prepared = [msg(n, prep(b(2, x), P=b(2, x))) for n in ("n1", "n2", "n3")]
+    assert after(start, Q3, "correct", prepared) == (
+        (bp.PREPARE, b(3, y), b(2, x), None, b(2, x), None), prep(b(3, y), b(2, x), None, 0, 0))
+    assert after(start, Q3, "mobilecoin", prepared)[0] == (
+        bp.PREPARE, b(4, x), b(2, x), None, b(2, x), None)
     s = at(start, Q3, "correct")
-    s.handle_messages([msg(n, prep(b(2, x), P=b(2, x))) for n in ("n1", "n2", "n3")], 1)
-    assert state_of(s) == (bp.PREPARE, b(3, y), b(2, x), None, b(2, x), None)
-    assert s.last_sent is not None and s.last_sent.topic == prep(b(3, y), b(2, x), None, 0, 0)
+    s.handle_messages(prepared, 1)
     s._timers["ballot"] = 5
     s.handle_timeout("ballot", 5)
     assert s.ballot.B == b(4, x)
-
-    m = at(start, Q3, "mobilecoin")
-    m.handle_messages([msg(n, prep(b(2, x), P=b(2, x))) for n in ("n1", "n2", "n3")], 1)
-    assert m.ballot.H == b(2, x) and m.ballot.B == b(4, x)
 
 
 def test_step8_raises_b_to_h_when_b_is_below_h_in_both_variants() -> None:
@@ -143,13 +150,11 @@ def test_commit_aborted_by_an_accepted_prepare_is_not_accepted_in_correct() -> N
     B = ⟨max(B.N, H.N), x⟩ = ⟨1, x⟩ and P the highest accepted-prepared ballot with value x,
     ⟨1, x⟩."""
     start = BallotState(phase=bp.PREPARE, B=b(1, x), P=b(2, y), PP=b(1, x), H=b(1, x))
-    c = at(start, Q3, "correct")
-    c.handle_messages([msg("n1", commit(b(1, x), 1, 1, 1))], 1)
-    assert c.ballot.phase == bp.PREPARE and c.ballot.C is None
-
-    m = at(start, Q3, "mobilecoin")
-    m.handle_messages([msg("n1", commit(b(1, x), 1, 1, 1))], 1)
-    assert state_of(m) == (bp.COMMIT, b(1, x), b(1, x), None, b(1, x), b(1, x))
+    accepts = [msg("n1", commit(b(1, x), 1, 1, 1))]
+    assert after(start, Q3, "correct", accepts)[0] == (
+        bp.PREPARE, b(1, x), b(2, y), b(1, x), b(1, x), None)
+    assert after(start, Q3, "mobilecoin", accepts)[0] == (
+        bp.COMMIT, b(1, x), b(1, x), None, b(1, x), b(1, x))
 
 
 # --- 4. the local commit vote has C's value ----------------------------------------------------
@@ -169,15 +174,11 @@ def test_local_commit_vote_counts_with_c_value_in_correct_and_b_value_in_mobilec
     ``(self.B.X, (C.N, H.N))`` = commit of y: no quorum; step 8 (slot.rs 944–965) then moves B
     to ⟨max(3 + 1, 2), x⟩ = ⟨4, x⟩ and the node stays in PREPARE."""
     start = BallotState(phase=bp.PREPARE, B=b(3, y), P=b(2, x), H=b(2, x), C=b(1, x))
-    vote = msg("n1", prep(b(2, x), P=b(2, x), CN=1, HN=2), qset=TO_N0)
-    c = at(start, Q1, "correct")
-    out = c.handle_messages([vote], 1)
-    assert state_of(c) == (bp.COMMIT, b(2, x), b(2, x), None, b(2, x), b(1, x))
-    assert out.message is not None and out.message.topic == Commit(b(2, x), 2, 1, 2)
-
-    m = at(start, Q1, "mobilecoin")
-    m.handle_messages([vote], 1)
-    assert state_of(m) == (bp.PREPARE, b(4, x), b(2, x), None, b(2, x), b(1, x))
+    vote = [msg("n1", prep(b(2, x), P=b(2, x), CN=1, HN=2), qset=TO_N0)]
+    assert after(start, Q1, "correct", vote) == (
+        (bp.COMMIT, b(2, x), b(2, x), None, b(2, x), b(1, x)), Commit(b(2, x), 2, 1, 2))
+    assert after(start, Q1, "mobilecoin", vote)[0] == (
+        bp.PREPARE, b(4, x), b(2, x), None, b(2, x), b(1, x))
 
 
 # --- 5. the Commit phase's quorum path ---------------------------------------------------------
@@ -197,15 +198,11 @@ def test_commit_phase_quorum_extends_the_accepted_range_in_correct() -> None:
     mobilecoin — slot.rs ``ballots_accepted_committed`` seeds the quorum search with
     [C.N, H.N] = [2, 2]: the range stays [2, 2] and B = ⟨2, x⟩."""
     start = BallotState(phase=bp.COMMIT, B=b(2, x), P=b(2, x), H=b(2, x), C=b(2, x))
-    vote = msg("n1", prep(b(4, x), P=b(4, x), CN=2, HN=4), qset=TO_N0)
-    c = at(start, Q1, "correct")
-    out = c.handle_messages([vote], 1)
-    assert state_of(c) == (bp.COMMIT, b(4, x), b(2, x), None, b(4, x), b(2, x))
-    assert out.message is not None and out.message.topic == Commit(b(4, x), 2, 2, 4)
-
-    m = at(start, Q1, "mobilecoin")
-    m.handle_messages([vote], 1)
-    assert state_of(m) == (bp.COMMIT, b(2, x), b(2, x), None, b(2, x), b(2, x))
+    vote = [msg("n1", prep(b(4, x), P=b(4, x), CN=2, HN=4), qset=TO_N0)]
+    assert after(start, Q1, "correct", vote) == (
+        (bp.COMMIT, b(4, x), b(2, x), None, b(4, x), b(2, x)), Commit(b(4, x), 2, 2, 4))
+    assert after(start, Q1, "mobilecoin", vote)[0] == (
+        bp.COMMIT, b(2, x), b(2, x), None, b(2, x), b(2, x))
 
 
 # --- 6. a nomination timeout runs the ballot protocol -----------------------------------------
