@@ -36,6 +36,22 @@ def _steps(trace: Trace, slot: int | None = None) -> list[Step]:
             and not o.get("byzantine") and o["node"] not in byzantine]
 
 
+def _forge_first(trace: Trace, slot: int, match: Callable[[Step], bool],
+                 change: Callable[[Step], None]) -> tuple[Trace, int] | None:
+    """A copy of the trace with ``change`` made to the first honest step of ``slot`` that
+    ``match``es, and that step's seq."""
+    mutated = copy.deepcopy(trace)
+    for step in _steps(mutated, slot):
+        if match(step):
+            change(step)
+            return mutated, step["seq"]
+    return None
+
+
+def _is(event: str) -> Callable[[Step], bool]:
+    return lambda step: bool(step["event"] == event)
+
+
 def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
@@ -106,12 +122,10 @@ def change_counter(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
 
 def foreign_value(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
     """Make a node vote (X) for a value nobody proposed or sent, at its first receive."""
-    mutated = copy.deepcopy(trace)
-    for step in _steps(mutated, slot):
-        if step["event"] == "receive" and step["state"]["phase"] == "NOMINATE_PREPARE":
-            step["state"]["X"] = sorted(set(step["state"]["X"]) | {FOREIGN_VALUE})
-            return mutated, step["seq"]
-    return None
+    return _forge_first(
+        trace, slot,
+        lambda step: step["event"] == "receive" and step["state"]["phase"] == "NOMINATE_PREPARE",
+        lambda step: step["state"].update(X=sorted(set(step["state"]["X"]) | {FOREIGN_VALUE})))
 
 
 def commit_without_quorum(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
@@ -156,42 +170,28 @@ def unconfirmed_h(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
 
 def send_other_slot(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
     """An honest send whose message carries another slot's index."""
-    mutated = copy.deepcopy(trace)
-    for step in _steps(mutated, slot):
-        if step["event"] == "send":
-            step["args"]["msg"]["slot_index"] = slot + 1
-            return mutated, step["seq"]
-    return None
+    return _forge_first(trace, slot, _is("send"),
+                        lambda step: step["args"]["msg"].update(slot_index=slot + 1))
 
 
-def _other_qset(qset: dict[str, Any]) -> dict[str, Any]:
-    """The same members with another threshold."""
-    threshold = qset.get("threshold", 0)
-    return {**qset, "threshold": threshold - 1 if threshold > 1 else threshold + 1}
+def _other_qset(step: Step) -> None:
+    """The step's message advertises the same members with another threshold."""
+    msg = step["args"]["msg"]
+    threshold = msg["quorum_set"].get("threshold", 0)
+    msg["quorum_set"] = {**msg["quorum_set"],
+                         "threshold": threshold - 1 if threshold > 1 else threshold + 1}
 
 
 def receive_never_sent(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
     """A receive of a message from an honest node that no step sent: the real message with
     another quorum set advertised (unused for honest senders, so the receiver's state stays
     coherent)."""
-    mutated = copy.deepcopy(trace)
-    for step in _steps(mutated, slot):
-        if step["event"] == "receive":
-            msg = step["args"]["msg"]
-            msg["quorum_set"] = _other_qset(msg["quorum_set"])
-            return mutated, step["seq"]
-    return None
+    return _forge_first(trace, slot, _is("receive"), _other_qset)
 
 
 def honest_qset_lie(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
     """An honest node's message advertises a quorum set other than its configured one."""
-    mutated = copy.deepcopy(trace)
-    for step in _steps(mutated, slot):
-        if step["event"] == "send":
-            msg = step["args"]["msg"]
-            msg["quorum_set"] = _other_qset(msg["quorum_set"])
-            return mutated, step["seq"]
-    return None
+    return _forge_first(trace, slot, _is("send"), _other_qset)
 
 
 def seq_gap(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
@@ -254,12 +254,8 @@ def after_verdict(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
 def externalize_without_quorum(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
     """The first node to accept commit externalizes at once: no quorum accepted commit yet
     (ConfirmCommit)."""
-    mutated = copy.deepcopy(trace)
-    for step in _steps(mutated, slot):
-        if step["state"]["phase"] == "COMMIT":
-            step["state"]["phase"] = "EXTERNALIZE"
-            return mutated, step["seq"]
-    return None
+    return _forge_first(trace, slot, lambda step: bool(step["state"]["phase"] == "COMMIT"),
+                        lambda step: step["state"].update(phase="EXTERNALIZE"))
 
 
 def y_shrinks(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
@@ -330,12 +326,7 @@ def msg_not_msgof(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
 
 def byzantine_flag_on_honest(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
     """An honest node's send is marked Byzantine (so that nothing about it would be checked)."""
-    mutated = copy.deepcopy(trace)
-    for step in _steps(mutated, slot):
-        if step["event"] == "send":
-            step["byzantine"] = True
-            return mutated, step["seq"]
-    return None
+    return _forge_first(trace, slot, _is("send"), lambda step: step.update(byzantine=True))
 
 
 def byzantine_as_honest(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
