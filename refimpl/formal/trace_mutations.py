@@ -258,6 +258,21 @@ def externalize_without_quorum(trace: Trace, slot: int = 1) -> tuple[Trace, int]
                         lambda step: step["state"].update(phase="EXTERNALIZE"))
 
 
+def externalized_h_raise(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
+    """The first node to externalize raises H at its next receive with no quorum confirming
+    the wider range (ExtendConfirmedCommit)."""
+    mutated = copy.deepcopy(trace)
+    done: set[str] = set()
+    for step in _steps(mutated, slot):
+        st = step["state"]
+        if step["node"] in done and step["event"] == "receive" and st["H"]["counter"] < _INFINITE:
+            st["H"] = {**st["H"], "counter": st["H"]["counter"] + 5}
+            return mutated, step["seq"]
+        if st["phase"] == "EXTERNALIZE" and not done:
+            done.add(step["node"])
+    return None
+
+
 def y_shrinks(trace: Trace, slot: int = 1) -> tuple[Trace, int] | None:
     """A node drops a value it had accepted (Y) before confirming any."""
     mutated = copy.deepcopy(trace)
@@ -391,6 +406,7 @@ MUTATIONS: dict[str, Mutation] = {
     "verdict_missing": verdict_missing,
     "after_verdict": after_verdict,
     "externalize_without_quorum": externalize_without_quorum,
+    "externalized_h_raise": externalized_h_raise,
     "y_shrinks": y_shrinks,
     "phase_back": phase_back,
     "counter_decreases": counter_decreases,
