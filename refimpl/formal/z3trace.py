@@ -660,9 +660,11 @@ class _Checker:
             before.B != NULL_BALLOT or after.B == NULL_BALLOT or after.Z != 0
             or after.B.x in (after.H.x, after.P.x))
         if after.B != before.B:
-            # B only rises, but the correct variant entering COMMIT sets B to H (CommitBallot)
-            to_h = (self.variant == "correct" and after.phase == 2 and before.phase < 2
-                    and after.B == after.H)
+            # B only rises, but the correct variant accepting commit <lo..hi, x> from a
+            # prepare phase sets B to <hi, x> (CommitBallot), which a ConfirmCommit in the same
+            # step keeps
+            to_h = (self.variant == "correct" and before.phase <= 1 and after.phase >= 2
+                    and after.B.x == after.C.x and after.H.n <= after.B.n)
             g["Bump.B_monotone"] = z3.Or(t.is_null(B0), t.b_less(B0, B1), z3.BoolVal(to_h))
         # prepare side
         if after.P != before.P and after.P != NULL_BALLOT:

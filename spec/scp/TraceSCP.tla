@@ -129,11 +129,13 @@ LocalFailed(n, b, a, w, Mn) ==
        \* AcceptCommit) or, once a timer fires, P's value (Bump's NextValue)
        \cup Fail(b.B # NullB \/ a.B = NullB \/ a.Z # {} \/ a.B.x \in {a.H.x, a.P.x},
                  "BallotStart.value")
-       \* B only rises, but the correct variant entering COMMIT sets B to H (CommitBallot)
+       \* B only rises, but the correct variant accepting commit <lo..hi, x> from a prepare
+       \* phase sets B to <hi, x> (CommitBallot), which a ConfirmCommit in the same step keeps
        \cup (IF a.B # b.B
              THEN Fail(\/ b.B = NullB \/ BLess(b.B, a.B)
-                       \/ Variant = "correct" /\ a.phase = "COMMIT" /\ b.phase # "COMMIT"
-                          /\ a.B = a.H, "Bump.B_monotone")
+                       \/ /\ Variant = "correct" /\ PhaseRank(b.phase) <= 1
+                          /\ PhaseRank(a.phase) >= 2 /\ a.B.x = a.C.x /\ a.H.n <= a.B.n,
+                       "Bump.B_monotone")
              ELSE {})
        \cup (IF a.P # b.P /\ a.P # NullB
              THEN Fail((PhaseRank(a.phase) >= 2 /\ a.P.x = a.H.x) \/ PrepOK(n, b, a, Mn, a.P),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -39,12 +40,40 @@ GOOD = ("byzantine4.ndjson", "mesh4.ndjson", "mobilecoin_byzantine4.ndjson")
 INDEX = json.loads((BAD / "index.json").read_text())["traces"]
 
 
+def simulated(seed: int, **options: object) -> list[dict[str, Any]]:
+    """A one-slot simulation of a 4-node mesh (each node needs 2 of its 3 peers)."""
+    config = build_config("mesh", 4, 1, 0, seed, threshold=2, values_per_slot=2,
+                          **options)  # type: ignore[arg-type]
+    stream = io.StringIO()
+    simulate(config, TraceWriter(stream))
+    return parse_ndjson(stream.getvalue().splitlines())
+
+
+#: correct variant, seed 3846: n1 holds B = <1, {g}> above H = <1, {b, g}> (step 8 only when
+#: B < H) and accepts commit <1, {b, g}>, so B goes down to H (CommitBallot, WP step 4)
+LOWERED_B = "lowered_b"
+
+
 @pytest.fixture(scope="module")
 def tlc_verdicts() -> dict[str, TraceVerdict]:
     """TLC on every good and bad trace: one run per group (three runs)."""
     paths = [SCP_TRACES / name for name in GOOD] + [BAD / e["file"] for e in INDEX]
-    verdicts = validate_many([read_ndjson(p) for p in paths])
-    return {p.name: v for p, v in zip(paths, verdicts, strict=True)}
+    traces = [read_ndjson(p) for p in paths] + [simulated(3846)]
+    verdicts = validate_many(traces)
+    names = [p.name for p in paths] + [LOWERED_B]
+    return dict(zip(names, verdicts, strict=True))
+
+
+def test_correct_variant_may_lower_b_when_accepting_commit(
+        tlc_verdicts: dict[str, TraceVerdict]) -> None:
+    trace = simulated(3846)
+    lowered = [(a, b) for a, b in zip(trace[1:-2], trace[2:-1], strict=True)
+               if a["node"] == b["node"] and a["state"]["B"] and b["state"]["B"]
+               and b["state"]["B"] != a["state"]["B"]
+               and b["state"]["B"]["values"] < a["state"]["B"]["values"]]
+    assert lowered, "seed 3846 no longer lowers B: pick a seed that does"
+    assert tlc_verdicts[LOWERED_B].accepted, tlc_verdicts[LOWERED_B].to_json()
+    assert check_trace(trace).ok
 
 
 @pytest.mark.parametrize("name", GOOD)
