@@ -281,6 +281,7 @@ CODES: dict[str, str] = {
     "formal.solver_unknown": "the solver gave no answer or an answer that does not check",
     "formal.bad_tla_value": "text is not a value as TLC prints it (record, function, set, ...)",
     "formal.unknown_format": "an output format other than text, json or html was asked for",
+    "formal.stale_generated": "a generated block of a TLA+ model is missing or out of date",
     # --- attest: SGX quotes, collateral, EPID reports, verification policy ---------------------
     "attest.bad_quote": "an SGX quote is malformed or truncated",
     "attest.bad_collateral": "a DCAP collateral file is malformed or missing",

@@ -22,7 +22,7 @@
 (* step 4 bumping the counter on a value change, commit accepted without   *)
 (* confirmed prepare.  Every difference: spec/scp/README.md "Variants".    *)
 (***************************************************************************)
-EXTENDS Naturals, FiniteSets
+EXTENDS Naturals, FiniteSets, TLC
 
 CONSTANTS
     Node,         \* all node ids
@@ -62,9 +62,39 @@ RECURSIVE PruneIn(_, _)
 PruneIn(Mn, T) == LET kept == {m \in T : Sat(QSetIn(Mn, m), T)}
                   IN IF kept = T THEN T ELSE PruneIn(Mn, kept)
 
+\* Precomputed for the model's constants (TLC evaluates constant definitions once, at
+\* start-up): per node n, its minimal quorums as the members other than n, and the minimal
+\* sets of other nodes blocking n.  The MC modules override QuorumsOf / BlockingOf with the
+\* literals of refimpl/formal/scp_model_gen.py and ASSUME them equal to these definitions.
+\* Above TableNodes nodes the tables stay empty and the general path (PruneIn, Sat) is used.
+TableNodes == 10
+UseTables == Cardinality(Node) <= TableNodes
+IsQuorumWith(n, S) == n \in S /\ \A m \in S : Sat(QSet[m], S)
+Minimal(F) == {S \in F : \A S2 \in F : S2 \subseteq S => S2 = S}
+\* (TLCEval: TLC turns the function into a table once instead of evaluating its body again on
+\* every application.)
+ComputedQuorumsOf ==
+    TLCEval([n \in Node |->
+                IF UseTables
+                THEN TLCEval({Q \ {n} : Q \in Minimal({S \in SUBSET Node : IsQuorumWith(n, S)})})
+                ELSE {}])
+ComputedBlockingOf ==
+    TLCEval([n \in Node |->
+                IF UseTables
+                THEN TLCEval(Minimal({T \in SUBSET (Node \ {n}) : ~Sat(QSet[n], Node \ T)}))
+                ELSE {}])
+QuorumsOf == ComputedQuorumsOf
+BlockingOf == ComputedBlockingOf
+\* The tables apply to a store in which no Byzantine sender advertises another quorum set.
+ConfiguredQSets(Mn) == \A m \in Byz : QSetIn(Mn, m) = QSet[m]
+
 \* n belongs to a quorum made of n and nodes of T.  The local node is presumed to satisfy
-\* the predicate (MobileCoin's find_quorum seeds the search with the local node).
-QuorumWithIn(Mn, n, T) == n \in PruneIn(Mn, T \cup {n})
+\* the predicate (MobileCoin's find_quorum seeds the search with the local node).  With the
+\* tables: n survives PruneIn(Mn, T \cup {n}) iff a minimal quorum containing n lies in
+\* T \cup {n} (the set PruneIn keeps is the union of the quorums inside it).
+QuorumWithIn(Mn, n, T) ==
+    IF UseTables /\ ConfiguredQSets(Mn) THEN {Q \in QuorumsOf[n] : Q \subseteq T} # {}
+    ELSE n \in PruneIn(Mn, T \cup {n})
 
 \* The nodes whose messages can matter to n: the members of n's quorum set, of theirs, etc.
 RECURSIVE Members(_)
@@ -72,10 +102,15 @@ Members(q) == q.v \cup UNION {Members(inner) : inner \in q.i}
 RECURSIVE Closure(_)
 Closure(S) == LET next == S \cup UNION {Members(QSet[m]) : m \in S}
               IN IF next = S THEN S ELSE Closure(next)
-Relevant(n) == Closure({n}) \ {n}
+RelevantOf == TLCEval([n \in Node |-> TLCEval(Closure({n}) \ {n})])
+Relevant(n) == RelevantOf[n]
 
 \* T (which never contains the local node) is blocking for n (find_blocking_set).
-Blocking(n, T) == n \notin T /\ ~Sat(QSet[n], Node \ T)
+\* With the table: ~Sat(QSet[n], Node \ T) is monotone in T, so T blocks n iff it contains a
+\* minimal blocking set.
+Blocking(n, T) ==
+    /\ n \notin T
+    /\ IF UseTables THEN {S \in BlockingOf[n] : S \subseteq T} # {} ELSE ~Sat(QSet[n], Node \ T)
 
 (***************************************************************************)
 (* Ballots and their order: counter first, then the value set compared as  *)
@@ -86,13 +121,21 @@ NullB == [n |-> 0, x |-> {}]
 Min(S) == CHOOSE e \in S : \A f \in S : e <= f
 Max(S) == CHOOSE e \in S : \A f \in S : e >= f
 
-RECURSIVE SetLess(_, _)
-SetLess(a, b) ==
+RECURSIVE SetLessRec(_, _)
+SetLessRec(a, b) ==
     IF b = {} THEN FALSE
     ELSE IF a = {} THEN TRUE
     ELSE IF Min(a) < Min(b) THEN TRUE
     ELSE IF Min(a) > Min(b) THEN FALSE
-    ELSE SetLess(a \ {Min(a)}, b \ {Min(b)})
+    ELSE SetLessRec(a \ {Min(a)}, b \ {Min(b)})
+\* The same order as a rank table over SUBSET Value (evaluated once), up to RankValues values.
+RankValues == 6
+SetRank == IF Cardinality(Value) <= RankValues
+           THEN TLCEval([a \in SUBSET Value |-> Cardinality({c \in SUBSET Value : SetLessRec(c, a)})])
+           ELSE <<>>
+SetLess(a, b) ==
+    IF Cardinality(Value) <= RankValues /\ a \subseteq Value /\ b \subseteq Value
+    THEN SetRank[a] < SetRank[b] ELSE SetLessRec(a, b)
 
 BLess(a, b) == a.n < b.n \/ (a.n = b.n /\ SetLess(a.x, b.x))
 BLeq(a, b) == a = b \/ BLess(a, b)
@@ -110,8 +153,8 @@ BMax(S) == CHOOSE b \in S : \A c \in S : BLeq(c, b)
 (***************************************************************************)
 NoMsg == [type |-> "NONE", X |-> {}, Y |-> {}, B |-> NullB, P |-> NullB, PP |-> NullB,
           CN |-> 0, HN |-> 0, PN |-> 0, q |-> NoQSet]
-TypeRank(m) == CASE m.type = "NONE" -> 0 [] m.type = "NOM" -> 1 [] m.type = "NOMPREP" -> 2
-                 [] m.type = "PREP" -> 3 [] m.type = "COMMIT" -> 4 [] m.type = "EXT" -> 5
+TypeRankOf == [NONE |-> 0, NOM |-> 1, NOMPREP |-> 2, PREP |-> 3, COMMIT |-> 4, EXT |-> 5]
+TypeRank(m) == TypeRankOf[m.type]
 
 SetOrderLess(a, b) == Cardinality(a) < Cardinality(b)
                       \/ (Cardinality(a) = Cardinality(b) /\ SetLess(a, b))
@@ -151,14 +194,20 @@ MsgLess(a, b) ==
 (* votes_or_accepts_nominated, accepts_prepared, votes_or_accepts_commits  *)
 (* and the like).                                                          *)
 (***************************************************************************)
-HasNom(m) == m.type \in {"NOM", "NOMPREP"}
-HasPrep(m) == m.type \in {"NOMPREP", "PREP"}
+NomTypes == {"NOM", "NOMPREP"}
+PrepTypes == {"NOMPREP", "PREP"}
+CommitTypes == {"COMMIT", "EXT"}
+\* Phase sets, named once (TLC evaluates constant definitions once, at start-up).
+Preparing == {"NOMINATE_PREPARE", "PREPARE"}
+Balloting == {"NOMINATE_PREPARE", "PREPARE", "COMMIT"}
+HasNom(m) == m.type \in NomTypes
+HasPrep(m) == m.type \in PrepTypes
 NomVoteOrAccept(m, v) == HasNom(m) /\ v \in m.X \cup m.Y
 NomAccepted(m, v) == HasNom(m) /\ v \in m.Y
 
 PrepVoteOrAccept(m, b) ==
     \/ HasPrep(m) /\ (Below(b, m.B) \/ Below(b, m.P) \/ Below(b, m.PP))
-    \/ m.type \in {"COMMIT", "EXT"} /\ b.x = m.B.x
+    \/ m.type \in CommitTypes /\ b.x = m.B.x
 PrepAccepted(m, b) ==
     \/ HasPrep(m) /\ (Below(b, m.P) \/ Below(b, m.PP))
     \/ m.type = "COMMIT" /\ Below(b, [n |-> m.PN, x |-> m.B.x])
@@ -249,8 +298,7 @@ Init ==
 \* n stores m's current latest message (a delivered broadcast; older ones were superseded).
 Receive(n, m) ==
     /\ m \in Honest \cap Relevant(n)
-    /\ MsgLess(M[n][m], MsgOf(m))
-    /\ M' = [M EXCEPT ![n][m] = MsgOf(m)]
+    /\ LET msg == MsgOf(m) IN MsgLess(M[n][m], msg) /\ M' = [M EXCEPT ![n][m] = msg]
     /\ UNCHANGED nodeVars
 
 \* A Byzantine node's message reaches n: anything in ByzMsgs that n would store.
@@ -280,8 +328,8 @@ VoteNominate(n, v) ==
 
 AcceptNominate(n, v) ==
     /\ phase[n] = "NOMINATE_PREPARE" /\ v \notin Y[n]
-    /\ \/ v \in X[n] /\ QuorumWith(n, Senders(n, LAMBDA m : NomVoteOrAccept(m, v)))
-       \/ Blocking(n, Senders(n, LAMBDA m : NomAccepted(m, v)))
+    /\ \/ v \in X[n] /\ QuorumWith(n, {m \in Node \ {n} : NomVoteOrAccept(M[n][m], v)})
+       \/ Blocking(n, {m \in Node \ {n} : NomAccepted(M[n][m], v)})
     /\ Y' = [Y EXCEPT ![n] = @ \cup {v}]
     /\ X' = [X EXCEPT ![n] = @ \ {v}]
     /\ UNCHANGED <<phase, W, Z, B, P, PP, H, C, M>>
@@ -289,7 +337,7 @@ AcceptNominate(n, v) ==
 \* Confirming the first values starts balloting with <1, combine(Z)> (combine = union).
 ConfirmNominate(n, v) ==
     /\ phase[n] = "NOMINATE_PREPARE" /\ v \in Y[n] \ Z[n]
-    /\ QuorumWith(n, Senders(n, LAMBDA m : NomAccepted(m, v)))
+    /\ QuorumWith(n, {m \in Node \ {n} : NomAccepted(M[n][m], v)})
     /\ Z' = [Z EXCEPT ![n] = @ \cup {v}]
     /\ B' = [B EXCEPT ![n] = IF @ = NullB THEN [n |-> 1, x |-> Z'[n]] ELSE @]
     /\ UNCHANGED <<phase, W, X, Y, P, PP, H, C, M>>
@@ -303,14 +351,14 @@ SelfAcceptsPrepare(n, b) == Below(b, P[n]) \/ Below(b, PP[n])
 \* Federated voting with store Mn: a quorum votes-or-accepts prepare(b) (the local node's own
 \* vote is selfVotes), or a blocking set accepts it.
 PrepareAcceptableIn(Mn, n, b, selfVotes) ==
-    \/ selfVotes /\ QuorumWithIn(Mn, n, SendersIn(Mn, n, LAMBDA m : PrepVoteOrAccept(m, b)))
-    \/ Blocking(n, SendersIn(Mn, n, LAMBDA m : PrepAccepted(m, b)))
+    \/ selfVotes /\ QuorumWithIn(Mn, n, {m \in Node \ {n} : PrepVoteOrAccept(Mn[m], b)})
+    \/ Blocking(n, {m \in Node \ {n} : PrepAccepted(Mn[m], b)})
 \* MobileCoin (ballots_accepted_prepared, blocking path): b is one member's accepted ballot and
 \* every member of a blocking set accepts *some* ballot of value b.x.
 MCPrepareAcceptableIn(Mn, n, b, selfVotes) ==
-    \/ selfVotes /\ QuorumWithIn(Mn, n, SendersIn(Mn, n, LAMBDA m : PrepVoteOrAccept(m, b)))
+    \/ selfVotes /\ QuorumWithIn(Mn, n, {m \in Node \ {n} : PrepVoteOrAccept(Mn[m], b)})
     \/ /\ \E m \in Node \ {n} : b \in AcceptedPrepBallots(Mn[m])
-       /\ Blocking(n, SendersIn(Mn, n, LAMBDA m : PrepAccepted(m, [n |-> 1, x |-> b.x])))
+       /\ Blocking(n, {m \in Node \ {n} : PrepAccepted(Mn[m], [n |-> 1, x |-> b.x])})
 PrepareAcceptable(n, b) == PrepareAcceptableIn(M[n], n, b, SelfVotesPrepare(n, b))
 MCPrepareAcceptable(n, b) == MCPrepareAcceptableIn(M[n], n, b, SelfVotesPrepare(n, b))
 
@@ -319,9 +367,16 @@ MCPrepareAcceptable(n, b) == MCPrepareAcceptableIn(M[n], n, b, SelfVotesPrepare(
 PrepCandidates(n) ==
     LET named == ({B[n], P[n], PP[n]}
                   \cup UNION {{M[n][m].B, M[n][m].P, M[n][m].PP} : m \in Node \ {n}}) \ {NullB}
-        committed == {M[n][m].B.x : m \in {j \in Node \ {n} : M[n][j].type \in {"COMMIT", "EXT"}}}
-    IN UNION {{[n |-> k, x |-> c.x] : k \in 1 .. c.n} : c \in named}
+        committed == {M[n][m].B.x : m \in {j \in Node \ {n} : M[n][j].type \in CommitTypes}}
+        \* MobileCoin's candidates are the ballots peers accept as prepared, with
+        \* <INFINITY, C.x> of an Externalize (slot.rs ballots_accepted_prepared; the finding
+        \* of spec/scp/MCSCPStrand.tla needs it).  Counters above MaxCounter stay whole.
+        mcAccepted == IF Variant = "mobilecoin"
+                      THEN UNION {AcceptedPrepBallots(M[n][m]) : m \in Node \ {n}} ELSE {}
+    IN UNION {{[n |-> k, x |-> c.x] : k \in 1 .. Min({c.n, MaxCounter})} : c \in named}
+       \cup {c \in named : c.n > MaxCounter}
        \cup {[n |-> k, x |-> x] : k \in Counter, x \in committed}
+       \cup mcAccepted
 
 \* Step 1 (and 5 in COMMIT): P becomes the highest accepted-prepared ballot, PP the highest
 \* below P with another value; C is cleared when P or PP is above it with another value (D04).
@@ -329,7 +384,7 @@ PrepCandidates(n) ==
 AcceptableNow(n, b) ==
     IF Variant = "correct" THEN PrepareAcceptable(n, b) ELSE MCPrepareAcceptable(n, b)
 AcceptPrepare(n) ==
-    /\ phase[n] \in {"NOMINATE_PREPARE", "PREPARE", "COMMIT"}
+    /\ phase[n] \in Balloting
     /\ LET cands == IF phase[n] = "COMMIT"
                     THEN {b \in PrepCandidates(n) : b.x = B[n].x}
                     ELSE PrepCandidates(n)
@@ -362,10 +417,10 @@ CommitBallot(b, h) ==
 
 \* Step 2: H becomes the highest ballot a quorum accepts as prepared; the node enters PREPARE.
 ConfirmPrepare(n) ==
-    /\ phase[n] \in {"NOMINATE_PREPARE", "PREPARE"}
+    /\ phase[n] \in Preparing
     /\ LET conf == {b \in PrepCandidates(n) :
                       /\ BLess(H[n], b) /\ SelfAcceptsPrepare(n, b)
-                      /\ QuorumWith(n, Senders(n, LAMBDA m : PrepAccepted(m, b)))}
+                      /\ QuorumWith(n, {m \in Node \ {n} : PrepAccepted(M[n][m], b)})}
        IN /\ conf # {}
           /\ LET h == BMax(conf) IN
              /\ BallotTowards(B[n], h).n <= MaxCounter
@@ -413,8 +468,8 @@ SelfVotesCommit(n, b) ==
 MutantCommitNoVotes == FALSE
 CommitAcceptable(n, b) ==
     \/ MutantCommitNoVotes /\ b.x = B[n].x /\ b.n <= B[n].n
-    \/ SelfVotesCommit(n, b) /\ QuorumWith(n, Senders(n, LAMBDA m : CommitVoteOrAccept(m, b)))
-    \/ Blocking(n, Senders(n, LAMBDA m : CommitAccepted(m, b)))
+    \/ SelfVotesCommit(n, b) /\ QuorumWith(n, {m \in Node \ {n} : CommitVoteOrAccept(M[n][m], b)})
+    \/ Blocking(n, {m \in Node \ {n} : CommitAccepted(M[n][m], b)})
 
 \* The range lo..hi with lo the least element of K and hi the end of K's run from lo.
 RunFrom(K) == LET lo == Min(K) IN [lo |-> lo, hi |-> Max({k \in K : lo .. k \subseteq K})]
@@ -448,7 +503,7 @@ AcceptedRange(n, x) ==
 
 \* Step 4 (and 6 in COMMIT): accept commit <lo..hi, x>: C = <lo, x>, H = <hi, x>, phase COMMIT.
 AcceptCommit(n, x) ==
-    /\ phase[n] \in {"NOMINATE_PREPARE", "PREPARE"} \/ (phase[n] = "COMMIT" /\ x = B[n].x)
+    /\ phase[n] \in Preparing \/ (phase[n] = "COMMIT" /\ x = B[n].x)
     /\ LET r == AcceptedRange(n, x)
            newB == CommitBallot(B[n], [n |-> r.hi, x |-> x])
        IN /\ r.lo <= r.hi
@@ -469,8 +524,7 @@ AcceptCommit(n, x) ==
 ConfirmCommit(n) ==
     /\ phase[n] = "COMMIT"
     /\ LET K == {k \in C[n].n .. H[n].n :
-                   QuorumWith(n, Senders(n, LAMBDA m :
-                                            CommitAccepted(m, [n |-> k, x |-> B[n].x])))}
+                   QuorumWith(n, {m \in Node \ {n} : CommitAccepted(M[n][m], [n |-> k, x |-> B[n].x])})}
        IN /\ K # {}
           /\ C' = [C EXCEPT ![n] = [n |-> RunFrom(K).lo, x |-> B[n].x]]
           /\ H' = [H EXCEPT ![n] = [n |-> RunFrom(K).hi, x |-> B[n].x]]
@@ -483,8 +537,7 @@ ConfirmCommit(n) ==
 \* CommitAccepted is open above C.n, PrepAccepted ignores counters), so the raise changes no
 \* other node's behaviour; TraceSCP uses it to explain the core's steps.
 CommitConfirmedIn(Mn, n, x, ks) ==
-    \A k \in ks : QuorumWithIn(Mn, n, SendersIn(Mn, n, LAMBDA m :
-                                                    CommitAccepted(m, [n |-> k, x |-> x])))
+    \A k \in ks : QuorumWithIn(Mn, n, {m \in Node \ {n} : CommitAccepted(Mn[m], [n |-> k, x |-> x])})
 ExtendConfirmedCommit(n) ==
     /\ phase[n] = "EXTERNALIZE"
     /\ \E hi \in H[n].n + 1 .. MaxCounter :
@@ -510,7 +563,7 @@ NextValue(n) ==
     ELSE B[n].x
 
 Bump(n, k) ==
-    /\ phase[n] \in {"NOMINATE_PREPARE", "PREPARE", "COMMIT"}
+    /\ phase[n] \in Balloting
     /\ B[n].n < k /\ NextValue(n) # {}
     /\ B' = [B EXCEPT ![n] = [n |-> k, x |-> NextValue(n)]]
     /\ UNCHANGED <<phase, W, X, Y, Z, P, PP, H, C, M>>
@@ -518,7 +571,7 @@ Bump(n, k) ==
 
 \* Values that some stored message or the local vote commits to.
 CommitCandidates(n) ==
-    {M[n][m].B.x : m \in {j \in Node \ {n} : M[n][j].type \in {"COMMIT", "EXT"}
+    {M[n][m].B.x : m \in {j \in Node \ {n} : M[n][j].type \in CommitTypes
                                          \/ (HasPrep(M[n][j]) /\ M[n][j].CN # 0)}}
     \cup (IF C[n] # NullB THEN {C[n].x} ELSE {})
     \cup (IF MutantCommitNoVotes /\ B[n] # NullB THEN {B[n].x} ELSE {})
