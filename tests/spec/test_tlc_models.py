@@ -28,6 +28,10 @@ _SCP_WITNESS: dict[str, Callable[[dict[str, str]], bool]] = {
     # a timer moved B to <2, {1, 2}> and a node externalized that ballot (MCSCPTimer)
     "NoExternalizeAfterTimer": lambda s: '"EXTERNALIZE"' in s["phase"]
     and "[n |-> 2, x |-> {1, 2}]" in s["C"],
+    # n0 in COMMIT while the two other intact nodes externalized (MCSCPStrand)
+    "NotStranded": lambda s: '"COMMIT"' in s["phase"] and s["phase"].count('"EXTERNALIZE"') == 2,
+    # the strand models' start: n0 in COMMIT, n2 in PREPARE (MCSCPStrandReach)
+    "NotAtFindingStart": lambda s: '"COMMIT"' in s["phase"] and '"PREPARE"' in s["phase"],
 }
 
 #: What the last state of each spec/attest counterexample must show (spec/attest/README.md).
