@@ -32,6 +32,7 @@ from refimpl.consensus.scp.ballot import COMMIT, EXTERNALIZE, BallotState
 from refimpl.consensus.scp.msg import Externalize, Msg, Nominate, Prepare, Topic
 from refimpl.consensus.scp.slot import Slot
 from refimpl.consensus.scp.types import INFINITY, Ballot, QuorumSet, Value
+from refimpl.node.sync import NetworkState
 
 IDS = ("n0", "n1", "n2", "n3")
 HONEST = ("n0", "n1", "n2")
@@ -169,3 +170,22 @@ def test_agreement_among_honest_nodes_holds(variant: str) -> None:
     r.full_delivery_and_timers()
     values = {r.slots[n].externalized_values() for n in HONEST} - {None}
     assert len(values) == 1
+
+
+def test_the_node_layer_sees_the_stranded_node_behind() -> None:
+    """What rescues n0 outside SCP: the validator's catch-up (refimpl/node/sync.py, MobileCoin
+    ledger/sync/src/network_state/scp_network_state.rs ``is_behind`` and
+    consensus/service/src/byzantine_ledger/worker.rs: MaybeBehind, IsBehind after the 10 s
+    grace period, ledger sync, ``reset_slot_index``). n0's ledger ends with block 0 and its
+    slot 1 is stranded; n1's and n2's Externalize messages for slot 1 make it behind, so it
+    downloads block 1 (Y) from the network and moves to slot 2."""
+    r = run_to_finding("mobilecoin")
+    r.full_delivery_and_timers()
+    network = NetworkState("n0", qset("n0"))
+    assert not network.is_behind(local_num_blocks=1)
+    for peer in ("n1", "n2"):
+        sent = r.slots[peer].last_sent
+        assert sent is not None and isinstance(sent.topic, Externalize)
+        network.push(peer, sent.slot_index, externalized=True)
+    assert network.is_behind(local_num_blocks=1)
+    assert network.highest_block_index_on_network() == 1
