@@ -19,6 +19,12 @@ MCQSet == [n \in MCNode |-> [t |-> 3, v |-> MCNode, i |-> {}]]
 MCProposals == [n \in MCNode \ {b} |-> {}]
 MCHonest == {n1, n2, n3}
 MCSymmetry == Permutations({n1, n3})
+\* Every honest node has the same role in ByzInit (any start Z), ByzClaims names no node and
+\* every quorum set is the same: permuting the honest nodes maps behaviours to behaviours
+\* and keeps every invariant (each quantifies over Honest or Intact = MCHonest).
+MCHonestSymmetry == Permutations(MCHonest)
+\* MCSCPByzFixed: n2 and n3 start alike (FixedZ), busy = n1.
+MCFixedSymmetry == Permutations({n2, n3})
 
 ByzInit == \E z \in [Honest -> BallotValue] : BallotStart(z)
 

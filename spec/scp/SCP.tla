@@ -64,8 +64,9 @@ PruneIn(Mn, T) == LET kept == {m \in T : Sat(QSetIn(Mn, m), T)}
 
 \* Precomputed for the model's constants (TLC evaluates constant definitions once, at
 \* start-up): per node n, its minimal quorums as the members other than n, and the minimal
-\* sets of other nodes blocking n.  The MC modules override QuorumsOf / BlockingOf with the
-\* literals of refimpl/formal/scp_model_gen.py and ASSUME them equal to these definitions.
+\* sets of other nodes blocking n.  The MC modules hold the same tables as literals written
+\* by refimpl/formal/scp_model_gen.py (from fbas_model) and ASSUME them equal to these
+\* definitions; a .cfg may override QuorumsOf / BlockingOf with them (same answers).
 \* Above TableNodes nodes the tables stay empty and the general path (PruneIn, Sat) is used.
 TableNodes == 10
 UseTables == Cardinality(Node) <= TableNodes
