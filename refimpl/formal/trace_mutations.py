@@ -18,6 +18,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from refimpl.consensus.scp.types import QuorumSet
+from refimpl.formal.fbas_model import satisfies
 from refimpl.formal.trace_frame import expected_verdict
 
 Trace = list[dict[str, Any]]
@@ -382,11 +384,41 @@ def mobilecoin_as_correct(trace: Trace, slot: int = 1) -> tuple[Trace, int] | No
         return None
     mutated = copy.deepcopy(trace)
     mutated[0]["variant"] = "correct"
+    qsets = {n: QuorumSet.from_json(q) for n, q in mutated[0]["nodes"].items()}
+    stored: dict[str, dict[str, dict[str, Any]]] = {}
     for step in _steps(mutated):
+        if step["event"] == "receive" and step["slot"] == slot:
+            msg = step["args"]["msg"]
+            stored.setdefault(step["node"], {})[msg["sender"]] = msg["topic"]
         p = step["state"]["P"]
-        if p is not None and p["counter"] >= _INFINITE and step["event"] == "receive":
+        if p is not None and p["counter"] >= _INFINITE and step["event"] == "receive" and \
+                not _quorum_votes_infinite(step["node"], p["values"], stored.get(step["node"], {}),
+                                           qsets):
             return mutated, step["seq"]
     return None
+
+
+def _quorum_votes_infinite(node: str, values: list[str], stored: dict[str, dict[str, Any]],
+                           qsets: dict[str, QuorumSet]) -> bool:
+    """Whether ``node`` and senders whose received message (any received, so an over-estimate)
+    votes or accepts prepare ⟨∞, values⟩ (SCP.tla ``PrepVoteOrAccept``) form a quorum: then
+    federated voting (with the local vote presumed, as TraceSCP does) justifies the infinite
+    ballot and relabelling the trace ``correct`` forges nothing at that step."""
+    def votes(topic: dict[str, Any]) -> bool:
+        if topic.get("type") == "Externalize":
+            return bool(topic["C"]["values"] == values)
+        if topic.get("type") == "Commit":
+            return bool(topic["B"]["values"] == values)
+        prepare = topic.get("prepare", topic)
+        return any(b is not None and b["counter"] >= _INFINITE and b["values"] == values
+                   for b in (prepare.get("B"), prepare.get("P"), prepare.get("PP")))
+
+    members = {node} | {sender for sender, topic in stored.items() if votes(topic)}
+    while True:
+        kept = {m for m in members if m not in qsets or satisfies(members, qsets[m])}
+        if kept == members:
+            return node in members
+        members = kept
 
 
 MUTATIONS: dict[str, Mutation] = {
