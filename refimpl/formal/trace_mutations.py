@@ -392,27 +392,37 @@ def mobilecoin_as_correct(trace: Trace, slot: int = 1) -> tuple[Trace, int] | No
             stored.setdefault(step["node"], {})[msg["sender"]] = msg["topic"]
         p = step["state"]["P"]
         if p is not None and p["counter"] >= _INFINITE and step["event"] == "receive" and \
-                not _quorum_votes_infinite(step["node"], p["values"], stored.get(step["node"], {}),
-                                           qsets):
+                step["state"]["phase"] in ("NOMINATE_PREPARE", "PREPARE") and \
+                not _federated_infinite(step["node"], p["values"], stored.get(step["node"], {}),
+                                        qsets):
             return mutated, step["seq"]
     return None
 
 
-def _quorum_votes_infinite(node: str, values: list[str], stored: dict[str, dict[str, Any]],
-                           qsets: dict[str, QuorumSet]) -> bool:
-    """Whether ``node`` and senders whose received message (any received, so an over-estimate)
-    votes or accepts prepare ⟨∞, values⟩ (SCP.tla ``PrepVoteOrAccept``) form a quorum: then
-    federated voting (with the local vote presumed, as TraceSCP does) justifies the infinite
-    ballot and relabelling the trace ``correct`` forges nothing at that step."""
+def _federated_infinite(node: str, values: list[str], stored: dict[str, dict[str, Any]],
+                        qsets: dict[str, QuorumSet]) -> bool:
+    """Whether federated voting justifies prepare ⟨∞, values⟩ at ``node`` from the messages it
+    received (any received, an over-estimate): ``node`` and the senders voting or accepting it
+    (SCP.tla ``PrepVoteOrAccept``, the local vote presumed as TraceSCP does) form a quorum, or
+    the senders accepting it (``PrepAccepted``) block ``node``. Then relabelling the trace
+    ``correct`` forges nothing at that step."""
+    def infinite(prepare: dict[str, Any], keys: tuple[str, ...]) -> bool:
+        return any(prepare.get(k) is not None and prepare[k]["counter"] >= _INFINITE
+                   and prepare[k]["values"] == values for k in keys)
+
     def votes(topic: dict[str, Any]) -> bool:
+        if topic.get("type") in ("Externalize", "Commit"):
+            return bool(topic["C" if topic["type"] == "Externalize" else "B"]["values"] == values)
+        return infinite(topic.get("prepare", topic), ("B", "P", "PP"))
+
+    def accepts(topic: dict[str, Any]) -> bool:
         if topic.get("type") == "Externalize":
             return bool(topic["C"]["values"] == values)
-        if topic.get("type") == "Commit":
-            return bool(topic["B"]["values"] == values)
-        prepare = topic.get("prepare", topic)
-        return any(b is not None and b["counter"] >= _INFINITE and b["values"] == values
-                   for b in (prepare.get("B"), prepare.get("P"), prepare.get("PP")))
+        return topic.get("type") != "Commit" and infinite(topic.get("prepare", topic), ("P", "PP"))
 
+    accepting = {sender for sender, topic in stored.items() if accepts(topic)}
+    if not satisfies(set(qsets) - accepting - {node}, qsets[node]):
+        return True
     members = {node} | {sender for sender, topic in stored.items() if votes(topic)}
     while True:
         kept = {m for m in members if m not in qsets or satisfies(members, qsets[m])}
