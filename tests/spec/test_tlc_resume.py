@@ -3,8 +3,9 @@ state count of one uninterrupted run (docs/tlc.md, "Resuming a stopped run", "Di
 
 The model is a grid walk generated in the test's directory: x in 0..X, y in 0..Y, each step
 raises one of them, so it has exactly (X+1)*(Y+1) distinct states and depth X+Y+1 (the figures
-of an uninterrupted run), and a deliberately costly invariant keeps TLC busy past its first
-checkpoint (3 s after the workers start, TLC 2.15's ``AbstractChecker.runTLC``).
+of an uninterrupted run), and a deliberately costly invariant (costlier when a fast machine
+finished first) keeps TLC busy past its first checkpoint (3 s after the workers start, TLC
+2.15's ``AbstractChecker.runTLC``).
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ from refimpl.formal.tlc_distributed import Endpoint, WorkerWatch, run_server
 from refimpl.formal.tlc_output import TlcProgress
 
 
-def _grid(tmp_path: Path, x: int, y: int) -> tuple[Path, Path]:
+def _grid(tmp_path: Path, x: int, y: int, cost: int = 40) -> tuple[Path, Path]:
     spec = tmp_path / "Grid.tla"
     spec.write_text(
         "---- MODULE Grid ----\nEXTENDS Naturals\nVARIABLES x, y\n"
         "Init == x = 0 /\\ y = 0\n"
         f"Next == \\/ x < {x} /\\ x' = x + 1 /\\ y' = y\n"
         f"        \\/ y < {y} /\\ y' = y + 1 /\\ x' = x\n"
-        "Costly == \\A i \\in 0..40 : x + y + i >= i\n====\n")
+        f"Costly == \\A i \\in 0..{cost} : x + y + i >= i\n====\n")
     cfg = tmp_path / "Grid.cfg"
     cfg.write_text("INIT Init\nNEXT Next\nINVARIANT Costly\n")
     return spec, cfg
@@ -47,12 +48,19 @@ def _stop_after_checkpoint(report: TlcProgress) -> None:
 @pytest.mark.slow
 def test_recover_resumes_a_stopped_run_to_the_same_count(tmp_path: Path) -> None:
     x, y = 1500, 300
-    spec, cfg = _grid(tmp_path, x, y)
-    metadir = tmp_path / "states"
-    with pytest.raises(_Stop):  # TLC is stopped (process group killed) by the exception
-        run_tlc(spec, cfg, options=TlcOptions(workers=1, metadir=metadir, timeout_s=120,
-                                              checkpoint_minutes=0.01),
-                on_progress=_stop_after_checkpoint)
+    # A fast machine may finish the grid before TLC's first checkpoint: then the invariant is
+    # made costlier (same states) and the run tried again.
+    for cost in (40, 200, 1000):
+        spec, cfg = _grid(tmp_path, x, y, cost)
+        metadir = tmp_path / f"states-{cost}"
+        try:
+            run_tlc(spec, cfg, options=TlcOptions(workers=1, metadir=metadir, timeout_s=120,
+                                                  checkpoint_minutes=0.01),
+                    on_progress=_stop_after_checkpoint)
+        except _Stop:  # TLC was stopped (process group killed) by the exception
+            break
+    else:
+        pytest.fail("TLC finished the grid before its first checkpoint even at the top cost")
     checkpoint = find_checkpoint(metadir)
     assert (checkpoint / "queue.chkpt").is_file()
     reports: list[TlcProgress] = []
