@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from refimpl.consensus.scp.types import QuorumSet
-from refimpl.formal.fbas_model import satisfies
+from refimpl.formal.fbas_model import Fbas, blocks, largest_quorum_within
 from refimpl.formal.trace_frame import expected_verdict
 
 Trace = list[dict[str, Any]]
@@ -420,15 +420,10 @@ def _federated_infinite(node: str, values: list[str], stored: dict[str, dict[str
             return bool(topic["C"]["values"] == values)
         return topic.get("type") != "Commit" and infinite(topic.get("prepare", topic), ("P", "PP"))
 
-    accepting = {sender for sender, topic in stored.items() if accepts(topic)}
-    if not satisfies(set(qsets) - accepting - {node}, qsets[node]):
+    if blocks({sender for sender, topic in stored.items() if accepts(topic)}, qsets[node]):
         return True
-    members = {node} | {sender for sender, topic in stored.items() if votes(topic)}
-    while True:
-        kept = {m for m in members if m not in qsets or satisfies(members, qsets[m])}
-        if kept == members:
-            return node in members
-        members = kept
+    voters = {node} | {sender for sender, topic in stored.items() if votes(topic)}
+    return node in largest_quorum_within(Fbas.from_mapping(qsets), voters)
 
 
 MUTATIONS: dict[str, Mutation] = {
